@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs one command inside User-Mode Linux (a real kernel with IPVS) whose root is this machine's own /,
+# and returns the command's exit status and output. Usage: uml-run.sh COMMAND [ARG...]
+# The command runs as root (PID 1's child) with /proc, /sys, a fresh /tmp and /run, and the lab's kernel
+# modules loadable with plain `modprobe` (see lab_modprobe in topology.sh). UML always exits 0, so the status
+# travels back through a file in a run folder outside /tmp.
+set -euo pipefail
+
+[ $# -ge 1 ] || { echo "usage: uml-run.sh COMMAND [ARG...]" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+uml=${DRCHECK_UML:-/usr/bin/linux.uml}
+[ -x "$uml" ] || { echo "uml-run: $uml missing; run Packaging/install-deps.sh" >&2; exit 2; }
+
+run=$(mktemp -d "$root/Checks/out/run.XXXXXX" 2>/dev/null || { mkdir -p "$root/Checks/out" && mktemp -d "$root/Checks/out/run.XXXXXX"; })
+trap 'rm -rf "$run"' EXIT
+{
+  printf '%q ' "$@"
+  echo
+} >"$run/command"
+
+cat >"$run/init" <<INIT
+#!/bin/bash
+# PID 1 inside UML.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/swift/usr/bin
+export HOME=/root LAB_ROOT="$root" LAB_RUN="$run"
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mkdir -p /run/netns
+ip link set lo up
+cd "$root"
+status=1
+bash -c "\$(cat "$run/command")" >"$run/output" 2>&1 </dev/null && status=0 || status=\$?
+echo "\$status" >"$run/status"
+sync
+poweroff -f
+INIT
+chmod +x "$run/init"
+
+# UML needs a writable, exec-able tmp for its memory file; keep it away from the lab's tmpfs.
+TMPDIR=${TMPDIR:-/tmp} "$uml" mem=${DRCHECK_UML_MEM:-1024M} rootfstype=hostfs rootflags=/ rw init="$run/init" \
+  con=null con0=null,fd:1 quiet </dev/null >"$run/console" 2>&1 || true
+
+cat "$run/output" 2>/dev/null || true
+if [ ! -f "$run/status" ]; then
+  echo "uml-run: the lab kernel stopped before the command finished; its console:" >&2
+  tail -n 30 "$run/console" >&2
+  exit 125
+fi
+exit "$(cat "$run/status")"

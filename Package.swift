@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "drcheck",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "drcheck", targets: ["drcheck"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // libnl's headers live under /usr/include/libnl3; pkg-config supplies that path to everything above.
+        .systemLibrary(
+            name: "CLibNL",
+            pkgConfig: "libnl-genl-3.0",
+            providers: [.apt(["libnl-genl-3-dev"])]
+        ),
+        // Headers only: epoll, timerfd and signalfd, which Glibc's module leaves out.
+        .systemLibrary(name: "CLinux"),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CNetlink", dependencies: ["CLibNL"]),
+        .target(name: "EventLoop", dependencies: ["CLinux"]),
+        .target(name: "IPVS", dependencies: ["CNetlink"]),
+        .target(name: "Probe", dependencies: ["CCurl", "EventLoop"]),
+        .target(
+            name: "Agent",
+            dependencies: [
+                "IPVS",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Exporter",
+            dependencies: [
+                "EventLoop",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Agent", "EventLoop", "IPVS", "Exporter", "Probe",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "drcheck",
+            dependencies: [
+                "Daemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS"]),
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

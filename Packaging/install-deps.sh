@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and the DR lab need.
+# Idempotent: only what is missing is installed; run as root.
+set -euo pipefail
+
+packages=(
+  # build
+  pkg-config libcurl4-openssl-dev libnl-3-dev libnl-genl-3-dev
+  # the lab: a real IPVS kernel in User-Mode Linux and the tools run inside it
+  user-mode-linux kmod ipvsadm iproute2 procps python3 curl
+  # metrics checks: promtool and a real Prometheus server
+  prometheus
+  # packaging
+  dpkg-dev lintian
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
