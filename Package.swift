@@ -30,7 +30,6 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "IPVS",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
