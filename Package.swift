@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "IPVSTests", dependencies: ["IPVS"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
         .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,67 @@
+import Glibc
+
+/// The per-interface IPv4 sysctls a DR-path probe needs on the director (DESIGN.md): the reply comes from the VIP,
+/// a local address, so `accept_local` must be 1, and strict reverse-path filtering (rp_filter 1) drops it too.
+public struct DRSysctls {
+    public struct Finding: Equatable, Sendable {
+        public var interface: String
+        public var name: String
+        public var current: Int
+        public var wanted: Int
+
+        /// sysctl's name; with a dot in the interface name (a VLAN) sysctl wants slashes as separators.
+        public var key: String {
+            interface.contains(".") ? "net/ipv4/conf/\(interface)/\(name)" : "net.ipv4.conf.\(interface).\(name)"
+        }
+
+        /// The command an operator runs to set it by hand.
+        public var command: String { "sysctl -w \(key)=\(wanted)" }
+    }
+
+    private let root: String
+
+    /// `root` is /proc/sys normally; tests point it at a folder of their own.
+    public init(root: String = "/proc/sys") { self.root = root }
+
+    /// What must change on `interface` for DR probes to work; empty when nothing must.
+    public func findings(interface: String) -> [Finding] {
+        var findings: [Finding] = []
+        if let value = read(interface, "accept_local"), value != 1 {
+            findings.append(Finding(interface: interface, name: "accept_local", current: value, wanted: 1))
+        }
+        // The kernel uses the larger of conf.all and conf.<if>; 2 (loose) on the interface wins over 1 on all.
+        if let mine = read(interface, "rp_filter"), let all = read("all", "rp_filter"), max(mine, all) == 1 {
+            findings.append(Finding(interface: interface, name: "rp_filter", current: mine, wanted: 2))
+        }
+        return findings
+    }
+
+    /// Sets one finding; the error names the key and the reason.
+    public func apply(_ finding: Finding) throws(SysctlError) {
+        let fd = open(path(finding.interface, finding.name), O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SysctlError(key: finding.key, errno: errno) }
+        defer { close(fd) }
+        let text = Array("\(finding.wanted)\n".utf8)
+        guard write(fd, text, text.count) == text.count else { throw SysctlError(key: finding.key, errno: errno) }
+    }
+
+    private func path(_ interface: String, _ name: String) -> String {
+        "\(root)/net/ipv4/conf/\(interface)/\(name)"
+    }
+
+    private func read(_ interface: String, _ name: String) -> Int? {
+        let fd = open(path(interface, name), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = Glibc.read(fd, &buffer, buffer.count)
+        guard count > 0 else { return nil }
+        return Int(String(decoding: buffer.prefix(count), as: UTF8.self).filter { !$0.isWhitespace })
+    }
+}
+
+public struct SysctlError: Error, CustomStringConvertible {
+    public var key: String
+    public var errno: Int32
+    public var description: String { "cannot set \(key): \(String(cString: strerror(errno)))" }
+}
