@@ -2,7 +2,7 @@
 # Runs one command inside User-Mode Linux (a real kernel with IPVS) whose root is this machine's own /,
 # and returns the command's exit status and output. Usage: uml-run.sh COMMAND [ARG...]
 # The command runs as root (PID 1's child) with /proc, /sys, a fresh /tmp and /run, and the lab's kernel
-# modules loadable with plain `modprobe` (see lab_modprobe in topology.sh). UML always exits 0, so the status
+# modules loadable with plain `modprobe` (see lab_modprobe in lib.sh). UML always exits 0, so the status
 # travels back through a file in a run folder outside /tmp.
 set -euo pipefail
 

@@ -1,0 +1,202 @@
+# shellcheck shell=bash
+# The DR lab's topology and assertion helpers, sourced by scenarios that run inside User-Mode Linux
+# (Checks/lab/uml-run.sh). Topology (the seed's, on documentation ranges; see README.md):
+#   client  --br_e--  lvs (director, VIP)  --br_lvs--  rs1..rsN (RIP; VIP on lo /32)
+#   every rsI also sits on br_e, so replies go straight to the client (direct routing).
+# The bridges live in UML's root namespace; everything else in its own network namespace.
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_ROOT=${LAB_ROOT:-$(cd "$LAB_DIR/../.." && pwd)}
+LAB_STATE=/tmp/lab                  # per-boot state: real servers' mode files, pid files and logs
+LAB_CIP=198.51.100.2
+LAB_VIP=198.51.100.33
+LAB_PORT=8000
+LAB_SERVICE=$LAB_VIP:$LAB_PORT
+LAB_DIP=203.0.113.10
+LAB_SERVERS=0                        # set by lab_topology
+LAB_CHECKS=0
+LAB_FAILED=0
+
+# lab_rip I: prints real server I's address on br_lvs (203.0.113.(20+I)).
+lab_rip() { echo "203.0.113.$((20 + $1))"; }
+
+# lab_rs_client_ip I: prints real server I's own address on br_e (198.51.100.(100+I)).
+lab_rs_client_ip() { echo "198.51.100.$((100 + $1))"; }
+
+# lab_in NS CMD...: runs CMD in network namespace NS.
+lab_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# lab_require_uml: refuses to touch the network unless this is the lab kernel (never build the lab on a real host).
+lab_require_uml() {
+  [ -d "/usr/lib/uml/modules/$(uname -r)" ] || {
+    echo "lab: not inside the UML lab kernel; run through Checks/lab/uml-run.sh" >&2
+    exit 2
+  }
+}
+
+# lab_modprobe MOD...: loads the UML kernel's modules (modprobe -d over a /tmp/m root linking the UML modules).
+lab_modprobe() {
+  lab_require_uml
+  mkdir -p /tmp/m/lib
+  ln -sfn /usr/lib/uml/modules /tmp/m/lib/modules
+  local mod
+  for mod in "$@"; do
+    modprobe -d /tmp/m "$mod" || { echo "lab: modprobe $mod failed" >&2; return 1; }
+  done
+}
+
+# lab_sysctl NS KEY=VALUE...: sets sysctls inside namespace NS.
+lab_sysctl() { local ns=$1; shift; lab_in "$ns" sysctl -q -w "$@" >/dev/null; }
+
+# lab_link NS IFNAME BRIDGE ADDR/LEN: a veth pair with IFNAME inside NS (holding ADDR) and its peer on BRIDGE.
+lab_link() {
+  local ns=$1 ifname=$2 bridge=$3 addr=$4 peer="${2}-br"
+  ip link add "$ifname" type veth peer name "$peer"
+  ip link set "$ifname" netns "$ns"
+  ip link set "$peer" master "$bridge" up
+  lab_in "$ns" ip addr add "$addr" dev "$ifname"
+  lab_in "$ns" ip link set "$ifname" up
+}
+
+# lab_namespace NS: a new network namespace with lo up and reverse-path filtering off.
+lab_namespace() {
+  ip netns add "$1"
+  lab_in "$1" ip link set lo up
+  lab_sysctl "$1" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
+# lab_topology N: builds the seed's DR topology with N real servers, the IPVS service (rr) with every real server
+# at weight 1 (-g), and starts realserver.py on each rsI:8000 answering "rsI"; returns when every server listens.
+lab_topology() {
+  local n=$1 i
+  lab_require_uml
+  lab_modprobe veth bridge ip_vs ip_vs_rr
+  mkdir -p "$LAB_STATE"
+  ip link add br_e type bridge
+  ip link add br_lvs type bridge
+  ip link set br_e up
+  ip link set br_lvs up
+
+  lab_namespace client
+  lab_link client client-e br_e "$LAB_CIP/24"
+
+  # The director. net.ipv4.conf.lvs-rs.accept_local stays at its default 0: drcheck's DR probe sets it itself.
+  lab_namespace lvs
+  lab_link lvs lvs-e br_e "$LAB_VIP/24"
+  lab_link lvs lvs-rs br_lvs "$LAB_DIP/24"
+  lab_in lvs ipvsadm -A -t "$LAB_SERVICE" -s rr
+
+  for ((i = 1; i <= n; i++)); do
+    lab_namespace "rs$i"
+    lab_link "rs$i" "rs$i-e" br_e "$(lab_rs_client_ip "$i")/24"
+    lab_link "rs$i" "rs$i-lvs" br_lvs "$(lab_rip "$i")/24"
+    lab_sysctl "rs$i" "net.ipv4.conf.rs$i-e.arp_ignore=1" "net.ipv4.conf.rs$i-e.arp_announce=2"
+    lab_vip_add "$i"
+    lab_in lvs ipvsadm -a -t "$LAB_SERVICE" -r "$(lab_rip "$i"):$LAB_PORT" -g -w 1
+    lab_rs_start "$i"
+  done
+  LAB_SERVERS=$n
+  for ((i = 1; i <= n; i++)); do
+    lab_wait_port lvs "$(lab_rip "$i")" "$LAB_PORT" || return 1
+  done
+}
+
+# lab_vip_add I: puts the VIP on rsI's lo as /32 (the seed's real-server setup).
+lab_vip_add() { lab_in "rs$1" ip addr add "$LAB_VIP/32" dev lo; }
+
+# lab_vip_del I: removes the VIP from rsI's lo (the DR misconfiguration: RIP answers, VIP traffic is dropped).
+lab_vip_del() { lab_in "rs$1" ip addr del "$LAB_VIP/32" dev lo; }
+
+# lab_rs_start I: starts realserver.py in rsI on port 8000 (mode file $LAB_STATE/rsI.mode, log rsI.log).
+lab_rs_start() {
+  local i=$1
+  ip netns exec "rs$i" python3 "$LAB_DIR/realserver.py" --name "rs$i" --port "$LAB_PORT" \
+    --mode-file "$LAB_STATE/rs$i.mode" >>"$LAB_STATE/rs$i.log" 2>&1 &
+  echo $! >"$LAB_STATE/rs$i.pid"
+}
+
+# lab_rs_stop I: kills rsI's HTTP server (the "stopped" state: connections are refused).
+lab_rs_stop() {
+  local pidfile="$LAB_STATE/rs$1.pid"
+  [ -f "$pidfile" ] || return 0
+  kill "$(cat "$pidfile")" 2>/dev/null || true
+  wait "$(cat "$pidfile")" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+# lab_rs_mode I MODE [ARG]: switches rsI's answers; MODE is ok | error | status CODE | body TEXT | hang | trickle |
+# reset | close (see realserver.py). Takes effect from the next request.
+lab_rs_mode() {
+  local i=$1 file="$LAB_STATE/rs$1.mode"
+  shift
+  printf '%s' "$*" >"$file.new" && mv -f "$file.new" "$file"
+}
+
+# lab_weight I W: sets rsI's weight in the director's IPVS service (ipvsadm -e).
+lab_weight() { lab_in lvs ipvsadm -e -t "$LAB_SERVICE" -r "$(lab_rip "$1"):$LAB_PORT" -g -w "$2"; }
+
+# lab_wait_port NS ADDR PORT [SECONDS]: waits (default 10 s) until ADDR:PORT accepts a TCP connection from NS.
+lab_wait_port() {
+  local ns=$1 addr=$2 port=$3 secs=${4:-10} tries
+  for ((tries = secs * 10; tries > 0; tries--)); do
+    lab_in "$ns" timeout 1 bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "lab: $addr:$port not listening after ${secs}s (seen from $ns)" >&2
+  return 1
+}
+
+# lab_get NS URL [CURL-ARG...]: prints the body of a GET from NS (2 s limit); curl's exit status is returned.
+lab_get() { local ns=$1 url=$2; shift 2; lab_in "$ns" curl -sS --max-time 2 "$@" "$url"; }
+
+# lab_vip_names COUNT: COUNT requests from the client to the VIP; prints each answer (or "ERR<curl status>") on a line.
+lab_vip_names() {
+  local k body
+  for ((k = 0; k < $1; k++)); do
+    if body=$(lab_get client "http://$LAB_SERVICE/" 2>/dev/null); then echo "$body"; else echo "ERR$?"; fi
+  done
+}
+
+# lab_step TEXT: prints a heading for what the scenario does next.
+lab_step() { printf '\n== %s\n' "$*"; }
+
+# lab_expect_eq DESC EXPECTED ACTUAL: one check that ACTUAL equals EXPECTED exactly.
+lab_expect_eq() {
+  LAB_CHECKS=$((LAB_CHECKS + 1))
+  if [ "$2" == "$3" ]; then
+    echo "ok - $1"
+  else
+    echo "FAIL - $1 (expected $(lab_show "$2"), got $(lab_show "$3"))"
+    LAB_FAILED=$((LAB_FAILED + 1))
+  fi
+}
+
+# lab_expect_match DESC REGEX ACTUAL: one check that ACTUAL matches the extended REGEX.
+lab_expect_match() {
+  LAB_CHECKS=$((LAB_CHECKS + 1))
+  if [[ $3 =~ $2 ]]; then
+    echo "ok - $1"
+  else
+    echo "FAIL - $1 (expected a match of $(lab_show "$2"), got $(lab_show "$3"))"
+    LAB_FAILED=$((LAB_FAILED + 1))
+  fi
+}
+
+# lab_expect_status DESC EXPECTED CMD...: runs CMD (output hidden) and checks its exit status.
+lab_expect_status() {
+  local desc=$1 expected=$2 status=0
+  shift 2
+  "$@" >/dev/null 2>&1 || status=$?
+  lab_expect_eq "$desc" "$expected" "$status"
+}
+
+# lab_show TEXT: TEXT quoted on one line for a failure message (newlines shown as \n).
+lab_show() { local s=${1//$'\n'/\\n}; printf "'%s'" "$s"; }
+
+# lab_finish: prints the tally and exits non-zero if any check failed (or none ran).
+lab_finish() {
+  echo
+  echo "$((LAB_CHECKS - LAB_FAILED)) of $LAB_CHECKS checks held"
+  [ "$LAB_CHECKS" -gt 0 ] && [ "$LAB_FAILED" -eq 0 ] && exit 0
+  exit 1
+}
