@@ -41,7 +41,12 @@ chmod +x "$run/init"
 
 # UML needs a writable, exec-able tmp for its memory file; keep it away from the lab's tmpfs.
 TMPDIR=${TMPDIR:-/tmp} "$uml" mem=${DRCHECK_UML_MEM:-1024M} rootfstype=hostfs rootflags=/ rw init="$run/init" \
-  con=null con0=null,fd:1 quiet </dev/null >"$run/console" 2>&1 || true
+  con=null con0=null,fd:1 quiet </dev/null >"$run/console" 2>&1 &
+uml_pid=$!
+# UML moves itself into its own session, so a timeout or Ctrl-C aimed at this script must take it down explicitly.
+trap 'kill -KILL -- "-$uml_pid" "$uml_pid" 2>/dev/null; exit 124' TERM INT HUP
+wait "$uml_pid" || true
+trap - TERM INT HUP
 
 cat "$run/output" 2>/dev/null || true
 if [ ! -f "$run/status" ]; then
