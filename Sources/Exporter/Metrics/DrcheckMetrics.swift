@@ -1,0 +1,109 @@
+import EventLoop
+import Prometheus
+
+/// drcheck's metrics, kept in a swift-prometheus registry and rendered in the text format on each scrape.
+/// The daemon calls the methods on its loop; a series appears with the first value set for it and disappears
+/// with `removeServer` or `removeService`.
+public final class DrcheckMetrics {
+    private let registry: PrometheusCollectorRegistry
+    private var servers: [ServerLabels: ServerSeries] = [:]
+    private var panics: [String: Gauge] = [:]
+    private var ipvsUpdates: [IPVSOperation: Counter] = [:]
+    private var ipvsErrors: [IPVSOperation: Counter] = [:]
+    private let reloadSuccessful: Gauge
+    private let reloadTimestamp: Gauge
+
+    public init(version: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        registry.makeGauge(descriptor: MetricFamilies.buildInfo, labels: [("version", version)]).set(to: 1)
+        reloadSuccessful = registry.makeGauge(descriptor: MetricFamilies.reloadSuccessful)
+        reloadTimestamp = registry.makeGauge(descriptor: MetricFamilies.reloadTimestamp)
+    }
+
+    /// The exposition, Prometheus text format 0.0.4.
+    public func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+
+    // MARK: real servers
+
+    /// Sets the three fixed series of a real server (creating them the first time).
+    public func updateServer(_ server: ServerLabels, up: Bool, weight: Int, configuredWeight: Int) {
+        let series = self.series(server)
+        series.up.set(to: up ? 1 : 0)
+        series.weight.set(to: Double(weight))
+        series.configuredWeight.set(to: Double(configuredWeight))
+    }
+
+    /// Counts one finished probe under its result class (`ok` or the kind of failure) and records its duration.
+    public func observeProbe(_ server: ServerLabels, resultClass: String, duration: Duration) {
+        series(server).observeProbe(resultClass: resultClass, seconds: max(0, duration.seconds))
+    }
+
+    /// Counts a change of the server's health state, e.g. from `up` to `down`.
+    public func recordTransition(_ server: ServerLabels, from: String, to: String) {
+        series(server).recordTransition(from: from, to: to)
+    }
+
+    /// Mirrors the kernel's figures for the server's IPVS destination.
+    public func updateKernelCounters(_ server: ServerLabels, _ counters: DestinationCounters) {
+        series(server).setKernelCounters(counters)
+    }
+
+    /// Removes every series of a real server that is no longer checked.
+    public func removeServer(_ server: ServerLabels) {
+        servers.removeValue(forKey: server)?.unregister()
+    }
+
+    // MARK: services
+
+    public func setServicePanic(_ service: String, _ panic: Bool) {
+        let gauge =
+            panics[service]
+            ?? registry.makeGauge(descriptor: MetricFamilies.servicePanic, labels: [("service", service)])
+        panics[service] = gauge
+        gauge.set(to: panic ? 1 : 0)
+    }
+
+    /// Removes every series of a service that is gone, its real servers' included.
+    public func removeService(_ service: String) {
+        if let gauge = panics.removeValue(forKey: service) { registry.unregisterGauge(gauge) }
+        for server in servers.keys where server.service == service { removeServer(server) }
+    }
+
+    // MARK: IPVS and configuration
+
+    /// Counts a change made to the kernel's IPVS table.
+    public func recordIPVSUpdate(_ operation: IPVSOperation) {
+        counter(operation, in: &ipvsUpdates, family: MetricFamilies.ipvsUpdates).increment()
+    }
+
+    /// Counts a failed IPVS netlink request (a read or a change).
+    public func recordIPVSError(_ operation: IPVSOperation) {
+        counter(operation, in: &ipvsErrors, family: MetricFamilies.ipvsErrors).increment()
+    }
+
+    /// Records a configuration load (at start or on SIGHUP); `time` is Unix seconds.
+    public func recordConfigLoad(succeeded: Bool, at time: Double) {
+        reloadSuccessful.set(to: succeeded ? 1 : 0)
+        if succeeded { reloadTimestamp.set(to: time) }
+    }
+
+    private func series(_ server: ServerLabels) -> ServerSeries {
+        if let series = servers[server] { return series }
+        let series = ServerSeries(server, in: registry)
+        servers[server] = series
+        return series
+    }
+
+    private func counter(
+        _ operation: IPVSOperation, in counters: inout [IPVSOperation: Counter], family: MetricNameDescriptor
+    ) -> Counter {
+        if let counter = counters[operation] { return counter }
+        let counter = registry.makeCounter(descriptor: family, labels: [("operation", operation.rawValue)])
+        counters[operation] = counter
+        return counter
+    }
+}

@@ -1,0 +1,86 @@
+import Prometheus
+
+/// Every metric family drcheck exports: its name, its help, and for the histogram its buckets.
+/// (Computed: swift-prometheus's descriptor is not Sendable, so it cannot be a stored static.)
+enum MetricFamilies {
+    static var up: MetricNameDescriptor {
+        family("drcheck_real_server_up", "1 if the real server passes its health check, 0 if not.")
+    }
+    static var weight: MetricNameDescriptor {
+        family("drcheck_real_server_weight", "The real server's weight now in the kernel's IPVS table.")
+    }
+    static var configuredWeight: MetricNameDescriptor {
+        family(
+            "drcheck_real_server_configured_weight", "The weight drcheck restores when the real server is healthy.")
+    }
+    static var probeResults: MetricNameDescriptor {
+        family(
+            "drcheck_probe_results_total", "Health probes finished, by result class (ok or the kind of failure).")
+    }
+    static var probeDuration: MetricNameDescriptor {
+        family(
+            "drcheck_probe_duration_seconds", "Time from the start of a health probe to its result.")
+    }
+    static var transitions: MetricNameDescriptor {
+        family(
+            "drcheck_real_server_state_transitions_total",
+            "Changes of a real server's health state, by old and new state.")
+    }
+    static var servicePanic: MetricNameDescriptor {
+        family(
+            "drcheck_service_panic",
+            "1 while drcheck refuses to drain a service's servers (all failing or the last one).")
+    }
+    static var ipvsUpdates: MetricNameDescriptor {
+        family("drcheck_ipvs_updates_total", "Changes drcheck made to the kernel's IPVS table.")
+    }
+    static var ipvsErrors: MetricNameDescriptor {
+        family("drcheck_ipvs_errors_total", "IPVS netlink requests that failed.")
+    }
+    static var activeConnections: MetricNameDescriptor {
+        family(
+            "drcheck_ipvs_connections_active", "Active connections the kernel holds for the destination.")
+    }
+    static var inactiveConnections: MetricNameDescriptor {
+        family(
+            "drcheck_ipvs_connections_inactive", "Inactive connections the kernel holds for the destination.")
+    }
+    static var connections: MetricNameDescriptor {
+        family(
+            "drcheck_ipvs_connections_total", "Connections the kernel scheduled to the destination since it was added.")
+    }
+    static var packetsIn: MetricNameDescriptor {
+        family(
+            "drcheck_ipvs_incoming_packets_total", "Packets the kernel forwarded to the destination.")
+    }
+    static var packetsOut: MetricNameDescriptor {
+        family(
+            "drcheck_ipvs_outgoing_packets_total", "Packets from the destination the kernel saw (none in DR mode).")
+    }
+    static var bytesIn: MetricNameDescriptor {
+        family("drcheck_ipvs_incoming_bytes_total", "Bytes the kernel forwarded to the destination.")
+    }
+    static var bytesOut: MetricNameDescriptor {
+        family(
+            "drcheck_ipvs_outgoing_bytes_total", "Bytes from the destination the kernel saw (none in DR mode).")
+    }
+    static var reloadSuccessful: MetricNameDescriptor {
+        family(
+            "drcheck_config_last_reload_successful", "1 if the last configuration load succeeded, 0 if it failed.")
+    }
+    static var reloadTimestamp: MetricNameDescriptor {
+        family(
+            "drcheck_config_last_reload_success_timestamp_seconds",
+            "Unix time of the last successful configuration load.")
+    }
+    static var buildInfo: MetricNameDescriptor {
+        family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
+    }
+
+    /// Probe durations from 1 ms to 10 s, roughly three buckets a decade.
+    static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private static func family(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

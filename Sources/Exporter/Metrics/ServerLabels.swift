@@ -1,0 +1,14 @@
+/// One real server of one service, as the metric labels and `/status` name it.
+public struct ServerLabels: Hashable, Sendable {
+    /// The service's name, else `VIP:port` or `fwmark:N`.
+    public var service: String
+    /// `RIP:port`.
+    public var realServer: String
+
+    public init(service: String, realServer: String) {
+        self.service = service
+        self.realServer = realServer
+    }
+
+    var pairs: [(String, String)] { [("service", service), ("real_server", realServer)] }
+}

@@ -1,0 +1,122 @@
+import FoundationEssentials
+
+/// What `GET /status` answers and `drcheck status` prints: the agent and every service and real server it checks.
+/// Times are Unix seconds; JSON keys are snake_case.
+public struct StatusDocument: Codable, Equatable, Sendable {
+    public var agent: Agent
+    public var services: [Service]
+
+    public init(agent: Agent, services: [Service]) {
+        self.agent = agent
+        self.services = services
+    }
+
+    public struct Agent: Codable, Equatable, Sendable {
+        public var version: String
+        public var pid: Int32
+        public var startedAt: Double
+        /// When the daemon made this document; `drcheck status` measures ages against it.
+        public var generatedAt: Double
+        public var configFile: String?
+        public var configLoadedAt: Double?
+        public var lastReloadSucceeded: Bool
+        public var dryRun: Bool
+        /// Every real server has been probed at least once (what `/healthz` answers).
+        public var ready: Bool
+
+        public init(
+            version: String, pid: Int32, startedAt: Double, generatedAt: Double, configFile: String?,
+            configLoadedAt: Double?, lastReloadSucceeded: Bool, dryRun: Bool, ready: Bool
+        ) {
+            self.version = version
+            self.pid = pid
+            self.startedAt = startedAt
+            self.generatedAt = generatedAt
+            self.configFile = configFile
+            self.configLoadedAt = configLoadedAt
+            self.lastReloadSucceeded = lastReloadSucceeded
+            self.dryRun = dryRun
+            self.ready = ready
+        }
+    }
+
+    public struct Service: Codable, Equatable, Sendable {
+        /// The service's name, else `VIP:port` or `fwmark:N` (the metrics' `service` label).
+        public var name: String
+        /// `VIP:port` or `fwmark:N`.
+        public var address: String
+        public var `protocol`: String
+        /// drcheck refuses to drain this service's servers (all failing, or the last one with weight).
+        public var panic: Bool
+        public var realServers: [RealServer]
+
+        public init(name: String, address: String, protocol: String, panic: Bool, realServers: [RealServer]) {
+            self.name = name
+            self.address = address
+            self.protocol = `protocol`
+            self.panic = panic
+            self.realServers = realServers
+        }
+    }
+
+    public struct RealServer: Codable, Equatable, Sendable {
+        /// `RIP:port` (the metrics' `real_server` label).
+        public var address: String
+        /// The health state, e.g. `up`, `down`, `rising`, `falling`, `unknown`, `admin_drained`.
+        public var state: String
+        public var healthy: Bool
+        /// The weight now in the kernel; nil when the destination was not found there.
+        public var kernelWeight: Int?
+        public var configuredWeight: Int
+        /// The class of the last probe's result (`ok` or the kind of failure); nil before the first probe.
+        public var lastResult: String?
+        /// The last failure's detail, in words.
+        public var lastDetail: String?
+        public var latencySeconds: Double?
+        public var lastProbeAt: Double?
+        public var lastChangeAt: Double?
+
+        public init(
+            address: String, state: String, healthy: Bool, kernelWeight: Int?, configuredWeight: Int,
+            lastResult: String?, lastDetail: String?, latencySeconds: Double?, lastProbeAt: Double?,
+            lastChangeAt: Double?
+        ) {
+            self.address = address
+            self.state = state
+            self.healthy = healthy
+            self.kernelWeight = kernelWeight
+            self.configuredWeight = configuredWeight
+            self.lastResult = lastResult
+            self.lastDetail = lastDetail
+            self.latencySeconds = latencySeconds
+            self.lastProbeAt = lastProbeAt
+            self.lastChangeAt = lastChangeAt
+        }
+    }
+}
+
+extension StatusDocument {
+    /// The JSON the daemon serves: snake_case keys, sorted, indented for people reading it with curl.
+    public func json() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain strings, numbers and booleans cannot fail, except for a non-finite Double.
+        guard let data = try? encoder.encode(self) else { return Array(#"{"error":"unencodable status"}"#.utf8) }
+        return Array(data) + [UInt8(ascii: "\n")]
+    }
+
+    public init(json: [UInt8]) throws(StatusDecodingError) {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            self = try decoder.decode(StatusDocument.self, from: Data(json))
+        } catch {
+            throw StatusDecodingError(description: "the daemon's status is not valid: \(error)")
+        }
+    }
+}
+
+public struct StatusDecodingError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
