@@ -1,0 +1,31 @@
+import CCurl
+import Glibc
+
+/// Maps a failed libcurl transfer to a probe class, using the errno of the last socket call (CURLINFO_OS_ERRNO).
+enum CurlFailure {
+    static func classify(_ code: CURLcode, osErrno: Int32) -> ProbeClass {
+        // A reset is a reset wherever it surfaces: in the TLS handshake, a send, or a receive.
+        if osErrno == ECONNRESET || osErrno == EPIPE, code != CURLE_OPERATION_TIMEDOUT { return .reset }
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timeout
+        case CURLE_COULDNT_CONNECT:
+            return osErrno == ECONNREFUSED ? .connectRefused : .connectError
+        // GOT_NOTHING is an orderly close (FIN) before any byte of a response: the server's TCP stack is healthy
+        // and the application chose to answer nothing, which is a protocol failure, not a reset. A close that
+        // comes as an RST (a crashed process, unread request data) reports ECONNRESET and is classified above.
+        case CURLE_GOT_NOTHING, CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL, CURLE_PARTIAL_FILE,
+            CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_BAD_CONTENT_ENCODING, CURLE_RECV_ERROR, CURLE_SEND_ERROR,
+            CURLE_TOO_MANY_REDIRECTS, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR:
+            return .protocolError
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+            CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
+            CURLE_SSL_ENGINE_INITFAILED, CURLE_SSL_SHUTDOWN_FAILED, CURLE_USE_SSL_FAILED, CURLE_SSL_CLIENTCERT:
+            return .tlsError
+        default:
+            // Resolve, bind (CURLOPT_INTERFACE), socket option and resource failures: the probe never reached HTTP.
+            return .connectError
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Glibc
+
+/// One HTTP(S) health check: where to connect, what to ask, what counts as healthy. A plain value; the engine runs it.
+public struct HTTPCheck: Sendable, Equatable {
+    public enum Scheme: String, Sendable {
+        case http
+        case https
+    }
+
+    public struct InvalidError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public var scheme: Scheme
+    /// The IP address connected to (RIP for rip mode, VIP for dr mode); never resolved through DNS.
+    public var address: String
+    public var port: UInt16
+    /// Host header and TLS server name; the address when nil.
+    public var host: String?
+    public var path: String
+    public var expectedStatus: StatusRanges
+    public var expectedBody: BodyPattern?
+    /// One deadline for the whole probe: connect, request and response.
+    public var timeout: Duration
+    public var tlsVerify: Bool
+    /// DR mode: SO_MARK on the probe socket, selecting the real server's fwmark probe service.
+    public var mark: UInt32?
+    /// DR mode: the local address the probe is sent from (the director's address toward the real servers).
+    public var sourceAddress: String?
+
+    public init(
+        scheme: Scheme = .http, address: String, port: UInt16, host: String? = nil, path: String = "/",
+        expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
+        timeout: Duration = .seconds(1), tlsVerify: Bool = true, mark: UInt32? = nil, sourceAddress: String? = nil
+    ) throws(InvalidError) {
+        self.scheme = scheme
+        self.address = address
+        self.port = port
+        self.host = host
+        self.path = path
+        self.expectedStatus = expectedStatus
+        self.expectedBody = expectedBody
+        self.timeout = timeout
+        self.tlsVerify = tlsVerify
+        self.mark = mark
+        self.sourceAddress = sourceAddress
+        try validate()
+    }
+
+    /// Checks what libcurl would otherwise reject at run time (or, worse, interpret).
+    public func validate() throws(InvalidError) {
+        guard IPAddress.isLiteral(address) else {
+            throw InvalidError(description: "address \"\(address)\" is not an IP")
+        }
+        if let sourceAddress, !IPAddress.isLiteral(sourceAddress) {
+            throw InvalidError(description: "source address \"\(sourceAddress)\" is not an IP")
+        }
+        guard port > 0 else { throw InvalidError(description: "port 0") }
+        if let host, host.isEmpty || !host.utf8.allSatisfy(Self.isHostByte) {
+            throw InvalidError(description: "host \"\(host)\" is not a host name or address")
+        }
+        guard path.hasPrefix("/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            throw InvalidError(
+                description: "path \"\(path)\" must start with / and hold no spaces or control characters")
+        }
+        guard timeout > .zero else { throw InvalidError(description: "timeout must be positive") }
+        guard !expectedStatus.ranges.isEmpty else { throw InvalidError(description: "no expected status") }
+    }
+
+    /// The host as written in a URL: IPv6 literals in brackets.
+    var urlHost: String { IPAddress.bracketed(host ?? address) }
+
+    var url: String { "\(scheme.rawValue)://\(urlHost):\(port)\(path)" }
+
+    /// CURLOPT_CONNECT_TO entry sending the connection to `address` while Host and SNI stay `host`.
+    var connectTo: String? {
+        guard let host, host != address else { return nil }
+        return "\(IPAddress.bracketed(host)):\(port):\(IPAddress.bracketed(address)):\(port)"
+    }
+
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"),
+            UInt8(ascii: ":"):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+enum IPAddress {
+    static func isLiteral(_ text: String) -> Bool {
+        var buffer = in6_addr()
+        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
+    }
+
+    static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
+}

@@ -1,0 +1,135 @@
+import CCurl
+import EventLoop
+
+public struct ProbeID: Hashable, Sendable {
+    let raw: UInt64
+}
+
+/// Runs HTTP checks concurrently on the event loop through libcurl's multi socket interface: curl says which
+/// sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to call back (CURLMOPT_TIMERFUNCTION); the loop reports
+/// readiness to curl_multi_socket_action. Nothing here blocks, and every completion runs on the loop's thread.
+public final class ProbeEngine {
+    /// The body prefix kept for the regular expression; reading stops there.
+    public static let bodyLimit = 64 * 1024
+
+    private let loop: EventLoop
+    private let multi: UnsafeMutableRawPointer
+    private var transfers: [ProbeID: Transfer] = [:]
+    private var watched: Set<Int32> = []
+    private var curlTimer: EventLoop.TimerID?
+    private var nextID: UInt64 = 1
+
+    public init(loop: EventLoop) throws(ProbeSetupError) {
+        guard curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK, let multi = curl_multi_init() else {
+            throw ProbeSetupError(description: "libcurl initialisation failed")
+        }
+        self.loop = loop
+        self.multi = multi
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        _ = drcheck_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, context)
+        _ = drcheck_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, context)
+        _ = drcheck_multi_setopt_socket(multi) { _, fd, what, context, _ in
+            Unmanaged<ProbeEngine>.fromOpaque(context!).takeUnretainedValue().socketChanged(fd, what)
+            return 0
+        }
+        _ = drcheck_multi_setopt_timer(multi) { _, milliseconds, context in
+            Unmanaged<ProbeEngine>.fromOpaque(context!).takeUnretainedValue().timerChanged(milliseconds)
+            return 0
+        }
+    }
+
+    deinit {
+        // Detach the callbacks first: removing handles below makes curl report sockets to forget.
+        _ = drcheck_multi_setopt_socket(multi, nil)
+        _ = drcheck_multi_setopt_timer(multi, nil)
+        for fd in watched { loop.unwatch(fd) }
+        if let curlTimer { loop.cancel(curlTimer) }
+        for transfer in transfers.values { curl_multi_remove_handle(multi, transfer.easy) }
+        transfers.removeAll()
+        curl_multi_cleanup(multi)
+    }
+
+    /// Probes in flight.
+    public var inFlight: Int { transfers.count }
+
+    /// Starts `check`; `completion` runs on the loop when it ends, never from inside this call.
+    @discardableResult
+    public func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError)
+        -> ProbeID
+    {
+        let id = ProbeID(raw: nextID)
+        nextID += 1
+        let transfer = try Transfer(id: id, check: check, completion: completion)
+        let code = curl_multi_add_handle(multi, transfer.easy)
+        guard code == CURLM_OK else {
+            throw ProbeSetupError(description: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")
+        }
+        transfers[id] = transfer
+        return id
+    }
+
+    /// Abandons a probe in flight; its completion is not called.
+    public func cancel(_ id: ProbeID) {
+        guard let transfer = transfers.removeValue(forKey: id) else { return }
+        curl_multi_remove_handle(multi, transfer.easy)
+    }
+
+    private func socketChanged(_ fd: Int32, _ what: Int32) {
+        guard what != CURL_POLL_REMOVE else {
+            loop.unwatch(fd)
+            watched.remove(fd)
+            return
+        }
+        var events: EventLoop.Events = []
+        if what & CURL_POLL_IN != 0 { events.insert(.readable) }
+        if what & CURL_POLL_OUT != 0 { events.insert(.writable) }
+        // A failure to watch leaves the transfer to its deadline, which classifies it; nothing else is possible here.
+        if watched.contains(fd) {
+            try? loop.update(fd, for: events)
+        } else {
+            try? loop.watch(fd, for: events) { [unowned self] ready in self.socketReady(fd, ready) }
+            watched.insert(fd)
+        }
+    }
+
+    private func socketReady(_ fd: Int32, _ ready: EventLoop.Events) {
+        var flags: Int32 = 0
+        if !ready.isDisjoint(with: [.readable, .hangup]) { flags |= CURL_CSELECT_IN }
+        if ready.contains(.writable) { flags |= CURL_CSELECT_OUT }
+        var running: Int32 = 0
+        _ = curl_multi_socket_action(multi, fd, flags, &running)
+        finishDone()
+    }
+
+    private func timerChanged(_ milliseconds: Int) {
+        if let curlTimer { loop.cancel(curlTimer) }
+        curlTimer = nil
+        guard milliseconds >= 0 else { return }
+        // curl must not be re-entered from its own callback: the timeout is handled on the next loop turn.
+        curlTimer = loop.schedule(after: .milliseconds(milliseconds)) { [unowned self] in
+            curlTimer = nil
+            var running: Int32 = 0
+            _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+            finishDone()
+        }
+    }
+
+    /// Collects finished transfers first and completes them after, so a completion may start or cancel probes.
+    private func finishDone() {
+        var done: [(Transfer, ProbeResult)] = []
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(multi, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            var context: UnsafeMutableRawPointer?
+            _ = drcheck_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &context)
+            let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+            done.append((transfer, transfer.result(message.pointee.data.result)))
+        }
+        for (transfer, _) in done { curl_multi_remove_handle(multi, transfer.easy) }
+        for (transfer, result) in done {
+            // An earlier completion in this batch may have cancelled this probe.
+            guard transfers.removeValue(forKey: transfer.id) != nil else { continue }
+            transfer.completion(result)
+        }
+    }
+}

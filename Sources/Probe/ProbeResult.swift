@@ -1,0 +1,54 @@
+/// What a probe found, in the words of DESIGN.md and the metrics' `class` label.
+public enum ProbeClass: String, Sendable, CaseIterable {
+    case ok
+    /// The whole-probe deadline passed (connect, request and response together).
+    case timeout
+    /// The server's host answered the SYN with a reset: nothing listens on the port.
+    case connectRefused = "connect_refused"
+    /// Any other failure to reach the server: unreachable, bind or SO_MARK failure.
+    case connectError = "connect_error"
+    /// The connection was reset (RST) after it was established.
+    case reset
+    /// The server answered something that is not HTTP, or closed the connection without a response.
+    case protocolError = "protocol_error"
+    /// A complete HTTP response with a status outside the expected ranges.
+    case httpStatus = "http_status"
+    /// An expected status, but the body prefix does not match the check's regular expression.
+    case bodyMismatch = "body_mismatch"
+    case tlsError = "tls_error"
+    /// Reserved for the daemon: a DR-path probe failed while the same server's RIP probe passed.
+    case drPath = "dr_path"
+}
+
+public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
+    public var probeClass: ProbeClass
+    /// From the start of the transfer to its end, as libcurl measured it.
+    public var duration: Duration
+    /// The HTTP status, when a status line was received.
+    public var status: Int?
+    /// A short human explanation; empty when the probe is ok.
+    public var detail: String
+
+    public init(_ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "") {
+        self.probeClass = probeClass
+        self.duration = duration
+        self.status = status
+        self.detail = detail
+    }
+
+    public var isOK: Bool { probeClass == .ok }
+
+    public var description: String {
+        "\(probeClass.rawValue) \(status.map(String.init) ?? "-") \(duration.formatted3)"
+            + (detail.isEmpty ? "" : " (\(detail))")
+    }
+}
+
+extension Duration {
+    /// Seconds with millisecond precision, e.g. "1.001s".
+    public var formatted3: String {
+        let ms = (nanosecondsClamped + 500_000) / 1_000_000
+        let fraction = String(ms % 1000)
+        return "\(ms / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)s"
+    }
+}

@@ -1,0 +1,143 @@
+import EventLoop
+
+/// The scheduler the agent uses: probes on the event loop through libcurl.
+public typealias LoopProbeScheduler<Key: Hashable> = ProbeScheduler<Key, EventLoop, ProbeEngine>
+
+/// Runs each target's check every interval. Starts are spread over the interval (the k-th target added starts at
+/// the golden-ratio fraction frac(k·0.618…) of it, so any number of targets is evenly spread); the n-th probe of a
+/// target is due at anchor + n·interval whatever earlier probes took (no drift); at most one probe per target is
+/// in flight, and a round that finds the previous probe still running is skipped and counted.
+public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: ProbeRunner> {
+    /// One finished probe, with when it was due and when it really started (the loop's lateness).
+    public struct Record {
+        public var key: Key
+        public var check: HTTPCheck
+        public var result: ProbeResult
+        public var due: Monotonic
+        public var started: Monotonic
+        public var lateness: Duration { started - due }
+    }
+
+    private final class Target {
+        var check: HTTPCheck
+        var interval: Duration
+        /// This target's offset in its interval, as a fraction of 2^64.
+        let phase: UInt64
+        var anchor: Monotonic
+        /// The round whose probe is due next: due at anchor + round·interval.
+        var round = 0
+        var timer: Clock.Timer?
+        var probe: Runner.Probe?
+        var skipped = 0
+
+        init(check: HTTPCheck, interval: Duration, phase: UInt64, now: Monotonic) {
+            self.check = check
+            self.interval = interval
+            self.phase = phase
+            anchor = now + Target.offset(phase, in: interval)
+        }
+
+        var due: Monotonic { anchor + interval * round }
+
+        func reanchor(_ interval: Duration, now: Monotonic) {
+            self.interval = interval
+            anchor = now + Target.offset(phase, in: interval)
+            round = 0
+        }
+
+        static func offset(_ phase: UInt64, in interval: Duration) -> Duration {
+            .nanoseconds(Int64(UInt64(interval.nanosecondsClamped).multipliedFullWidth(by: phase).high))
+        }
+    }
+
+    private let clock: Clock
+    private let runner: Runner
+    private let onResult: (Record) -> Void
+    private var targets: [Key: Target] = [:]
+    private var added: UInt64 = 0
+
+    /// Rounds skipped over all targets: the previous probe was still in flight, or the loop overslept a due time.
+    public private(set) var skipped = 0
+
+    public init(clock: Clock, runner: Runner, onResult: @escaping (Record) -> Void) {
+        self.clock = clock
+        self.runner = runner
+        self.onResult = onResult
+    }
+
+    public var count: Int { targets.count }
+
+    public func contains(_ key: Key) -> Bool { targets[key] != nil }
+
+    /// Adds a target or changes one. A changed check is used from the next round; a changed interval re-anchors the
+    /// target's schedule at its phase of the new interval. A probe in flight finishes either way.
+    public func set(_ key: Key, check: HTTPCheck, interval: Duration) {
+        precondition(interval > .zero, "a probe interval must be positive")
+        if let target = targets[key] {
+            target.check = check
+            guard target.interval != interval else { return }
+            target.reanchor(interval, now: clock.now())
+            arm(key, target)
+            return
+        }
+        // Golden-ratio (Weyl) sequence: each new phase falls in the largest gap left by the earlier ones.
+        let phase = added &* 0x9E37_79B9_7F4A_7C15
+        added += 1
+        let target = Target(check: check, interval: interval, phase: phase, now: clock.now())
+        targets[key] = target
+        arm(key, target)
+    }
+
+    /// Removes a target, abandoning its probe in flight (no record is delivered for it).
+    public func remove(_ key: Key) {
+        guard let target = targets.removeValue(forKey: key) else { return }
+        if let timer = target.timer { clock.cancel(timer) }
+        if let probe = target.probe { runner.cancel(probe) }
+    }
+
+    public func nextDue(_ key: Key) -> Monotonic? { targets[key]?.due }
+
+    public func skipped(_ key: Key) -> Int? { targets[key]?.skipped }
+
+    private func arm(_ key: Key, _ target: Target) {
+        if let timer = target.timer { clock.cancel(timer) }
+        target.timer = clock.schedule(at: target.due) { [unowned self] in roundDue(key) }
+    }
+
+    private func roundDue(_ key: Key) {
+        guard let target = targets[key] else { return }
+        target.timer = nil
+        let now = clock.now()
+        if target.probe == nil {
+            launch(key, target, due: target.due, now: now)
+        } else {
+            countSkipped(target, 1)
+        }
+        // The next round is the first one due after now; rounds the loop overslept are skipped, not run late.
+        let behind = Int((now - target.anchor).nanosecondsClamped / target.interval.nanosecondsClamped)
+        let next = max(target.round + 1, behind + 1)
+        countSkipped(target, next - target.round - 1)
+        target.round = next
+        arm(key, target)
+    }
+
+    private func launch(_ key: Key, _ target: Target, due: Monotonic, now: Monotonic) {
+        let check = target.check
+        do {
+            target.probe = try runner.start(check) { [weak self, weak target] result in
+                // A removed target's probe is cancelled; a runner that delivers it anyway is ignored.
+                guard let self, let target, targets[key] === target else { return }
+                target.probe = nil
+                self.onResult(Record(key: key, check: check, result: result, due: due, started: now))
+            }
+        } catch {
+            let result = ProbeResult(.connectError, duration: .zero, detail: error.description)
+            onResult(Record(key: key, check: check, result: result, due: due, started: now))
+        }
+    }
+
+    private func countSkipped(_ target: Target, _ rounds: Int) {
+        target.skipped += rounds
+        skipped += rounds
+    }
+}

@@ -1,0 +1,151 @@
+import CCurl
+import Glibc
+
+/// One probe in flight: a libcurl easy handle configured from an `HTTPCheck`, and what it has received.
+/// libcurl's callbacks reach it through Unmanaged pointers; the engine keeps it alive until the transfer ends.
+final class Transfer {
+    let id: ProbeID
+    let check: HTTPCheck
+    let completion: (ProbeResult) -> Void
+    let easy: UnsafeMutableRawPointer
+    private var body: [UInt8] = []
+    private var bodyLimitReached = false
+    private var markErrno: Int32 = 0
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+    private var connectTo: UnsafeMutablePointer<curl_slist>?
+
+    init(id: ProbeID, check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) {
+        guard let easy = curl_easy_init() else { throw ProbeSetupError(description: "curl_easy_init failed") }
+        self.id = id
+        self.check = check
+        self.completion = completion
+        self.easy = easy
+        errorBuffer.initialize(to: 0)
+        try configure()
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(connectTo)
+        errorBuffer.deallocate()
+    }
+
+    private func configure() throws(ProbeSetupError) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        try set(CURLOPT_PRIVATE, pointer: context)
+        try set(CURLOPT_URL, string: check.url)
+        if let entry = check.connectTo {
+            connectTo = curl_slist_append(nil, entry)
+            try set(CURLOPT_CONNECT_TO, pointer: connectTo)
+        }
+        try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        try set(CURLOPT_PATH_AS_IS, 1)
+        try set(CURLOPT_USERAGENT, string: "drcheck")
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
+        try set(CURLOPT_FOLLOWLOCATION, 0)
+        try set(CURLOPT_FORBID_REUSE, 1)
+        try set(CURLOPT_FRESH_CONNECT, 1)
+        try set(CURLOPT_SSL_VERIFYPEER, check.tlsVerify ? 1 : 0)
+        try set(CURLOPT_SSL_VERIFYHOST, check.tlsVerify ? 2 : 0)
+        try set(CURLOPT_ERRORBUFFER, pointer: errorBuffer)
+        try set(CURLOPT_WRITEDATA, pointer: context)
+        try require(
+            CURLOPT_WRITEFUNCTION,
+            drcheck_easy_setopt_write(easy) { data, size, count, context in
+                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                return transfer.receive(UnsafeRawBufferPointer(start: data, count: size * count))
+            })
+        if let source = check.sourceAddress {
+            try set(CURLOPT_INTERFACE, string: "host!\(source)")
+        }
+        if check.mark != nil {
+            try set(CURLOPT_SOCKOPTDATA, pointer: context)
+            try require(
+                CURLOPT_SOCKOPTFUNCTION,
+                drcheck_easy_setopt_sockopt(easy) { context, fd, purpose in
+                    guard purpose == CURLSOCKTYPE_IPCXN else { return CURL_SOCKOPT_OK }
+                    return Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().applyMark(fd)
+                })
+        }
+    }
+
+    /// Keeps at most `ProbeEngine.bodyLimit` bytes; past that the transfer is stopped on purpose (a write error
+    /// that `result` treats as a complete response).
+    private func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let room = ProbeEngine.bodyLimit - body.count
+        guard bytes.count <= room else {
+            if check.expectedBody != nil { body.append(contentsOf: bytes.prefix(room)) }
+            bodyLimitReached = true
+            return 0
+        }
+        if check.expectedBody != nil { body.append(contentsOf: bytes) }
+        return bytes.count
+    }
+
+    private func applyMark(_ fd: Int32) -> Int32 {
+        var mark = check.mark ?? 0
+        guard setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
+            markErrno = errno
+            return Int32(CURL_SOCKOPT_ERROR)
+        }
+        return Int32(CURL_SOCKOPT_OK)
+    }
+
+    func result(_ code: CURLcode) -> ProbeResult {
+        var micros: curl_off_t = 0
+        var status = 0
+        var osErrno = 0
+        _ = drcheck_easy_getinfo_off(easy, CURLINFO_TOTAL_TIME_T, &micros)
+        _ = drcheck_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        _ = drcheck_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno)
+        let duration = Duration.microseconds(micros)
+        let received = status > 0 ? status : nil
+        if code == CURLE_OK || (code == CURLE_WRITE_ERROR && bodyLimitReached) {
+            guard check.expectedStatus.contains(status) else {
+                return ProbeResult(
+                    .httpStatus, duration: duration, status: received,
+                    detail: "status \(status), expected \(check.expectedStatus)")
+            }
+            if let pattern = check.expectedBody, !pattern.matches(body) {
+                return ProbeResult(
+                    .bodyMismatch, duration: duration, status: received,
+                    detail: "body does not match \"\(pattern)\"")
+            }
+            return ProbeResult(.ok, duration: duration, status: received)
+        }
+        if markErrno != 0 {
+            return ProbeResult(
+                .connectError, duration: duration, status: received,
+                detail: "SO_MARK \(check.mark ?? 0): \(String(cString: strerror(markErrno)))")
+        }
+        let message =
+            errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        return ProbeResult(
+            CurlFailure.classify(code, osErrno: Int32(osErrno)), duration: duration, status: received, detail: message)
+    }
+
+    private func set(_ option: CURLoption, _ value: Int) throws(ProbeSetupError) {
+        try require(option, drcheck_easy_setopt_long(easy, option, value))
+    }
+
+    private func set(_ option: CURLoption, string: String) throws(ProbeSetupError) {
+        try require(option, drcheck_easy_setopt_ptr(easy, option, string))
+    }
+
+    private func set(_ option: CURLoption, pointer: UnsafeRawPointer?) throws(ProbeSetupError) {
+        try require(option, drcheck_easy_setopt_ptr(easy, option, pointer))
+    }
+
+    private func require(_ option: CURLoption, _ code: CURLcode) throws(ProbeSetupError) {
+        guard code == CURLE_OK else {
+            throw ProbeSetupError(
+                description: "libcurl option \(option.rawValue): \(String(cString: curl_easy_strerror(code)))")
+        }
+    }
+}
+
+/// libcurl refused to set up a transfer (an option this libcurl lacks, an unusable URL, no memory).
+public struct ProbeSetupError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+}
