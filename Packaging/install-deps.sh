@@ -8,6 +8,8 @@ packages=(
   pkg-config libcurl4-openssl-dev libnl-3-dev libnl-genl-3-dev
   # the lab: a real IPVS kernel in User-Mode Linux and the tools run inside it
   user-mode-linux kmod ipvsadm iproute2 procps python3 curl
+  # the lab's packet view and its faster real server (benchmarks)
+  tcpdump nginx
   # metrics checks: promtool and a real Prometheus server
   prometheus
   # packaging
