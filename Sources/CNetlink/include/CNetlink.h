@@ -1,5 +1,5 @@
-// What Swift cannot take from libnl and <linux/ip_vs.h> directly: the IPVS constants (enum values and macros
-// are imported, but keep them in one place) and attribute iteration, which libnl offers only as macros.
+// libnl-genl-3 and the IPVS netlink constants for Swift. libnl's functions are called from Swift as declared;
+// its NLA_PUT_* and nla_for_each_* macros are not needed (Swift calls nla_put_* and walks attributes itself).
 #ifndef DRCHECK_CNETLINK_H
 #define DRCHECK_CNETLINK_H
 
@@ -9,5 +9,8 @@
 #include <netlink/msg.h>
 #include <netlink/attr.h>
 #include <linux/ip_vs.h>
+
+/// "EPERM" for EPERM: glibc declares strerrorname_np only under _GNU_SOURCE, which Swift's Glibc lacks.
+const char *drcheck_errno_name(int errnum);
 
 #endif
