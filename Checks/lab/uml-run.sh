@@ -32,23 +32,27 @@ mkdir -p /run/netns
 ip link set lo up
 cd "$root"
 status=1
-bash -c "\$(cat "$run/command")" >"$run/output" 2>&1 </dev/null && status=0 || status=\$?
+bash -c "\$(cat "$run/command")" >>"$run/output" 2>&1 </dev/null && status=0 || status=\$?
 echo "\$status" >"$run/status"
 sync
 poweroff -f
 INIT
 chmod +x "$run/init"
+: >"$run/output"
 
 # UML needs a writable, exec-able tmp for its memory file; keep it away from the lab's tmpfs.
 TMPDIR=${TMPDIR:-/tmp} "$uml" mem=${DRCHECK_UML_MEM:-1024M} rootfstype=hostfs rootflags=/ rw init="$run/init" \
   con=null con0=null,fd:1 quiet </dev/null >"$run/console" 2>&1 &
 uml_pid=$!
+# The command's output reaches the host file as it is written (hostfs): stream it while the lab runs.
+tail -n +1 -s 0.2 -f --pid="$uml_pid" "$run/output" &
+tail_pid=$!
 # UML moves itself into its own session, so a timeout or Ctrl-C aimed at this script must take it down explicitly.
-trap 'kill -KILL -- "-$uml_pid" "$uml_pid" 2>/dev/null; exit 124' TERM INT HUP
+trap 'kill -KILL -- "-$uml_pid" "$uml_pid" 2>/dev/null; kill "$tail_pid" 2>/dev/null; exit 124' TERM INT HUP
 wait "$uml_pid" || true
+wait "$tail_pid" || true
 trap - TERM INT HUP
 
-cat "$run/output" 2>/dev/null || true
 if [ ! -f "$run/status" ]; then
   echo "uml-run: the lab kernel stopped before the command finished; its console:" >&2
   tail -n 30 "$run/console" >&2
