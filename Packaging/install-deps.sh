@@ -13,7 +13,7 @@ packages=(
   # metrics checks: promtool and a real Prometheus server
   prometheus
   # packaging
-  dpkg-dev lintian
+  dpkg-dev lintian systemd
 )
 
 missing=()
