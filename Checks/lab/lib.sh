@@ -157,6 +157,9 @@ lab_vip_names() {
   done
 }
 
+# lab_run NS CMD...: prints "NS# CMD" and runs CMD in NS (for readable demos and scenario output).
+lab_run() { local ns=$1; shift; echo "$ns# $*"; lab_in "$ns" "$@"; }
+
 # lab_step TEXT: prints a heading for what the scenario does next.
 lab_step() { printf '\n== %s\n' "$*"; }
 
