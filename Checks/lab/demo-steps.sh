@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The DR lab demo, run inside User-Mode Linux by Checks/demo.sh: the seed's topology with 3 real servers, traffic
+# through the VIP, and the DR misconfiguration the seed warns about. Each step is a lab_step block: add new ones
+# (drcheck's own steps) at the end. Usage (inside the lab): demo-steps.sh DRCHECK-BINARY
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+drcheck=$1
+
+# requests COUNT: COUNT requests from the client to the VIP, one readable line each.
+requests() {
+  local k=0 answer
+  lab_vip_names "$1" | while read -r answer; do
+    k=$((k + 1))
+    case $answer in
+      ERR28) answer="no answer (curl timed out after 2 s)" ;;
+      ERR*) answer="failed (curl exit ${answer#ERR})" ;;
+    esac
+    echo "  client -> $LAB_SERVICE  request $k: $answer"
+  done
+}
+
+lab_step "1. The seed's DR topology on a real IPVS kernel (UML $(uname -r)), 3 real servers"
+lab_topology 3
+cat <<EOF
+  client  $LAB_CIP                                      on br_e
+  lvs     VIP $LAB_VIP (lvs-e, br_e)   DIP $LAB_DIP (lvs-rs, br_lvs)   the director
+  rs1..3  RIP $(lab_rip 1)..$(lab_rip 3) on br_lvs, $(lab_rs_client_ip 1)..$(lab_rs_client_ip 3) on br_e, VIP on lo /32
+  each real server runs Checks/lab/realserver.py on :$LAB_PORT and answers its own name
+EOF
+
+lab_step "2. The director's IPVS service: round robin, three direct-routing (Route) destinations"
+lab_run lvs ipvsadm -Ln
+
+lab_step "3. A real server's half of DR: the VIP on lo as /32, ARP for it kept quiet"
+lab_run rs1 ip -4 -br addr show dev lo
+lab_run rs1 sysctl net.ipv4.conf.rs1-e.arp_ignore net.ipv4.conf.rs1-e.arp_announce
+
+lab_step "4. Six requests from the client to the VIP, spread round robin over rs1..rs3"
+requests 6
+lab_run lvs ipvsadm -Lnc
+
+lab_step "5. ipvsadm -e ... -w 0 on rs1: drained, the others take every request"
+lab_weight 1 0
+lab_run lvs ipvsadm -Ln -t "$LAB_SERVICE"
+requests 4
+lab_weight 1 1
+
+lab_step "6. The seed's warning: rs1 loses the VIP on lo (weight 1 again)"
+lab_run rs1 ip addr del "$LAB_VIP/32" dev lo
+requests 3
+echo "  director -> rs1's RIP $(lab_rip 1):$LAB_PORT: $(lab_get lvs "http://$(lab_rip 1):$LAB_PORT/")"
+echo "  A check of the RIP passes while clients sent to rs1 through the VIP get no answer."
+lab_vip_add 1
+
+lab_step "7. drcheck, built on the host, runs unchanged on the director"
+lab_run lvs "$drcheck" --help | sed -n 1,8p
