@@ -1,0 +1,117 @@
+/// The effective configuration: DESIGN.md's keys with every default filled in and `defaults` merged into each
+/// service's check.
+public struct Config: Hashable, Sendable {
+    public static let defaultPath = "/etc/drcheck/drcheck.yaml"
+
+    public var listen = "127.0.0.1:9469"
+    public var stateFile = "/var/lib/drcheck/state.json"
+    /// Also check every IPVS service not listed; true in zero-config mode.
+    public var discover = false
+    /// How often the kernel's IPVS table is re-read for added or removed services and destinations.
+    public var discoveryInterval: Duration = .seconds(5)
+    public var defaults = CheckSettings()
+    public var drSysctls = SysctlPolicy.fix
+    /// Period of the duplicate-address ARP probe for each VIP; zero turns it off.
+    public var arpWatch: Duration = .seconds(10)
+    public var onArpConflict = ArpConflictAction.report
+    /// Firewall marks drcheck may use for its per-server DR probe services; the default, 0x44520000-0x4452ffff
+    /// ("DR" in the high 16 bits), stays clear of the small marks operators usually pick.
+    public var probeMarks: ClosedRange<UInt32> = 0x4452_0000...0x4452_FFFF
+    public var services: [ServiceConfig] = []
+
+    public init() {}
+
+    /// The configuration used when the default file does not exist: every IPVS service with the defaults.
+    public static var zeroConfig: Config {
+        var config = Config()
+        config.discover = true
+        return config
+    }
+
+    /// The listed service with this key, if any.
+    public func service(_ key: ServiceKey) -> ServiceConfig? { services.first { $0.key == key } }
+
+    /// How a service is checked: its own settings when listed, the defaults when discovered, nil when not checked.
+    public func check(for key: ServiceKey) -> CheckSettings? { service(key)?.check ?? (discover ? defaults : nil) }
+}
+
+public enum SysctlPolicy: String, Hashable, Sendable, CaseIterable {
+    case fix, check
+}
+
+public enum ArpConflictAction: String, Hashable, Sendable, CaseIterable {
+    case report, drain
+}
+
+public enum ProbeMode: String, Hashable, Sendable, CaseIterable {
+    case dr, rip
+}
+
+public enum ProbeScheme: String, Hashable, Sendable, CaseIterable {
+    case http, https
+}
+
+/// Everything about how one service's real servers are probed and weighted.
+public struct CheckSettings: Hashable, Sendable {
+    public var interval: Duration = .seconds(2)
+    /// The whole probe: connect, request and response.
+    public var timeout: Duration = .seconds(1)
+    /// Consecutive successes for a down server to come back.
+    public var rise = 2
+    /// Consecutive failures for an up server to be drained.
+    public var fall = 3
+    public var mode = ProbeMode.dr
+    public var path = "/"
+    public var expectStatus = StatusRanges("200-399")!
+    /// Ramp a restored weight up over this long; zero restores at once.
+    public var slowStart: Duration = .zero
+    /// Never drain the last server of a service that still has weight.
+    public var keepLast = true
+    /// The Host header; nil means the VIP (DR) or the address probed.
+    public var host: String?
+    /// A regular expression (Swift Regex syntax) the body must match.
+    public var expectBody: String?
+    /// The health port when it differs from the service's (required for fwmark services).
+    public var port: UInt16?
+    public var scheme = ProbeScheme.http
+    public var tlsVerify = true
+
+    public init() {}
+}
+
+public struct ServiceConfig: Hashable, Sendable {
+    public var name: String?
+    public var key: ServiceKey
+    public var check: CheckSettings
+    public var realServers: [RealServerConfig]
+
+    public init(name: String?, key: ServiceKey, check: CheckSettings, realServers: [RealServerConfig]) {
+        self.name = name
+        self.key = key
+        self.check = check
+        self.realServers = realServers
+    }
+
+    /// The metrics and log name: `name`, else `VIP:port` or `fwmark:N`.
+    public var label: String { name ?? key.label }
+
+    /// The weight the config names for this destination, if any (an entry with a port must match it exactly).
+    public func configuredWeight(for server: Endpoint) -> Int? {
+        let exact = realServers.first { $0.address == server.address && $0.port == server.port }
+        return (exact ?? realServers.first { $0.address == server.address && $0.port == nil })?.weight
+    }
+}
+
+public struct RealServerConfig: Hashable, Sendable {
+    public var address: IPAddress
+    /// Nil matches the destination on any port.
+    public var port: UInt16?
+    /// The weight to restore; nil means the weight IPVS had when drcheck first saw the destination.
+    public var weight: Int?
+
+    public init(address: IPAddress, port: UInt16? = nil, weight: Int? = nil) {
+        self.address = address
+        self.port = port
+        self.weight = weight
+    }
+}

@@ -1,0 +1,22 @@
+/// A configuration problem, printed as one line naming the file, the line and the key:
+/// `drcheck.yaml:12: services[0].check.fall: must be at least 1 (got 0)`.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    /// 1-based; nil when the problem is the file as a whole (unreadable).
+    public var line: Int?
+    /// The dotted key path, e.g. `services[0].check.fall`; empty for syntax errors.
+    public var key: String
+    public var message: String
+
+    public init(file: String, line: Int?, key: String, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        let place = line.map { "\(file):\($0)" } ?? file
+        return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
+    }
+}

@@ -1,0 +1,140 @@
+import Yams
+
+/// Reads drcheck's YAML configuration into an effective `Config`, validating every key.
+public enum ConfigParser {
+    static let checkKeys = [
+        "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
+    ]
+    static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify"]
+    static let topKeys = [
+        "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
+        "on_arp_conflict", "probe_marks", "services",
+    ]
+
+    /// Parses `yaml`; `file` names the source in error messages. An empty document is the default configuration.
+    public static func parse(yaml: String, file: String) throws(ConfigError) -> Config {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw syntaxError(error, file: file)
+        }
+        var config = Config()
+        guard let root, root != Node("", Tag(.null)) else { return config }
+        let top = try YAMLField(node: root, key: "", file: file).mapping(known: topKeys)
+        if let field = top["listen"] { config.listen = try listen(field) }
+        if let field = top["state_file"] { config.stateFile = try field.string() }
+        if let field = top["discover"] { config.discover = try field.bool() }
+        if let field = top["discovery_interval"] { config.discoveryInterval = try positive(field) }
+        if let field = top["defaults"] {
+            config.defaults = try check(field, known: checkKeys, over: config.defaults)
+        }
+        if let field = top["dr_sysctls"] { config.drSysctls = try field.choice(SysctlPolicy.self) }
+        if let field = top["arp_watch"] { config.arpWatch = try field.duration() }
+        if let field = top["on_arp_conflict"] { config.onArpConflict = try field.choice(ArpConflictAction.self) }
+        if let field = top["probe_marks"] { config.probeMarks = try markRange(field) }
+        if let field = top["services"] {
+            config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
+                .parse(field)
+        }
+        return config
+    }
+
+    /// `defaults` or a service's `check`: each key given overrides `base`.
+    static func check(_ field: YAMLField, known: [String], over base: CheckSettings) throws(ConfigError)
+        -> CheckSettings
+    {
+        let map = try field.mapping(known: known)
+        var check = base
+        if let f = map["interval"] { check.interval = try positive(f) }
+        if let f = map["timeout"] { check.timeout = try positive(f) }
+        if let f = map["rise"] { check.rise = try f.int(in: 1...1000) }
+        if let f = map["fall"] { check.fall = try f.int(in: 1...1000) }
+        if let f = map["mode"] { check.mode = try f.choice(ProbeMode.self) }
+        if let f = map["path"] {
+            check.path = try f.string()
+            guard check.path.hasPrefix("/") else { throw f.error("must start with / (got \"\(check.path)\")") }
+        }
+        if let f = map["expect_status"] { check.expectStatus = try statuses(f) }
+        if let f = map["slow_start"] { check.slowStart = try f.duration() }
+        if let f = map["keep_last"] { check.keepLast = try f.bool() }
+        if let f = map["host"] { check.host = try f.string() }
+        if let f = map["expect_body"] { check.expectBody = try regex(f) }
+        if let f = map["port"] { check.port = UInt16(try f.int(in: 1...65535)) }
+        if let f = map["scheme"] { check.scheme = try f.choice(ProbeScheme.self) }
+        if let f = map["tls_verify"] { check.tlsVerify = try f.bool() }
+        if check.timeout > check.interval {
+            let culprit = map["timeout"] ?? map["interval"] ?? field
+            throw culprit.error(
+                "timeout \(PrometheusDuration.format(check.timeout)) is longer than interval "
+                    + PrometheusDuration.format(check.interval))
+        }
+        return check
+    }
+
+    static func positive(_ field: YAMLField) throws(ConfigError) -> Duration {
+        let value = try field.duration()
+        guard value > .zero else { throw field.error("must be longer than 0s") }
+        return value
+    }
+
+    static func listen(_ field: YAMLField) throws(ConfigError) -> String {
+        let text = try field.string()
+        guard text.hasPrefix("unix:/") || Endpoint(text) != nil else {
+            throw field.error("must be ADDR:PORT, [ADDR6]:PORT or unix:/path (got \"\(text)\")")
+        }
+        return text
+    }
+
+    static func statuses(_ field: YAMLField) throws(ConfigError) -> StatusRanges {
+        let text: String
+        if case .sequence = field.node {
+            var parts: [String] = []
+            for item in try field.sequence() { parts.append(try item.string()) }
+            text = parts.joined(separator: ",")
+        } else {
+            text = try field.string()
+        }
+        guard let ranges = StatusRanges(text) else {
+            throw field.error("must be statuses or ranges within 100-599, like \"200,204,300-399\" (got \"\(text)\")")
+        }
+        return ranges
+    }
+
+    static func regex(_ field: YAMLField) throws(ConfigError) -> String {
+        let pattern = try field.string()
+        do {
+            _ = try Regex(pattern)
+        } catch {
+            throw field.error("not a valid regular expression: \(error)")
+        }
+        return pattern
+    }
+
+    static func markRange(_ field: YAMLField) throws(ConfigError) -> ClosedRange<UInt32> {
+        let text = try field.string()
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(mark)
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 1, low <= high else {
+            throw field.error("must be a range of marks FIRST-LAST, like 0x44520000-0x4452ffff (got \"\(text)\")")
+        }
+        return low...high
+    }
+
+    static func mark(_ text: Substring) -> UInt32? {
+        text.hasPrefix("0x") ? UInt32(text.dropFirst(2), radix: 16) : UInt32(text)
+    }
+
+    static func syntaxError(_ error: any Error, file: String) -> ConfigError {
+        switch error as? YamlError {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return ConfigError(file: file, line: mark.line, key: "", message: "YAML syntax: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(
+                file: file, line: context.mark.line, key: duplicates.joined(separator: ", "),
+                message: "key given twice")
+        default:
+            return ConfigError(file: file, line: nil, key: "", message: "not readable as YAML: \(error)")
+        }
+    }
+}

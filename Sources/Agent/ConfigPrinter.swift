@@ -1,0 +1,67 @@
+import Yams
+
+/// The effective configuration as YAML that `ConfigParser` reads back to the same `Config`.
+public enum ConfigPrinter {
+    public static func yaml(_ config: Config) -> String {
+        var top: [(Node, Node)] = [
+            ("listen", Node(config.listen)),
+            ("state_file", Node(config.stateFile)),
+            ("discover", Node(String(config.discover))),
+            ("discovery_interval", duration(config.discoveryInterval)),
+            ("defaults", check(config.defaults, serviceKeys: false)),
+            ("dr_sysctls", Node(config.drSysctls.rawValue)),
+            ("arp_watch", duration(config.arpWatch)),
+            ("on_arp_conflict", Node(config.onArpConflict.rawValue)),
+            ("probe_marks", Node(hex(config.probeMarks.lowerBound) + "-" + hex(config.probeMarks.upperBound))),
+        ]
+        top.append(("services", Node(config.services.map(service))))
+        // Serializing plain strings and mappings cannot fail.
+        return (try? Yams.serialize(node: Node(top), indent: 2, width: -1)) ?? ""
+    }
+
+    private static func service(_ service: ServiceConfig) -> Node {
+        var pairs: [(Node, Node)] = []
+        if let name = service.name { pairs.append(("name", Node(name))) }
+        switch service.key {
+        case .virtual(let vip, let proto):
+            pairs.append(("vip", Node(vip.description, Tag(.str), .doubleQuoted)))
+            pairs.append(("protocol", Node(proto.rawValue)))
+        case .fwmark(let mark):
+            pairs.append(("fwmark", Node(String(mark))))
+        }
+        pairs.append(("check", check(service.check, serviceKeys: true)))
+        let servers = service.realServers.map { server -> Node in
+            let address = server.port.map { Endpoint(address: server.address, port: $0).description }
+            var pairs: [(Node, Node)] = [("address", Node(address ?? server.address.description, Tag(.str)))]
+            if let weight = server.weight { pairs.append(("weight", Node(String(weight)))) }
+            return Node(pairs)
+        }
+        pairs.append(("real_servers", Node(servers)))
+        return Node(pairs)
+    }
+
+    private static func check(_ check: CheckSettings, serviceKeys: Bool) -> Node {
+        var pairs: [(Node, Node)] = [
+            ("interval", duration(check.interval)),
+            ("timeout", duration(check.timeout)),
+            ("rise", Node(String(check.rise))),
+            ("fall", Node(String(check.fall))),
+            ("mode", Node(check.mode.rawValue)),
+            ("path", Node(check.path, Tag(.str))),
+            ("expect_status", Node(check.expectStatus.description, Tag(.str), .doubleQuoted)),
+            ("slow_start", duration(check.slowStart)),
+            ("keep_last", Node(String(check.keepLast))),
+        ]
+        guard serviceKeys else { return Node(pairs) }
+        if let host = check.host { pairs.append(("host", Node(host, Tag(.str), .doubleQuoted))) }
+        if let body = check.expectBody { pairs.append(("expect_body", Node(body, Tag(.str), .doubleQuoted))) }
+        if let port = check.port { pairs.append(("port", Node(String(port)))) }
+        pairs.append(("scheme", Node(check.scheme.rawValue)))
+        pairs.append(("tls_verify", Node(String(check.tlsVerify))))
+        return Node(pairs)
+    }
+
+    private static func duration(_ value: Duration) -> Node { Node(PrometheusDuration.format(value)) }
+
+    private static func hex(_ mark: UInt32) -> String { "0x" + String(mark, radix: 16) }
+}

@@ -1,0 +1,105 @@
+/// Monotonic time as the decision core sees it: the time since an arbitrary origin (the daemon's clock, or a test's).
+public typealias AgentTime = Duration
+
+/// One probe's verdict, with its class (e.g. `ok`, `timeout`, `refused`, `status`, `dr_path`).
+public enum ProbeResult: Hashable, Sendable {
+    case success
+    case failure(String)
+    /// A failure that is not the server's fault (the director-fault guard): counts neither way, drains nothing.
+    case inconclusive(String)
+
+    public var probeClass: String {
+        switch self {
+        case .success: "ok"
+        case .failure(let name), .inconclusive(let name): name
+        }
+    }
+}
+
+/// What happens between two decisions.
+public enum AgentEvent: Hashable, Sendable {
+    case probed(ServerID, ProbeResult)
+    /// Every destination of a checked service with its weight, as read from the kernel: new ones appear, missing
+    /// ones are forgotten, weights that differ from what drcheck knows were set by someone else.
+    case kernel(ServiceKey, [Endpoint: Int])
+    /// The service is no longer in the kernel: its servers are forgotten.
+    case serviceGone(ServiceKey)
+    case configChanged(Config)
+}
+
+public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
+    public enum Reason: Hashable, Sendable {
+        /// Unhealthy after `fall` failures; the class of the last one.
+        case drain(String)
+        /// Healthy again after `rise` successes: the configured weight at once.
+        case restore
+        /// Step `step` of `steps` of the slow-start ramp (the last one sets the configured weight).
+        case slowStart(step: Int, steps: Int)
+    }
+
+    public var id: ServerID
+    public var from: Int
+    public var to: Int
+    public var reason: Reason
+
+    public var description: String {
+        let why =
+            switch reason {
+            case .drain(let probeClass): "drain (\(probeClass))"
+            case .restore: "restore"
+            case .slowStart(let step, let steps): "slow start \(step)/\(steps)"
+            }
+        return "\(id): weight \(from) -> \(to), \(why)"
+    }
+}
+
+/// Something to log once, at the turn it happens.
+public struct Transition: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        case appeared(weight: Int)
+        case disappeared
+        /// Unhealthy after `fall` consecutive failures; the class of the last one.
+        case down(String)
+        /// Healthy after `rise` consecutive successes.
+        case up
+        /// Someone else set this non-zero weight: it is the configured weight from now on.
+        case adopted(weight: Int)
+        /// Someone else set weight 0: an administrative drain drcheck never undoes.
+        case administrativeDrain
+        /// The service's last weighted server is unhealthy but keeps its weight (`keep_last`).
+        case panic
+        case panicOver
+    }
+
+    /// The server concerned; `server` is nil for service-wide transitions (panic).
+    public var service: ServiceKey
+    public var server: Endpoint?
+    public var kind: Kind
+
+    public var description: String {
+        let subject = server.map { "\(service) \($0)" } ?? "\(service)"
+        switch kind {
+        case .appeared(let weight): return "\(subject): new destination, weight \(weight)"
+        case .disappeared: return "\(subject): destination gone, forgotten"
+        case .down(let probeClass): return "\(subject): down (\(probeClass))"
+        case .up: return "\(subject): up (ok)"
+        case .adopted(let weight): return "\(subject): weight \(weight) set by someone else, adopted as configured"
+        case .administrativeDrain: return "\(subject): weight 0 set by someone else, an administrative drain left alone"
+        case .panic: return "\(subject): panic, every server unhealthy, the last one keeps its weight (keep_last)"
+        case .panicOver: return "\(subject): panic over"
+        }
+    }
+}
+
+/// What one turn decided.
+public struct Decision: Hashable, Sendable {
+    /// The weight writes to make now, together. Empty in dry-run mode.
+    public var changes: [WeightChange] = []
+    /// In dry-run mode, the writes that would have been made.
+    public var wouldChange: [WeightChange] = []
+    public var transitions: [Transition] = []
+    /// Call `turn` again by then even without events (next slow-start step, retry of a failed write).
+    public var wakeAt: AgentTime?
+    /// The state differs from the last turn's: save it.
+    public var stateChanged = false
+}

@@ -1,0 +1,93 @@
+import Yams
+
+/// Reads the `services` list: keys, checks merged over `defaults`, real servers, and the checks across services.
+struct ServiceParser {
+    static let serviceKeys = ["name", "vip", "fwmark", "protocol", "check", "real_servers"]
+
+    let defaults: CheckSettings
+    let probeMarks: ClosedRange<UInt32>
+
+    func parse(_ field: YAMLField) throws(ConfigError) -> [ServiceConfig] {
+        var services: [ServiceConfig] = []
+        var seenKeys: [ServiceKey: String] = [:]
+        var seenNames: [String: String] = [:]
+        for item in try field.sequence() {
+            let (service, keyField) = try parseService(item)
+            if let first = seenKeys[service.key] {
+                throw keyField.error("duplicate of \(first) (\(service.key))")
+            }
+            seenKeys[service.key] = item.key
+            if let name = service.name {
+                if let first = seenNames[name] {
+                    throw YAMLField(node: keyField.node, key: "\(item.key).name", file: item.file)
+                        .error("name \"\(name)\" already used by \(first)")
+                }
+                seenNames[name] = item.key
+            }
+            services.append(service)
+        }
+        return services
+    }
+
+    private func parseService(_ item: YAMLField) throws(ConfigError) -> (ServiceConfig, YAMLField) {
+        let map = try item.mapping(known: Self.serviceKeys)
+        let name = try map["name"]?.string()
+        var check = defaults
+        if let field = map["check"] {
+            check = try ConfigParser.check(field, known: ConfigParser.serviceCheckKeys, over: defaults)
+        }
+        let key: ServiceKey
+        let keyField: YAMLField
+        switch (map["vip"], map["fwmark"]) {
+        case (let vip?, nil):
+            let text = try vip.string()
+            guard let endpoint = Endpoint(text) else {
+                throw vip.error("must be ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
+            }
+            key = .virtual(endpoint, try map["protocol"]?.choice(TransportProtocol.self) ?? .tcp)
+            keyField = vip
+        case (nil, let fwmark?):
+            let mark = UInt32(try fwmark.int(in: 1...Int(UInt32.max)))
+            if let proto = map["protocol"] { throw proto.error("does not apply to a fwmark service") }
+            guard check.port != nil else {
+                throw YAMLField(node: fwmark.node, key: "\(item.key).check.port", file: item.file)
+                    .error("required for a fwmark service (the port to probe)")
+            }
+            guard !probeMarks.contains(mark) else {
+                throw fwmark.error("\(mark) lies in probe_marks, which drcheck reserves for its probe services")
+            }
+            key = .fwmark(mark)
+            keyField = fwmark
+        case (.some, .some):
+            throw item.error("give either vip or fwmark, not both")
+        case (nil, nil):
+            throw item.error("needs vip or fwmark")
+        }
+        let realServers = try map["real_servers"].map(parseRealServers) ?? []
+        return (ServiceConfig(name: name, key: key, check: check, realServers: realServers), keyField)
+    }
+
+    private func parseRealServers(_ field: YAMLField) throws(ConfigError) -> [RealServerConfig] {
+        var servers: [RealServerConfig] = []
+        for item in try field.sequence() {
+            let map = try item.mapping(known: ["address", "weight"])
+            guard let addressField = map["address"] else { throw item.error("needs address") }
+            let text = try addressField.string()
+            let server: RealServerConfig
+            if let address = IPAddress(text) {
+                server = RealServerConfig(address: address)
+            } else if let endpoint = Endpoint(text) {
+                server = RealServerConfig(address: endpoint.address, port: endpoint.port)
+            } else {
+                throw addressField.error("must be ADDR, ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
+            }
+            if servers.contains(where: { $0.address == server.address && $0.port == server.port }) {
+                throw addressField.error("\(text) is listed twice")
+            }
+            var entry = server
+            entry.weight = try map["weight"]?.int(in: 1...65535)
+            servers.append(entry)
+        }
+        return servers
+    }
+}

@@ -1,0 +1,87 @@
+import Yams
+
+/// A YAML node with its key path and file, so every conversion error names file, line and key.
+struct YAMLField {
+    let node: Node
+    let key: String
+    let file: String
+
+    var line: Int? { node.mark?.line }
+
+    func error(_ message: String) -> ConfigError {
+        ConfigError(file: file, line: line, key: key, message: message)
+    }
+
+    /// The value as a plain scalar string; collections are an error.
+    func scalar() throws(ConfigError) -> String {
+        guard case .scalar(let scalar) = node else { throw error("must be a single value") }
+        return scalar.string
+    }
+
+    func string() throws(ConfigError) -> String {
+        let text = try scalar()
+        guard !text.isEmpty else { throw error("must not be empty") }
+        return text
+    }
+
+    func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let text = try scalar()
+        guard let value = node.int else { throw error("must be a whole number (got \"\(text)\")") }
+        guard value >= range.lowerBound else { throw error("must be at least \(range.lowerBound) (got \(value))") }
+        guard value <= range.upperBound else { throw error("must be at most \(range.upperBound) (got \(value))") }
+        return value
+    }
+
+    func bool() throws(ConfigError) -> Bool {
+        let text = try scalar()
+        guard let value = node.bool else { throw error("must be true or false (got \"\(text)\")") }
+        return value
+    }
+
+    func duration() throws(ConfigError) -> Duration {
+        let text = try scalar()
+        do {
+            return try PrometheusDuration.parse(text)
+        } catch {
+            throw self.error(error.description)
+        }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_: T.Type) throws(ConfigError) -> T where T.RawValue == String {
+        let text = try scalar()
+        guard let value = T(rawValue: text) else {
+            throw error("must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(text)\")")
+        }
+        return value
+    }
+
+    /// The entries of a mapping, rejecting keys not in `known`.
+    func mapping(known: [String]) throws(ConfigError) -> YAMLMapping {
+        guard case .mapping(let mapping) = node else { throw error("must be a mapping of keys to values") }
+        var fields: [String: YAMLField] = [:]
+        for (keyNode, value) in mapping {
+            let name = keyNode.string ?? ""
+            let path = key.isEmpty ? name : "\(key).\(name)"
+            guard known.contains(name) else {
+                throw ConfigError(
+                    file: file, line: keyNode.mark?.line, key: path,
+                    message: "unknown key (known here: \(known.joined(separator: ", ")))")
+            }
+            fields[name] = YAMLField(node: value, key: path, file: file)
+        }
+        return YAMLMapping(owner: self, fields: fields)
+    }
+
+    /// The items of a sequence, keyed `key[i]`.
+    func sequence() throws(ConfigError) -> [YAMLField] {
+        guard case .sequence(let sequence) = node else { throw error("must be a list") }
+        return sequence.enumerated().map { YAMLField(node: $1, key: "\(key)[\($0)]", file: file) }
+    }
+}
+
+struct YAMLMapping {
+    let owner: YAMLField
+    let fields: [String: YAMLField]
+
+    subscript(_ name: String) -> YAMLField? { fields[name] }
+}
