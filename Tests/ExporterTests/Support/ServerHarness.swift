@@ -1,0 +1,43 @@
+import EventLoop
+import Exporter
+import Glibc
+
+/// A metrics server on loopback with the real EventLoop, pumped by the test's own thread between client steps.
+final class ServerHarness {
+    let loop: EventLoop
+    let server: MetricsServer
+    var metricsBody = "drcheck_test 1\n"
+    var ready = false
+    var status = StatusFixtures.document
+
+    init(limits: MetricsServerLimits = .init(), address: ListenAddress = .ipv4("127.0.0.1", port: 0)) throws {
+        loop = try EventLoop()
+        var endpoints = MetricsEndpoints(metrics: { [] }, status: { StatusFixtures.document }, ready: { false })
+        // The closures read the harness's current values through a box created before the server.
+        let box = Box()
+        endpoints.metrics = { Array(box.harness!.metricsBody.utf8) }
+        endpoints.status = { box.harness!.status }
+        endpoints.ready = { box.harness!.ready }
+        server = try MetricsServer(loop: loop, address: address, endpoints: endpoints, limits: limits)
+        box.harness = self
+    }
+
+    deinit { server.close() }
+
+    private final class Box {
+        weak var harness: ServerHarness?
+    }
+
+    /// Runs the loop until `done` holds or `limit` passes; returns whether `done` held.
+    @discardableResult
+    func pump(for limit: Duration = .seconds(5), until done: () -> Bool) -> Bool {
+        let end = loop.now() + limit
+        while !done() {
+            guard loop.now() < end else { return false }
+            try? loop.runOnce(timeout: 5)
+        }
+        return true
+    }
+
+    func connect() -> TestClient { TestClient(to: server.address, harness: self) }
+}
