@@ -1,0 +1,72 @@
+/// `drcheck status` for a terminal: one header line about the agent, then a table of every real server.
+public enum StatusTable {
+    public static func render(_ document: StatusDocument) -> String {
+        var lines = [summary(document.agent)]
+        var rows = [
+            ["SERVICE", "REAL SERVER", "STATE", "WEIGHT", "CONFIGURED", "RESULT", "LATENCY", "CHANGED", "DETAIL"]
+        ]
+        for service in document.services {
+            let name = service.panic ? "\(service.name) [panic]" : service.name
+            if service.realServers.isEmpty { rows.append([name, "(no real servers)"]) }
+            for (index, server) in service.realServers.enumerated() {
+                rows.append([
+                    index == 0 ? name : "",
+                    server.address,
+                    server.state,
+                    server.kernelWeight.map(String.init) ?? "-",
+                    String(server.configuredWeight),
+                    server.lastResult ?? "-",
+                    server.latencySeconds.map(latency) ?? "-",
+                    server.lastChangeAt.map { age(document.agent.generatedAt - $0) + " ago" } ?? "-",
+                    server.lastDetail ?? "",
+                ])
+            }
+        }
+        if document.services.isEmpty { rows.append(["(no services)"]) }
+        lines += layout(rows, rightAligned: [3, 4, 6])
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func summary(_ agent: StatusDocument.Agent) -> String {
+        var parts = ["drcheck \(agent.version) (pid \(agent.pid))", "up \(age(agent.generatedAt - agent.startedAt))"]
+        parts.append(agent.ready ? "ready" : "not ready (not every server probed yet)")
+        if agent.dryRun { parts.append("dry run") }
+        if let file = agent.configFile {
+            let loaded = agent.configLoadedAt.map { ", loaded \(age(agent.generatedAt - $0)) ago" } ?? ""
+            parts.append("config \(file)\(loaded)")
+        }
+        if !agent.lastReloadSucceeded { parts.append("LAST RELOAD FAILED (old config still running)") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Columns padded to their widest cell; trailing blanks trimmed.
+    private static func layout(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            let cells = row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return rightAligned.contains(column) ? padding + cell : cell + padding
+            }
+            var line = cells.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
+        }
+    }
+
+    /// `1.2ms` below 10 ms, `950ms` below a second, `1.25s` above.
+    static func latency(_ seconds: Double) -> String {
+        let milliseconds = seconds * 1000
+        if milliseconds < 10 { return "\((milliseconds * 10).rounded() / 10)ms" }
+        if milliseconds < 1000 { return "\(Int(milliseconds.rounded()))ms" }
+        return "\((seconds * 100).rounded() / 100)s"
+    }
+
+    /// Whole seconds as Prometheus writes durations, the two largest units only: `45s`, `9m50s`, `2h3m`, `3d4h`.
+    static func age(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds.rounded(.down)))
+        let parts = [(total / 86400, "d"), (total / 3600 % 24, "h"), (total / 60 % 60, "m"), (total % 60, "s")]
+        guard let first = parts.firstIndex(where: { $0.0 > 0 }) else { return "0s" }
+        return parts[first...].prefix(2).filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }.joined()
+    }
+}
