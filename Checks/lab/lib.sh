@@ -39,78 +39,79 @@ lab_modprobe() {
   lab_require_uml
   mkdir -p /tmp/m/lib
   ln -sfn /usr/lib/uml/modules /tmp/m/lib/modules
-  local mod
-  for mod in "$@"; do
-    modprobe -d /tmp/m "$mod" || { echo "lab: modprobe $mod failed" >&2; return 1; }
-  done
+  modprobe -d /tmp/m -a "$@" || { echo "lab: modprobe $* failed" >&2; return 1; }
 }
 
 # lab_sysctl NS KEY=VALUE...: sets sysctls inside namespace NS.
 lab_sysctl() { local ns=$1; shift; lab_in "$ns" sysctl -q -w "$@" >/dev/null; }
 
-# lab_link NS IFNAME BRIDGE ADDR/LEN: a veth pair with IFNAME inside NS (holding ADDR) and its peer on BRIDGE.
-lab_link() {
-  local ns=$1 ifname=$2 bridge=$3 addr=$4 peer="${2}-br"
-  ip link add "$ifname" type veth peer name "$peer"
-  ip link set "$ifname" netns "$ns"
-  ip link set "$peer" master "$bridge" up
-  lab_in "$ns" ip addr add "$addr" dev "$ifname"
-  lab_in "$ns" ip link set "$ifname" up
-}
-
-# lab_namespace NS: a new network namespace with lo up and reverse-path filtering off.
-lab_namespace() {
-  ip netns add "$1"
-  lab_in "$1" ip link set lo up
-  lab_sysctl "$1" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-}
-
 # lab_topology N: builds the seed's DR topology with N real servers, the IPVS service (rr) with every real server
 # at weight 1 (-g), and starts realserver.py on each rsI:8000 answering "rsI"; returns when every server listens.
+# Every exec costs a good part of a second in UML, so the links are made by one `ip -batch` and each namespace is
+# configured by one more. New namespaces keep the kernel's defaults (rp_filter 0); the director's
+# net.ipv4.conf.lvs-rs.accept_local stays at its default 0, because drcheck's DR probe sets it itself.
 lab_topology() {
-  local n=$1 i
+  local n=$1 i ns root ipvs
   lab_require_uml
   lab_modprobe veth bridge ip_vs ip_vs_rr
   mkdir -p "$LAB_STATE"
-  ip link add br_e type bridge
-  ip link add br_lvs type bridge
-  ip link set br_e up
-  ip link set br_lvs up
-
-  lab_namespace client
-  lab_link client client-e br_e "$LAB_CIP/24"
-
-  # The director. net.ipv4.conf.lvs-rs.accept_local stays at its default 0: drcheck's DR probe sets it itself.
-  lab_namespace lvs
-  lab_link lvs lvs-e br_e "$LAB_VIP/24"
-  lab_link lvs lvs-rs br_lvs "$LAB_DIP/24"
-  lab_in lvs ipvsadm -A -t "$LAB_SERVICE" -s rr
-
+  root="link add br_e type bridge
+link add br_lvs type bridge
+link set br_e up
+link set br_lvs up
+$(lab_veth_lines client client-e br_e)
+$(lab_veth_lines lvs lvs-e br_e)
+$(lab_veth_lines lvs lvs-rs br_lvs)"
+  ipvs="-A -t $LAB_SERVICE -s rr"
   for ((i = 1; i <= n; i++)); do
-    lab_namespace "rs$i"
-    lab_link "rs$i" "rs$i-e" br_e "$(lab_rs_client_ip "$i")/24"
-    lab_link "rs$i" "rs$i-lvs" br_lvs "$(lab_rip "$i")/24"
+    root+=$'\n'"$(lab_veth_lines "rs$i" "rs$i-e" br_e)"$'\n'"$(lab_veth_lines "rs$i" "rs$i-lvs" br_lvs)"
+    ipvs+=$'\n'"-a -t $LAB_SERVICE -r $(lab_rip "$i"):$LAB_PORT -g -w 1"
+  done
+  for ns in client lvs $(for ((i = 1; i <= n; i++)); do echo "rs$i"; done); do
+    ip netns add "$ns"
+  done
+  ip -batch - <<<"$root"
+  ip -n client -batch - <<<"link set lo up
+addr add $LAB_CIP/24 dev client-e
+link set client-e up"
+  ip -n lvs -batch - <<<"link set lo up
+addr add $LAB_VIP/24 dev lvs-e
+link set lvs-e up
+addr add $LAB_DIP/24 dev lvs-rs
+link set lvs-rs up"
+  lab_in lvs ipvsadm -R <<<"$ipvs"
+  for ((i = 1; i <= n; i++)); do
+    ip -n "rs$i" -batch - <<<"link set lo up
+addr add $LAB_VIP/32 dev lo
+addr add $(lab_rs_client_ip "$i")/24 dev rs$i-e
+link set rs$i-e up
+addr add $(lab_rip "$i")/24 dev rs$i-lvs
+link set rs$i-lvs up"
     lab_sysctl "rs$i" "net.ipv4.conf.rs$i-e.arp_ignore=1" "net.ipv4.conf.rs$i-e.arp_announce=2"
-    lab_vip_add "$i"
-    lab_in lvs ipvsadm -a -t "$LAB_SERVICE" -r "$(lab_rip "$i"):$LAB_PORT" -g -w 1
     lab_rs_start "$i"
   done
   LAB_SERVERS=$n
   for ((i = 1; i <= n; i++)); do
-    lab_wait_port lvs "$(lab_rip "$i")" "$LAB_PORT" || return 1
+    lab_wait_port lvs "$(lab_rip "$i")" "$LAB_PORT" 20 || return 1
   done
 }
 
+# lab_veth_lines NS IFNAME BRIDGE: `ip -batch` lines for a veth pair with IFNAME in NS and IFNAME-br on BRIDGE.
+lab_veth_lines() {
+  echo "link add $2-br type veth peer name $2 netns $1"
+  echo "link set $2-br master $3 up"
+}
+
 # lab_vip_add I: puts the VIP on rsI's lo as /32 (the seed's real-server setup).
-lab_vip_add() { lab_in "rs$1" ip addr add "$LAB_VIP/32" dev lo; }
+lab_vip_add() { ip -n "rs$1" addr add "$LAB_VIP/32" dev lo; }
 
 # lab_vip_del I: removes the VIP from rsI's lo (the DR misconfiguration: RIP answers, VIP traffic is dropped).
-lab_vip_del() { lab_in "rs$1" ip addr del "$LAB_VIP/32" dev lo; }
+lab_vip_del() { ip -n "rs$1" addr del "$LAB_VIP/32" dev lo; }
 
 # lab_rs_start I: starts realserver.py in rsI on port 8000 (mode file $LAB_STATE/rsI.mode, log rsI.log).
 lab_rs_start() {
   local i=$1
-  ip netns exec "rs$i" python3 "$LAB_DIR/realserver.py" --name "rs$i" --port "$LAB_PORT" \
+  ip netns exec "rs$i" python3 -S "$LAB_DIR/realserver.py" --name "rs$i" --port "$LAB_PORT" \
     --mode-file "$LAB_STATE/rs$i.mode" >>"$LAB_STATE/rs$i.log" 2>&1 &
   echo $! >"$LAB_STATE/rs$i.pid"
 }
@@ -137,13 +138,9 @@ lab_weight() { lab_in lvs ipvsadm -e -t "$LAB_SERVICE" -r "$(lab_rip "$1"):$LAB_
 
 # lab_wait_port NS ADDR PORT [SECONDS]: waits (default 10 s) until ADDR:PORT accepts a TCP connection from NS.
 lab_wait_port() {
-  local ns=$1 addr=$2 port=$3 secs=${4:-10} tries
-  for ((tries = secs * 10; tries > 0; tries--)); do
-    lab_in "$ns" timeout 1 bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "lab: $addr:$port not listening after ${secs}s (seen from $ns)" >&2
-  return 1
+  local ns=$1 addr=$2 port=$3 secs=${4:-10}
+  lab_in "$ns" timeout "$secs" bash -c 'until : 2>/dev/null 3<>"/dev/tcp/$0/$1"; do sleep 0.1; done' "$addr" "$port" ||
+    { echo "lab: $addr:$port not listening after ${secs}s (seen from $ns)" >&2; return 1; }
 }
 
 # lab_get NS URL [CURL-ARG...]: prints the body of a GET from NS (2 s limit); curl's exit status is returned.
