@@ -13,9 +13,11 @@ public struct LoadedConfig: Hashable, Sendable {
 }
 
 public enum ConfigLoader {
-    /// Loads `path`, or the default file when nil; only a missing *default* file means zero-config.
-    public static func load(path: String?) throws(ConfigError) -> LoadedConfig {
-        let file = path ?? Config.defaultPath
+    /// Loads `path`, or `defaultPath` when nil; only a missing *default* file means zero-config.
+    public static func load(path: String?, defaultPath: String = Config.defaultPath) throws(ConfigError)
+        -> LoadedConfig
+    {
+        let file = path ?? defaultPath
         if path == nil, !FileManager.default.fileExists(atPath: file) {
             return LoadedConfig(config: .zeroConfig, source: .zeroConfig(missing: file))
         }
