@@ -1,5 +1,6 @@
 /// The stable JSON form of the table (`drcheck ipvs --json`). Every key is always present; absent values are
-/// null. Keys are snake_case; numbers are plain integers (counters are unsigned 64-bit).
+/// null. Keys are snake_case; numbers are plain integers (counters are unsigned 64-bit). Services and destinations
+/// come in ipvsadm's order.
 ///
 ///     { "version": "1.2.1", "connection_table_size": 4096,
 ///       "services": [ {
@@ -27,7 +28,7 @@ public struct TableDocument: Encodable, Sendable {
 
     public init(info: IPVSInfo, table: [ServiceEntry]) {
         self.info = info
-        self.table = table
+        self.table = table.sortedLikeIPVSAdm()
     }
 
     private enum Key: String, CodingKey {

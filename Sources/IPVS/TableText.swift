@@ -1,5 +1,4 @@
-/// The table laid out as `ipvsadm -Ln` prints it (ipvsadm's own sort order: fwmark, family, protocol, address,
-/// port; destinations by address, then port), so an operator can compare the two at a glance.
+/// The table laid out as `ipvsadm -Ln` prints it, in its order, so an operator can compare the two at a glance.
 public func ipvsadmListing(info: IPVSInfo, table: [ServiceEntry]) -> String {
     var lines = [
         "IP Virtual Server version \(info.versionText) (size=\(info.connectionTableSize))",
@@ -9,7 +8,7 @@ public func ipvsadmListing(info: IPVSInfo, table: [ServiceEntry]) -> String {
     for entry in table.sorted(by: { $0.service.key.ipvsadmOrder.lexicographicallyPrecedes($1.service.key.ipvsadmOrder) }
     ) {
         lines.append(entry.service.ipvsadmLine)
-        for destination in entry.destinations.sorted(by: { ($0.address, $0.port) < ($1.address, $1.port) }) {
+        for destination in entry.destinations {
             let endpoint = destination.address.endpoint(port: destination.port)
             lines.append(
                 "  -> \(endpoint.padded(28)) \(destination.forwarding.ipvsadmName.padded(7)) "
@@ -18,6 +17,18 @@ public func ipvsadmListing(info: IPVSInfo, table: [ServiceEntry]) -> String {
         }
     }
     return lines.joined(separator: "\n") + "\n"
+}
+
+extension [ServiceEntry] {
+    /// ipvsadm's order: services by fwmark (none first), family, protocol, address, port; destinations by
+    /// address, then port.
+    public func sortedLikeIPVSAdm() -> [ServiceEntry] {
+        sorted { $0.service.key.ipvsadmOrder.lexicographicallyPrecedes($1.service.key.ipvsadmOrder) }.map { entry in
+            ServiceEntry(
+                service: entry.service,
+                destinations: entry.destinations.sorted { ($0.address, $0.port) < ($1.address, $1.port) })
+        }
+    }
 }
 
 extension ServiceKey {

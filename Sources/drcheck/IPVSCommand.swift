@@ -2,30 +2,28 @@ import ArgumentParser
 import Foundation
 import IPVS
 
-/// `drcheck ipvs`: the kernel's IPVS table as drcheck reads it, and the one write an operator needs from it.
+/// `drcheck ipvs [--json]`: the kernel's IPVS table as drcheck reads it; the JSON form is documented on
+/// `TableDocument`. `set-weight` is the one write an operator needs from it.
 struct IPVSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ipvs",
         abstract: "Show the kernel's IPVS table as drcheck reads it (like ipvsadm -Ln), or change one weight.",
-        discussion: "Exit status 3: IPVS unreachable (module not loaded, or no CAP_NET_ADMIN).",
-        subcommands: [IPVSList.self, IPVSSetWeight.self],
-        defaultSubcommand: IPVSList.self
+        discussion: """
+            --json prints the stable JSON form: every service and destination field, 64-bit stats.
+            Exit status 3: IPVS unreachable (module not loaded, or no CAP_NET_ADMIN).
+            """,
+        subcommands: [IPVSSetWeight.self]
     )
-}
 
-/// `drcheck ipvs [--json]`; the JSON form is documented on `TableDocument`.
-struct IPVSList: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Print the table laid out like ipvsadm -Ln, or as JSON.")
-
-    @Flag(name: .long, help: "Print the stable JSON form (every service and destination field, 64-bit stats).")
-    var json = false
+    /// ArgumentParser parses the root command first, and the root's options (for --once) include `--json`, so
+    /// `drcheck ipvs --json` lands there; the root's decoded options are handed down through this group.
+    @OptionGroup(visibility: .private) var rootOptions: AgentOptions
 
     func run() throws {
         let document = try withIPVS { (client) throws(IPVSError) in
             TableDocument(info: try client.info(), table: try client.table())
         }
-        if json {
+        if rootOptions.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(document), as: UTF8.self))
