@@ -5,8 +5,7 @@ public func ipvsadmListing(info: IPVSInfo, table: [ServiceEntry]) -> String {
         "Prot LocalAddress:Port Scheduler Flags",
         "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
     ]
-    for entry in table.sorted(by: { $0.service.key.ipvsadmOrder.lexicographicallyPrecedes($1.service.key.ipvsadmOrder) }
-    ) {
+    for entry in table.sortedLikeIPVSAdm() {
         lines.append(entry.service.ipvsadmLine)
         for destination in entry.destinations {
             let endpoint = destination.address.endpoint(port: destination.port)
