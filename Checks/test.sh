@@ -21,20 +21,20 @@ finish() {
   exit $((failed > 0))
 }
 
-# unit_counts XUNIT: prints "TESTS FAILURES" summed over the xUnit files swift test wrote (XCTest and Swift Testing).
+# unit_counts XUNIT: prints "TESTS FAILED" over the xUnit files swift test wrote (XCTest and Swift Testing): one
+# testcase per test, failed when it holds a failure or error (the suite's failures attribute counts issues).
 unit_counts() {
   python3 - "$1" "${1%.xml}-swift-testing.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
-tests = failures = 0
+tests = failed = 0
 for path in sys.argv[1:]:
     try:
-        suites = ET.parse(path).getroot().iter("testsuite")
+        cases = list(ET.parse(path).getroot().iter("testcase"))
     except (OSError, ET.ParseError):
         continue
-    for s in suites:
-        tests += int(s.get("tests", 0))
-        failures += int(s.get("failures", 0)) + int(s.get("errors", 0))
-print(tests, failures)
+    tests += len(cases)
+    failed += sum(1 for c in cases if c.find("failure") is not None or c.find("error") is not None)
+print(tests, failed)
 PY
 }
 
