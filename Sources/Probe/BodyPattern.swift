@@ -1,4 +1,5 @@
 /// A regular expression searched for in the first bytes of a response body, compiled once per check.
+/// As with grep, `^` and `$` match at the start and end of every line, so "^ok$" matches the body "ok\n".
 public struct BodyPattern: @unchecked Sendable, Equatable, CustomStringConvertible {
     public struct SyntaxError: Error, Equatable, CustomStringConvertible {
         public var pattern: String
@@ -12,7 +13,7 @@ public struct BodyPattern: @unchecked Sendable, Equatable, CustomStringConvertib
 
     public init(_ pattern: String) throws(SyntaxError) {
         do {
-            regex = try Regex(pattern)
+            regex = try Regex(pattern).anchorsMatchLineEndings()
         } catch {
             throw SyntaxError(pattern: pattern, reason: "\(error)")
         }

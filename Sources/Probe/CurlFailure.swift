@@ -15,8 +15,8 @@ enum CurlFailure {
         // and the application chose to answer nothing, which is a protocol failure, not a reset. A close that
         // comes as an RST (a crashed process, unread request data) reports ECONNRESET and is classified above.
         case CURLE_GOT_NOTHING, CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL, CURLE_PARTIAL_FILE,
-            CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_BAD_CONTENT_ENCODING, CURLE_RECV_ERROR, CURLE_SEND_ERROR,
-            CURLE_TOO_MANY_REDIRECTS, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR:
+            CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_BAD_CONTENT_ENCODING, CURLE_TOO_MANY_REDIRECTS, CURLE_HTTP3,
+            CURLE_QUIC_CONNECT_ERROR:
             return .protocolError
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
@@ -24,7 +24,8 @@ enum CurlFailure {
             CURLE_SSL_ENGINE_INITFAILED, CURLE_SSL_SHUTDOWN_FAILED, CURLE_USE_SSL_FAILED, CURLE_SSL_CLIENTCERT:
             return .tlsError
         default:
-            // Resolve, bind (CURLOPT_INTERFACE), socket option and resource failures: the probe never reached HTTP.
+            // Resolve, bind (CURLOPT_INTERFACE), socket option, resource failures, and send or receive errors other than
+            // a reset (unreachable, timed out by the kernel): the network, not the server's HTTP, failed.
             return .connectError
         }
     }

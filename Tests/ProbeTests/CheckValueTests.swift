@@ -1,0 +1,123 @@
+import CCurl
+import Glibc
+import Testing
+
+@testable import Probe
+
+struct StatusRangesTests {
+    @Test func parsesListsAndRanges() throws {
+        let ranges = try StatusRanges(parsing: "200, 204,300-399")
+        #expect(ranges.ranges == [200...200, 204...204, 300...399])
+        #expect(ranges.description == "200,204,300-399")
+        #expect(ranges.contains(204))
+        #expect(ranges.contains(399))
+        #expect(!ranges.contains(201))
+        #expect(!ranges.contains(400))
+    }
+
+    @Test(arguments: [
+        ("", "\"\" is not a status or a range LOW-HIGH"),
+        ("200,,204", "\"\" is not a status or a range LOW-HIGH"),
+        ("1-2-3", "\"1-2-3\" is not a status or a range LOW-HIGH"),
+        ("abc", "\"abc\" is not an HTTP status (100-599)"),
+        ("99", "\"99\" is not an HTTP status (100-599)"),
+        ("200-600", "\"600\" is not an HTTP status (100-599)"),
+        ("300-200", "range 300-200 is empty"),
+        ("2٠٠", "\"2٠٠\" is not an HTTP status (100-599)"),
+    ])
+    func rejects(text: String, reason: String) {
+        #expect(throws: StatusRanges.ParseError(text: text, reason: reason)) { try StatusRanges(parsing: text) }
+    }
+
+    @Test func errorNamesTheWholeList() {
+        let error = StatusRanges.ParseError(text: "200-", reason: "\"\" is not an HTTP status (100-599)")
+        #expect(error.description == "invalid status list \"200-\": \"\" is not an HTTP status (100-599)")
+    }
+}
+
+struct BodyPatternTests {
+    @Test func searchesAnywhereInTheBody() throws {
+        let pattern = try BodyPattern("st[a-z]+s: ok")
+        #expect(pattern.matches(Array("{\"status: ok\"}".utf8)))
+        #expect(!pattern.matches(Array("status: down".utf8)))
+        #expect(pattern.matches([0xff, 0xfe] + Array("status: ok".utf8)))
+        #expect(try BodyPattern("^ok$").matches(Array("first\nok\n".utf8)))
+    }
+
+    @Test func invalidPatternIsASyntaxError() {
+        #expect(throws: BodyPattern.SyntaxError.self) { try BodyPattern("(unclosed") }
+    }
+}
+
+struct HTTPCheckTests {
+    @Test func urlAndConnectToKeepHostAndAddressApart() throws {
+        let check = try HTTPCheck(scheme: .https, address: "203.0.113.21", port: 8443, host: "www.example.com")
+        #expect(check.url == "https://www.example.com:8443/")
+        #expect(check.connectTo == "www.example.com:8443:203.0.113.21:8443")
+        let plain = try HTTPCheck(address: "2001:db8::1", port: 80, path: "/health?full=1")
+        #expect(plain.url == "http://[2001:db8::1]:80/health?full=1")
+        #expect(plain.connectTo == nil)
+    }
+
+    @Test(
+        arguments: [
+            ("www.example.com", nil, "/", "address \"www.example.com\" is not an IP"),
+            ("203.0.113.21", "bad host", "/", "host \"bad host\" is not a host name or address"),
+            (
+                "203.0.113.21", nil, "health",
+                "path \"health\" must start with / and hold no spaces or control characters"
+            ),
+            ("203.0.113.21", nil, "/a b", "path \"/a b\" must start with / and hold no spaces or control characters"),
+        ] as [(String, String?, String, String)])
+    func rejects(address: String, host: String?, path: String, message: String) {
+        #expect(throws: HTTPCheck.InvalidError(description: message)) {
+            try HTTPCheck(address: address, port: 80, host: host, path: path)
+        }
+    }
+
+    @Test func rejectsZeroTimeoutAndUnusableSource() {
+        #expect(throws: HTTPCheck.InvalidError(description: "timeout must be positive")) {
+            try HTTPCheck(address: "203.0.113.21", port: 80, timeout: .zero)
+        }
+        #expect(throws: HTTPCheck.InvalidError(description: "source address \"eth0\" is not an IP")) {
+            try HTTPCheck(address: "203.0.113.21", port: 80, sourceAddress: "eth0")
+        }
+    }
+}
+
+struct CurlFailureTests {
+    @Test(
+        arguments: [
+            (CURLE_OPERATION_TIMEDOUT, 0, ProbeClass.timeout),
+            (CURLE_OPERATION_TIMEDOUT, ECONNRESET, .timeout),
+            (CURLE_COULDNT_CONNECT, ECONNREFUSED, .connectRefused),
+            (CURLE_COULDNT_CONNECT, EHOSTUNREACH, .connectError),
+            (CURLE_RECV_ERROR, ECONNRESET, .reset),
+            (CURLE_SEND_ERROR, EPIPE, .reset),
+            (CURLE_SSL_CONNECT_ERROR, ECONNRESET, .reset),
+            (CURLE_GOT_NOTHING, 0, .protocolError),
+            (CURLE_WEIRD_SERVER_REPLY, 0, .protocolError),
+            (CURLE_UNSUPPORTED_PROTOCOL, 0, .protocolError),
+            (CURLE_PARTIAL_FILE, 0, .protocolError),
+            (CURLE_SSL_CONNECT_ERROR, 0, .tlsError),
+            (CURLE_PEER_FAILED_VERIFICATION, 0, .tlsError),
+            (CURLE_INTERFACE_FAILED, EADDRNOTAVAIL, .connectError),
+            (CURLE_ABORTED_BY_CALLBACK, 0, .connectError),
+        ] as [(CURLcode, Int32, ProbeClass)])
+    func classifies(code: CURLcode, osErrno: Int32, expected: ProbeClass) {
+        #expect(CurlFailure.classify(code, osErrno: osErrno) == expected)
+    }
+
+    @Test func classNamesAreTheMetricLabels() {
+        #expect(
+            ProbeClass.allCases.map(\.rawValue) == [
+                "ok", "timeout", "connect_refused", "connect_error", "reset", "protocol_error", "http_status",
+                "body_mismatch", "tls_error", "dr_path",
+            ])
+    }
+
+    @Test func resultPrintsClassStatusDuration() {
+        #expect(ProbeResult(.ok, duration: .microseconds(1_500), status: 200).description == "ok 200 0.002s")
+        #expect(ProbeResult(.timeout, duration: .milliseconds(1_001)).description == "timeout - 1.001s")
+    }
+}

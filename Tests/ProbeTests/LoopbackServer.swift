@@ -1,0 +1,183 @@
+import EventLoop
+import Glibc
+
+/// A misbehaving-on-request HTTP server on 127.0.0.1, a random port, driven by the test's own event loop.
+final class LoopbackServer {
+    enum Mode {
+        /// A complete response, then a close.
+        case respond(status: Int, headers: [String] = [], body: String)
+        /// Reads the request, never answers.
+        case hang
+        /// Sends a 200 head announcing a body, then one byte every `every`.
+        case trickle(every: Duration)
+        /// Reads the request, then closes with an RST (SO_LINGER 0).
+        case reset
+        /// Reads the request, then closes with a FIN and no response.
+        case close
+        /// Answers bytes that are not HTTP.
+        case garbage
+    }
+
+    let port: UInt16
+    private(set) var requests: [String] = []
+    private(set) var peers: [String] = []
+    private let loop: EventLoop
+    private let mode: Mode
+    private let listener: Int32
+    private var connections: Set<Int32> = []
+
+    init(loop: EventLoop, mode: Mode, address: String = "127.0.0.1") throws {
+        self.loop = loop
+        self.mode = mode
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        listener = fd
+        var local = try SocketAddress(address, port: 0)
+        guard local.withSockaddr({ bind(fd, $0, $1.pointee) }) == 0, listen(fd, 512) == 0 else {
+            throw SystemError("bind/listen")
+        }
+        port = try SocketAddress.local(of: listener).port
+        try loop.watch(listener, for: .readable) { [unowned self] _ in acceptAll() }
+    }
+
+    /// The first port nothing listens on right now (bound, then closed).
+    static func unusedPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(fd) }
+        var local = try SocketAddress("127.0.0.1", port: 0)
+        guard local.withSockaddr({ bind(fd, $0, $1.pointee) }) == 0 else { throw SystemError("bind") }
+        return try SocketAddress.local(of: fd).port
+    }
+
+    func stop() {
+        for fd in connections { drop(fd) }
+        loop.unwatch(listener)
+        Glibc.close(listener)
+    }
+
+    private func acceptAll() {
+        while true {
+            var peer = SocketAddress.empty
+            let fd = peer.withSockaddr { accept(listener, $0, $1) }
+            guard fd >= 0 else { return }
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+            peers.append(peer.host)
+            connections.insert(fd)
+            var received: [UInt8] = []
+            try? loop.watch(fd, for: .readable) { [unowned self] _ in
+                guard readAvailable(fd, into: &received) else { return drop(fd) }
+                // Answer once the request head is complete, or at once to a TLS handshake record.
+                let head = String(decoding: received, as: UTF8.self)
+                if received.first == 0x16 || head.contains("\r\n\r\n") {
+                    loop.unwatch(fd)
+                    requests.append(head)
+                    answer(fd)
+                }
+            }
+        }
+    }
+
+    private func readAvailable(_ fd: Int32, into received: inout [UInt8]) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = read(fd, &buffer, buffer.count)
+        if count > 0 { received += buffer.prefix(count) }
+        return count > 0 || (count < 0 && errno == EAGAIN)
+    }
+
+    private func answer(_ fd: Int32) {
+        switch mode {
+        case .respond(let status, let headers, let body):
+            let head =
+                (["HTTP/1.1 \(status) Status", "Content-Length: \(body.utf8.count)", "Connection: close"]
+                + headers).joined(separator: "\r\n")
+            send(fd, head + "\r\n\r\n" + body)
+            drop(fd)
+        case .hang:
+            break
+        case .trickle(let every):
+            send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            trickle(fd, every: every)
+        case .reset:
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            drop(fd)
+        case .close:
+            drop(fd)
+        case .garbage:
+            send(fd, "this is not HTTP at all\r\n\r\n")
+            drop(fd)
+        }
+    }
+
+    private func trickle(_ fd: Int32, every: Duration) {
+        loop.schedule(after: every) { [weak self] in
+            guard let self, connections.contains(fd) else { return }
+            send(fd, "x")
+            trickle(fd, every: every)
+        }
+    }
+
+    private func send(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
+    }
+
+    private func drop(_ fd: Int32) {
+        loop.unwatch(fd)
+        connections.remove(fd)
+        Glibc.close(fd)
+    }
+}
+
+/// An IPv4 socket address for the test servers.
+struct SocketAddress {
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+
+    init(_ host: String, port: UInt16) throws {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw SystemError("inet_pton", errno: EINVAL) }
+        withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: address, as: sockaddr_in.self) }
+    }
+
+    private init() { length = socklen_t(MemoryLayout<sockaddr_storage>.size) }
+
+    /// Room for any address, for accept and getsockname to fill.
+    static var empty: SocketAddress { SocketAddress() }
+
+    static func local(of fd: Int32) throws -> SocketAddress {
+        var result = SocketAddress.empty
+        guard result.withSockaddr({ getsockname(fd, $0, $1) }) == 0 else {
+            throw SystemError("getsockname")
+        }
+        return result
+    }
+
+    mutating func withSockaddr<T>(_ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> T) -> T {
+        withUnsafeMutablePointer(to: &length) { length in
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+            }
+        }
+    }
+
+    private var inet: sockaddr_in { withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) } }
+
+    var port: UInt16 { UInt16(bigEndian: inet.sin_port) }
+
+    var host: String {
+        var address = inet.sin_addr
+        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension EventLoop {
+    /// Runs the loop until `done()` holds; gives up after `limit` so that a broken engine fails the test, not hangs it.
+    func run(until done: () -> Bool, limit: Duration = .seconds(20)) throws {
+        let giveUp = now() + limit
+        while !done(), now() < giveUp { try runOnce(timeout: 20) }
+    }
+}

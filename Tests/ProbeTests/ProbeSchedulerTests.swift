@@ -1,0 +1,142 @@
+import EventLoop
+import Testing
+
+@testable import Probe
+
+struct ProbeSchedulerTests {
+    private let clock = FakeClock()
+    private let runner: FakeRunner
+    private let scheduler: ProbeScheduler<Int, FakeClock, FakeRunner>
+    private let records: Box<[ProbeScheduler<Int, FakeClock, FakeRunner>.Record]>
+
+    init() {
+        runner = FakeRunner(clock: clock)
+        let records = Box<[ProbeScheduler<Int, FakeClock, FakeRunner>.Record]>([])
+        self.records = records
+        scheduler = ProbeScheduler(clock: clock, runner: runner) { records.value.append($0) }
+    }
+
+    private func check(_ path: String = "/") throws -> HTTPCheck {
+        try HTTPCheck(address: "203.0.113.21", port: 8000, path: path)
+    }
+
+    /// Start times of the probes run so far, as offsets from the clock's start.
+    private var starts: [Duration] { runner.started.map { $0.at - clock.start } }
+
+    @Test func startsAreSpreadOverTheInterval() throws {
+        for key in 0..<10 { scheduler.set(key, check: try check(), interval: .seconds(1)) }
+        clock.advance(to: .milliseconds(999))
+        let offsets = starts.sorted()
+        #expect(offsets.count == 10)
+        #expect(offsets.first == .zero)
+        #expect(offsets[1] == .nanoseconds(90_169_943))
+        let gaps = zip(offsets.dropFirst(), offsets).map { $0 - $1 } + [.seconds(1) - offsets.last!]
+        #expect(gaps.allSatisfy { $0 > .zero && $0 < .milliseconds(200) })
+    }
+
+    @Test func theNthProbeIsDueAtStartPlusNIntervalsWhateverProbesTake() throws {
+        scheduler.set(7, check: try check(), interval: .seconds(1))
+        for step in 1...100 {
+            clock.advance(to: .milliseconds(100 * step))
+            // Each probe takes 700 ms.
+            for probe in runner.inFlight where clock.now() - runner.started[probe].at >= .milliseconds(700) {
+                runner.finish(probe)
+            }
+        }
+        #expect(starts == (0...10).map { Duration.seconds($0) })
+        #expect(records.value.count == 10)
+        #expect(records.value.allSatisfy { $0.lateness == .zero && $0.key == 7 })
+        #expect(scheduler.skipped == 0)
+    }
+
+    @Test func aLateStartDoesNotShiftLaterRounds() throws {
+        scheduler.set(1, check: try check(), interval: .seconds(1))
+        clock.oversleep(to: .milliseconds(250))
+        runner.finishAll()
+        clock.advance(to: .milliseconds(1_500))
+        runner.finishAll()
+        #expect(starts == [.milliseconds(250), .seconds(1)])
+        #expect(records.value.map(\.lateness) == [.milliseconds(250), .zero])
+    }
+
+    @Test func roundsTheLoopOversleptAreSkippedNotRunLate() throws {
+        scheduler.set(1, check: try check(), interval: .seconds(1))
+        clock.advance(to: .milliseconds(10))
+        runner.finishAll()
+        clock.oversleep(to: .milliseconds(3_500))
+        runner.finishAll()
+        #expect(starts == [.zero, .milliseconds(3_500)])
+        #expect(scheduler.skipped == 2)
+        #expect(scheduler.nextDue(1) == clock.start + .seconds(4))
+    }
+
+    @Test func aRoundWithTheProbeStillInFlightIsSkipped() throws {
+        scheduler.set(1, check: try check(), interval: .seconds(1))
+        clock.advance(to: .milliseconds(3_500))
+        #expect(starts == [.zero])
+        #expect(scheduler.skipped == 3)
+        #expect(scheduler.skipped(1) == 3)
+        runner.finishAll()
+        clock.advance(to: .milliseconds(4_500))
+        #expect(starts == [.zero, .seconds(4)])
+    }
+
+    @Test func removingATargetCancelsItsProbeAndTimer() throws {
+        scheduler.set(1, check: try check(), interval: .seconds(1))
+        scheduler.set(2, check: try check(), interval: .seconds(1))
+        clock.advance(to: .milliseconds(999))
+        scheduler.remove(1)
+        #expect(runner.cancelled == [0])
+        #expect(!scheduler.contains(1))
+        #expect(scheduler.count == 1)
+        clock.advance(to: .seconds(5))
+        #expect(runner.started.count == 2)
+        #expect(records.value.isEmpty)
+        scheduler.remove(2)
+        #expect(clock.pendingTimers == 0)
+    }
+
+    @Test func aChangedCheckIsUsedFromTheNextRound() throws {
+        scheduler.set(1, check: try check("/old"), interval: .seconds(1))
+        clock.advance(to: .milliseconds(500))
+        scheduler.set(1, check: try check("/new"), interval: .seconds(1))
+        runner.finishAll()
+        clock.advance(to: .milliseconds(1_500))
+        #expect(runner.started.map(\.check.path) == ["/old", "/new"])
+        #expect(records.value.map(\.check.path) == ["/old"])
+        #expect(starts == [.zero, .seconds(1)])
+    }
+
+    @Test func aChangedIntervalReanchorsAtTheTargetsPhase() throws {
+        scheduler.set(0, check: try check(), interval: .seconds(1))
+        scheduler.set(1, check: try check(), interval: .seconds(1))
+        clock.advance(to: .milliseconds(1_700))
+        scheduler.set(1, check: try check(), interval: .seconds(10))
+        #expect(scheduler.nextDue(1) == clock.now() + .nanoseconds(6_180_339_887))
+    }
+
+    @Test func aProbeThatCannotStartIsReportedAsAResult() throws {
+        let failing = FailingRunner()
+        var results: [ProbeResult] = []
+        let scheduler = ProbeScheduler<Int, FakeClock, FailingRunner>(clock: clock, runner: failing) {
+            results.append($0.result)
+        }
+        scheduler.set(1, check: try check(), interval: .seconds(1))
+        clock.advance(to: .milliseconds(1_500))
+        #expect(
+            results == Array(repeating: ProbeResult(.connectError, duration: .zero, detail: "no handles"), count: 2))
+    }
+}
+
+final class Box<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+final class FailingRunner: ProbeRunner {
+    func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) -> Int {
+        throw ProbeSetupError(description: "no handles")
+    }
+
+    func cancel(_ probe: Int) {}
+}
