@@ -57,12 +57,13 @@ if swift build; then
   status=0
   swift test --xunit-output "$xunit" || status=$?
   read -r tests failures < <(unit_counts "$xunit")
+  passes=$((tests - failures))
   if [ "$status" -ne 0 ] && [ "$failures" -eq 0 ]; then
-    echo "FAIL - swift test exited $status without reporting a failed test (crash?): counted as one failure"
+    echo "FAIL - swift test exited $status without a failed test in its report (build error or crash): one failure"
     failures=1
   fi
-  echo "unit tests: $((tests - failures)) passed, $failures failed (swift test exit status $status)"
-  passed=$((passed + tests - failures))
+  echo "unit tests: $passes passed, $failures failed (swift test exit status $status)"
+  passed=$((passed + passes))
   failed=$((failed + failures))
 else
   echo "FAIL - swift build: unit tests not run"
