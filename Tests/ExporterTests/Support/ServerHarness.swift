@@ -6,7 +6,7 @@ import Glibc
 final class ServerHarness {
     let loop: EventLoop
     let server: MetricsServer
-    var metricsBody = "drcheck_test 1\n"
+    var metrics = Array("drcheck_test 1\n".utf8)
     var ready = false
     var status = StatusFixtures.document
 
@@ -15,7 +15,7 @@ final class ServerHarness {
         var endpoints = MetricsEndpoints(metrics: { [] }, status: { StatusFixtures.document }, ready: { false })
         // The closures read the harness's current values through a box created before the server.
         let box = Box()
-        endpoints.metrics = { Array(box.harness!.metricsBody.utf8) }
+        endpoints.metrics = { box.harness!.metrics }
         endpoints.status = { box.harness!.status }
         endpoints.ready = { box.harness!.ready }
         server = try MetricsServer(loop: loop, address: address, endpoints: endpoints, limits: limits)

@@ -11,6 +11,9 @@ final class TestClient {
         var body: String
     }
 
+    /// A body far larger than what loopback socket buffers hold, for clients that do not read.
+    static let largeBody = [UInt8](repeating: UInt8(ascii: "x"), count: 16 << 20)
+
     let fd: Int32
     private let harness: ServerHarness
     private var received: [UInt8] = []
@@ -19,6 +22,9 @@ final class TestClient {
     init(to address: ListenAddress, harness: ServerHarness) {
         self.harness = harness
         fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+        // A small receive window, so that a client that does not read blocks the server's writes soon.
+        var size: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         let connected = address.withSockaddr { Glibc.connect(fd, $0, $1) } == 0
         precondition(connected, "connect to \(address): \(String(cString: strerror(errno)))")
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -62,6 +68,12 @@ final class TestClient {
             readAvailable()
             return closedByServer
         }
+    }
+
+    /// Bytes from the server wait unread.
+    var hasDataWaiting: Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 1
     }
 
     private func readAvailable() {
