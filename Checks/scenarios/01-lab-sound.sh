@@ -63,8 +63,8 @@ lab_expect_status "close: curl sees an empty reply (52)" 52 lab_get lvs "$rip1"
 lab_rs_mode 1 trickle
 lab_expect_status "trickle: curl --max-time 1 times out (28)" 28 lab_get lvs "$rip1" --max-time 1
 head=$(printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n')
-got=$(lab_in lvs timeout 2 bash -c "exec 3<>/dev/tcp/$(lab_rip 1)/$LAB_PORT; printf 'GET / HTTP/1.0\r\n\r\n' >&3; cat <&3")
-lab_expect_match "trickle: 2 s bring a first part of the response, not all of it" '^HTTP' "$got"
+got=$(lab_in lvs timeout 3 bash -c "exec 3<>/dev/tcp/$(lab_rip 1)/$LAB_PORT; printf 'GET / HTTP/1.0\r\n\r\n' >&3; cat <&3")
+lab_expect_match "trickle: 3 s bring a first part of the response, not all of it" '^HTTP' "$got"
 lab_expect_eq "trickle: what arrived is a strict prefix of the full response" 1 \
   "$([ "${#got}" -lt "${#head}" ] && [ "${head:0:${#got}}" == "$got" ] && echo 1 || echo 0)"
 lab_rs_stop 1
