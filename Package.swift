@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Drives the IPVS API from the lab's IPVS scenarios and benchmark; not installed.
+        .executableTarget(name: "ipvs-lab", dependencies: ["IPVS"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop"]),
