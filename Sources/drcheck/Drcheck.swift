@@ -1,4 +1,10 @@
 import ArgumentParser
+import Daemon
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `drcheck`: the daemon (default), `--once` for cron, and the operator's subcommands.
 struct Drcheck: ParsableCommand {
@@ -10,12 +16,34 @@ struct Drcheck: ParsableCommand {
             Exit status of --once: 0 every checked server healthy, 1 at least one unhealthy, 2 usage or config \
             error (nothing changed), 3 IPVS unreachable.
             """,
-        subcommands: [IPVSCommand.self, StatusCommand.self, ConfigCommand.self]
+        subcommands: [IPVSCommand.self, StatusCommand.self, ConfigCommand.self, ProbeCommand.self]
     )
 
     @OptionGroup var options: AgentOptions
 
+    func validate() throws {
+        if options.json && !options.once { throw ValidationError("--json goes with --once") }
+        if options.once && options.listen != nil { throw ValidationError("--listen is for the daemon, not --once") }
+        if let level = options.logLevel, Logger.Level(rawValue: level) == nil {
+            throw ValidationError(
+                "--log-level \(level): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+    }
+
     func run() throws {
-        throw ValidationError("the daemon is not built yet")
+        let daemonOptions = DaemonOptions(
+            configPath: options.config, listen: options.listen, statePath: options.state, dryRun: options.dryRun,
+            json: options.json)
+        if options.once {
+            throw ExitCode(OnceRun.run(options: daemonOptions))
+        }
+        let level = options.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        throw ExitCode(DaemonMain.run(options: daemonOptions, log: Logger(label: "drcheck")))
     }
 }

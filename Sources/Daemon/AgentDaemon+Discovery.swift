@@ -1,0 +1,170 @@
+import Agent
+import Exporter
+import IPVS
+
+extension AgentDaemon {
+    /// Discovers now and every `discovery_interval`: destinations added or removed in the kernel are picked up,
+    /// and weights set by others are seen.
+    func discoverPeriodically() {
+        discover()
+        loop.schedule(after: loaded.config.discoveryInterval) { [weak self] in self?.discoverPeriodically() }
+    }
+
+    func discover() {
+        let fresh: KernelSnapshot
+        do {
+            fresh = try KernelSnapshot.read(ipvs, config: loaded.config)
+            clear("ipvs-read", "IPVS table readable again")
+        } catch {
+            metrics.recordIPVSError(.read)
+            raise("ipvs-read", .error, "cannot read the IPVS table: \(error)")
+            return
+        }
+        for key in snapshot.services.keys.sorted() where fresh.services[key] == nil {
+            enqueue(.serviceGone(key))
+        }
+        for (key, service) in fresh.services.sorted(by: { $0.key < $1.key }) {
+            enqueue(.kernel(key, service.weights))
+        }
+        snapshot = fresh
+        retarget()
+        if !ready, targets.isEmpty { becomeReady() }
+    }
+
+    /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
+    func retarget() {
+        let interfaces = DirectorInterfaces.current()
+        var wanted = buildTargets(interfaces)
+        if vetSysctls(for: wanted.values) {
+            wanted = buildTargets(interfaces)
+        }
+        syncProbeServices(&wanted)
+        for (id, target) in targets where wanted[id] == nil {
+            scheduler.remove(id)
+            metrics.removeServer(target.labels)
+            lastProbe[id] = nil
+            lastChange[id] = nil
+        }
+        for (id, target) in wanted where targets[id] != target {
+            if let old = targets[id], old.labels != target.labels { metrics.removeServer(old.labels) }
+            scheduler.set(id, check: target.check, interval: target.interval)
+        }
+        targets = wanted
+        for (id, target) in targets {
+            guard let destination = snapshot.destination(id) else { continue }
+            metrics.updateKernelCounters(target.labels, DestinationCounters(destination))
+        }
+    }
+
+    private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
+        let builder = TargetBuilder(config: loaded.config, interfaces: interfaces, drRefused: drRefused)
+        let (wanted, notes) = builder.targets(for: snapshot, marks: &marks)
+        for id in Set(wanted.keys).union(notes.keys) {
+            if let note = notes[id] {
+                raise("target \(id)", wanted[id] == nil ? .error : .warning, note)
+            } else {
+                clear("target \(id)", "\(id): probed as configured")
+            }
+        }
+        return wanted
+    }
+
+    /// Checks the sysctls of each interface DR probes leave by, once per interface. With `dr_sysctls: fix` it sets
+    /// them and logs each change; with `check` it refuses dr mode and names the commands. True when dr mode was
+    /// refused just now (the targets must be rebuilt).
+    private func vetSysctls(for targets: Dictionary<ServerID, ProbeTarget>.Values) -> Bool {
+        let sysctls = DRSysctls()
+        var commands: [String] = []
+        for interface in Set(targets.compactMap { $0.drPath?.interface }).sorted()
+        where vettedInterfaces.insert(interface).inserted {
+            for finding in sysctls.findings(interface: interface) {
+                guard loaded.config.drSysctls == .fix else {
+                    commands.append(finding.command)
+                    continue
+                }
+                do {
+                    try sysctls.apply(finding)
+                    log.notice("set \(finding.key)=\(finding.wanted) (was \(finding.current)) for DR-path probes")
+                } catch {
+                    log.error("\(error): DR-path probes from \(interface) will fail; run `\(finding.command)`")
+                }
+            }
+        }
+        guard !commands.isEmpty else { return false }
+        drRefused = true
+        let fix = commands.joined(separator: "; ")
+        log.error(
+            "dr mode refused (dr_sysctls: check): DR-path probes cannot work until you run: \(fix); probing every RIP instead"
+        )
+        return true
+    }
+
+    /// Creates the probe service of each DR target's real server and deletes those no longer needed. A target
+    /// whose probe service cannot be created is probed at its RIP.
+    private func syncProbeServices(_ wanted: inout [ServerID: ProbeTarget]) {
+        let needed = Set(wanted.values.compactMap { $0.drPath?.server })
+        for released in marks.release(keeping: needed) where probeServices[released.server] != nil {
+            deleteProbeService(released.server, mark: released.mark)
+        }
+        for (id, target) in wanted {
+            guard let path = target.drPath, probeServices[path.server] != path.mark else { continue }
+            do {
+                try ipvs.createProbeService(mark: path.mark, realServer: path.server)
+                metrics.recordIPVSUpdate(.addService)
+                probeServices[path.server] = path.mark
+                log.info("DR probe service fwmark \(path.mark) -> \(path.server) created")
+            } catch {
+                metrics.recordIPVSError(.addService)
+                raise(
+                    "probe-service \(path.server)", .error,
+                    "cannot create the DR probe service for \(path.server): \(error); probing its RIP")
+                wanted[id]?.check = target.ripCheck ?? target.check
+                wanted[id]?.ripCheck = nil
+                wanted[id]?.drPath = nil
+            }
+        }
+    }
+
+    func deleteProbeService(_ server: IPVS.IPAddress, mark: UInt32) {
+        do {
+            try ipvs.deleteProbeService(mark: mark, family: server.family)
+            metrics.recordIPVSUpdate(.deleteService)
+            probeServices[server] = nil
+        } catch {
+            metrics.recordIPVSError(.deleteService)
+            log.error("cannot delete DR probe service fwmark \(mark): \(error)")
+        }
+    }
+
+    /// Deletes probe services a killed drcheck left behind (every fwmark service with a mark in the reserved range).
+    func pruneProbeServices() throws(StartupError) {
+        let services: [IPVS.Service]
+        do {
+            services = try ipvs.services()
+        } catch {
+            throw .ipvs(error.description)
+        }
+        for service in services {
+            guard case .fwmark(let mark, let family) = service.key, loaded.config.probeMarks.contains(mark) else {
+                continue
+            }
+            do {
+                try ipvs.deleteProbeService(mark: mark, family: family)
+                log.notice("removed stale DR probe service fwmark \(mark) left by an earlier run")
+            } catch {
+                log.error("cannot remove stale DR probe service fwmark \(mark): \(error)")
+            }
+        }
+    }
+}
+
+extension DestinationCounters {
+    init(_ destination: Destination) {
+        self.init(
+            activeConnections: UInt64(destination.activeConnections),
+            inactiveConnections: UInt64(destination.inactiveConnections),
+            connections: destination.stats.connections, packetsIn: destination.stats.inPackets,
+            packetsOut: destination.stats.outPackets, bytesIn: destination.stats.inBytes,
+            bytesOut: destination.stats.outBytes)
+    }
+}

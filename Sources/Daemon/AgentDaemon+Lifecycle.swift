@@ -1,0 +1,74 @@
+import Agent
+import Foundation
+import Glibc
+
+extension AgentDaemon {
+    func handleSignals() throws(StartupError) {
+        // A scrape client or probe peer that goes away must not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            try loop.handleSignals([SIGHUP, SIGTERM, SIGINT]) { [unowned self] signal in
+                signal == SIGHUP ? reload() : stop(signal)
+            }
+        } catch {
+            throw .runtime("cannot handle signals: \(error)")
+        }
+    }
+
+    /// SIGHUP: a new config takes effect at once; a bad one keeps the running config and says why.
+    func reload() {
+        notifier.notify("RELOADING=1")
+        defer { notifier.notify("READY=1") }
+        let wall = Date().timeIntervalSince1970
+        let fresh: LoadedConfig
+        do {
+            fresh = try StartupSteps.loadConfig(options)
+        } catch {
+            lastReloadSucceeded = false
+            metrics.recordConfigLoad(succeeded: false, at: wall)
+            log.error("reload refused, the running config goes on: \(error)")
+            return
+        }
+        for (name, old, new) in [
+            ("listen", loaded.config.listen, fresh.config.listen),
+            ("state_file", loaded.config.stateFile, fresh.config.stateFile),
+        ] where old != new {
+            log.warning("reload: \(name) changes from \(old) to \(new) only at the next start")
+        }
+        var config = fresh.config
+        config.listen = loaded.config.listen
+        config.stateFile = loaded.config.stateFile
+        if config.probeMarks != loaded.config.probeMarks {
+            log.warning("reload: probe_marks changes only at the next start")
+            config.probeMarks = loaded.config.probeMarks
+        }
+        loaded = fresh
+        loaded.config = config
+        configLoadedAt = wall
+        lastReloadSucceeded = true
+        metrics.recordConfigLoad(succeeded: true, at: wall)
+        drRefused = false
+        vettedInterfaces.removeAll()
+        enqueue(.configChanged(config))
+        log.notice("reloaded \(describe(fresh.source))")
+        discover()
+    }
+
+    /// SIGTERM/SIGINT: probe services removed, state flushed, weights left as they are.
+    func stop(_ signal: Int32) {
+        notifier.notify("STOPPING=1")
+        log.notice("stopping on signal \(signal): weights stay as they are")
+        for (server, mark) in probeServices.sorted(by: { $0.value < $1.value }) {
+            deleteProbeService(server, mark: mark)
+        }
+        saveState()
+        server?.close()
+        lock.release()
+        loop.stop()
+    }
+
+    func keepWatchdogFed(every period: Duration) {
+        notifier.notify("WATCHDOG=1")
+        loop.schedule(after: period) { [weak self] in self?.keepWatchdogFed(every: period) }
+    }
+}

@@ -1,0 +1,76 @@
+import Agent
+import Exporter
+import Foundation
+
+extension AgentDaemon {
+    var endpoints: MetricsEndpoints {
+        MetricsEndpoints(
+            metrics: { [unowned self] in metrics.render() },
+            status: { [unowned self] in statusDocument() },
+            ready: { [unowned self] in ready })
+    }
+
+    /// Sets every server's and service's series from the decision core's view.
+    func publish() {
+        for status in reconciler.statuses {
+            guard let labels = targets[status.id]?.labels else { continue }
+            metrics.updateServer(
+                labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0)
+        }
+        var services: Set<String> = []
+        for key in snapshot.services.keys {
+            let label = serviceLabel(key)
+            services.insert(label)
+            metrics.setServicePanic(label, reconciler.panics.contains(key))
+        }
+        for gone in publishedServices.subtracting(services) { metrics.removeService(gone) }
+        publishedServices = services
+    }
+
+    func serviceLabel(_ key: ServiceKey) -> String { loaded.config.service(key)?.label ?? key.label }
+
+    func statusDocument() -> StatusDocument {
+        let records = reconciler.state.servers
+        let statuses = Dictionary(grouping: reconciler.statuses, by: \.id.service)
+        let services = snapshot.services.keys.sorted().map { key in
+            StatusDocument.Service(
+                name: serviceLabel(key), address: key.label, protocol: key.transportName,
+                panic: reconciler.panics.contains(key),
+                realServers: (statuses[key] ?? []).map { status in
+                    let probe = lastProbe[status.id]
+                    return StatusDocument.RealServer(
+                        address: status.id.server.description,
+                        state: Self.healthState(status, record: records[status.id]),
+                        healthy: status.up, kernelWeight: snapshot.destination(status.id).map { Int($0.weight) },
+                        configuredWeight: status.configured ?? 0, lastResult: probe?.result.probeClass.rawValue,
+                        lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
+                        latencySeconds: probe?.result.duration.seconds, lastProbeAt: probe?.at,
+                        lastChangeAt: lastChange[status.id])
+                })
+        }
+        var configFile: String?
+        if case .file(let path) = loaded.source { configFile = path }
+        return StatusDocument(
+            agent: StatusDocument.Agent(
+                version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
+                generatedAt: Date().timeIntervalSince1970, configFile: configFile, configLoadedAt: configLoadedAt,
+                lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready),
+            services: services)
+    }
+
+    /// `up`, `down`, `falling` (up, failing), `rising` (down, passing) or `admin_drained`.
+    static func healthState(_ status: ServerStatus, record: ServerRecord?) -> String {
+        if status.drainedBy == .operator { return "admin_drained" }
+        if status.up { return (record?.failures ?? 0) > 0 ? "falling" : "up" }
+        return (record?.successes ?? 0) > 0 ? "rising" : "down"
+    }
+}
+
+extension ServiceKey {
+    var transportName: String {
+        switch self {
+        case .virtual(_, let transport): transport.rawValue
+        case .fwmark: "fwmark"
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Agent
+import Probe
+
+/// Issue 8's classification: a DR probe that fails while the same request to the RIP passes is `dr_path`.
+enum DRPathVerdict {
+    static let explanation =
+        "answers on its own address but not through the VIP: VIP missing on lo, wrong netmask, or a firewall"
+
+    static func classify(dr: Probe.ProbeResult, rip: Probe.ProbeResult) -> Probe.ProbeResult {
+        guard !dr.isOK, rip.isOK else { return dr }
+        return Probe.ProbeResult(
+            .drPath, duration: dr.duration, status: dr.status,
+            detail: "\(explanation) (through the VIP: \(dr.probeClass.rawValue))")
+    }
+}
+
+extension Transition.Kind {
+    /// The health states a transition moves between, for the transitions counter; nil for the others.
+    var healthChange: (from: String, to: String)? {
+        switch self {
+        case .down: ("up", "down")
+        case .up: ("down", "up")
+        case .administrativeDrain: ("up", "admin_drained")
+        default: nil
+        }
+    }
+}

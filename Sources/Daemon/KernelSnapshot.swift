@@ -1,0 +1,36 @@
+import Agent
+import IPVS
+
+/// The checked part of the kernel's IPVS table, as read at one moment.
+struct KernelSnapshot {
+    struct CheckedService {
+        var kernel: IPVS.Service
+        var destinations: [Destination]
+
+        /// The destination weights as the decision core takes them.
+        var weights: [Endpoint: Int] {
+            Dictionary(destinations.map { (Endpoint($0), Int($0.weight)) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    var services: [Agent.ServiceKey: CheckedService] = [:]
+
+    /// Reads every service drcheck checks (listed in the config, or any with `discover`), leaving out drcheck's own
+    /// DR-probe services (marks in the reserved range).
+    static func read(_ ipvs: IPVSControl, config: Config) throws(IPVSError) -> KernelSnapshot {
+        var snapshot = KernelSnapshot()
+        for service in try ipvs.services() {
+            if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) { continue }
+            guard let key = Agent.ServiceKey(service.key), config.check(for: key) != nil,
+                snapshot.services[key] == nil
+            else { continue }
+            snapshot.services[key] = CheckedService(
+                kernel: service, destinations: try ipvs.destinations(of: service.key))
+        }
+        return snapshot
+    }
+
+    func destination(_ id: ServerID) -> Destination? {
+        services[id.service]?.destinations.first { Endpoint($0) == id.server }
+    }
+}

@@ -1,0 +1,84 @@
+import Agent
+import IPVS
+
+/// What `--once` probes, and the DR probe services it needs. Holding the state lock, it owns the reserved marks:
+/// it removes stale probe services, creates its own and deletes them afterwards. With a daemon running, it borrows
+/// the daemon's probe services and creates none.
+struct OncePlan {
+    let config: Config
+    let snapshot: KernelSnapshot
+    let acting: Bool
+    let ipvs: IPVSControl
+    private var marks: ProbeMarks
+    private var borrowed: Set<IPVS.IPAddress> = []
+    private var created: [(server: IPVS.IPAddress, mark: UInt32)] = []
+
+    init(config: Config, snapshot: KernelSnapshot, acting: Bool, ipvs: IPVSControl) {
+        self.config = config
+        self.snapshot = snapshot
+        self.acting = acting
+        self.ipvs = ipvs
+        marks = ProbeMarks(range: config.probeMarks)
+    }
+
+    /// With a daemon running: use its probe services. Otherwise: any probe service is a stale one, removed.
+    mutating func adoptDaemonProbeServices(_ services: [IPVS.Service]) {
+        for service in services {
+            guard case .fwmark(let mark, let family) = service.key, config.probeMarks.contains(mark) else { continue }
+            if acting {
+                try? ipvs.deleteProbeService(mark: mark, family: family)
+            } else if let destinations = try? ipvs.destinations(of: service.key), destinations.count == 1 {
+                marks.adopt(mark, for: destinations[0].address)
+                borrowed.insert(destinations[0].address)
+            }
+        }
+    }
+
+    mutating func targets(notes: inout [String]) -> [ServerID: ProbeTarget] {
+        let interfaces = DirectorInterfaces.current()
+        var refused = false
+        var result = build(interfaces, refused: false, notes: &notes)
+        let sysctls = DRSysctls()
+        for interface in Set(result.values.compactMap { $0.drPath?.interface }).sorted() {
+            for finding in sysctls.findings(interface: interface) {
+                if acting, config.drSysctls == .fix, (try? sysctls.apply(finding)) != nil {
+                    notes.append("set \(finding.key)=\(finding.wanted) (was \(finding.current)) for DR-path probes")
+                } else {
+                    refused = true
+                    notes.append("dr mode refused until you run: \(finding.command)")
+                }
+            }
+        }
+        if refused {
+            result = build(interfaces, refused: true, notes: &notes)
+        }
+        for (id, target) in result {
+            guard let path = target.drPath, !borrowed.contains(path.server) else { continue }
+            if acting, created.contains(where: { $0.server == path.server }) { continue }
+            if acting, (try? ipvs.createProbeService(mark: path.mark, realServer: path.server)) != nil {
+                created.append((path.server, path.mark))
+                continue
+            }
+            notes.append("\(id): no DR probe service for \(path.server); probed at its RIP")
+            result[id]?.check = target.ripCheck ?? target.check
+            result[id]?.ripCheck = nil
+            result[id]?.drPath = nil
+        }
+        return result
+    }
+
+    private mutating func build(
+        _ interfaces: DirectorInterfaces, refused: Bool, notes: inout [String]
+    ) -> [ServerID: ProbeTarget] {
+        let builder = TargetBuilder(config: config, interfaces: interfaces, drRefused: refused)
+        let (targets, targetNotes) = builder.targets(for: snapshot, marks: &marks)
+        notes += targetNotes.sorted { $0.key < $1.key }.map(\.value)
+        return targets
+    }
+
+    func removeCreatedProbeServices() {
+        for (server, mark) in created {
+            try? ipvs.deleteProbeService(mark: mark, family: server.family)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Agent
+import Foundation
+import Probe
+
+/// What `--once` prints: a table for people, or JSON for scripts.
+struct OnceReport {
+    var outcome: OncePass.Outcome
+    var results: [ServerID: Probe.ProbeResult]
+    var applied: [WeightChange]
+    var wouldChange: [WeightChange]
+    var notes: [String]
+    var failures: [String]
+    var daemonPid: Int32?
+    var exitStatus: Int32
+
+    func table() -> String {
+        var rows = [["SERVICE", "REAL SERVER", "RESULT", "TIME", "STATE", "WEIGHT", "CONFIGURED"]]
+        for row in outcome.rows {
+            let result = results[row.id]
+            let weight =
+                row.weightBefore == row.weightAfter ? "\(row.weightAfter)" : "\(row.weightBefore)->\(row.weightAfter)"
+            rows.append([
+                row.service, row.id.server.description, result?.probeClass.rawValue ?? "-",
+                result?.duration.formatted3 ?? "-", state(row), weight, row.configured.map(String.init) ?? "-",
+            ])
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var text =
+            rows.map { cells in
+                zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                    .trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n") + "\n"
+        for row in outcome.rows {
+            if let result = results[row.id], !result.detail.isEmpty { text += "\(row.id): \(result.detail)\n" }
+        }
+        for change in applied { text += "set \(change)\n" }
+        for change in wouldChange { text += "would set (not applied) \(change)\n" }
+        for line in notes + failures { text += "\(line)\n" }
+        return text
+    }
+
+    private func state(_ row: OncePass.Row) -> String {
+        if row.drainedBy == .operator { return "admin_drained" }
+        return row.up ? "up" : "down"
+    }
+
+    /// Stable keys, snake_case; one object with `servers`, `changes` and `exit_status`.
+    func json() -> String {
+        struct Server: Encodable {
+            var service: String
+            var realServer: String
+            var result: String?
+            var status: Int?
+            var detail: String?
+            var durationSeconds: Double?
+            var state: String
+            var weightBefore: Int
+            var weightAfter: Int
+            var configuredWeight: Int?
+        }
+        struct Change: Encodable {
+            var service: String
+            var realServer: String
+            var from: Int
+            var to: Int
+            var applied: Bool
+        }
+        struct Document: Encodable {
+            var servers: [Server]
+            var changes: [Change]
+            var daemonPid: Int32?
+            var notes: [String]
+            var errors: [String]
+            var exitStatus: Int32
+        }
+        let servers = outcome.rows.map { row in
+            let result = results[row.id]
+            return Server(
+                service: row.service, realServer: row.id.server.description, result: result?.probeClass.rawValue,
+                status: result?.status, detail: result.flatMap { $0.detail.isEmpty ? nil : $0.detail },
+                durationSeconds: result?.duration.seconds, state: state(row), weightBefore: row.weightBefore,
+                weightAfter: row.weightAfter, configuredWeight: row.configured)
+        }
+        let changes =
+            applied.map { ($0, true) } + wouldChange.map { ($0, false) }
+        let document = Document(
+            servers: servers,
+            changes: changes.map {
+                Change(
+                    service: $0.0.id.service.label, realServer: $0.0.id.server.description, from: $0.0.from,
+                    to: $0.0.to, applied: $0.1)
+            },
+            daemonPid: daemonPid, notes: notes, errors: failures, exitStatus: exitStatus)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(document)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,135 @@
+import Agent
+import EventLoop
+import Foundation
+import IPVS
+import Probe
+
+/// `drcheck --once`: one probe of every server, rise/fall with the state file's counters, weights set, a report,
+/// and DESIGN.md's exit status. With a live daemon (it holds the state lock) it probes and reports but changes nothing.
+public struct OnceRun {
+    let options: DaemonOptions
+    let loaded: LoadedConfig
+    let ipvs: IPVSControl
+
+    public static func run(options: DaemonOptions) -> Int32 {
+        do {
+            let loaded = try StartupSteps.loadConfig(options)
+            let ipvs = try StartupSteps.connectIPVS()
+            return try OnceRun(options: options, loaded: loaded, ipvs: ipvs).execute()
+        } catch {
+            printToStandardError("drcheck: \(error.description)")
+            return error.exitStatus
+        }
+    }
+
+    func execute() throws(StartupError) -> Int32 {
+        let config = loaded.config
+        let snapshot: KernelSnapshot
+        let existing: [IPVS.Service]
+        do {
+            existing = try ipvs.services()
+            snapshot = try KernelSnapshot.read(ipvs, config: config)
+        } catch {
+            throw .ipvs(error.description)
+        }
+        var notes: [String] = []
+        var daemonPid: Int32?
+        var lock: StateLock?
+        switch try StartupSteps.lockState(config.stateFile) {
+        case .acquired(let taken): lock = taken
+        case .heldBy(let pid):
+            daemonPid = pid ?? 0
+            notes.append(
+                "a drcheck daemon\(pid.map { " (pid \($0))" } ?? "") is running: probed only, no weight changed")
+        }
+        defer { lock?.release() }
+        let acting = lock != nil && !options.dryRun
+        let (state, warning) = StateFile(path: config.stateFile).load()
+        if let warning { notes.append(warning) }
+
+        var plan = OncePlan(config: config, snapshot: snapshot, acting: lock != nil, ipvs: ipvs)
+        plan.adoptDaemonProbeServices(existing)
+        let targets = plan.targets(notes: &notes)
+        let results = try probeAll(targets)
+        plan.removeCreatedProbeServices()
+
+        let kernel = snapshot.services.mapValues(\.weights)
+        let outcome = OncePass.run(
+            config: config, state: state, kernel: kernel, probes: results.mapValues(Agent.ProbeResult.init),
+            dryRun: !acting)
+        var exitStatus = outcome.exitStatus
+        var applied: [WeightChange] = []
+        var failures: [String] = []
+        for change in outcome.changes {
+            do {
+                try set(change, snapshot: snapshot)
+                applied.append(change)
+            } catch {
+                failures.append("\(change.id): cannot set weight \(change.to): \(error)")
+            }
+        }
+        if acting, failures.isEmpty {
+            do { try StateFile(path: config.stateFile).save(outcome.state) } catch { failures.append("\(error)") }
+        }
+        if !failures.isEmpty { exitStatus = max(exitStatus, 1) }
+        let report = OnceReport(
+            outcome: outcome, results: results, applied: applied,
+            wouldChange: outcome.wouldChange, notes: notes, failures: failures, daemonPid: daemonPid,
+            exitStatus: exitStatus)
+        print(options.json ? report.json() : report.table(), terminator: "")
+        return exitStatus
+    }
+
+    private func set(_ change: WeightChange, snapshot: KernelSnapshot) throws(IPVSError) {
+        guard let key = snapshot.services[change.id.service]?.kernel.key else { return }
+        // Echo every field as the kernel has it now (SET_DEST resets what it omits).
+        guard let destination = try ipvs.destinations(of: key).first(where: { Endpoint($0) == change.id.server })
+        else { throw .destinationGone(key, IPVS.IPAddress(change.id.server.address), port: change.id.server.port) }
+        try ipvs.setWeight(Int32(change.to), of: destination, in: key)
+    }
+
+    /// Probes every target once, all in parallel on one loop; a failed DR probe is followed by its RIP probe.
+    private func probeAll(_ targets: [ServerID: ProbeTarget]) throws(StartupError) -> [ServerID: Probe.ProbeResult] {
+        let loop: EventLoop
+        let engine: ProbeEngine
+        do {
+            loop = try EventLoop()
+            engine = try ProbeEngine(loop: loop)
+        } catch {
+            throw .runtime("cannot start probing: \(error)")
+        }
+        var results: [ServerID: Probe.ProbeResult] = [:]
+        for (id, target) in targets {
+            do {
+                try engine.start(target.check) { dr in
+                    guard let rip = target.ripCheck, !dr.isOK else {
+                        results[id] = dr
+                        return
+                    }
+                    do {
+                        try engine.start(rip) { results[id] = DRPathVerdict.classify(dr: dr, rip: $0) }
+                    } catch {
+                        results[id] = dr
+                    }
+                }
+            } catch {
+                results[id] = Probe.ProbeResult(.connectError, duration: .zero, detail: "\(error)")
+            }
+        }
+        // Each probe ends at its own deadline; this bound only guards against a transfer that never completes.
+        let longest = targets.values.map { $0.check.timeout + ($0.ripCheck?.timeout ?? .zero) }.max() ?? .zero
+        let giveUp = loop.now() + longest + .seconds(5)
+        while results.count < targets.count, loop.now() < giveUp {
+            do { try loop.runOnce(timeout: 100) } catch { throw .runtime("event loop: \(error)") }
+        }
+        for id in targets.keys where results[id] == nil {
+            results[id] = Probe.ProbeResult(.timeout, duration: longest, detail: "no answer by the pass's deadline")
+        }
+        return results
+    }
+}
+
+func printToStandardError(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}

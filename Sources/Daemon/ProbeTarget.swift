@@ -1,0 +1,114 @@
+import Agent
+import Exporter
+import IPVS
+import Probe
+
+/// How one real server of one service is probed.
+struct ProbeTarget: Equatable {
+    var id: ServerID
+    var labels: ServerLabels
+    var interval: Duration
+    /// What the scheduler runs: through the DR path (VIP, probe mark, director source) or to the RIP.
+    var check: HTTPCheck
+    /// dr mode: the same request to the RIP, run when the DR probe fails to tell `dr_path` from a dead server.
+    var ripCheck: HTTPCheck?
+    var drPath: DRPath?
+}
+
+/// dr mode: the fwmark probe service that leads to the real server, and the director's interface toward it.
+struct DRPath: Equatable {
+    var mark: UInt32
+    var server: IPVS.IPAddress
+    var interface: String
+}
+
+/// Why a destination cannot be probed as configured; logged once, and the destination is left alone.
+struct TargetError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Builds probe targets from the config, the kernel's view of a destination and the director's interfaces.
+struct TargetBuilder {
+    var config: Config
+    var interfaces: DirectorInterfaces
+    /// dr mode was refused (`dr_sysctls: check` with sysctls to fix): every check falls back to the RIP.
+    var drRefused: Bool
+
+    /// Every destination of the snapshot as a target; `notes` says, per server, why one is probed otherwise than
+    /// configured or not at all (then it has no target).
+    func targets(
+        for snapshot: KernelSnapshot, marks: inout ProbeMarks
+    ) -> (targets: [ServerID: ProbeTarget], notes: [ServerID: String]) {
+        var targets: [ServerID: ProbeTarget] = [:]
+        var notes: [ServerID: String] = [:]
+        for (key, service) in snapshot.services {
+            for destination in service.destinations {
+                let id = ServerID(service: key, server: Endpoint(destination))
+                do {
+                    let (target, note) = try target(
+                        id, service: service.kernel, destination: destination, marks: &marks)
+                    targets[id] = target
+                    notes[id] = note
+                } catch {
+                    notes[id] = "\(id): not probed: \(error)"
+                }
+            }
+        }
+        return (targets, notes)
+    }
+
+    /// The target, and a note to log when it is probed otherwise than configured.
+    func target(
+        _ id: ServerID, service: IPVS.Service, destination: Destination, marks: inout ProbeMarks
+    ) throws(TargetError) -> (target: ProbeTarget, note: String?) {
+        guard let settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
+        let label = config.service(id.service)?.label ?? id.service.label
+        let labels = ServerLabels(service: label, realServer: id.server.description)
+        let vip: (address: IPVS.IPAddress, port: UInt16)?
+        if case .address(_, let address, let port) = service.key { vip = (address, port) } else { vip = nil }
+        let port = settings.port ?? vip?.port ?? destination.port
+        let rip = try check(
+            settings, address: destination.address.description, port: port,
+            host: settings.host ?? vip?.address.description)
+        var target = ProbeTarget(id: id, labels: labels, interval: settings.interval, check: rip)
+        // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (DESIGN.md).
+        guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
+            return (target, nil)
+        }
+        guard let source = interfaces.local(toward: destination.address.description) else {
+            return (
+                target,
+                "\(id): no director address on the network of \(destination.address), which a DR real server must "
+                    + "share; probing the RIP instead"
+            )
+        }
+        guard let mark = marks.mark(for: destination.address) else {
+            return (target, "\(id): every mark of probe_marks is in use; probing the RIP instead")
+        }
+        target.check = try check(
+            settings, address: vip.address.description, port: port, host: settings.host, mark: mark,
+            source: source.address)
+        target.ripCheck = rip
+        target.drPath = DRPath(mark: mark, server: destination.address, interface: source.interface)
+        return (target, nil)
+    }
+
+    private func check(
+        _ settings: CheckSettings, address: String, port: UInt16, host: String?, mark: UInt32? = nil,
+        source: String? = nil
+    ) throws(TargetError) -> HTTPCheck {
+        do {
+            return try HTTPCheck(
+                scheme: settings.scheme == .https ? .https : .http, address: address, port: port, host: host,
+                path: settings.path, expectedStatus: Probe.StatusRanges(settings.expectStatus.ranges),
+                expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in
+                    try BodyPattern(pattern)
+                },
+                timeout: settings.timeout, tlsVerify: settings.tlsVerify, mark: mark, sourceAddress: source)
+        } catch let error as HTTPCheck.InvalidError {
+            throw TargetError(description: error.description)
+        } catch {
+            throw TargetError(description: "\(error)")
+        }
+    }
+}
