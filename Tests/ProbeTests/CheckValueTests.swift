@@ -121,3 +121,38 @@ struct CurlFailureTests {
         #expect(ProbeResult(.timeout, duration: .milliseconds(1_001)).description == "timeout - 1.001s")
     }
 }
+
+struct ProbeURLTests {
+    @Test(arguments: [
+        ("http://198.51.100.33:8000/", ProbeURL.Parts(.http, "198.51.100.33", 8000, "/")),
+        ("https://www.example.com/health?x=1", .init(.https, "www.example.com", 443, "/health?x=1")),
+        ("HTTP://[2001:db8::1]:81", .init(.http, "2001:db8::1", 81, "/")),
+        ("http://10.0.0.1?q", .init(.http, "10.0.0.1", 80, "/?q")),
+    ])
+    func parses(text: String, parts: ProbeURL.Parts) throws {
+        let url = try ProbeURL(text)
+        #expect(ProbeURL.Parts(url.scheme, url.host, url.port, url.path) == parts)
+    }
+
+    @Test(arguments: [
+        "198.51.100.33:8000/", "ftp://host/", "http://", "http://host:0/", "http://host:65536/", "http://host:x/",
+        "http://[::1/", "http://user@host/",
+    ])
+    func rejects(text: String) {
+        #expect(throws: HTTPCheck.InvalidError(description: "URL \"\(text)\" is not http://HOST[:PORT][/PATH]")) {
+            try ProbeURL(text)
+        }
+    }
+}
+
+extension ProbeURL {
+    struct Parts: Equatable {
+        var scheme: HTTPCheck.Scheme
+        var host: String
+        var port: UInt16
+        var path: String
+        init(_ scheme: HTTPCheck.Scheme, _ host: String, _ port: UInt16, _ path: String) {
+            (self.scheme, self.host, self.port, self.path) = (scheme, host, port, path)
+        }
+    }
+}

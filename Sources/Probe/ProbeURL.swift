@@ -1,0 +1,43 @@
+/// An http(s) URL as an operator writes it for a one-off probe: scheme, host, optional port, path.
+public struct ProbeURL: Equatable, Sendable {
+    public var scheme: HTTPCheck.Scheme
+    /// The host as written, without IPv6 brackets.
+    public var host: String
+    public var port: UInt16
+    /// The path and query, "/" when the URL has none.
+    public var path: String
+
+    public init(_ text: String) throws(HTTPCheck.InvalidError) {
+        let invalid = HTTPCheck.InvalidError(description: "URL \"\(text)\" is not http://HOST[:PORT][/PATH]")
+        guard let schemeEnd = text.firstRange(of: "://"),
+            let scheme = HTTPCheck.Scheme(rawValue: text[..<schemeEnd.lowerBound].lowercased())
+        else { throw invalid }
+        let rest = text[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        let path = rest[authority.endIndex...]
+        var host = authority
+        var port: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw invalid }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw invalid }
+                port = after.dropFirst()
+            }
+        } else if let colon = authority.firstIndex(of: ":") {
+            host = authority[..<colon]
+            port = authority[authority.index(after: colon)...]
+        }
+        guard !host.isEmpty, !authority.contains("@") else { throw invalid }
+        self.scheme = scheme
+        self.host = String(host)
+        if let port {
+            guard let number = UInt16(port), number > 0 else { throw invalid }
+            self.port = number
+        } else {
+            self.port = scheme == .https ? 443 : 80
+        }
+        self.path = path.isEmpty ? "/" : (path.hasPrefix("?") ? "/" + path : String(path))
+    }
+}

@@ -1,0 +1,69 @@
+import EventLoop
+import Foundation
+import Probe
+
+/// The hidden `drcheck probe --bench FILE`: every check on the scheduler for a while, then the figures the probe
+/// benchmark prints (Checks/bench/probe-bench.sh): probes per CPU-second, lateness of starts, memory.
+struct ProbeBenchmark {
+    var checks: [HTTPCheck]
+    var interval: Duration
+    var length: Duration
+
+    func run() throws {
+        let loop = try EventLoop()
+        let engine = try ProbeEngine(loop: loop)
+        var lateness: [Duration] = []
+        var classes: [ProbeClass: Int] = [:]
+        let scheduler = LoopProbeScheduler<Int>(clock: loop, runner: engine) { record in
+            lateness.append(record.lateness)
+            classes[record.result.probeClass, default: 0] += 1
+        }
+        let cpuBefore = Self.cpuTime()
+        let start = loop.now()
+        for (key, check) in checks.enumerated() { scheduler.set(key, check: check, interval: interval) }
+        loop.schedule(after: length) { loop.stop() }
+        try loop.run()
+        let (user, system) = Self.cpuTime() - cpuBefore
+        let wall = (loop.now() - start).seconds
+        let cpu = user + system
+        lateness.sort()
+        let summary = ProbeClass.allCases.compactMap { name in classes[name].map { "\(name.rawValue) \($0)" } }
+        print("targets \(checks.count), interval \(interval.formatted3), ran \(String(format: "%.1f", wall))s")
+        print("probes \(lateness.count) (\(summary.joined(separator: ", "))), skipped rounds \(scheduler.skipped)")
+        print(String(format: "probes/s %.1f", Double(lateness.count) / wall))
+        print(
+            String(
+                format: "cpu %.2fs (user %.2fs, sys %.2fs, %.0f%% of one core): %.0f probes per CPU-second, "
+                    + "%.3f ms CPU per probe", cpu, user, system, 100 * cpu / wall, Double(lateness.count) / cpu,
+                1000 * cpu / Double(max(lateness.count, 1))))
+        print(
+            "lateness of probe starts: p50 \(Self.milliseconds(lateness, 0.50)), "
+                + "p99 \(Self.milliseconds(lateness, 0.99)), max \(Self.milliseconds(lateness, 1))")
+        print("rss \(Self.memory("VmRSS")) (peak \(Self.memory("VmHWM")))")
+    }
+
+    private static func milliseconds(_ sorted: [Duration], _ quantile: Double) -> String {
+        guard !sorted.isEmpty else { return "-" }
+        let value = sorted[min(sorted.count - 1, Int(quantile * Double(sorted.count)))]
+        return String(format: "%.3f ms", value.seconds * 1000)
+    }
+
+    private static func cpuTime() -> (user: Double, system: Double) {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+    }
+
+    /// A "Vm…" line of /proc/self/status, in MiB.
+    private static func memory(_ field: String) -> String {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+        let kib = line?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
+        return String(format: "%.1f MiB", kib / 1024)
+    }
+}
+
+private func - (a: (user: Double, system: Double), b: (user: Double, system: Double)) -> (Double, Double) {
+    (a.user - b.user, a.system - b.system)
+}

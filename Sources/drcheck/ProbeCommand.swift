@@ -1,0 +1,165 @@
+import Agent
+import ArgumentParser
+import EventLoop
+import Foundation
+import IPVS
+import Probe
+
+/// `drcheck probe URL`: one probe made exactly as the daemon makes it, printed as `class status duration`.
+/// The hidden `--bench FILE` runs the scheduler over every URL in FILE instead (Checks/bench/probe-bench.sh).
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Probe one URL the way drcheck does and print: class status duration.",
+        discussion: """
+            Classes: ok, timeout, connect_refused, connect_error, reset, protocol_error, http_status, body_mismatch, \
+            tls_error. The status is "-" without a status line; the duration is in seconds. Names are never \
+            resolved: a URL with a host name needs --connect-to. Redirects are not followed.
+            Exit status: 0 ok, 1 any other class, 2 usage error.
+            DR path: --mark M --source DIP http://VIP:PORT/ sends the probe through the fwmark probe service M; \
+            with --dr-server RIP drcheck creates that service (one destination, RIP, route, weight 1) through \
+            IPVS for the probe and removes it after (exit 3 when IPVS is unreachable).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("http://HOST[:PORT][/PATH] or https://…", valueName: "url"))
+    var url: String?
+
+    @Option(
+        name: .customLong("connect-to"),
+        help: ArgumentHelp("Connect to this IP; the URL's host stays the Host header and TLS name.", valueName: "addr"))
+    var connectTo: String?
+
+    @Option(help: ArgumentHelp("Host header and TLS server name (default: the URL's host).", valueName: "name"))
+    var host: String?
+
+    @Option(name: .customLong("expect-status"), help: ArgumentHelp("Healthy statuses.", valueName: "list"))
+    var expectStatus = "200-399"
+
+    @Option(
+        name: .customLong("expect-body"),
+        help: ArgumentHelp("Regular expression searched in the first 64 KiB of the body.", valueName: "regex"))
+    var expectBody: String?
+
+    @Option(help: ArgumentHelp("Deadline for the whole probe, e.g. 500ms, 2s.", valueName: "duration"))
+    var timeout = "1s"
+
+    @Flag(help: "Do not verify the TLS certificate.")
+    var insecure = false
+
+    @Option(help: ArgumentHelp("SO_MARK for the probe socket (needs CAP_NET_ADMIN).", valueName: "mark"))
+    var mark: UInt32?
+
+    @Option(help: ArgumentHelp("Local address to send from.", valueName: "addr"))
+    var source: String?
+
+    @Option(
+        name: .customLong("dr-server"),
+        help: ArgumentHelp(
+            "With --mark: make fwmark service MARK lead to this real server for the probe.", valueName: "rip"))
+    var drServer: String?
+
+    @Option(help: .private)
+    var bench: String?
+
+    @Option(name: .customLong("bench-duration"), help: .private)
+    var benchDuration = "30s"
+
+    @Option(help: .private)
+    var interval = "1s"
+
+    func validate() throws {
+        guard (url == nil) != (bench == nil) else { throw ValidationError("give one URL") }
+        if let drServer {
+            guard IPVS.IPAddress(drServer) != nil else {
+                throw ValidationError("--dr-server \"\(drServer)\" is not an IP")
+            }
+            guard mark != nil, source != nil else { throw ValidationError("--dr-server needs --mark and --source") }
+        }
+    }
+
+    func run() throws {
+        if let bench {
+            let urls = try String(contentsOfFile: bench, encoding: .utf8).split(whereSeparator: \.isNewline)
+            let benchmark = ProbeBenchmark(
+                checks: try urls.map { try check(String($0)) }, interval: try duration(interval),
+                length: try duration(benchDuration))
+            try benchmark.run()
+            return
+        }
+        let probeCheck = try check(url!)
+        let probeService = try drServer.flatMap { try DRProbeService(mark: mark!, realServer: $0) }
+        defer { probeService?.remove() }
+        let loop = try EventLoop()
+        let engine = try ProbeEngine(loop: loop)
+        var outcome: Probe.ProbeResult?
+        try engine.start(probeCheck) {
+            outcome = $0
+            loop.stop()
+        }
+        try loop.run()
+        guard let result = outcome else { throw ExitCode(1) }
+        print("\(result.probeClass.rawValue) \(result.status.map(String.init) ?? "-") \(result.duration.formatted3)")
+        guard result.isOK else {
+            if !result.detail.isEmpty { printError("drcheck probe: \(result.detail)") }
+            throw ExitCode(1)
+        }
+    }
+
+    private func check(_ text: String) throws -> HTTPCheck {
+        do {
+            let url = try ProbeURL(text)
+            let address = connectTo ?? url.host
+            return try HTTPCheck(
+                scheme: url.scheme, address: address, port: url.port,
+                host: host ?? (url.host == address ? nil : url.host), path: url.path,
+                expectedStatus: try StatusRanges(parsing: expectStatus),
+                expectedBody: try expectBody.map { (pattern) throws(BodyPattern.SyntaxError) in
+                    try BodyPattern(pattern)
+                },
+                timeout: try duration(timeout), tlsVerify: !insecure, mark: mark, sourceAddress: source)
+        } catch let error as HTTPCheck.InvalidError where connectTo == nil && error.description.hasPrefix("address") {
+            throw ValidationError("\(error) (names are never resolved: give --connect-to ADDR)")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    private func duration(_ text: String) throws -> Duration {
+        do {
+            return try PrometheusDuration.parse(text)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// The fwmark probe service `drcheck probe --dr-server` makes for one probe and removes after it.
+private struct DRProbeService {
+    let client: IPVSClient
+    let mark: UInt32
+    let family: AddressFamily
+
+    init(mark: UInt32, realServer: String) throws {
+        do {
+            let address = IPVS.IPAddress(realServer)!
+            client = try IPVSClient()
+            try client.createProbeService(mark: mark, realServer: address)
+            self.mark = mark
+            family = address.family
+        } catch {
+            printError("drcheck probe: \(error)")
+            throw ExitCode(3)
+        }
+    }
+
+    func remove() {
+        do {
+            try client.deleteProbeService(mark: mark, family: family)
+        } catch {
+            printError("drcheck probe: removing fwmark service \(mark): \(error)")
+        }
+    }
+}
