@@ -12,6 +12,8 @@ lab_step "topology: client, director lvs, rs1..rs3 (ipvsadm is the oracle)"
 lab_topology 3 || { echo "FAIL - topology"; exit 1; }
 lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE"
 lab_expect_eq "3 DR destinations at weight 1" 3 "$(lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE" | grep -c 'Route *1 ')"
+lab_expect_eq "the director's lvs-rs accept_local is left at 0 (drcheck's DR probe sets it)" 0 \
+  "$(lab_in lvs cat /proc/sys/net/ipv4/conf/lvs-rs/accept_local)"
 
 lab_step "6 requests from the client to the VIP"
 names=$(lab_vip_names 6)
