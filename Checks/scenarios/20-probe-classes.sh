@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# drcheck probe classifies every behaviour of the lab's real server, probing rs1's RIP from the director:
+# 200 -> ok, 500 -> http_status, hang -> timeout at the deadline (within 100 ms), trickle -> timeout,
+# reset -> reset, close without a response -> protocol_error (an orderly FIN before any byte of HTTP: the server's
+# TCP is fine, its application answered nothing; a reset is kept for RSTs), wrong body -> body_mismatch,
+# stopped -> connect_refused. Exit status 0 only for ok.
+set -uo pipefail
+. "$(dirname "$0")/../lab/lib.sh"
+drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
+[ -x "$drcheck" ] || { echo "FAIL - $drcheck missing: swift build first"; exit 1; }
+
+lab_step "topology: director lvs, rs1 and rs2"
+lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+rip1="http://$(lab_rip 1):$LAB_PORT/"
+
+# probe ARG...: runs drcheck probe from the director; prints "class status duration exit=N".
+probe() {
+  local out status=0
+  out=$(lab_in lvs "$drcheck" probe "$@" 2>/dev/null) || status=$?
+  echo "$out exit=$status"
+}
+
+# expect_class DESC EXPECTED ARG...: the first two fields (class, status) and the exit status of a probe.
+expect_class() {
+  local desc=$1 expected=$2 got
+  shift 2
+  got=$(probe "$@")
+  echo "drcheck probe $*: $got"
+  lab_expect_eq "$desc" "$expected" "$(awk '{print $1, $2, $4}' <<<"$got")"
+}
+
+lab_step "answers 200"
+lab_rs_mode 1 ok
+expect_class "200 -> ok 200, exit 0" "ok 200 exit=0" --timeout 1s "$rip1"
+expect_class "Host header and body regex: ok" "ok 200 exit=0" --host www.example.com --expect-body '^rs1$' "$rip1"
+lab_expect_match "rs1 saw the Host header given" "host=www.example.com:$LAB_PORT mode=ok" "$(tail -n 1 "$LAB_STATE/rs1.log")"
+
+lab_step "answers 500"
+lab_rs_mode 1 error
+expect_class "500 -> http_status 500, exit 1" "http_status 500 exit=1" "$rip1"
+expect_class "500 accepted by --expect-status 200,500-599 -> ok" "ok 500 exit=0" --expect-status 200,500-599 "$rip1"
+
+lab_step "hangs"
+lab_rs_mode 1 hang
+got=$(probe --timeout 1s "$rip1")
+echo "drcheck probe --timeout 1s: $got"
+lab_expect_eq "hang -> timeout without a status, exit 1" "timeout - exit=1" "$(awk '{print $1, $2, $4}' <<<"$got")"
+lab_expect_eq "the timeout comes at the 1 s deadline, within 100 ms" yes \
+  "$(awk '{d = $3 + 0; print (d >= 0.9 && d <= 1.1) ? "yes" : "no (" d "s)"}' <<<"$got")"
+
+lab_step "trickles the response one byte every 200 ms"
+lab_rs_mode 1 trickle
+got=$(probe --timeout 1s "$rip1")
+echo "drcheck probe --timeout 1s: $got"
+lab_expect_match "trickle -> timeout at the whole-probe deadline, exit 1" '^timeout [-0-9]+ 1\.0[0-9]{2}s exit=1$' "$got"
+
+lab_step "resets the connection"
+lab_rs_mode 1 reset
+expect_class "reset -> reset, exit 1" "reset - exit=1" "$rip1"
+
+lab_step "closes without a response"
+lab_rs_mode 1 close
+expect_class "close -> protocol_error (empty reply), exit 1" "protocol_error - exit=1" "$rip1"
+
+lab_step "answers a wrong body"
+lab_rs_mode 1 body maintenance
+expect_class "wrong body -> body_mismatch 200, exit 1" "body_mismatch 200 exit=1" --expect-body '^rs1$' "$rip1"
+
+lab_step "stopped"
+lab_rs_stop 1
+expect_class "stopped -> connect_refused, exit 1" "connect_refused - exit=1" "$rip1"
+
+lab_step "usage errors exit 2"
+lab_expect_status "a host name without --connect-to" 2 lab_in lvs "$drcheck" probe http://rs1.example/
+lab_expect_status "a bad status list" 2 lab_in lvs "$drcheck" probe --expect-status 200-100 "$rip1"
+lab_expect_status "a bad regular expression" 2 lab_in lvs "$drcheck" probe --expect-body '(' "$rip1"
+
+lab_finish
