@@ -28,7 +28,7 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
         }
         let host = text[..<colon]
         let portText = text[text.index(after: colon)...]
-        guard let port = UInt16(portText), portText.allSatisfy(\.isASCII) else {
+        guard portText.allSatisfy({ ("0"..."9").contains($0) }), let port = UInt16(portText) else {
             throw fail("the port \"\(portText)\" is not a number from 0 to 65535")
         }
         if host.hasPrefix("[") && host.hasSuffix("]") && host.count >= 2 {

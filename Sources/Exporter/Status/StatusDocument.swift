@@ -111,6 +111,8 @@ extension StatusDocument {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
             self = try decoder.decode(StatusDocument.self, from: Data(json))
+        } catch let error as DecodingError {
+            throw StatusDecodingError(error)
         } catch {
             throw StatusDecodingError(description: "the daemon's status is not valid: \(error)")
         }
@@ -119,4 +121,20 @@ extension StatusDocument {
 
 public struct StatusDecodingError: Error, CustomStringConvertible, Sendable {
     public var description: String
+
+    init(description: String) { self.description = description }
+
+    /// One line: where in the document, and what was wrong there.
+    init(_ error: DecodingError) {
+        let context: DecodingError.Context? =
+            switch error {
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
+                .dataCorrupted(let context):
+                context
+            @unknown default: nil
+            }
+        let path = context?.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined() ?? ""
+        let reason = context?.debugDescription.split(separator: "\n").first.map(String.init) ?? "malformed"
+        description = "the daemon's status is not valid: \(path.isEmpty ? "" : "at \(path): ")\(reason)"
+    }
 }

@@ -1,0 +1,103 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Exporter
+
+@Suite struct StatusTests {
+    @Test func tableShowsEveryServerAtAGlance() {
+        #expect(
+            StatusTable.render(StatusFixtures.document) == """
+                drcheck 0.1.0 (pid 4242), up 10m, ready, config /etc/drcheck/drcheck.yaml, loaded 10m ago
+                SERVICE  REAL SERVER        STATE  WEIGHT  CONFIGURED  RESULT   LATENCY  CHANGED    DETAIL
+                web      203.0.113.21:8000  up          1           1  ok         1.2ms  9m50s ago
+                         203.0.113.22:8000  down        0           5  timeout     1.0s  3m ago     no answer within 1s
+
+                """)
+    }
+
+    @Test func tableFlagsPanicFailedReloadDryRunAndMissingValues() {
+        var document = StatusFixtures.document
+        document.agent.ready = false
+        document.agent.dryRun = true
+        document.agent.lastReloadSucceeded = false
+        document.agent.configFile = nil
+        document.services[0].panic = true
+        document.services[0].realServers = [
+            .init(
+                address: "203.0.113.23:8000", state: "unknown", healthy: false, kernelWeight: nil,
+                configuredWeight: 1, lastResult: nil, lastDetail: nil, latencySeconds: nil, lastProbeAt: nil,
+                lastChangeAt: nil)
+        ]
+        document.services.append(
+            .init(name: "empty", address: "fwmark:5", protocol: "tcp", panic: false, realServers: []))
+        #expect(
+            StatusTable.render(document) == """
+                drcheck 0.1.0 (pid 4242), up 10m, not ready (not every server probed yet), dry run, LAST RELOAD FAILED (old config still running)
+                SERVICE      REAL SERVER        STATE    WEIGHT  CONFIGURED  RESULT  LATENCY  CHANGED  DETAIL
+                web [panic]  203.0.113.23:8000  unknown       -           1  -             -  -
+                empty        (no real servers)
+
+                """)
+    }
+
+    @Test func durationsAndLatenciesReadLikePrometheus() {
+        #expect(StatusTable.age(0.4) == "0s")
+        #expect(StatusTable.age(45) == "45s")
+        #expect(StatusTable.age(3600 + 180 + 5) == "1h3m")
+        #expect(StatusTable.age(2 * 86400 + 3600) == "2d1h")
+        #expect(StatusTable.age(-5) == "0s")
+        #expect(StatusTable.latency(0.00049) == "0.5ms")
+        #expect(StatusTable.latency(0.25) == "250ms")
+        #expect(StatusTable.latency(2.345) == "2.35s")
+    }
+
+    @Test func documentRoundTripsThroughSnakeCaseJSON() throws {
+        let json = StatusFixtures.document.json()
+        let text = String(decoding: json, as: UTF8.self)
+        #expect(text.contains(#""last_change_at" : 1764072010"#))
+        #expect(text.contains(#""real_servers" : ["#))
+        #expect(try StatusDocument(json: json) == StatusFixtures.document)
+    }
+
+    @Test func invalidJSONIsAOneLineError() {
+        do {
+            _ = try StatusDocument(json: Array(#"{"agent": 1}"#.utf8))
+            Issue.record("decoded")
+        } catch {
+            #expect(!error.description.contains("\n"))
+            #expect(error.description.hasPrefix("the daemon's status is not valid: "))
+        }
+    }
+
+    @Test func clientFetchesTheStatusFromTheServer() throws {
+        let harness = try ServerHarness()
+        let address = harness.server.address
+        let result = Mutex<Result<[UInt8], StatusClient.Failure>?>(nil)
+        // The client blocks, so it runs on its own thread while this one runs the server's loop.
+        let thread = Thread {
+            let answer = Result { () throws(StatusClient.Failure) in try StatusClient.get("/status", from: address) }
+            result.withLock { $0 = answer }
+        }
+        thread.start()
+        harness.pump(for: .seconds(10)) { result.withLock { $0 != nil } }
+        let body = try #require(try result.withLock { $0 }?.get())
+        #expect(try StatusDocument(json: body) == StatusFixtures.document)
+    }
+
+    @Test func clientSaysTheDaemonIsNotRunning() throws {
+        let harness = try ServerHarness()
+        let address = harness.server.address
+        harness.server.close()
+        #expect(throws: StatusClient.Failure.self) { try StatusClient.get("/status", from: address) }
+        do {
+            _ = try StatusClient.get("/status", from: address)
+        } catch {
+            guard case .notRunning(let text) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(text == "drcheck is not running at \(address) (nothing listens there)")
+        }
+    }
+}
