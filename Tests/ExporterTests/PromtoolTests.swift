@@ -1,0 +1,45 @@
+import Exporter
+import Foundation
+import Testing
+
+/// Debian's `promtool check metrics` lints a full exposition: names, suffixes, HELP and TYPE, histogram shape.
+@Suite struct PromtoolTests {
+    static let promtool = ProcessInfo.processInfo.environment["PATH", default: ""].split(separator: ":")
+        .map { "\($0)/promtool" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: promtool != nil, "promtool is not on PATH (Debian package prometheus)"))
+    func everyFamilyPassesPromtool() throws {
+        let metrics = DrcheckMetrics(version: "0.1.0")
+        let server = ServerLabels(service: "web \"main\"", realServer: "203.0.113.21:8000")
+        metrics.updateServer(server, up: true, weight: 1, configuredWeight: 1)
+        metrics.observeProbe(server, resultClass: "ok", duration: .milliseconds(2))
+        metrics.recordTransition(server, from: "unknown", to: "up")
+        metrics.updateKernelCounters(
+            server,
+            DestinationCounters(
+                activeConnections: 1, inactiveConnections: 2, connections: 3, packetsIn: 4, packetsOut: 0,
+                bytesIn: 5, bytesOut: 0))
+        metrics.setServicePanic("web \"main\"", false)
+        metrics.recordIPVSUpdate(.setWeight)
+        metrics.recordIPVSError(.read)
+        metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)
+        let exposition = metrics.render()
+        #expect(Exposition(exposition).types.count == 19)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))
+        process.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(exposition))
+        try input.fileHandleForWriting.close()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(report == "")
+        #expect(process.terminationStatus == 0)
+    }
+}
