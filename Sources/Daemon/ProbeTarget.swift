@@ -41,8 +41,9 @@ struct TargetBuilder {
     ) -> (targets: [ServerID: ProbeTarget], notes: [ServerID: String]) {
         var targets: [ServerID: ProbeTarget] = [:]
         var notes: [ServerID: String] = [:]
-        for (key, service) in snapshot.services {
-            for destination in service.destinations {
+        // Sorted, so that probe marks are assigned in the same order every run.
+        for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
+            for destination in service.destinations.sorted(by: { Endpoint($0) < Endpoint($1) }) {
                 let id = ServerID(service: key, server: Endpoint(destination))
                 do {
                     let (target, note) = try target(

@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# Running the drcheck daemon and `drcheck --once` in the lab's director namespace, sourced after lib.sh.
+# The daemon logs at debug level (one line per probe result) to $AGENT_LOG; its state lives in $AGENT_STATE.
+
+AGENT_BIN=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
+AGENT_DIR=$LAB_STATE/drcheck
+AGENT_STATE=$AGENT_DIR/state.json
+AGENT_CONFIG=$AGENT_DIR/drcheck.yaml
+AGENT_LOG=$AGENT_DIR/daemon.log
+AGENT_LISTEN=127.0.0.1:9469
+AGENT_PID=
+
+# agent_require: fails the scenario at once when the drcheck binary is missing.
+agent_require() {
+  [ -x "$AGENT_BIN" ] || { echo "FAIL - $AGENT_BIN missing: swift build first"; exit 1; }
+  mkdir -p "$AGENT_DIR"
+}
+
+# agent_config: writes standard input to $AGENT_CONFIG.
+agent_config() { cat >"$AGENT_CONFIG"; }
+
+# agent_start [ARG...]: starts the daemon in lvs with $AGENT_CONFIG (extra ARGs appended); waits until it listens.
+agent_start() {
+  : >>"$AGENT_LOG"
+  # `ip netns exec` execs drcheck, so $! is drcheck itself and signals reach it.
+  ip netns exec lvs "$AGENT_BIN" --config "$AGENT_CONFIG" --state "$AGENT_STATE" --listen "$AGENT_LISTEN" \
+    --log-level debug "$@" >>"$AGENT_LOG" 2>&1 &
+  AGENT_PID=$!
+  local i
+  for ((i = 0; i < 100; i++)); do
+    lab_in lvs curl -s -o /dev/null --max-time 1 "http://$AGENT_LISTEN/healthz" && return 0
+    kill -0 "$AGENT_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "FAIL - the daemon did not start; its log:"
+  tail -n 20 "$AGENT_LOG"
+  return 1
+}
+
+# agent_signal SIGNAL: sends SIGNAL to the daemon.
+agent_signal() { kill -s "$1" "$AGENT_PID"; }
+
+# agent_stop [SIGNAL]: stops the daemon (TERM by default) and waits for it; its exit status goes to $AGENT_EXIT.
+# (Not from a $(...) subshell: only this shell can wait for the daemon.)
+agent_stop() {
+  AGENT_EXIT=0
+  kill -s "${1:-TERM}" "$AGENT_PID" 2>/dev/null
+  wait "$AGENT_PID" 2>/dev/null || AGENT_EXIT=$?
+  AGENT_PID=
+}
+
+# agent_status_field I FIELD: prints FIELD of rsI's entry in the daemon's /status JSON (first service).
+agent_status_field() {
+  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" | python3 -c '
+import json, sys
+rip, field = sys.argv[1], sys.argv[2]
+for service in json.load(sys.stdin)["services"]:
+    for server in service["real_servers"]:
+        if server["address"] == rip:
+            print(server.get(field))
+            sys.exit(0)
+' "$(lab_rip "$1"):$LAB_PORT" "$2"
+}
+
+# agent_once [ARG...]: one `drcheck --once` pass in lvs with the scenario's config and state; output on stdout,
+# its exit status returned.
+agent_once() {
+  lab_in lvs "$AGENT_BIN" --once --config "$AGENT_CONFIG" --state "$AGENT_STATE" "$@"
+}
+
+# agent_weight I: prints rsI's weight in the VIP service, as ipvsadm shows it.
+agent_weight() {
+  lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE" | awk -v rip="$(lab_rip "$1"):$LAB_PORT" '$2 == rip {print $4}'
+}
+
+# agent_weights: prints every real server's weight, "rs1=W rs2=W ...".
+agent_weights() {
+  local i out=()
+  for ((i = 1; i <= LAB_SERVERS; i++)); do out+=("rs$i=$(agent_weight "$i")"); done
+  echo "${out[*]}"
+}
+
+# agent_wait_weight I W [SECONDS]: waits (default 20 s) until rsI's weight is W; returns 1 on time-out.
+agent_wait_weight() {
+  local deadline=$((SECONDS + ${3:-20}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    [ "$(agent_weight "$1")" == "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# agent_failures_before_down I: how many failed probes of rsI the log shows since its last "up" state before the
+# first "down" transition after it: the fall count drcheck acted on.
+agent_failures_before_down() {
+  local rip
+  rip="$(lab_rip "$1"):$LAB_PORT"
+  awk -v rip="$rip" '
+    index($0, rip ": down (") { print n; exit }
+    index($0, rip ": ok ") { n = 0; next }
+    index($0, rip ": ") && / (timeout|connect_refused|connect_error|reset|protocol_error|http_status|body_mismatch|tls_error|dr_path) / { n++ }
+  ' "$AGENT_LOG"
+}
+
+# agent_metric QUERY: prints the value of the first /metrics line starting with QUERY (a name with labels).
+agent_metric() {
+  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/metrics" | awk -v q="$1" 'index($0, q) == 1 {print $NF; exit}'
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The daemon on the real IPVS kernel (issue 5), probing through the DR path: rs1 fails and is drained after exactly
+# `fall` failed probes; it recovers and gets its configured weight 7 back (from the config, not the 1 IPVS had);
+# rs2's configured weight 4 comes from first sight and survives a kill -9 while rs2 is drained (state file). Probe
+# services exist while the daemon runs, go on SIGTERM, and stale ones from a killed run are pruned at start.
+set -uo pipefail
+. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/agent.sh"
+agent_require
+
+lab_step "topology: rs1 and rs2 at weight 1; rs2 set to 4 by the operator before drcheck starts"
+lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_weight 2 4
+agent_config <<EOF
+services:
+  - name: web
+    vip: "$LAB_SERVICE"
+    check:
+      interval: 500ms
+      timeout: 300ms
+      rise: 2
+      fall: 3
+      expect_body: "^rs[0-9]+$"
+    real_servers:
+      - address: $(lab_rip 1)
+        weight: 7
+EOF
+
+lab_step "the daemon starts (dr mode, dr_sysctls: fix)"
+agent_start || lab_finish
+lab_expect_eq "it set accept_local on the interface toward the real servers" "1" \
+  "$(lab_in lvs sysctl -n net.ipv4.conf.lvs-rs.accept_local)"
+lab_expect_match "and logged it" "set net.ipv4.conf.lvs-rs.accept_local=1 \(was 0\)" "$(cat "$AGENT_LOG")"
+sleep 1.5
+lab_expect_eq "/healthz answers 200 once every server was probed" "200" \
+  "$(lab_in lvs curl -s -o /dev/null -w '%{http_code}' "http://$AGENT_LISTEN/healthz")"
+lab_expect_eq "one DR probe service per real server, marks from the reserved range, weight 1" \
+  "FWM 1146224640 rs->203.0.113.21 Route 1|FWM 1146224641 rs->203.0.113.22 Route 1" \
+  "$(lab_in lvs ipvsadm -Ln | awk '/^FWM/ {m=$2} /->/ && m {print "FWM", m, "rs->" substr($2, 1, index($2, ":") - 1), $3, $4; m=""}' | paste -sd'|')"
+lab_expect_eq "healthy servers keep their weights" "rs1=1 rs2=4" "$(agent_weights)"
+
+lab_step "rs1's HTTP server stops"
+lab_rs_stop 1
+stopped=$(date +%s.%N)
+agent_wait_weight 1 0 10
+lab_expect_eq "rs1 drained to weight 0" "0" "$(agent_weight 1)"
+echo "figure: detection latency $(python3 -c "print(round(($(agent_status_field 1 last_change_at) - $stopped) * 1000))") ms" \
+  "(stop to weight 0; bound (fall-1)*interval+timeout = 1300 ms)"
+lab_expect_eq "after exactly fall=3 failed probes" "3" "$(agent_failures_before_down 1)"
+lab_expect_match "the drain is logged with the probe class" "203.0.113.21:8000: down \(connect_refused\)" \
+  "$(cat "$AGENT_LOG")"
+lab_expect_eq "rs2 untouched" "4" "$(agent_weight 2)"
+lab_expect_eq "drcheck_real_server_up of rs1 is 0" "0.0" \
+  "$(agent_metric "drcheck_real_server_up{service=\"web\",real_server=\"$(lab_rip 1):8000\"}")"
+lab_expect_eq "the DR probe service of a drained server stays at weight 1 (it is still probed)" "1" \
+  "$(lab_in lvs ipvsadm -Ln -f 1146224640 | awk '$1 == "->" && $2 ~ /^[0-9]/ {print $4}')"
+
+lab_step "rs1 comes back"
+lab_rs_start 1
+agent_wait_weight 1 7 10
+lab_expect_eq "rs1 restored to its configured weight 7, not 1" "7" "$(agent_weight 1)"
+
+lab_step "SIGTERM"
+agent_stop TERM
+lab_expect_eq "the daemon exits 0" "0" "$AGENT_EXIT"
+lab_expect_eq "its probe services are gone" "0" "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM')"
+lab_expect_eq "weights stay as they are" "rs1=7 rs2=4" "$(agent_weights)"
+
+lab_step "rs2 fails and is drained; then drcheck is killed with SIGKILL"
+agent_start || lab_finish
+lab_rs_stop 2
+agent_wait_weight 2 0 10
+lab_expect_eq "rs2 drained" "0" "$(agent_weight 2)"
+agent_stop KILL
+lab_expect_eq "the killed run left its probe services behind" "2" "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM')"
+
+lab_step "drcheck starts again; rs2 comes back"
+lab_rs_start 2
+agent_start || lab_finish
+lab_expect_match "the stale probe services were pruned at start" "removed stale DR probe service fwmark 1146224641" \
+  "$(cat "$AGENT_LOG")"
+agent_wait_weight 2 4 10
+lab_expect_eq "rs2 gets its first-seen weight 4 back (known from the state file, not an operator's drain)" "4" \
+  "$(agent_weight 2)"
+lab_expect_eq "two probe services again, not four" "2" "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM')"
+agent_stop TERM
+lab_finish
