@@ -57,6 +57,9 @@ let package = Package(
         ),
         // Drives the IPVS API from the lab's IPVS scenarios and benchmark; not installed.
         .executableTarget(name: "ipvs-lab", dependencies: ["IPVS"]),
+        // Serves N synthetic servers' metrics for Checks/bench/exporter-bench.sh; not installed.
+        .executableTarget(
+            name: "exporter-bench", dependencies: ["Exporter", "EventLoop"], path: "Checks/bench/exporter-bench"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop"]),
