@@ -45,7 +45,9 @@ import Testing
             protocol: udp
         """
 
-    func parse(_ yaml: String) throws(ConfigError) -> Config { try ConfigParser.parse(yaml: yaml, file: "drcheck.yaml") }
+    func parse(_ yaml: String) throws(ConfigError) -> Config {
+        try ConfigParser.parse(yaml: yaml, file: "drcheck.yaml")
+    }
 
     func error(_ yaml: String) -> String {
         do {
@@ -201,7 +203,10 @@ import Testing
             "drcheck.yaml:2: defaults.expect_status: must be statuses or ranges within 100-599, like "
                 + "\"200,204,300-399\" (got \"200-99\")"
         ),
-        ("defaults:\n  keep_last: maybe\n", "drcheck.yaml:2: defaults.keep_last: must be true or false (got \"maybe\")"),
+        (
+            "defaults:\n  keep_last: maybe\n",
+            "drcheck.yaml:2: defaults.keep_last: must be true or false (got \"maybe\")"
+        ),
         (
             "services:\n  - vip: 198.51.100.33:80\n    real_servers:\n      - address: rs1\n",
             "drcheck.yaml:4: services[0].real_servers[0].address: must be ADDR, ADDR:PORT or [ADDR6]:PORT (got \"rs1\")"

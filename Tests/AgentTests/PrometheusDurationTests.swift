@@ -1,5 +1,6 @@
-@testable import Agent
 import Testing
+
+@testable import Agent
 
 @Suite struct PrometheusDurationTests {
     @Test(arguments: [
@@ -19,7 +20,9 @@ import Testing
         #expect(try PrometheusDuration.parse(text) == expected)
     }
 
-    @Test(arguments: ["", "1", "s", "1.5s", "-1s", "1s1m", "1m1m", "2 s", "1x", "1h 30m", "99999999999999999999s", "1M"])
+    @Test(arguments: [
+        "", "1", "s", "1.5s", "-1s", "1s1m", "1m1m", "2 s", "1x", "1h 30m", "99999999999999999999s", "1M",
+    ])
     func rejects(text: String) {
         #expect(throws: PrometheusDuration.ParseError(text: text)) { try PrometheusDuration.parse(text) }
     }

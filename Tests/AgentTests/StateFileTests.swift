@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+@testable import Agent
+
+@Suite struct StateFileTests {
+    /// A fresh directory for one test.
+    func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "drcheck-state-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        return path
+    }
+
+    func sample() -> AgentState {
+        var state = AgentState()
+        var drained = ServerRecord(weight: 0, up: false)
+        drained.configured = 7
+        drained.configuredFrom = .config
+        drained.configWeight = 7
+        drained.drainedBy = .drcheck
+        drained.downClass = "timeout"
+        drained.successes = 1
+        var manual = ServerRecord(weight: 0, up: true)
+        manual.drainedBy = .operator
+        manual.failures = 2
+        state.servers[ReconcilerFixture.rs1] = drained
+        state.servers[ServerID(service: .fwmark(5), server: Endpoint("[2001:db8::7]:80")!)] = manual
+        return state
+    }
+
+    @Test func roundTrip() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = StateFile(path: dir + "/state.json")
+        try file.save(sample())
+        let loaded = file.load()
+        #expect(loaded.warning == nil)
+        #expect(loaded.state == sample())
+        let text = try String(contentsOfFile: file.path, encoding: .utf8)
+        #expect(text.contains("\"version\" : 1"))
+        #expect(text.contains("\"service\" : \"198.51.100.33:8000\\/tcp\""))
+        #expect(text.contains("\"drainedBy\" : \"drcheck\""))
+    }
+
+    @Test func saveReplacesTheFileAndLeavesNoTemporaryBehind() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = StateFile(path: dir + "/state.json")
+        try file.save(AgentState())
+        try file.save(sample())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["state.json"])
+        #expect(file.load().state == sample())
+    }
+
+    @Test func aFailedSaveSaysWhereAndKeepsTheOldFile() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = StateFile(path: dir + "/missing/state.json")
+        #expect(
+            throws: StateFile.SaveError(path: file.path, step: "create \(file.path).tmp.\(getpid())", errno: ENOENT)
+        ) { try file.save(sample()) }
+        #expect(
+            StateFile.SaveError(path: "/x/state.json", step: "create /x/state.json.tmp.1", errno: ENOENT).description
+                == "cannot save state to /x/state.json: create /x/state.json.tmp.1: No such file or directory")
+    }
+
+    @Test func aMissingFileIsAFreshStartWithoutWarning() throws {
+        let loaded = StateFile(path: "/nonexistent-\(UUID().uuidString)/state.json").load()
+        #expect(loaded.state == AgentState())
+        #expect(loaded.warning == nil)
+    }
+
+    @Test(arguments: [
+        ("{not json", "is corrupt (The given data was not valid JSON.)"),
+        (
+            "{\"version\": 1}",
+            "is corrupt (No value associated with key CodingKeys(stringValue: \"servers\", intValue: nil) (\"servers\").)"
+        ),
+        ("{\"version\": 9, \"servers\": []}", "has version 9, not 1"),
+        (
+            "{\"version\": 1, \"servers\": [{\"service\": \"nonsense\", \"server\": \"203.0.113.21:80\", \"record\": {}}]}",
+            "is corrupt (servers.Index 0.service: bad service)"
+        ),
+    ])
+    func aCorruptFileIsAFreshStartWithAWarning(content: String, problem: String) throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/state.json"
+        try content.write(toFile: path, atomically: false, encoding: .utf8)
+        let loaded = StateFile(path: path).load()
+        #expect(loaded.state == AgentState())
+        #expect(loaded.warning == "state file \(path) \(problem); starting fresh from the kernel's weights")
+    }
+
+    @Test func anUnreadableFileIsAFreshStartWithAWarning() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/state.json"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        let loaded = StateFile(path: path).load()
+        #expect(loaded.state == AgentState())
+        #expect(loaded.warning == "state file \(path) is unreadable; starting fresh from the kernel's weights")
+    }
+
+    @Test func theLockIsExclusiveAndNamesItsHolder() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let state = dir + "/state.json"
+        guard case .acquired(let lock) = try StateLock.acquire(forState: state) else {
+            Issue.record("the first acquire should succeed")
+            return
+        }
+        #expect(lock.path == state + ".lock")
+        guard case .heldBy(let pid) = try StateLock.acquire(forState: state) else {
+            Issue.record("the second acquire should find the lock held")
+            return
+        }
+        #expect(pid == getpid())
+        lock.release()
+        guard case .acquired = try StateLock.acquire(forState: state) else {
+            Issue.record("after release the lock should be free")
+            return
+        }
+    }
+
+    @Test func aLockInAMissingDirectoryIsAnError() {
+        let state = "/nonexistent-\(UUID().uuidString)/state.json"
+        #expect(throws: StateLock.LockError(path: state + ".lock", errno: ENOENT)) {
+            try StateLock.acquire(forState: state)
+        }
+    }
+}
