@@ -28,7 +28,9 @@ lab_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # lab_require_uml: refuses to touch the network unless this is the lab kernel (never build the lab on a real host).
 lab_require_uml() {
-  [ -d "/usr/lib/uml/modules/$(uname -r)" ] || {
+  local release
+  read -r release </proc/sys/kernel/osrelease
+  [ -d "/usr/lib/uml/modules/$release" ] || {
     echo "lab: not inside the UML lab kernel; run through Checks/lab/uml-run.sh" >&2
     exit 2
   }
@@ -47,11 +49,11 @@ lab_sysctl() { local ns=$1; shift; lab_in "$ns" sysctl -q -w "$@" >/dev/null; }
 
 # lab_topology N: builds the seed's DR topology with N real servers, the IPVS service (rr) with every real server
 # at weight 1 (-g), and starts realserver.py on each rsI:8000 answering "rsI"; returns when every server listens.
-# Every exec costs a good part of a second in UML, so the links are made by one `ip -batch` and each namespace is
-# configured by one more. New namespaces keep the kernel's defaults (rp_filter 0); the director's
+# Every fork and exec costs a good part of a second in UML, so one `ip -batch` makes the namespaces and links and one
+# more configures each namespace. New namespaces keep the kernel's defaults (rp_filter 0); the director's
 # net.ipv4.conf.lvs-rs.accept_local stays at its default 0, because drcheck's DR probe sets it itself.
 lab_topology() {
-  local n=$1 i ns root ipvs
+  local n=$1 i ns root ipvs rips=()
   lab_require_uml
   lab_modprobe veth bridge ip_vs ip_vs_rr
   mkdir -p "$LAB_STATE"
@@ -59,16 +61,25 @@ lab_topology() {
 link add br_lvs type bridge
 link set br_e up
 link set br_lvs up
-$(lab_veth_lines client client-e br_e)
-$(lab_veth_lines lvs lvs-e br_e)
-$(lab_veth_lines lvs lvs-rs br_lvs)"
+netns add client
+netns add lvs
+link add client-e-br type veth peer name client-e netns client
+link set client-e-br master br_e up
+link add lvs-e-br type veth peer name lvs-e netns lvs
+link set lvs-e-br master br_e up
+link add lvs-rs-br type veth peer name lvs-rs netns lvs
+link set lvs-rs-br master br_lvs up"
   ipvs="-A -t $LAB_SERVICE -s rr"
   for ((i = 1; i <= n; i++)); do
-    root+=$'\n'"$(lab_veth_lines "rs$i" "rs$i-e" br_e)"$'\n'"$(lab_veth_lines "rs$i" "rs$i-lvs" br_lvs)"
-    ipvs+=$'\n'"-a -t $LAB_SERVICE -r $(lab_rip "$i"):$LAB_PORT -g -w 1"
-  done
-  for ns in client lvs $(for ((i = 1; i <= n; i++)); do echo "rs$i"; done); do
-    ip netns add "$ns"
+    rips+=("203.0.113.$((20 + i))")
+    root+="
+netns add rs$i
+link add rs$i-e-br type veth peer name rs$i-e netns rs$i
+link set rs$i-e-br master br_e up
+link add rs$i-lvs-br type veth peer name rs$i-lvs netns rs$i
+link set rs$i-lvs-br master br_lvs up"
+    ipvs+="
+-a -t $LAB_SERVICE -r ${rips[-1]}:$LAB_PORT -g -w 1"
   done
   ip -batch - <<<"$root"
   ip -n client -batch - <<<"link set lo up
@@ -83,23 +94,15 @@ link set lvs-rs up"
   for ((i = 1; i <= n; i++)); do
     ip -n "rs$i" -batch - <<<"link set lo up
 addr add $LAB_VIP/32 dev lo
-addr add $(lab_rs_client_ip "$i")/24 dev rs$i-e
+addr add 198.51.100.$((100 + i))/24 dev rs$i-e
 link set rs$i-e up
-addr add $(lab_rip "$i")/24 dev rs$i-lvs
+addr add ${rips[i - 1]}/24 dev rs$i-lvs
 link set rs$i-lvs up"
     lab_sysctl "rs$i" "net.ipv4.conf.rs$i-e.arp_ignore=1" "net.ipv4.conf.rs$i-e.arp_announce=2"
     lab_rs_start "$i"
   done
   LAB_SERVERS=$n
-  for ((i = 1; i <= n; i++)); do
-    lab_wait_port lvs "$(lab_rip "$i")" "$LAB_PORT" 20 || return 1
-  done
-}
-
-# lab_veth_lines NS IFNAME BRIDGE: `ip -batch` lines for a veth pair with IFNAME in NS and IFNAME-br on BRIDGE.
-lab_veth_lines() {
-  echo "link add $2-br type veth peer name $2 netns $1"
-  echo "link set $2-br master $3 up"
+  lab_wait_port lvs "$LAB_PORT" "${rips[@]}"
 }
 
 # lab_vip_add I: puts the VIP on rsI's lo as /32 (the seed's real-server setup).
@@ -136,11 +139,14 @@ lab_rs_mode() {
 # lab_weight I W: sets rsI's weight in the director's IPVS service (ipvsadm -e).
 lab_weight() { lab_in lvs ipvsadm -e -t "$LAB_SERVICE" -r "$(lab_rip "$1"):$LAB_PORT" -g -w "$2"; }
 
-# lab_wait_port NS ADDR PORT [SECONDS]: waits (default 10 s) until ADDR:PORT accepts a TCP connection from NS.
+# lab_wait_port NS PORT ADDR...: waits (at most $LAB_WAIT seconds, default 20) until every ADDR:PORT accepts a TCP
+# connection from NS.
 lab_wait_port() {
-  local ns=$1 addr=$2 port=$3 secs=${4:-10}
-  lab_in "$ns" timeout "$secs" bash -c 'until : 2>/dev/null 3<>"/dev/tcp/$0/$1"; do sleep 0.1; done' "$addr" "$port" ||
-    { echo "lab: $addr:$port not listening after ${secs}s (seen from $ns)" >&2; return 1; }
+  local ns=$1 port=$2 secs=${LAB_WAIT:-20}
+  shift 2
+  lab_in "$ns" timeout "$secs" bash -c 'for a in "${@:2}"; do until : 2>/dev/null 3<>"/dev/tcp/$a/$1"; do
+    sleep 0.1; done; done' - "$port" "$@" ||
+    { echo "lab: port $port on $* not all listening after ${secs}s (seen from $ns)" >&2; return 1; }
 }
 
 # lab_get NS URL [CURL-ARG...]: prints the body of a GET from NS (2 s limit); curl's exit status is returned.

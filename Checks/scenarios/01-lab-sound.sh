@@ -73,7 +73,7 @@ lab_rs_stop 1
 lab_expect_status "stopped: connection refused (7)" 7 lab_get lvs "$rip1"
 lab_rs_mode 1 ok
 lab_rs_start 1
-lab_wait_port lvs "$(lab_rip 1)" "$LAB_PORT"
+lab_wait_port lvs "$LAB_PORT" "$(lab_rip 1)"
 lab_expect_eq "restarted in mode ok: answers rs1" rs1 "$(lab_get lvs "$rip1")"
 
 lab_finish
