@@ -1,0 +1,83 @@
+// Fills the metrics registry and the status document with N synthetic real servers (every family populated),
+// prints how long rendering takes inside the loop, then serves them until killed, for exporter-bench.sh to scrape.
+// Usage: exporter-bench [SERVERS] [LISTEN]   (defaults 2000 and 127.0.0.1:0)
+import EventLoop
+import Exporter
+import Glibc
+
+let arguments = CommandLine.arguments
+let servers = arguments.count > 1 ? Int(arguments[1]) ?? 2000 : 2000
+let listen = try ListenAddress(parsing: arguments.count > 2 ? arguments[2] : "127.0.0.1:0")
+let perService = 100
+
+func measure(_ label: String, runs: Int, _ body: () -> Int) {
+    var times: [Duration] = []
+    var size = 0
+    for _ in 0..<runs {
+        let start = Monotonic.now()
+        size = body()
+        times.append(Monotonic.now() - start)
+    }
+    times.sort()
+    let ms = { (d: Duration) in String(format2(d.seconds * 1000)) }
+    print("\(label): \(size) bytes, median \(ms(times[runs / 2])) ms, max \(ms(times[runs - 1])) ms over \(runs) runs")
+}
+
+func format2(_ value: Double) -> String { "\((value * 100).rounded() / 100)" }
+
+let metrics = DrcheckMetrics(version: "bench")
+var services: [StatusDocument.Service] = []
+let fill = Monotonic.now()
+for index in 0..<servers {
+    let service = "svc\(index / perService)"
+    let address = "203.0.\(113 + index / 250).\(index % 250 + 1):8000"
+    let server = ServerLabels(service: service, realServer: address)
+    let up = index % 10 != 0
+    metrics.updateServer(server, up: up, weight: up ? 10 : 0, configuredWeight: 10)
+    for probe in 0..<5 {
+        metrics.observeProbe(server, resultClass: up ? "ok" : "timeout", duration: .microseconds(800 + probe * 700))
+    }
+    metrics.recordTransition(server, from: "unknown", to: "up")
+    if !up { metrics.recordTransition(server, from: "up", to: "down") }
+    metrics.updateKernelCounters(
+        server,
+        DestinationCounters(
+            activeConnections: UInt64(index % 50), inactiveConnections: UInt64(index % 70),
+            connections: UInt64(index * 1000), packetsIn: UInt64(index * 9000), packetsOut: 0,
+            bytesIn: UInt64(index * 1_000_000), bytesOut: 0))
+    if index % perService == 0 {
+        metrics.setServicePanic(service, false)
+        services.append(
+            .init(
+                name: service, address: "198.51.100.33:\(8000 + index / perService)", protocol: "tcp",
+                panic: false, realServers: []))
+    }
+    services[services.count - 1].realServers.append(
+        .init(
+            address: address, state: up ? "up" : "down", healthy: up, kernelWeight: up ? 10 : 0, configuredWeight: 10,
+            lastResult: up ? "ok" : "timeout", lastDetail: up ? nil : "no answer within 1s", latencySeconds: 0.0021,
+            lastProbeAt: 1_764_072_599, lastChangeAt: 1_764_072_010))
+}
+metrics.recordIPVSUpdate(.setWeight)
+metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)
+print("fill: \(servers) servers in \(format2((Monotonic.now() - fill).seconds * 1000)) ms")
+
+let status = StatusDocument(
+    agent: .init(
+        version: "bench", pid: getpid(), startedAt: 1_764_072_000, generatedAt: 1_764_072_600, configFile: nil,
+        configLoadedAt: nil, lastReloadSucceeded: true, dryRun: false, ready: true),
+    services: services)
+measure("render /metrics in the loop", runs: 21) { metrics.render().count }
+measure("render /status in the loop", runs: 21) { status.json().count }
+
+let loop = try EventLoop()
+let server = try MetricsServer(
+    loop: loop, address: listen,
+    endpoints: MetricsEndpoints(metrics: metrics.render, status: { status }, ready: { true }))
+var usage = rusage()
+getrusage(RUSAGE_SELF.rawValue, &usage)
+print("max RSS: \(usage.ru_maxrss / 1024) MiB")
+print("listening on \(server.address)")
+fflush(nil)
+try loop.handleSignals([SIGTERM, SIGINT]) { _ in loop.stop() }
+try loop.run()
