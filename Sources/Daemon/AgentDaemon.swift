@@ -164,9 +164,30 @@ public final class AgentDaemon {
         lastProbe[id] = LastProbe(result: result, at: Date().timeIntervalSince1970)
         metrics.observeProbe(target.labels, resultClass: result.probeClass.rawValue, duration: result.duration)
         log.debug("\(id): \(result)")
-        enqueue(.probed(id, Agent.ProbeResult(result)))
+        enqueue(.probed(id, verdict(result, for: id)))
         if !ready, targets.keys.allSatisfy({ lastProbe[$0] != nil }) { becomeReady() }
     }
+
+    /// The decision core's verdict. `dr_path` counts as the server's failure only while the director's DR path is
+    /// shown to work (another server passes through it); otherwise the director may be the one at fault (sysctls,
+    /// routes, probe services) and nothing is drained for it (issue 8's director-side guard).
+    private func verdict(_ result: Probe.ProbeResult, for id: ServerID) -> Agent.ProbeResult {
+        let viaDR = targets.values.filter { $0.drPath != nil }
+        if result.isOK, targets[id]?.drPath != nil {
+            clear("director-fault", "DR-path probes pass again: the director's DR path works")
+        }
+        guard result.probeClass == .drPath else { return Agent.ProbeResult(result) }
+        if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
+            return .failure(result.probeClass.rawValue)
+        }
+        if viaDR.allSatisfy({ lastProbe[$0.id]?.result.probeClass == .drPath }) {
+            raise("director-fault", .error, DirectorFault.message(viaDR))
+        }
+        return .inconclusive(result.probeClass.rawValue)
+    }
+
+    /// The director-side fault now, if any (for /status and metrics).
+    var directorFault: String? { conditions["director-fault"] }
 
     func becomeReady() {
         ready = true

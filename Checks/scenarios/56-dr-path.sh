@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Issue 8 on the real IPVS kernel: a real server without the VIP on lo answers on its RIP but not through the VIP:
+# its class is dr_path, it is drained after `fall` and restored after `rise`, the others untouched. A director that
+# cannot probe through the DR path (accept_local reset to 0 behind drcheck's back) drains nothing and says why;
+# with `dr_sysctls: check` drcheck changes no sysctl, refuses dr mode with the exact command, and changes no weight.
+set -uo pipefail
+. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/agent.sh"
+agent_require
+
+lab_step "topology: rs1, rs2, rs3; drcheck in dr mode"
+lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+write_config() {
+  agent_config <<EOF
+dr_sysctls: $1
+services:
+  - name: web
+    vip: "$LAB_SERVICE"
+    check:
+      interval: 500ms
+      timeout: 300ms
+      rise: 2
+      fall: 3
+EOF
+}
+write_config fix
+agent_start || lab_finish
+sleep 1.5
+
+lab_step "the VIP removed from rs1's lo"
+lab_vip_del 1
+agent_wait_weight 1 0 10
+lab_expect_eq "rs1 drained" "0" "$(agent_weight 1)"
+lab_expect_eq "after exactly fall=3 failed probes" "3" "$(agent_failures_before_down 1)"
+lab_expect_match "the class is dr_path" "203.0.113.21:8000: down \(dr_path\)" "$(cat "$AGENT_LOG")"
+lab_expect_eq "/status: rs1's last result is dr_path" "dr_path" "$(agent_status_field 1 last_result)"
+lab_expect_match "/status explains it" "answers on its own address but not through the VIP" \
+  "$(agent_status_field 1 last_detail)"
+lab_expect_eq "rs2 and rs3 untouched" "rs1=0 rs2=1 rs3=1" "$(agent_weights)"
+
+lab_step "the VIP back on rs1's lo"
+lab_vip_add 1
+agent_wait_weight 1 1 10
+lab_expect_eq "rs1 restored" "rs1=1 rs2=1 rs3=1" "$(agent_weights)"
+
+lab_step "accept_local reset to 0 behind drcheck's back: every DR probe fails, every RIP answers"
+lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=0
+sleep 4
+lab_expect_eq "no weight changed" "rs1=1 rs2=1 rs3=1" "$(agent_weights)"
+lab_expect_eq "every server's class is dr_path" "dr_path dr_path dr_path" \
+  "$(agent_status_field 1 last_result) $(agent_status_field 2 last_result) $(agent_status_field 3 last_result)"
+lab_expect_match "the director-side fault is logged with the fix" \
+  "the fault is the director's, nothing is drained for it; run: sysctl -w net.ipv4.conf.lvs-rs.accept_local=1" \
+  "$(cat "$AGENT_LOG")"
+lab_expect_eq "and logged once" "1" "$(grep -c "the fault is the director's" "$AGENT_LOG")"
+lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=1
+sleep 1.5
+lab_expect_match "its end is logged" "DR-path probes pass again" "$(cat "$AGENT_LOG")"
+agent_stop TERM
+
+lab_step "dr_sysctls: check with accept_local=0"
+lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=0
+: >"$AGENT_LOG"
+write_config check
+agent_start || lab_finish
+sleep 3
+lab_expect_eq "accept_local left at 0" "0" "$(lab_in lvs sysctl -n net.ipv4.conf.lvs-rs.accept_local)"
+lab_expect_match "dr mode refused with the exact command" \
+  "dr mode refused \(dr_sysctls: check\): .*sysctl -w net.ipv4.conf.lvs-rs.accept_local=1" "$(cat "$AGENT_LOG")"
+lab_expect_eq "no weight changed" "rs1=1 rs2=1 rs3=1" "$(agent_weights)"
+lab_expect_eq "no probe service created" "0" "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM')"
+agent_stop TERM
+lab_finish
