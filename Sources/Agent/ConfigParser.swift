@@ -126,15 +126,17 @@ public enum ConfigParser {
 
     static func syntaxError(_ error: any Error, file: String) -> ConfigError {
         switch error as? YamlError {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-            .composer(_, let problem, let mark, _):
-            return ConfigError(file: file, line: mark.line, key: "", message: "YAML syntax: \(problem)")
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let message = [context?.text, problem].compactMap { $0 }.joined(separator: ", ")
+            return ConfigError(file: file, line: mark.line, key: "", message: "YAML syntax: \(message)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigError(
                 file: file, line: context.mark.line, key: duplicates.joined(separator: ", "),
                 message: "key given twice")
         default:
-            return ConfigError(file: file, line: nil, key: "", message: "not readable as YAML: \(error)")
+            let reason = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            return ConfigError(file: file, line: nil, key: "", message: "not readable as YAML: \(reason)")
         }
     }
 }

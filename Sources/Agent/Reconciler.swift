@@ -1,5 +1,23 @@
 /// The decision core: probe results, kernel weights and config changes in, with a clock value; the weight changes to
 /// make now and the transitions to log out. Pure: no I/O, no clock of its own.
+///
+/// The rules (DESIGN.md "Weights"):
+/// - Health is rise/fall hysteresis over consecutive results. A destination first seen at a non-zero weight is up and
+///   needs `fall` failures; one the state file says drcheck drained is down and needs `rise` successes.
+/// - drcheck writes only on health changes: drain = 0, restore = the configured weight (from the config, else the
+///   weight first seen). A healthy server is never rewritten, even when its weight differs from the configured one.
+/// - `slow_start`: the restore writes weight 1 at once, then up to 10 equal steps (one per weight unit below that),
+///   reaching the configured weight exactly `slow_start` later; `Decision.wakeAt` asks for the next step.
+/// - `keep_last`: when every destination of a service would end at weight 0, the first (in address order) of those
+///   being drained keeps its weight and the service is in panic until another one has weight again.
+/// - A kernel weight that differs from the last one read or written was set by someone else: non-zero is adopted as
+///   the configured weight (it wins over the config's until a reload names a different weight: the most recent act
+///   wins); 0 is an administrative drain, never undone until someone sets a non-zero weight.
+/// - A failed write (`writeFailed`) leaves the kernel's weight known and is decided again `retryDelay` later.
+/// - `ProbeResult.inconclusive` (the director-fault guard) counts neither way.
+/// - Dry run: the same decisions in `Decision.wouldChange`, none in `changes`; the daemon saves no state then.
+/// - Save the state before making a decision's writes: a crash between the two then reads, at restart, as an
+///   operator's change that converges, never as an administrative drain that would stick.
 public struct Reconciler: Sendable {
     /// How long after a failed write it is retried.
     public static let retryDelay: Duration = .seconds(1)

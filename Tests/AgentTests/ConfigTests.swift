@@ -253,6 +253,12 @@ import Testing
                 .hasPrefix("drcheck.yaml:4: services[0].check.expect_body: not a valid regular expression: "))
     }
 
+    @Test func aSecondDocumentIsASyntaxError() {
+        #expect(
+            error("---\nlisten: 127.0.0.1:1\n---\ndiscover: true\n")
+                == "drcheck.yaml:3: YAML syntax: expected a single document in the stream, but found another document")
+    }
+
     @Test func syntaxErrorNamesTheLine() {
         #expect(error("defaults:\n  fall: 2\n   rise: [\n").hasPrefix("drcheck.yaml:3: YAML syntax: "))
     }
