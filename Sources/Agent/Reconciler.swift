@@ -36,11 +36,14 @@ public struct Reconciler: Sendable {
     private var retryAt: [ServerID: AgentTime] = [:]
     private var savedState: AgentState
 
+    /// `state` as saved by an earlier run; the config may have changed since (weights it names, services it drops).
     public init(config: Config, state: AgentState, dryRun: Bool = false) {
         self.config = config
         self.state = state
         self.dryRun = dryRun
         savedState = state
+        var unlogged: [Transition] = []
+        reconfigure(config, into: &unlogged)
     }
 
     /// Applies the events of one loop turn in order, then decides.

@@ -222,6 +222,17 @@ import Testing
         #expect(f.probe(rs1, .success).changes == [.restore(rs1, to: 9)])
     }
 
+    @Test func aRestartWithANewConfigWeightRestoresTheNewOne() {
+        var before = F(check: "fall: 1, rise: 1", servers: "{address: 203.0.113.21, weight: 7}")
+        _ = before.kernel([rs1: 7, rs2: 7])
+        _ = before.probe(rs1, .failure("timeout"))
+        var after = F(
+            check: "fall: 1, rise: 1", servers: "{address: 203.0.113.21, weight: 9}", state: before.reconciler.state)
+        #expect(after.record(rs1)?.configured == 9)
+        _ = after.kernel([rs1: 0, rs2: 7])
+        #expect(after.probe(rs1, .success).changes == [.restore(rs1, to: 9)])
+    }
+
     @Test func destinationsAndServicesThatGoAwayAreForgotten() {
         var f = F()
         _ = f.kernel([rs1: 7, rs2: 7])
