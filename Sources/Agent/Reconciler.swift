@@ -87,7 +87,7 @@ public struct Reconciler: Sendable {
     public var statuses: [ServerStatus] {
         state.servers.sorted { $0.key < $1.key }.map { id, record in
             ServerStatus(
-                id: id, up: record.up, weight: weight(of: id) ?? record.weight, configured: record.configured,
+                id: id, up: record.up, weight: record.weight, configured: record.configured,
                 drainedBy: record.drainedBy,
                 keptByKeepLast: panics.contains(id.service) && !record.up && (weight(of: id) ?? 0) > 0)
         }
@@ -277,7 +277,7 @@ public struct Reconciler: Sendable {
 public struct ServerStatus: Hashable, Sendable {
     public var id: ServerID
     public var up: Bool
-    /// The weight in the kernel as far as drcheck knows.
+    /// The weight in the kernel as far as drcheck knows (in dry run too: what it would set is not in the kernel).
     public var weight: Int
     public var configured: Int?
     public var drainedBy: Drainer?

@@ -55,6 +55,7 @@ import Testing
         #expect(second.exitStatus == 1)
         #expect(second.changes == [])
         #expect(second.wouldChange == [.drain(rs1, from: 7, "timeout")])
+        #expect(second.rows.map(\.weightAfter) == [7, 3])
     }
 
     @Test func everyServerHealthyIsExitZero() {
