@@ -16,6 +16,7 @@ LAB_DIP=203.0.113.10
 LAB_SERVERS=0                        # set by lab_topology
 LAB_CHECKS=0
 LAB_FAILED=0
+SECONDS=0
 
 # lab_rip I: prints real server I's address on br_lvs (203.0.113.(20+I)).
 lab_rip() { echo "203.0.113.$((20 + $1))"; }
@@ -162,11 +163,30 @@ lab_vip_names() {
          first == "" { first = $0 }'
 }
 
+# lab_tally: reads lines (answers) on stdin and prints "line=count" for each distinct one, sorted, on one line
+# (pure bash: no exec, which is slow in UML).
+lab_tally() {
+  local line i j t keys=() out=()
+  local -A count=()
+  while IFS= read -r line; do
+    [ -n "${count[$line]+set}" ] || keys+=("$line")
+    count[$line]=$((${count[$line]:-0} + 1))
+  done
+  for ((i = 1; i < ${#keys[@]}; i++)); do
+    for ((j = i; j > 0; j--)); do
+      [[ ${keys[j - 1]} > ${keys[j]} ]] || break
+      t=${keys[j]} keys[j]=${keys[j - 1]} keys[j - 1]=$t
+    done
+  done
+  for line in "${keys[@]}"; do out+=("$line=${count[$line]}"); done
+  echo "${out[*]}"
+}
+
 # lab_run NS CMD...: prints "NS# CMD" and runs CMD in NS (for readable demos and scenario output).
 lab_run() { local ns=$1; shift; echo "$ns# $*"; lab_in "$ns" "$@"; }
 
-# lab_step TEXT: prints a heading for what the scenario does next.
-lab_step() { printf '\n== %s\n' "$*"; }
+# lab_step TEXT: prints a heading for what the scenario does next, with the seconds since the library was sourced.
+lab_step() { printf '\n== %s  [%d s]\n' "$*" "$SECONDS"; }
 
 # lab_expect_eq DESC EXPECTED ACTUAL: one check that ACTUAL equals EXPECTED exactly.
 lab_expect_eq() {
@@ -204,7 +224,7 @@ lab_show() { local s=${1//$'\n'/\\n}; printf "'%s'" "$s"; }
 # lab_finish: prints the tally and exits non-zero if any check failed (or none ran).
 lab_finish() {
   echo
-  echo "$((LAB_CHECKS - LAB_FAILED)) of $LAB_CHECKS checks held"
+  echo "$((LAB_CHECKS - LAB_FAILED)) of $LAB_CHECKS checks held  [$SECONDS s]"
   [ "$LAB_CHECKS" -gt 0 ] && [ "$LAB_FAILED" -eq 0 ] && exit 0
   exit 1
 }

@@ -5,9 +5,6 @@
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 
-# counts: "name=count" for each distinct line of stdin, sorted by name, on one line.
-counts() { sort | uniq -c | awk '{printf "%s%s=%s", sep, $2, $1; sep=" "}'; }
-
 lab_step "topology: client, director lvs, rs1..rs3 (ipvsadm is the oracle)"
 lab_topology 3 || { echo "FAIL - topology"; exit 1; }
 lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE"
@@ -17,11 +14,12 @@ lab_expect_eq "the director's lvs-rs accept_local is left at 0 (drcheck's DR pro
 
 lab_step "6 requests from the client to the VIP"
 names=$(lab_vip_names 6)
-echo "$names" | paste -sd' '
-lab_expect_eq "each real server answers exactly twice" "rs1=2 rs2=2 rs3=2" "$(echo "$names" | counts)"
-lab_expect_eq "round robin: the first three answers are three different servers" 3 \
-  "$(echo "$names" | head -3 | sort -u | wc -l)"
-lab_expect_eq "round robin: answers 4-6 repeat answers 1-3" "$(echo "$names" | head -3)" "$(echo "$names" | tail -3)"
+echo "${names//$'\n'/ }"
+lab_expect_eq "each real server answers exactly twice" "rs1=2 rs2=2 rs3=2" "$(echo "$names" | lab_tally)"
+readarray -t answer <<<"$names"
+lab_expect_eq "round robin: the first three answers are three different servers" "rs1=1 rs2=1 rs3=1" \
+  "$(printf '%s\n' "${answer[@]:0:3}" | lab_tally)"
+lab_expect_eq "round robin: answers 4-6 repeat answers 1-3" "${answer[*]:0:3}" "${answer[*]:3:3}"
 lab_expect_eq "the client's ARP entry for the VIP is the director's (no real server answers ARP for it)" \
   "$(lab_in lvs cat /sys/class/net/lvs-e/address)" \
   "$(lab_in client ip neigh show "$LAB_VIP" dev client-e | awk '{print $3}')"
@@ -31,21 +29,21 @@ lab_weight 1 0
 lab_expect_eq "ipvsadm shows rs1 at weight 0" 1 \
   "$(lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE" | grep -c "$(lab_rip 1):$LAB_PORT *Route *0 ")"
 names=$(lab_vip_names 6)
-echo "$names" | paste -sd' '
-lab_expect_eq "no request reaches rs1; rs2 and rs3 take three each" "rs2=3 rs3=3" "$(echo "$names" | counts)"
+echo "${names//$'\n'/ }"
+lab_expect_eq "no request reaches rs1; rs2 and rs3 take three each" "rs2=3 rs3=3" "$(echo "$names" | lab_tally)"
 lab_weight 1 1
 
 lab_step "VIP removed from rs1's lo (weight 1 again): the seed's DR misconfiguration"
 lab_vip_del 1
 names=$(lab_vip_names 6)
-echo "$names" | paste -sd' '
+echo "${names//$'\n'/ }"
 lab_expect_eq "the two requests IPVS sends to rs1 time out (curl 28); rs2 and rs3 answer" "ERR28=2 rs2=2 rs3=2" \
-  "$(echo "$names" | counts)"
+  "$(echo "$names" | lab_tally)"
 lab_expect_eq "rs1 still answers on its RIP from the director" rs1 \
   "$(lab_get lvs "http://$(lab_rip 1):$LAB_PORT/")"
 lab_vip_add 1
 names=$(lab_vip_names 3)
-lab_expect_eq "with the VIP back, all three answer again" "rs1=1 rs2=1 rs3=1" "$(echo "$names" | counts)"
+lab_expect_eq "with the VIP back, all three answer again" "rs1=1 rs2=1 rs3=1" "$(echo "$names" | lab_tally)"
 
 lab_step "realserver.py modes, from the director to rs1's RIP"
 rip1="http://$(lab_rip 1):$LAB_PORT/"
