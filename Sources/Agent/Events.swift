@@ -85,7 +85,7 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
         case .up: return "\(subject): up (ok)"
         case .adopted(let weight): return "\(subject): weight \(weight) set by someone else, adopted as configured"
         case .administrativeDrain: return "\(subject): weight 0 set by someone else, an administrative drain left alone"
-        case .panic: return "\(subject): panic, every server unhealthy, the last one keeps its weight (keep_last)"
+        case .panic: return "\(subject): panic, the last server with weight is unhealthy and keeps it (keep_last)"
         case .panicOver: return "\(subject): panic over"
         }
     }
