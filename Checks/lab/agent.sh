@@ -106,3 +106,53 @@ agent_failures_before_down() {
 agent_metric() {
   lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/metrics" | awk -v q="$1" 'index($0, q) == 1 {print $NF; exit}'
 }
+
+# agent_log_count TEXT: prints how many lines of the daemon's log contain TEXT (a fixed string).
+agent_log_count() { grep -cF -- "$1" "$AGENT_LOG"; }
+
+# agent_wait_log TEXT [COUNT] [SECONDS]: waits (default 20 s) until the daemon's log holds COUNT (default 1) lines
+# containing TEXT; returns 1 on time-out.
+agent_wait_log() {
+  local deadline=$((SECONDS + ${3:-20}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    [ "$(agent_log_count "$1")" -ge "${2:-1}" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# agent_service_field FIELD [SERVICE]: prints FIELD of the service named SERVICE (default: the first) in /status;
+# booleans as JSON writes them.
+agent_service_field() {
+  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" | python3 -c '
+import json, sys
+field, name = sys.argv[1], sys.argv[2]
+for service in json.load(sys.stdin)["services"]:
+    if name in ("", service["name"]):
+        print(json.dumps(service.get(field)))
+        sys.exit(0)
+' "$1" "${2:-}"
+}
+
+# agent_weights_seen I SECONDS: samples rsI's weight for SECONDS and prints each distinct value in the order first
+# seen, space-separated (e.g. "0" for a weight that held, "0 1 4" for one that changed).
+agent_weights_seen() {
+  local deadline=$((SECONDS + $2)) w seen=" "
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    w=$(agent_weight "$1")
+    [[ $seen == *" $w "* ]] || seen+="$w "
+    sleep 0.2
+  done
+  seen=${seen# }
+  echo "${seen% }"
+}
+
+# agent_finish: stops a daemon still running, shows the end of its log when a check failed, then lab_finish.
+agent_finish() {
+  [ -z "$AGENT_PID" ] || agent_stop TERM
+  if [ "$LAB_FAILED" -gt 0 ] && [ -s "$AGENT_LOG" ]; then
+    echo "--- the daemon's log, last 60 lines:"
+    tail -n 60 "$AGENT_LOG"
+  fi
+  lab_finish
+}
