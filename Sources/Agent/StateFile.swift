@@ -25,7 +25,9 @@ public struct StateFile: Sendable {
             return (AgentState(), "state file \(path) is unreadable; \(fresh)")
         }
         do {
-            let state = try JSONDecoder().decode(AgentState.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            let state = try decoder.decode(AgentState.self, from: data)
             guard state.version == AgentState.currentVersion else {
                 return (
                     AgentState(),
@@ -42,6 +44,7 @@ public struct StateFile: Sendable {
     public func save(_ state: AgentState) throws(SaveError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         // Encoding plain values cannot fail.
         let data = (try? encoder.encode(state)) ?? Data()
         let directory =

@@ -39,7 +39,8 @@ import Testing
         let text = try String(contentsOfFile: file.path, encoding: .utf8)
         #expect(text.contains("\"version\" : 1"))
         #expect(text.contains("\"service\" : \"198.51.100.33:8000\\/tcp\""))
-        #expect(text.contains("\"drainedBy\" : \"drcheck\""))
+        #expect(text.contains("\"drained_by\" : \"drcheck\""))
+        #expect(text.contains("\"configured_from\" : \"config\""))
     }
 
     @Test func saveReplacesTheFileAndLeavesNoTemporaryBehind() throws {
