@@ -2,3 +2,6 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <sys/signalfd.h>
+#include <netpacket/packet.h>
+#include <net/if.h>
+#include <linux/if_ether.h>

@@ -28,6 +28,7 @@ extension AgentDaemon {
         }
         snapshot = fresh
         retarget()
+        arpWatch?.update(arpSubjects())
         if !ready, targets.isEmpty { becomeReady() }
     }
 

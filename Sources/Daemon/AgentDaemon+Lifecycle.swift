@@ -51,6 +51,7 @@ extension AgentDaemon {
         vettedInterfaces.removeAll()
         enqueue(.configChanged(config))
         log.notice("reloaded \(describe(fresh.source))")
+        startARPWatch()
         discover()
     }
 
@@ -62,6 +63,7 @@ extension AgentDaemon {
             deleteProbeService(server, mark: mark)
         }
         saveState()
+        arpWatch?.stop()
         server?.close()
         lock.release()
         loop.stop()

@@ -27,6 +27,9 @@ extension AgentDaemon {
         publishedServices = services
     }
 
+    /// Metrics of the ARP watch's conflicts (the Exporter gains the family with issue 8).
+    func publishARPConflicts() {}
+
     func serviceLabel(_ key: ServiceKey) -> String { loaded.config.service(key)?.label ?? key.label }
 
     func statusDocument() -> StatusDocument {

@@ -43,6 +43,8 @@ public final class AgentDaemon {
     var lastChange: [ServerID: Double] = [:]
     var publishedServices: Set<String> = []
     var ready = false
+    var arpWatch: ARPWatch?
+    var arpConflicts: Set<ARPConflict> = []
     /// Conditions that persist (an IPVS read failing, a state file that cannot be written), by name, with the
     /// message logged when each began: logged once when it starts and once when it ends.
     var conditions: [String: String] = [:]
@@ -113,6 +115,7 @@ public final class AgentDaemon {
         daemon.log.notice(
             "drcheck \(DrcheckVersion.current) started: \(daemon.describe(loaded.source)), listening on \(listen)\(dryRun)"
         )
+        daemon.startARPWatch()
         daemon.discoverPeriodically()
         if let period = SystemdNotifier.watchdogInterval(environment: environment) {
             daemon.keepWatchdogFed(every: period)
@@ -176,6 +179,7 @@ public final class AgentDaemon {
         if result.isOK, targets[id]?.drPath != nil {
             clear("director-fault", "DR-path probes pass again: the director's DR path works")
         }
+        if let arp = arpVerdict(for: id) { return arp }
         guard result.probeClass == .drPath else { return Agent.ProbeResult(result) }
         if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
             return .failure(result.probeClass.rawValue)

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Issue 8's ARP watch on the real kernel: a real server whose arp_ignore is back at 0 answers the director's
+# duplicate-address-detection probe for the VIP (the seed's "VIP conflict"). drcheck names it within one watch
+# period, logs once when it starts and once when it ends, changes no weight with `on_arp_conflict: report`, and
+# drains it with `drain`.
+set -uo pipefail
+. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/agent.sh"
+agent_require
+
+lab_step "topology: rs1, rs2; drcheck with arp_watch 1s"
+lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+write_config() {
+  agent_config <<EOF
+arp_watch: 1s
+on_arp_conflict: $1
+services:
+  - name: web
+    vip: "$LAB_SERVICE"
+    check:
+      interval: 500ms
+      timeout: 300ms
+      rise: 2
+      fall: 3
+EOF
+}
+write_config report
+agent_start || lab_finish
+sleep 2.5
+lab_expect_eq "a sound pool: no conflict" "0" "$(grep -c 'ARP conflict' "$AGENT_LOG")"
+
+lab_step "arp_ignore=0 on rs1's interface toward the clients"
+lab_sysctl rs1 net.ipv4.conf.rs1-e.arp_ignore=0
+sleep 2.5
+rs1mac=$(lab_in rs1 cat /sys/class/net/rs1-e/address)
+lab_expect_match "the conflict is reported, naming rs1 and its MAC" \
+  "ARP conflict: real server 203.0.113.21 \(MAC $rs1mac\) answers ARP for VIP 198.51.100.33 on lvs-e" \
+  "$(cat "$AGENT_LOG")"
+lab_expect_eq "logged once" "1" "$(grep -c 'ARP conflict: ' "$AGENT_LOG")"
+lab_expect_eq "no weight changed (on_arp_conflict: report)" "rs1=1 rs2=1" "$(agent_weights)"
+
+lab_step "arp_ignore back to 1"
+lab_sysctl rs1 net.ipv4.conf.rs1-e.arp_ignore=1
+sleep 2.5
+lab_expect_match "the end is logged" "ARP conflict over: $rs1mac no longer answers ARP for VIP 198.51.100.33" \
+  "$(cat "$AGENT_LOG")"
+agent_stop TERM
+
+lab_step "on_arp_conflict: drain, arp_ignore=0 on rs1 again"
+write_config drain
+agent_start || lab_finish
+lab_sysctl rs1 net.ipv4.conf.rs1-e.arp_ignore=0
+agent_wait_weight 1 0 10
+lab_expect_eq "rs1 drained, rs2 untouched" "rs1=0 rs2=1" "$(agent_weights)"
+lab_expect_match "for the ARP conflict" "203.0.113.21:8000: down \(arp_conflict\)" "$(cat "$AGENT_LOG")"
+lab_sysctl rs1 net.ipv4.conf.rs1-e.arp_ignore=1
+agent_wait_weight 1 1 10
+lab_expect_eq "restored once the conflict is over" "rs1=1 rs2=1" "$(agent_weights)"
+agent_stop TERM
+lab_finish
