@@ -52,5 +52,9 @@ echo "  director -> rs1's RIP $(lab_rip 1):$LAB_PORT: $(lab_get lvs "http://$(la
 echo "  A check of the RIP passes while clients sent to rs1 through the VIP get no answer."
 lab_vip_add 1
 
-lab_step "7. drcheck, built on the host, runs unchanged on the director"
-lab_run lvs "$drcheck" --help | sed -n 1,8p
+lab_step "7. drcheck, built on the host, runs unchanged on the director: its commands"
+echo "lvs# $drcheck --help   (its subcommands)"
+lab_in lvs "$drcheck" --help | sed -n '/^SUBCOMMANDS:/,$p'
+
+lab_step "8. drcheck reads the director's IPVS table over generic netlink"
+lab_run lvs "$drcheck" ipvs
