@@ -1,42 +1,76 @@
+import EventLoop
+
 /// What the daemon serves, each produced when a request asks for it.
 public struct MetricsEndpoints {
-    /// The Prometheus exposition (usually `DrcheckMetrics.render`).
-    public var metrics: () -> [UInt8]
-    public var status: () -> StatusDocument
-    /// True once every real server has been probed at least once.
-    public var ready: () -> Bool
+    let renderMetrics: (EventLoop, @escaping ([UInt8]) -> Void) -> Void
+    let status: () -> StatusDocument
+    let ready: () -> Bool
 
+    /// Serves `metrics` rendered in slices (see `DrcheckMetrics.render(on:slice:_:)`), so that a scrape of many
+    /// servers does not delay a probe that is due.
+    public init(metrics: DrcheckMetrics, status: @escaping () -> StatusDocument, ready: @escaping () -> Bool) {
+        self.init(renderMetrics: { loop, done in metrics.render(on: loop, done) }, status: status, ready: ready)
+    }
+
+    /// Serves whatever `metrics` returns, rendered in one piece.
+    /// - Parameter ready: true once every real server has been probed at least once (`/healthz`).
     public init(
         metrics: @escaping () -> [UInt8], status: @escaping () -> StatusDocument, ready: @escaping () -> Bool
     ) {
-        self.metrics = metrics
+        self.init(renderMetrics: { _, done in done(metrics()) }, status: status, ready: ready)
+    }
+
+    private init(
+        renderMetrics: @escaping (EventLoop, @escaping ([UInt8]) -> Void) -> Void,
+        status: @escaping () -> StatusDocument, ready: @escaping () -> Bool
+    ) {
+        self.renderMetrics = renderMetrics
         self.status = status
         self.ready = ready
     }
+}
 
+/// Routes requests to the endpoints; the two large bodies go through a cache.
+final class Router {
     static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    func respond(to request: HTTPRequestHead) -> HTTPResponse {
-        let render: () -> HTTPResponse
+    private let ready: () -> Bool
+    private let metrics: CachedBody
+    private let status: CachedBody
+
+    init(_ endpoints: MetricsEndpoints, loop: EventLoop, cacheAge: Duration) {
+        ready = endpoints.ready
+        metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
+        status = CachedBody(loop: loop, maxAge: cacheAge) { done in done(endpoints.status().json()) }
+    }
+
+    /// Calls `done` with the response, at once or (for a rendering under way) later on the loop.
+    func respond(to request: HTTPRequestHead, _ done: @escaping (HTTPResponse) -> Void) {
+        let route: (@escaping (HTTPResponse) -> Void) -> Void
         switch request.path {
         case "/metrics":
-            render = { HTTPResponse(status: .ok, contentType: Self.prometheusContentType, body: metrics()) }
+            route = { done in
+                self.metrics.get { done(HTTPResponse(status: .ok, contentType: Self.prometheusContentType, body: $0)) }
+            }
         case "/status":
-            render = { HTTPResponse(status: .ok, contentType: "application/json", body: status().json()) }
+            route = { done in
+                self.status.get { done(HTTPResponse(status: .ok, contentType: "application/json", body: $0)) }
+            }
         case "/healthz":
-            render = {
-                ready()
-                    ? .plain(.ok, "ok")
-                    : .plain(.serviceUnavailable, "not ready: not every real server has been probed yet")
+            route = { done in
+                done(
+                    self.ready()
+                        ? .plain(.ok, "ok")
+                        : .plain(.serviceUnavailable, "not ready: not every real server has been probed yet"))
             }
         default:
-            return .plain(.notFound, "not found: try /metrics, /status or /healthz")
+            return done(.plain(.notFound, "not found: try /metrics, /status or /healthz"))
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             var response = HTTPResponse.plain(.methodNotAllowed, "method not allowed: use GET or HEAD")
             response.allow = "GET, HEAD"
-            return response
+            return done(response)
         }
-        return render()
+        route(done)
     }
 }

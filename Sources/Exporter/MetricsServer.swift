@@ -9,7 +9,7 @@ public final class MetricsServer {
     private let loop: EventLoop
     private let listener: Int32
     private let limits: MetricsServerLimits
-    private let endpoints: MetricsEndpoints
+    private let router: Router
     private var connections: [Int32: HTTPConnection] = [:]
     private var closed = false
 
@@ -18,7 +18,7 @@ public final class MetricsServer {
     ) throws(MetricsServerError) {
         self.loop = loop
         self.limits = limits
-        self.endpoints = endpoints
+        router = Router(endpoints, loop: loop, cacheAge: limits.renderCacheAge)
         listener = try ListeningSocket.open(address)
         self.address = address.withBoundPort(of: listener)
         do {
@@ -66,7 +66,7 @@ public final class MetricsServer {
                 continue
             }
             let connection = HTTPConnection(
-                fd: fd, loop: loop, limits: limits, respond: endpoints.respond(to:),
+                fd: fd, loop: loop, limits: limits, respond: router.respond(to:_:),
                 onClose: { [weak self] fd in self?.connections[fd] = nil })
             do {
                 try connection.start()

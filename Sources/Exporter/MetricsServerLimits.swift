@@ -13,6 +13,9 @@ public struct MetricsServerLimits: Sendable {
     /// Connections held at once. Beyond it the oldest connection that is only waiting for a request is closed
     /// for the new one (so idle connections cannot lock scrapes out); if none is waiting, the new one is closed.
     public var maxConnections = 256
+    /// Requests for /metrics or /status within this time of a rendering get that rendering: any number of clients
+    /// cost the loop at most one rendering of each per period.
+    public var renderCacheAge: Duration = .seconds(1)
 
     public init() {}
 }

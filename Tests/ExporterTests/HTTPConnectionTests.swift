@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func slowlorisIsClosedAtTheRequestDeadline() throws {
-        var limits = MetricsServerLimits()
+        var limits = MetricsServerLimits.uncached
         limits.requestTimeout = .milliseconds(200)
         let harness = try ServerHarness(limits: limits)
         let slow = harness.connect()
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
-        var limits = MetricsServerLimits()
+        var limits = MetricsServerLimits.uncached
         limits.idleTimeout = .milliseconds(200)
         let harness = try ServerHarness(limits: limits)
         let client = harness.connect()
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func atTheConnectionBoundTheOldestWaitingConnectionMakesRoom() throws {
-        var limits = MetricsServerLimits()
+        var limits = MetricsServerLimits.uncached
         limits.maxConnections = 2
         let harness = try ServerHarness(limits: limits)
         let first = harness.connect()
@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func atTheConnectionBoundWithEveryConnectionBusyTheNewOneIsClosed() throws {
-        var limits = MetricsServerLimits()
+        var limits = MetricsServerLimits.uncached
         limits.maxConnections = 2
         let harness = try ServerHarness(limits: limits)
         harness.metrics = TestClient.largeBody
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func aClientThatNeverReadsDoesNotStopTheOthers() throws {
-        var limits = MetricsServerLimits()
+        var limits = MetricsServerLimits.uncached
         limits.responseTimeout = .milliseconds(300)
         let harness = try ServerHarness(limits: limits)
         harness.metrics = TestClient.largeBody

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func headerPastTheLimitIs431AndClosed() throws {
-        var limits = MetricsServerLimits()
+        var limits = MetricsServerLimits.uncached
         limits.maxHeaderBytes = 1024
         let harness = try ServerHarness(limits: limits)
         let client = harness.connect()

@@ -2,20 +2,23 @@ import EventLoop
 import Glibc
 
 /// One client connection, driven by the loop: read a request head, answer it, repeat while kept alive.
-/// While a response is being written nothing is read (backpressure); every wait has a deadline.
+/// While a response is being produced or written nothing is read (backpressure); every wait has a deadline.
 final class HTTPConnection {
+    typealias Responder = (HTTPRequestHead, @escaping (HTTPResponse) -> Void) -> Void
+
     let fd: Int32
     /// When the connection began waiting for its current request (eviction picks the oldest).
     private(set) var waitingSince: Monotonic
     private let loop: EventLoop
     private let limits: MetricsServerLimits
-    private let respond: (HTTPRequestHead) -> HTTPResponse
+    private let respond: Responder
     private let onClose: (Int32) -> Void
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var written = 0
     private var closeWhenWritten = false
-    private var watchingWrites = false
+    private var watched: EventLoop.Events? = .readable
+    private var awaitingResponse = false
     private var peerClosed = false
     private var requestStarted = true
     private var lingering = false
@@ -24,10 +27,10 @@ final class HTTPConnection {
     private var deadline: EventLoop.TimerID?
 
     /// Only waiting for (the rest of) a request, or for the client's close: nothing is lost by closing it.
-    var isWaiting: Bool { output.isEmpty || lingering }
+    var isWaiting: Bool { (output.isEmpty && !awaitingResponse) || lingering }
 
     init(
-        fd: Int32, loop: EventLoop, limits: MetricsServerLimits, respond: @escaping (HTTPRequestHead) -> HTTPResponse,
+        fd: Int32, loop: EventLoop, limits: MetricsServerLimits, respond: @escaping Responder,
         onClose: @escaping (Int32) -> Void
     ) {
         self.fd = fd
@@ -57,7 +60,7 @@ final class HTTPConnection {
         if lingering {
             discardInput()
         } else if !output.isEmpty {
-            if writeOutput() { responseWritten() }
+            if writeOutput() && finishResponse() { processInput() }
         } else {
             readInput()
             processInput()
@@ -89,9 +92,10 @@ final class HTTPConnection {
         }
     }
 
-    /// Answers every complete request in the buffer, one at a time, as long as responses leave at once.
+    /// Answers the complete requests in the buffer, one at a time, as long as each response is ready and leaves at
+    /// once; otherwise the rest waits until it has.
     private func processInput() {
-        while !closed && output.isEmpty && !lingering {
+        while !closed && output.isEmpty && !awaitingResponse && !lingering {
             switch HTTPRequestParser.parse(input, limit: limits.maxHeaderBytes) {
             case .incomplete:
                 if peerClosed {
@@ -103,33 +107,58 @@ final class HTTPConnection {
                 return
             case .request(let head, let length):
                 input.removeFirst(length)
-                if head.hasBody {
-                    send(.plain(.contentTooLarge, "request bodies are not accepted"), headOnly: false, keepAlive: nil)
-                } else {
-                    let keepAlive: HTTPResponse.Persistence? =
-                        head.keepAlive ? (head.minorVersion == 0 ? .keepAliveHTTP10 : .keepAlive) : nil
-                    send(respond(head), headOnly: head.method == "HEAD", keepAlive: keepAlive)
+                guard !head.hasBody else {
+                    guard send(.plain(.contentTooLarge, "request bodies are not accepted"), for: nil) else { return }
+                    continue
                 }
+                guard let response = produceResponse(head) else { return }
+                guard send(response, for: head) else { return }
             case .invalid(let status):
-                send(.plain(status, "\(status.reason.lowercased())"), headOnly: false, keepAlive: nil)
+                guard send(.plain(status, status.reason.lowercased()), for: nil) else { return }
             }
         }
     }
 
+    /// The response if it is ready now; else nil, with the connection set to wait for it.
+    private func produceResponse(_ head: HTTPRequestHead) -> HTTPResponse? {
+        var immediate: HTTPResponse?
+        var synchronous = true
+        awaitingResponse = true
+        respond(head) { [weak self] response in
+            if synchronous {
+                immediate = response
+            } else if let self, !self.closed {
+                self.awaitingResponse = false
+                if self.send(response, for: head) { self.processInput() }
+            }
+        }
+        synchronous = false
+        if immediate == nil {
+            // Nothing to do on the socket until the response is ready; a hangup meanwhile must not wake the loop.
+            watch(nil)
+            arm(limits.responseTimeout)
+        } else {
+            awaitingResponse = false
+        }
+        return immediate
+    }
+
     // MARK: writing
 
-    /// Queues a response and writes what the socket takes; `keepAlive` nil closes the connection after it.
-    private func send(_ response: HTTPResponse, headOnly: Bool, keepAlive: HTTPResponse.Persistence?) {
-        output = response.serialized(headOnly: headOnly, persistence: keepAlive ?? .close)
+    /// Queues the response to `request` (nil: a refused one, closed after) and writes what the socket takes.
+    /// True once it is written and the connection waits for the next request.
+    private func send(_ response: HTTPResponse, for request: HTTPRequestHead?) -> Bool {
+        var persistence = HTTPResponse.Persistence.close
+        if let request, request.keepAlive { persistence = request.minorVersion == 0 ? .keepAliveHTTP10 : .keepAlive }
+        output = response.serialized(headOnly: request?.method == "HEAD", persistence: persistence)
         written = 0
-        closeWhenWritten = keepAlive == nil
-        if writeOutput() {
-            responseWritten()
-        } else if !closed {
-            watchingWrites = true
+        closeWhenWritten = persistence == .close
+        if writeOutput() { return finishResponse() }
+        if !closed {
             watch(.writable)
             arm(limits.responseTimeout)
         }
+        return false
     }
 
     /// Writes as much as the socket takes; true once everything is written.
@@ -153,21 +182,19 @@ final class HTTPConnection {
         return true
     }
 
-    private func responseWritten() {
+    /// After a whole response: close, or wait for the next request. True in the second case.
+    private func finishResponse() -> Bool {
         output = []
         written = 0
         if closeWhenWritten || peerClosed && input.isEmpty {
             linger()
-            return
+            return false
         }
-        if watchingWrites {
-            watchingWrites = false
-            watch(.readable)
-        }
+        watch(.readable)
         requestStarted = false
         waitingSince = loop.now()
         arm(limits.idleTimeout)
-        processInput()
+        return true
     }
 
     // MARK: closing
@@ -205,9 +232,20 @@ final class HTTPConnection {
         }
     }
 
-    private func watch(_ events: EventLoop.Events) {
+    /// Waits for `events` on the socket, or for nothing at all (nil: not even a hangup is reported).
+    private func watch(_ events: EventLoop.Events?) {
+        guard events != watched, !closed else { return }
         do {
-            try loop.update(fd, for: events)
+            if let events {
+                if watched == nil {
+                    try loop.watch(fd, for: events) { [weak self] events in self?.handle(events) }
+                } else {
+                    try loop.update(fd, for: events)
+                }
+            } else {
+                loop.unwatch(fd)
+            }
+            watched = events
         } catch {
             close()
         }

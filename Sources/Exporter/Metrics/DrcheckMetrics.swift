@@ -1,11 +1,11 @@
 import EventLoop
 import Prometheus
 
-/// drcheck's metrics, kept in a swift-prometheus registry and rendered in the text format on each scrape.
+/// drcheck's metrics, kept in swift-prometheus registries and rendered in the text format on each scrape.
 /// The daemon calls the methods on its loop; a series appears with the first value set for it and disappears
 /// with `removeServer` or `removeService`.
 public final class DrcheckMetrics {
-    private let registry: PrometheusCollectorRegistry
+    private let store = ShardedRegistry(MetricFamilies.all)
     private var servers: [ServerLabels: ServerSeries] = [:]
     private var panics: [String: Gauge] = [:]
     private var ipvsUpdates: [IPVSOperation: Counter] = [:]
@@ -13,18 +13,42 @@ public final class DrcheckMetrics {
     private let reloadSuccessful: Gauge
     private let reloadTimestamp: Gauge
 
-    public init(version: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
-        self.registry = registry
-        registry.makeGauge(descriptor: MetricFamilies.buildInfo, labels: [("version", version)]).set(to: 1)
-        reloadSuccessful = registry.makeGauge(descriptor: MetricFamilies.reloadSuccessful)
-        reloadTimestamp = registry.makeGauge(descriptor: MetricFamilies.reloadTimestamp)
+    public init(version: String) {
+        store.registry(MetricFamilies.buildInfo)
+            .makeGauge(descriptor: MetricFamilies.buildInfo, labels: [("version", version)]).set(to: 1)
+        reloadSuccessful = store.registry(MetricFamilies.reloadSuccessful)
+            .makeGauge(descriptor: MetricFamilies.reloadSuccessful)
+        reloadTimestamp = store.registry(MetricFamilies.reloadTimestamp)
+            .makeGauge(descriptor: MetricFamilies.reloadTimestamp)
     }
 
-    /// The exposition, Prometheus text format 0.0.4.
+    /// The exposition, Prometheus text format 0.0.4, rendered at once.
     public func render() -> [UInt8] {
         var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
+        var familyStarted = false
+        for unit in 0..<store.unitCount { store.emit(unit: unit, into: &buffer, familyStarted: &familyStarted) }
         return buffer
+    }
+
+    /// Renders the exposition a slice at a time on `loop`: after each `slice` of work it yields, so that timers due
+    /// meanwhile (probes) run first. `done` gets the exposition on the loop.
+    public func render(on loop: EventLoop, slice: Duration = .milliseconds(2), _ done: @escaping ([UInt8]) -> Void) {
+        var buffer: [UInt8] = []
+        var familyStarted = false
+        var unit = 0
+        func step() {
+            let end = loop.now() + slice
+            while unit < store.unitCount {
+                store.emit(unit: unit, into: &buffer, familyStarted: &familyStarted)
+                unit += 1
+                if loop.now() >= end && unit < store.unitCount {
+                    loop.schedule(after: .zero, step)
+                    return
+                }
+            }
+            done(buffer)
+        }
+        step()
     }
 
     // MARK: real servers
@@ -62,14 +86,14 @@ public final class DrcheckMetrics {
     public func setServicePanic(_ service: String, _ panic: Bool) {
         let gauge =
             panics[service]
-            ?? registry.makeGauge(descriptor: MetricFamilies.servicePanic, labels: [("service", service)])
+            ?? panicRegistry(service).makeGauge(descriptor: MetricFamilies.servicePanic, labels: [("service", service)])
         panics[service] = gauge
         gauge.set(to: panic ? 1 : 0)
     }
 
     /// Removes every series of a service that is gone, its real servers' included.
     public func removeService(_ service: String) {
-        if let gauge = panics.removeValue(forKey: service) { registry.unregisterGauge(gauge) }
+        if let gauge = panics.removeValue(forKey: service) { panicRegistry(service).unregisterGauge(gauge) }
         for server in servers.keys where server.service == service { removeServer(server) }
     }
 
@@ -93,16 +117,21 @@ public final class DrcheckMetrics {
 
     private func series(_ server: ServerLabels) -> ServerSeries {
         if let series = servers[server] { return series }
-        let series = ServerSeries(server, in: registry)
+        let series = ServerSeries(server, in: store)
         servers[server] = series
         return series
+    }
+
+    private func panicRegistry(_ service: String) -> PrometheusCollectorRegistry {
+        store.registry(MetricFamilies.servicePanic, shard: ShardedRegistry.shard(for: service))
     }
 
     private func counter(
         _ operation: IPVSOperation, in counters: inout [IPVSOperation: Counter], family: MetricNameDescriptor
     ) -> Counter {
         if let counter = counters[operation] { return counter }
-        let counter = registry.makeCounter(descriptor: family, labels: [("operation", operation.rawValue)])
+        let counter = store.registry(family).makeCounter(
+            descriptor: family, labels: [("operation", operation.rawValue)])
         counters[operation] = counter
         return counter
     }

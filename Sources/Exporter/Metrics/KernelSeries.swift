@@ -2,40 +2,33 @@ import Prometheus
 
 /// The series of one destination's kernel IPVS figures.
 struct KernelSeries {
-    private let registry: PrometheusCollectorRegistry
     private let active: Gauge
     private let inactive: Gauge
-    private let connections: Counter
-    private let packetsIn: Counter
-    private let packetsOut: Counter
-    private let bytesIn: Counter
-    private let bytesOut: Counter
+    private let counters: [(family: MetricNameDescriptor, counter: Counter)]
 
-    init(_ labels: [(String, String)], in registry: PrometheusCollectorRegistry) {
-        self.registry = registry
-        active = registry.makeGauge(descriptor: MetricFamilies.activeConnections, labels: labels)
-        inactive = registry.makeGauge(descriptor: MetricFamilies.inactiveConnections, labels: labels)
-        connections = registry.makeCounter(descriptor: MetricFamilies.connections, labels: labels)
-        packetsIn = registry.makeCounter(descriptor: MetricFamilies.packetsIn, labels: labels)
-        packetsOut = registry.makeCounter(descriptor: MetricFamilies.packetsOut, labels: labels)
-        bytesIn = registry.makeCounter(descriptor: MetricFamilies.bytesIn, labels: labels)
-        bytesOut = registry.makeCounter(descriptor: MetricFamilies.bytesOut, labels: labels)
+    /// `registry` gives the registry of a family for this destination's shard.
+    init(_ labels: [(String, String)], in registry: (MetricNameDescriptor) -> PrometheusCollectorRegistry) {
+        active = registry(MetricFamilies.activeConnections)
+            .makeGauge(descriptor: MetricFamilies.activeConnections, labels: labels)
+        inactive = registry(MetricFamilies.inactiveConnections)
+            .makeGauge(descriptor: MetricFamilies.inactiveConnections, labels: labels)
+        counters = [
+            MetricFamilies.connections, MetricFamilies.packetsIn, MetricFamilies.packetsOut, MetricFamilies.bytesIn,
+            MetricFamilies.bytesOut,
+        ].map { family in (family, registry(family).makeCounter(descriptor: family, labels: labels)) }
     }
 
-    func set(_ counters: DestinationCounters) {
-        active.set(to: Double(counters.activeConnections))
-        inactive.set(to: Double(counters.inactiveConnections))
-        connections.setAbsolute(counters.connections)
-        packetsIn.setAbsolute(counters.packetsIn)
-        packetsOut.setAbsolute(counters.packetsOut)
-        bytesIn.setAbsolute(counters.bytesIn)
-        bytesOut.setAbsolute(counters.bytesOut)
+    func set(_ figures: DestinationCounters) {
+        active.set(to: Double(figures.activeConnections))
+        inactive.set(to: Double(figures.inactiveConnections))
+        let values = [figures.connections, figures.packetsIn, figures.packetsOut, figures.bytesIn, figures.bytesOut]
+        for (entry, value) in zip(counters, values) { entry.counter.setAbsolute(value) }
     }
 
-    func unregister() {
-        registry.unregisterGauge(active)
-        registry.unregisterGauge(inactive)
-        for counter in [connections, packetsIn, packetsOut, bytesIn, bytesOut] { registry.unregisterCounter(counter) }
+    func unregister(from registry: (MetricNameDescriptor) -> PrometheusCollectorRegistry) {
+        registry(MetricFamilies.activeConnections).unregisterGauge(active)
+        registry(MetricFamilies.inactiveConnections).unregisterGauge(inactive)
+        for entry in counters { registry(entry.family).unregisterCounter(entry.counter) }
     }
 }
 

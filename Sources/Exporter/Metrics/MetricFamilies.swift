@@ -77,6 +77,15 @@ enum MetricFamilies {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
 
+    /// Every family, in exposition order.
+    static var all: [MetricNameDescriptor] {
+        [
+            up, weight, configuredWeight, probeResults, probeDuration, transitions, servicePanic, activeConnections,
+            inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
+            reloadSuccessful, reloadTimestamp, buildInfo,
+        ]
+    }
+
     /// Probe durations from 1 ms to 10 s, roughly three buckets a decade.
     static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 

@@ -7,7 +7,8 @@ final class ServerSeries {
         var to: String
     }
 
-    private let registry: PrometheusCollectorRegistry
+    private let store: ShardedRegistry
+    private let shard: Int
     private let labels: [(String, String)]
     let up: Gauge
     let weight: Gauge
@@ -17,18 +18,21 @@ final class ServerSeries {
     private var transitions: [Transition: Counter] = [:]
     private var kernel: KernelSeries?
 
-    init(_ labels: ServerLabels, in registry: PrometheusCollectorRegistry) {
-        self.registry = registry
-        self.labels = labels.pairs
-        up = registry.makeGauge(descriptor: MetricFamilies.up, labels: self.labels)
-        weight = registry.makeGauge(descriptor: MetricFamilies.weight, labels: self.labels)
-        configuredWeight = registry.makeGauge(descriptor: MetricFamilies.configuredWeight, labels: self.labels)
+    init(_ server: ServerLabels, in store: ShardedRegistry) {
+        self.store = store
+        shard = ShardedRegistry.shard(for: server)
+        labels = server.pairs
+        up = store.registry(MetricFamilies.up, shard: shard).makeGauge(descriptor: MetricFamilies.up, labels: labels)
+        weight = store.registry(MetricFamilies.weight, shard: shard)
+            .makeGauge(descriptor: MetricFamilies.weight, labels: labels)
+        configuredWeight = store.registry(MetricFamilies.configuredWeight, shard: shard)
+            .makeGauge(descriptor: MetricFamilies.configuredWeight, labels: labels)
     }
 
     func observeProbe(resultClass: String, seconds: Double) {
         let histogram =
             duration
-            ?? registry.makeValueHistogram(
+            ?? registry(MetricFamilies.probeDuration).makeValueHistogram(
                 descriptor: MetricFamilies.probeDuration, labels: labels, buckets: MetricFamilies.durationBuckets)
         duration = histogram
         histogram.record(seconds)
@@ -39,7 +43,7 @@ final class ServerSeries {
         let key = Transition(from: from, to: to)
         let counter =
             transitions[key]
-            ?? registry.makeCounter(
+            ?? registry(MetricFamilies.transitions).makeCounter(
                 descriptor: MetricFamilies.transitions, labels: labels + [("from", from), ("to", to)])
         transitions[key] = counter
         counter.increment()
@@ -52,16 +56,22 @@ final class ServerSeries {
     }
 
     func unregister() {
-        for gauge in [up, weight, configuredWeight] { registry.unregisterGauge(gauge) }
-        if let duration { registry.unregisterValueHistogram(duration) }
-        for counter in results.values { registry.unregisterCounter(counter) }
-        for counter in transitions.values { registry.unregisterCounter(counter) }
-        kernel?.unregister()
+        registry(MetricFamilies.up).unregisterGauge(up)
+        registry(MetricFamilies.weight).unregisterGauge(weight)
+        registry(MetricFamilies.configuredWeight).unregisterGauge(configuredWeight)
+        if let duration { registry(MetricFamilies.probeDuration).unregisterValueHistogram(duration) }
+        for counter in results.values { registry(MetricFamilies.probeResults).unregisterCounter(counter) }
+        for counter in transitions.values { registry(MetricFamilies.transitions).unregisterCounter(counter) }
+        kernel?.unregister(from: registry)
+    }
+
+    private func registry(_ family: MetricNameDescriptor) -> PrometheusCollectorRegistry {
+        store.registry(family, shard: shard)
     }
 
     private func result(_ resultClass: String) -> Counter {
         if let counter = results[resultClass] { return counter }
-        let counter = registry.makeCounter(
+        let counter = registry(MetricFamilies.probeResults).makeCounter(
             descriptor: MetricFamilies.probeResults, labels: labels + [("class", resultClass)])
         results[resultClass] = counter
         return counter

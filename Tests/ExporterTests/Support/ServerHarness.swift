@@ -10,15 +10,18 @@ final class ServerHarness {
     var ready = false
     var status = StatusFixtures.document
 
-    init(limits: MetricsServerLimits = .init(), address: ListenAddress = .ipv4("127.0.0.1", port: 0)) throws {
+    /// Without `endpoints`, the server serves the harness's `metrics`, `status` and `ready`.
+    init(
+        limits: MetricsServerLimits = .uncached, address: ListenAddress = .ipv4("127.0.0.1", port: 0),
+        endpoints: MetricsEndpoints? = nil
+    ) throws {
         loop = try EventLoop()
-        var endpoints = MetricsEndpoints(metrics: { [] }, status: { StatusFixtures.document }, ready: { false })
-        // The closures read the harness's current values through a box created before the server.
+        // The closures read the harness's current values through a box filled once the server exists.
         let box = Box()
-        endpoints.metrics = { box.harness!.metrics }
-        endpoints.status = { box.harness!.status }
-        endpoints.ready = { box.harness!.ready }
-        server = try MetricsServer(loop: loop, address: address, endpoints: endpoints, limits: limits)
+        let ownEndpoints = MetricsEndpoints(
+            metrics: { box.harness!.metrics }, status: { box.harness!.status }, ready: { box.harness!.ready })
+        server = try MetricsServer(
+            loop: loop, address: address, endpoints: endpoints ?? ownEndpoints, limits: limits)
         box.harness = self
     }
 
@@ -40,4 +43,13 @@ final class ServerHarness {
     }
 
     func connect() -> TestClient { TestClient(to: server.address, harness: self) }
+}
+
+extension MetricsServerLimits {
+    /// Every request renders afresh, so that a test sees the values it has just set.
+    static var uncached: MetricsServerLimits {
+        var limits = MetricsServerLimits()
+        limits.renderCacheAge = .zero
+        return limits
+    }
 }
