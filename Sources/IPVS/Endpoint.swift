@@ -15,9 +15,7 @@ extension IPAddress {
             host = text[..<colon]
             port = text[text.index(after: colon)...]
         }
-        guard let address = IPAddress(String(host)), let number = UInt16(port), port.allSatisfy(\.isASCII) else {
-            return nil
-        }
+        guard let address = IPAddress(String(host)), let number = decimal(port, as: UInt16.self) else { return nil }
         return (address, number)
     }
 }
@@ -29,7 +27,7 @@ extension ServiceKey {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         if parts.first == "fwmark", parts.count == 2 {
             let mark = parts[1].split(separator: ":", omittingEmptySubsequences: false)
-            guard let number = UInt32(mark[0]), number != 0, mark.count <= 2 else { return nil }
+            guard let number = decimal(mark[0], as: UInt32.self), number != 0, mark.count <= 2 else { return nil }
             guard mark.count == 1 || mark[1] == "ipv4" || mark[1] == "ipv6" else { return nil }
             self = .fwmark(number, family: mark.count == 2 && mark[1] == "ipv6" ? .ipv6 : .ipv4)
             return
@@ -38,4 +36,10 @@ extension ServiceKey {
         guard let endpoint = IPAddress.parseEndpoint(proto == nil ? text : parts[1]) else { return nil }
         self = .address(proto ?? .tcp, endpoint.address, port: endpoint.port)
     }
+}
+
+/// Digits only (no sign, no spaces), within `T`'s range.
+private func decimal<T: FixedWidthInteger>(_ text: Substring, as: T.Type) -> T? {
+    guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+    return T(text)
 }
