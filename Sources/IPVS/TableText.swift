@@ -25,8 +25,18 @@ extension [ServiceEntry] {
         sorted { $0.service.key.ipvsadmOrder.lexicographicallyPrecedes($1.service.key.ipvsadmOrder) }.map { entry in
             ServiceEntry(
                 service: entry.service,
-                destinations: entry.destinations.sorted { ($0.address, $0.port) < ($1.address, $1.port) })
+                destinations: entry.destinations.map { ($0.ipvsadmOrder, $0) }.sorted { $0.0 < $1.0 }.map(\.1))
         }
+    }
+}
+
+extension Destination {
+    /// Address (IPv4 first), then port, as integers: cheap to compare thousands of times.
+    fileprivate var ipvsadmOrder: (Int, UInt64, UInt64, UInt16) {
+        let words = address.wireBytes.reduce(into: (UInt64(0), UInt64(0))) { words, byte in
+            words = (words.0 << 8 | words.1 >> 56, words.1 << 8 | UInt64(byte))
+        }
+        return (address.bytes.count, words.0, words.1, port)
     }
 }
 
