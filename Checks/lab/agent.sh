@@ -147,12 +147,13 @@ agent_weights_seen() {
   echo "${seen% }"
 }
 
-# agent_finish: stops a daemon still running, shows the end of its log when a check failed, then lab_finish.
+# agent_finish: stops a daemon still running, shows its log without the probe lines (debug) when a check failed,
+# then lab_finish.
 agent_finish() {
   [ -z "$AGENT_PID" ] || agent_stop TERM
   if [ "$LAB_FAILED" -gt 0 ] && [ -s "$AGENT_LOG" ]; then
-    echo "--- the daemon's log, last 60 lines:"
-    tail -n 60 "$AGENT_LOG"
+    echo "--- the daemon's log, last 80 lines above debug level:"
+    grep -v '^[^ ]* debug ' "$AGENT_LOG" | tail -n 80
   fi
   lab_finish
 }
