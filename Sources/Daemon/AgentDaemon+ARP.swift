@@ -2,21 +2,6 @@ import Agent
 import IPVS
 
 extension AgentDaemon {
-    /// What the ARP watch must probe: each IPv4 VIP the director holds, on its interface, with its real servers.
-    func arpSubjects() -> [ARPWatch.Subject] {
-        let interfaces = DirectorInterfaces.current()
-        var subjects: [IPVS.IPAddress: ARPWatch.Subject] = [:]
-        for service in snapshot.services.values {
-            guard case .address(_, let vip, _) = service.kernel.key, vip.family == .ipv4,
-                let held = interfaces.holds(vip.description)
-            else { continue }
-            var subject = subjects[vip] ?? ARPWatch.Subject(vip: vip, interface: held.interface, realServers: [])
-            subject.realServers = Array(Set(subject.realServers + service.destinations.map(\.address))).sorted()
-            subjects[vip] = subject
-        }
-        return subjects.values.sorted { $0.vip < $1.vip }
-    }
-
     /// One ARP-watch round's conflicts: each logged once when it starts and once when it ends.
     func arpRound(_ conflicts: [ARPConflict]) {
         let now = Set(conflicts)

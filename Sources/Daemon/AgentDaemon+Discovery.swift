@@ -28,7 +28,7 @@ extension AgentDaemon {
         }
         snapshot = fresh
         retarget()
-        arpWatch?.update(arpSubjects())
+        arpWatch?.update(snapshot.arpSubjects(DirectorInterfaces.current()))
         if !ready, targets.isEmpty { becomeReady() }
     }
 

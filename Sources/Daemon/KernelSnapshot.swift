@@ -33,4 +33,18 @@ struct KernelSnapshot {
     func destination(_ id: ServerID) -> Destination? {
         services[id.service]?.destinations.first { Endpoint($0) == id.server }
     }
+
+    /// What the ARP watch probes: each IPv4 VIP the director holds, on its interface, with its real servers.
+    func arpSubjects(_ interfaces: DirectorInterfaces) -> [ARPWatch.Subject] {
+        var subjects: [IPVS.IPAddress: ARPWatch.Subject] = [:]
+        for service in services.values {
+            guard case .address(_, let vip, _) = service.kernel.key, vip.family == .ipv4,
+                let held = interfaces.holds(vip.description)
+            else { continue }
+            var subject = subjects[vip] ?? ARPWatch.Subject(vip: vip, interface: held.interface, realServers: [])
+            subject.realServers = Array(Set(subject.realServers + service.destinations.map(\.address))).sorted()
+            subjects[vip] = subject
+        }
+        return subjects.values.sorted { $0.vip < $1.vip }
+    }
 }

@@ -12,6 +12,8 @@ struct OncePlan {
     private var marks: ProbeMarks
     private var borrowed: Set<IPVS.IPAddress> = []
     private var created: [(server: IPVS.IPAddress, mark: UInt32)] = []
+    /// The sysctls that made dr mode be refused (left as they are).
+    private(set) var sysctlFindings: [DRSysctls.Finding] = []
 
     init(config: Config, snapshot: KernelSnapshot, acting: Bool, ipvs: IPVSControl) {
         self.config = config
@@ -34,17 +36,19 @@ struct OncePlan {
         }
     }
 
-    mutating func targets(notes: inout [String]) -> [ServerID: ProbeTarget] {
+    /// The targets; DR sysctls are set first when `fixSysctls` (and this pass acts, and the config says `fix`).
+    mutating func targets(notes: inout [String], fixSysctls: Bool = true) -> [ServerID: ProbeTarget] {
         let interfaces = DirectorInterfaces.current()
         var refused = false
         var result = build(interfaces, refused: false, notes: &notes)
         let sysctls = DRSysctls()
         for interface in Set(result.values.compactMap { $0.drPath?.interface }).sorted() {
             for finding in sysctls.findings(interface: interface) {
-                if acting, config.drSysctls == .fix, (try? sysctls.apply(finding)) != nil {
+                if fixSysctls, acting, config.drSysctls == .fix, (try? sysctls.apply(finding)) != nil {
                     notes.append("set \(finding.key)=\(finding.wanted) (was \(finding.current)) for DR-path probes")
                 } else {
                     refused = true
+                    sysctlFindings.append(finding)
                     notes.append("dr mode refused until you run: \(finding.command)")
                 }
             }

@@ -50,7 +50,7 @@ public struct OnceRun {
         var plan = OncePlan(config: config, snapshot: snapshot, acting: lock != nil, ipvs: ipvs)
         plan.adoptDaemonProbeServices(existing)
         let targets = plan.targets(notes: &notes)
-        let results = try probeAll(targets)
+        let results = try ProbeRound.verdicts(targets)
         plan.removeCreatedProbeServices()
 
         let kernel = snapshot.services.mapValues(\.weights)
@@ -86,46 +86,6 @@ public struct OnceRun {
         guard let destination = try ipvs.destinations(of: key).first(where: { Endpoint($0) == change.id.server })
         else { throw .destinationGone(key, IPVS.IPAddress(change.id.server.address), port: change.id.server.port) }
         try ipvs.setWeight(Int32(change.to), of: destination, in: key)
-    }
-
-    /// Probes every target once, all in parallel on one loop; a failed DR probe is followed by its RIP probe.
-    private func probeAll(_ targets: [ServerID: ProbeTarget]) throws(StartupError) -> [ServerID: Probe.ProbeResult] {
-        let loop: EventLoop
-        let engine: ProbeEngine
-        do {
-            loop = try EventLoop()
-            engine = try ProbeEngine(loop: loop)
-        } catch {
-            throw .runtime("cannot start probing: \(error)")
-        }
-        var results: [ServerID: Probe.ProbeResult] = [:]
-        for (id, target) in targets {
-            do {
-                try engine.start(target.check) { dr in
-                    guard let rip = target.ripCheck, !dr.isOK else {
-                        results[id] = dr
-                        return
-                    }
-                    do {
-                        try engine.start(rip) { results[id] = DRPathVerdict.classify(dr: dr, rip: $0) }
-                    } catch {
-                        results[id] = dr
-                    }
-                }
-            } catch {
-                results[id] = Probe.ProbeResult(.connectError, duration: .zero, detail: "\(error)")
-            }
-        }
-        // Each probe ends at its own deadline; this bound only guards against a transfer that never completes.
-        let longest = targets.values.map { $0.check.timeout + ($0.ripCheck?.timeout ?? .zero) }.max() ?? .zero
-        let giveUp = loop.now() + longest + .seconds(5)
-        while results.count < targets.count, loop.now() < giveUp {
-            do { try loop.runOnce(timeout: 100) } catch { throw .runtime("event loop: \(error)") }
-        }
-        for id in targets.keys where results[id] == nil {
-            results[id] = Probe.ProbeResult(.timeout, duration: longest, detail: "no answer by the pass's deadline")
-        }
-        return results
     }
 }
 

@@ -1,0 +1,160 @@
+import Agent
+import EventLoop
+import IPVS
+import Probe
+
+/// `drcheck diagnose`: one pass of every DR sanity check, a readable report per service and real server, exit 0
+/// when all is well and 1 otherwise. It changes no weight and no sysctl; holding the state lock it makes its own
+/// DR probe services for the pass and removes them, with a daemon running it borrows the daemon's.
+public struct Diagnosis {
+    public static func run(options: DaemonOptions) -> Int32 {
+        do {
+            let loaded = try StartupSteps.loadConfig(options)
+            let ipvs = try StartupSteps.connectIPVS()
+            let report = try Diagnosis(config: loaded.config, ipvs: ipvs).examine()
+            print(report.text, terminator: "")
+            return report.problems == 0 ? 0 : 1
+        } catch {
+            printToStandardError("drcheck: \(error.description)")
+            return error.exitStatus
+        }
+    }
+
+    let config: Config
+    let ipvs: IPVSControl
+
+    func examine() throws(StartupError) -> DiagnosisReport {
+        var report = DiagnosisReport()
+        let existing: [IPVS.Service]
+        let snapshot: KernelSnapshot
+        do {
+            let info = try ipvs.info()
+            existing = try ipvs.services()
+            snapshot = try KernelSnapshot.read(ipvs, config: config)
+            let servers = snapshot.services.values.map(\.destinations.count).reduce(0, +)
+            report.heading("director")
+            report.pass(
+                "IPVS \(info.versionText) reachable: \(snapshot.services.count) checked service(s), "
+                    + "\(servers) real server(s)")
+        } catch {
+            throw .ipvs(error.description)
+        }
+        var lock: StateLock?
+        if case .acquired(let taken) = try StartupSteps.lockState(config.stateFile) { lock = taken }
+        defer { lock?.release() }
+        var plan = OncePlan(config: config, snapshot: snapshot, acting: lock != nil, ipvs: ipvs)
+        plan.adoptDaemonProbeServices(existing)
+        var notes: [String] = []
+        let targets = plan.targets(notes: &notes, fixSysctls: false)
+        defer { plan.removeCreatedProbeServices() }
+        for finding in plan.sysctlFindings {
+            report.fail(
+                "\(finding.key) is \(finding.current): replies from the VIP are dropped, so DR-path probes cannot work",
+                fix: finding.command)
+        }
+        if plan.sysctlFindings.isEmpty, targets.values.contains(where: { $0.drPath != nil }) {
+            report.pass("sysctls toward the real servers allow DR-path probes (accept_local, rp_filter)")
+        }
+        let conflicts = arp(snapshot)
+        let viaVIP = try ProbeRound.run(targets.compactMapValues { $0.drPath == nil ? nil : $0.check })
+        let atRIP = try ProbeRound.run(targets.mapValues { $0.ripCheck ?? $0.check })
+        if viaVIP.count > 1, viaVIP.values.allSatisfy({ !$0.isOK }),
+            atRIP.filter({ viaVIP[$0.key] != nil }).values.allSatisfy(\.isOK)
+        {
+            report.fail(
+                "every DR-path probe fails while every real server answers on its RIP: the fault is the director's",
+                fix: "check the route to the VIP, firewall marks and the probe services (ipvsadm -Ln)")
+        }
+        for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
+            let label = config.service(key)?.label ?? key.label
+            report.heading("service \(label) (\(key))")
+            for conflict in conflicts where conflict.vip == service.kernel.key.vipText {
+                let server = conflict.realServer.map { "on \($0): " } ?? "on the host with MAC \(conflict.mac): "
+                report.fail(
+                    "\(conflict)",
+                    fix: server + "sysctl -w net.ipv4.conf.<its client-side interface>.arp_ignore=1 "
+                        + "net.ipv4.conf.<that interface>.arp_announce=2")
+            }
+            for destination in service.destinations.sorted(by: { Endpoint($0) < Endpoint($1) }) {
+                let id = ServerID(service: key, server: Endpoint(destination))
+                report.server(id.server.description, weight: Int(destination.weight))
+                examine(id, destination: destination, vip: viaVIP[id], rip: atRIP[id], into: &report)
+            }
+        }
+        for note in notes where note.contains("not probed") { report.fail(note, fix: nil) }
+        report.summary()
+        return report
+    }
+
+    private func examine(
+        _ id: ServerID, destination: Destination, vip: Probe.ProbeResult?, rip: Probe.ProbeResult?,
+        into report: inout DiagnosisReport
+    ) {
+        if let vip {
+            if vip.isOK {
+                report.pass("through the VIP (DR path): \(vip)")
+            } else if rip?.isOK == true {
+                report.fail(
+                    "through the VIP (DR path): \(vip); it \(DRPathVerdict.explanation)",
+                    fix: "on \(destination.address): ip addr add <VIP>/32 dev lo, and check its firewall")
+            } else {
+                report.fail("through the VIP (DR path): \(vip)", fix: nil)
+            }
+        } else if destination.forwarding == .route {
+            report.note("through the VIP: not probed (see above)")
+        }
+        if let rip {
+            if rip.isOK {
+                report.pass("at its own address: \(rip)")
+            } else {
+                report.fail(
+                    "at its own address: \(rip)", fix: "the server itself fails its check: look at its HTTP service")
+            }
+        }
+    }
+
+    /// One ARP-watch round on a loop of its own.
+    private func arp(_ snapshot: KernelSnapshot) -> [ARPConflict] {
+        let subjects = snapshot.arpSubjects(DirectorInterfaces.current())
+        guard config.arpWatch > .zero, !subjects.isEmpty, let loop = try? EventLoop() else { return [] }
+        var conflicts: [ARPConflict]?
+        var problem: String?
+        let watch = ARPWatch(
+            loop: loop, period: .seconds(2), onRound: { conflicts = $0 }, onError: { problem = $0 })
+        watch.update(subjects)
+        let giveUp = loop.now() + .seconds(3)
+        while conflicts == nil, loop.now() < giveUp { try? loop.runOnce(timeout: 100) }
+        watch.stop()
+        if let problem { printToStandardError("drcheck: \(problem)") }
+        return conflicts ?? []
+    }
+}
+
+extension IPVS.ServiceKey {
+    /// The VIP's address, as the ARP watch writes it; nil for fwmark services.
+    var vipText: String? {
+        if case .address(_, let address, _) = self { return address.description }
+        return nil
+    }
+}
+
+/// The report `drcheck diagnose` prints: headings, then `ok`/`FAIL` lines with the fix under each failure.
+struct DiagnosisReport {
+    private(set) var text = ""
+    private(set) var problems = 0
+
+    mutating func heading(_ title: String) { text += "\n\(title)\n" }
+    mutating func server(_ address: String, weight: Int) { text += "  real server \(address), weight \(weight)\n" }
+    mutating func pass(_ line: String) { text += "    ok    \(line)\n" }
+    mutating func note(_ line: String) { text += "    --    \(line)\n" }
+
+    mutating func fail(_ line: String, fix: String?) {
+        problems += 1
+        text += "    FAIL  \(line)\n"
+        if let fix { text += "          fix: \(fix)\n" }
+    }
+
+    mutating func summary() {
+        text += problems == 0 ? "\nall is well\n" : "\n\(problems) problem(s) found\n"
+    }
+}
