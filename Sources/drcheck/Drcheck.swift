@@ -16,7 +16,9 @@ struct Drcheck: ParsableCommand {
             Exit status of --once: 0 every checked server healthy, 1 at least one unhealthy, 2 usage or config \
             error (nothing changed), 3 IPVS unreachable.
             """,
-        subcommands: [IPVSCommand.self, StatusCommand.self, ConfigCommand.self, DiagnoseCommand.self, ProbeCommand.self]
+        subcommands: [
+            IPVSCommand.self, StatusCommand.self, ConfigCommand.self, DiagnoseCommand.self, ProbeCommand.self,
+        ]
     )
 
     @OptionGroup var options: AgentOptions
