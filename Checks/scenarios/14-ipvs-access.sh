@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Who may read IPVS: as an unprivileged user (nobody, no capabilities) every IPVS command, reads included, is
 # refused with the permission message and exit status 3; before the ip_vs module is loaded, the availability
-# message and exit status 3 (the same as on a development machine's kernel without IPVS).
+# message and exit status 3 (the same as on a development machine's kernel without IPVS). A client that stays
+# open (the daemon's) says IPVS is not available while ip_vs is unloaded and reads the table again once it is back.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
@@ -33,5 +34,28 @@ lab_expect_eq "a probe service through the API: the permission error" "error: $p
 lab_expect_eq "nothing changed" "-A -t 198.51.100.33:8000 -s rr
 -a -t 198.51.100.33:8000 -r 203.0.113.21:8000 -g -w 3" "$(ipvsadm -Sn)"
 lab_expect_eq "as root the same command reads the table" "0: " "$(outcome "$drcheck" ipvs)"
+
+lab_step "one client kept open while ip_vs is unloaded and loaded again (its family id changes)"
+fifo=/tmp/watch.in log=/tmp/watch.out
+mkfifo "$fifo"
+"$ipvs_lab" watch <"$fifo" >"$log" 2>&1 &
+watcher=$!
+exec 7>"$fifo"
+# ask: one table read by the open client; prints its answer.
+ask() {
+  local before waited=0
+  before=$(wc -l <"$log")
+  echo read >&7
+  until [ "$(wc -l <"$log")" -gt "$before" ] || [ "$waited" -ge 100 ]; do sleep 0.05; waited=$((waited + 1)); done
+  tail -1 "$log"
+}
+lab_expect_eq "loaded: it reads the table" "1 services, 1 destinations" "$(ask)"
+ipvsadm -C && modprobe -d /tmp/m -r ip_vs_rr ip_vs
+lab_expect_eq "unloaded: the availability message" \
+  'error: IPVS is not available in this kernel: load it with `modprobe ip_vs`' "$(ask)"
+lab_modprobe ip_vs ip_vs_rr && ipvsadm -A -f 9 -s rr
+lab_expect_eq "loaded again: the same client reads the new table" "1 services, 0 destinations" "$(ask)"
+exec 7>&-
+wait "$watcher"
 
 lab_finish

@@ -4,14 +4,19 @@ import Glibc
 /// The kernel's IPVS table over generic netlink: one persistent socket, one synchronous request at a time.
 /// Not thread-safe; the daemon's single loop owns it.
 public final class IPVSClient: IPVSControl {
-    private let socket: GenericNetlinkSocket
-    private let family: Int32
+    private var socket: GenericNetlinkSocket
+    /// The family's id: a new one each time ip_vs is loaded.
+    private var family: Int32
 
     /// Opens the socket and resolves the "IPVS" family; `.notAvailable` when the kernel has none.
     public init() throws(IPVSError) {
         socket = try GenericNetlinkSocket()
+        family = try Self.resolveFamily(on: socket)
+    }
+
+    private static func resolveFamily(on socket: GenericNetlinkSocket) throws(IPVSError) -> Int32 {
         guard let family = try socket.resolve(family: IPVS_GENL_NAME) else { throw .notAvailable }
-        self.family = family
+        return family
     }
 
     public func info() throws(IPVSError) -> IPVSInfo {
@@ -73,10 +78,11 @@ public final class IPVSClient: IPVSControl {
     }
 
     /// Sends one request naming `service` (with its `settings` for NEW_SERVICE) and `destination`, and reads
-    /// every reply into `onReply`.
+    /// every reply into `onReply`. Survives ip_vs being unloaded and loaded again, and a socket left mid-reply.
     private func perform(
         _ command: Command, dump: Bool = false, service: ServiceKey? = nil, settings: Service? = nil,
-        destination: Destination? = nil, onReply: @escaping (NetlinkAttributes) throws(IPVSError) -> Void = { _ in }
+        destination: Destination? = nil, retried: Bool = false,
+        onReply: @escaping (NetlinkAttributes) throws(IPVSError) -> Void = { _ in }
     ) throws(IPVSError) {
         let request = try NetlinkRequest(
             family: family, command: UInt8(command.number), named: command.name, dump: dump)
@@ -87,8 +93,23 @@ public final class IPVSClient: IPVSControl {
         } catch {
             switch error {
             case .reply(let failure): throw failure
-            case .netlink(let operation, let code): throw .netlink(operation: operation, code: code)
-            case .kernel(let errno): throw command.error(errno, service: service, destination: destination)
+            case .netlink(let operation, let code):
+                // What is left unread of this reply would answer the next request: start that on a fresh socket.
+                if let fresh = try? GenericNetlinkSocket() { socket = fresh }
+                throw .netlink(operation: operation, code: code)
+            case .kernel(let errno):
+                // Generic netlink answers ENOENT for a family id that no longer exists (ip_vs unloaded, perhaps
+                // loaded again under a new id): resolve again, and send once more to the new id.
+                if errno == ENOENT && !retried {
+                    let current = try Self.resolveFamily(on: socket)
+                    if current != family {
+                        family = current
+                        return try perform(
+                            command, dump: dump, service: service, settings: settings, destination: destination,
+                            retried: true, onReply: onReply)
+                    }
+                }
+                throw command.error(errno, service: service, destination: destination)
             }
         }
     }

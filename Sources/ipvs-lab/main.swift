@@ -8,6 +8,7 @@ let usage = """
     usage: ipvs-lab probe-create MARK RIP
            ipvs-lab probe-delete MARK ipv4|ipv6
            ipvs-lab stale-weight SERVICE RIP:PORT WEIGHT   (reads, waits for a line on stdin, then writes)
+           ipvs-lab watch   (one client; for each line on stdin, the table's size or the error)
            ipvs-lab bench-dump RUNS
            ipvs-lab bench-weights SERVICE COUNT
     """
@@ -52,6 +53,16 @@ func run(_ arguments: [String]) throws(IPVSError) {
         _ = readLine()
         try client.setWeight(weight, of: read, in: key)
         print("ok")
+    case ("watch", 1):
+        while readLine() != nil {
+            do {
+                let table = try client.table()
+                print("\(table.count) services, \(table.reduce(0) { $0 + $1.destinations.count }) destinations")
+            } catch {
+                print("error: \(error)")
+            }
+            fflush(nil)
+        }
     case ("bench-dump", 2):
         guard let runs = Int(arguments[1]) else { fail(usage, status: 2) }
         for run in 1...max(1, runs) {
