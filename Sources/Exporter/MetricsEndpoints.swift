@@ -41,7 +41,7 @@ final class Router {
     init(_ endpoints: MetricsEndpoints, loop: EventLoop, cacheAge: Duration) {
         ready = endpoints.ready
         metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
-        status = CachedBody(loop: loop, maxAge: cacheAge) { done in done(endpoints.status().json()) }
+        status = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.status().json(on: loop, done) }
     }
 
     /// Calls `done` with the response, at once or (for a rendering under way) later on the loop.

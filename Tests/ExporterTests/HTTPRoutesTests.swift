@@ -22,7 +22,7 @@ import Testing
         #expect(response.statusLine == "HTTP/1.1 200 OK")
         #expect(response.headers["content-type"] == "application/json")
         #expect(try StatusDocument(json: Array(response.body.utf8)) == StatusFixtures.document)
-        #expect(response.body.contains(#""configured_weight" : 5"#))
+        #expect(response.body.contains(#""configured_weight":5"#))
     }
 
     @Test func healthzIs503UntilEveryServerWasProbedThen200() throws {

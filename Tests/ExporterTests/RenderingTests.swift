@@ -48,6 +48,29 @@ import Testing
         #expect(sliced == metrics.render())
     }
 
+    @Test func statusIsEncodedAServiceAtATimeWithTheSameBytes() throws {
+        var document = StatusFixtures.document
+        document.services += document.services.map { service in
+            var copy = service
+            copy.name += "-2"
+            return copy
+        }
+        let loop = try EventLoop()
+        var events: [String] = []
+        var sliced: [UInt8]?
+        loop.schedule(after: .zero) { events.append("probe") }
+        document.json(on: loop, slice: .zero) { body in
+            events.append("encoded")
+            sliced = body
+        }
+        while sliced == nil { try loop.runOnce(timeout: 100) }
+        #expect(events == ["probe", "encoded"])
+        #expect(sliced == document.json())
+        #expect(try StatusDocument(json: try #require(sliced)) == document)
+        document.services = []
+        #expect(try StatusDocument(json: document.json()) == document)
+    }
+
     @Test func renderingsUnderWayAreSharedAndFreshOnesCached() throws {
         let loop = try EventLoop()
         var renders = 0

@@ -71,9 +71,38 @@ measure("render /metrics in the loop", runs: 21) { metrics.render().count }
 measure("render /status in the loop", runs: 21) { status.json().count }
 
 let loop = try EventLoop()
+
+/// The worst lateness of a timer due every millisecond while `render` runs on the loop: how long a probe that is
+/// due would wait for a scrape.
+func timerLateness(_ label: String, on loop: EventLoop, _ render: (@escaping () -> Void) -> Void) throws {
+    var worst = Duration.zero
+    var finished = false
+    var tick: (() -> Void)!
+    var due = loop.now()
+    tick = {
+        worst = max(worst, loop.now() - due)
+        due = loop.now() + .milliseconds(1)
+        if !finished { loop.schedule(at: due, tick) }
+    }
+    loop.schedule(at: due, tick)
+    try loop.runOnce(timeout: 0)
+    render { finished = true }
+    while !finished { try loop.runOnce(timeout: 100) }
+    try loop.runOnce(timeout: 5)
+    print("\(label): a timer due every 1 ms waited at most \(format2(worst.seconds * 1000)) ms")
+}
+try timerLateness("/metrics in slices (the daemon's way)", on: loop) { done in metrics.render(on: loop) { _ in done() }
+}
+try timerLateness("/metrics in one piece", on: loop) { done in
+    loop.schedule(after: .zero) {
+        _ = metrics.render()
+        done()
+    }
+}
+
 let server = try MetricsServer(
     loop: loop, address: listen,
-    endpoints: MetricsEndpoints(metrics: metrics.render, status: { status }, ready: { true }))
+    endpoints: MetricsEndpoints(metrics: metrics, status: { status }, ready: { true }))
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 print("max RSS: \(usage.ru_maxrss / 1024) MiB")

@@ -35,20 +35,10 @@ public final class DrcheckMetrics {
     public func render(on loop: EventLoop, slice: Duration = .milliseconds(2), _ done: @escaping ([UInt8]) -> Void) {
         var buffer: [UInt8] = []
         var familyStarted = false
-        var unit = 0
-        func step() {
-            let end = loop.now() + slice
-            while unit < store.unitCount {
-                store.emit(unit: unit, into: &buffer, familyStarted: &familyStarted)
-                unit += 1
-                if loop.now() >= end && unit < store.unitCount {
-                    loop.schedule(after: .zero, step)
-                    return
-                }
-            }
-            done(buffer)
-        }
-        step()
+        loop.runInSlices(
+            count: store.unitCount, slice: slice,
+            { unit in self.store.emit(unit: unit, into: &buffer, familyStarted: &familyStarted) },
+            done: { done(buffer) })
     }
 
     // MARK: real servers

@@ -1,3 +1,4 @@
+import EventLoop
 import FoundationEssentials
 
 /// What `GET /status` answers and `drcheck status` prints: the agent and every service and real server it checks.
@@ -96,14 +97,42 @@ public struct StatusDocument: Codable, Equatable, Sendable {
 }
 
 extension StatusDocument {
-    /// The JSON the daemon serves: snake_case keys, sorted, indented for people reading it with curl.
+    /// The JSON the daemon serves: snake_case keys, sorted, compact.
     public func json() -> [UInt8] {
+        var output: [UInt8] = []
+        for piece in 0..<pieceCount { appendPiece(piece, to: &output) }
+        return output
+    }
+
+    /// The same JSON, encoded a service at a time with the loop free in between (see `EventLoop.runInSlices`).
+    func json(on loop: EventLoop, slice: Duration = .milliseconds(2), _ done: @escaping ([UInt8]) -> Void) {
+        var output: [UInt8] = []
+        loop.runInSlices(
+            count: pieceCount, slice: slice, { piece in self.appendPiece(piece, to: &output) },
+            done: { done(output) })
+    }
+
+    /// The agent, each service, and the closing brackets.
+    private var pieceCount: Int { services.count + 2 }
+
+    private func appendPiece(_ piece: Int, to output: inout [UInt8]) {
+        switch piece {
+        case 0:
+            output += Array(#"{"agent":"#.utf8) + Self.encoded(agent) + Array(#","services":["#.utf8)
+        case pieceCount - 1:
+            output += Array("]}\n".utf8)
+        default:
+            if piece > 1 { output.append(UInt8(ascii: ",")) }
+            output += Self.encoded(services[piece - 1])
+        }
+    }
+
+    private static func encoded(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings, numbers and booleans cannot fail, except for a non-finite Double.
-        guard let data = try? encoder.encode(self) else { return Array(#"{"error":"unencodable status"}"#.utf8) }
-        return Array(data) + [UInt8(ascii: "\n")]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Plain strings, numbers and booleans cannot fail to encode, except a non-finite Double: null stands in.
+        return (try? encoder.encode(value)).map(Array.init) ?? Array("null".utf8)
     }
 
     public init(json: [UInt8]) throws(StatusDecodingError) {
