@@ -157,3 +157,35 @@ agent_finish() {
   fi
   lab_finish
 }
+
+# agent_watch_weight I MIN MAX SECONDS: follows rsI's weight in the VIP service from the kernel's /proc/net/ip_vs in
+# the director (one process polling every 20 ms: an exec per sample is far too slow in UML) until it lies in
+# MIN..MAX, at most SECONDS; prints "UNIX-TIME WEIGHT" for the first reading and each change, flushed line by line.
+# Returns 1 on time-out.
+agent_watch_weight() {
+  lab_in lvs python3 -S -u -c '
+import socket, struct, sys, time
+rip, service, low, high, limit = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+def hexed(endpoint):
+    address, port = endpoint.split(":")
+    return "%08X:%04X" % (struct.unpack("!I", socket.inet_aton(address))[0], int(port))
+want_service, want_rip = "TCP  " + hexed(service), hexed(rip)
+def weight():
+    current = None
+    for line in open("/proc/net/ip_vs"):
+        if not line.startswith(" "):
+            current = line.startswith(want_service)
+        elif current and line.split()[1] == want_rip:
+            return int(line.split()[3])
+last, end = None, time.time() + limit
+while time.time() < end:
+    w = weight()
+    if w != last:
+        print("%.3f %s" % (time.time(), w))
+        last = w
+    if w is not None and low <= w <= high:
+        sys.exit(0)
+    time.sleep(0.02)
+sys.exit(1)
+' "$(lab_rip "$1"):$LAB_PORT" "$LAB_SERVICE" "$2" "$3" "$4"
+}
