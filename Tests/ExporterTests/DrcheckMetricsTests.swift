@@ -104,16 +104,7 @@ import Testing
 
     @Test func removingAServerRemovesEveryOneOfItsSeries() {
         let metrics = DrcheckMetrics(version: "1")
-        for server in [Self.rs1, Self.rs2] {
-            metrics.updateServer(server, up: true, weight: 1, configuredWeight: 1)
-            metrics.observeProbe(server, resultClass: "ok", duration: .milliseconds(1))
-            metrics.recordTransition(server, from: "unknown", to: "up")
-            metrics.updateKernelCounters(
-                server,
-                DestinationCounters(
-                    activeConnections: 1, inactiveConnections: 1, connections: 1, packetsIn: 1, packetsOut: 1,
-                    bytesIn: 1, bytesOut: 1))
-        }
+        for server in [Self.rs1, Self.rs2] { MetricsFixtures.populate(metrics, server) }
         let before = Exposition(metrics.render()).series(containing: #"real_server="203.0.113.21:8000""#)
         // 3 fixed, 1 result class, 13 buckets + Inf + sum + count, 1 transition, 7 kernel figures.
         #expect(before.count == 28)

@@ -11,14 +11,7 @@ import Testing
     func everyFamilyPassesPromtool() throws {
         let metrics = DrcheckMetrics(version: "0.1.0")
         let server = ServerLabels(service: "web \"main\"", realServer: "203.0.113.21:8000")
-        metrics.updateServer(server, up: true, weight: 1, configuredWeight: 1)
-        metrics.observeProbe(server, resultClass: "ok", duration: .milliseconds(2))
-        metrics.recordTransition(server, from: "unknown", to: "up")
-        metrics.updateKernelCounters(
-            server,
-            DestinationCounters(
-                activeConnections: 1, inactiveConnections: 2, connections: 3, packetsIn: 4, packetsOut: 0,
-                bytesIn: 5, bytesOut: 0))
+        MetricsFixtures.populate(metrics, server)
         metrics.setServicePanic("web \"main\"", false)
         metrics.recordIPVSUpdate(.setWeight)
         metrics.recordIPVSError(.read)

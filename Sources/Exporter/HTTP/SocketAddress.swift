@@ -17,32 +17,18 @@ extension ListenAddress {
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = port.bigEndian
             inet_pton(AF_INET, address, &sin.sin_addr)
-            return withUnsafePointer(to: &sin) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            return Self.asSockaddr(sin, body)
         case .ipv6(let address, let port):
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = port.bigEndian
             inet_pton(AF_INET6, address, &sin6.sin6_addr)
-            return withUnsafePointer(to: &sin6) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            return Self.asSockaddr(sin6, body)
         case .unix(let path):
             var sun = sockaddr_un()
             sun.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &sun.sun_path) { raw in
-                raw.copyBytes(from: path.utf8.prefix(raw.count - 1))
-            }
-            return withUnsafePointer(to: &sun) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
+            withUnsafeMutableBytes(of: &sun.sun_path) { raw in raw.copyBytes(from: path.utf8.prefix(raw.count - 1)) }
+            return Self.asSockaddr(sun, body)
         }
     }
 
@@ -54,19 +40,20 @@ extension ListenAddress {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
         }
         guard ok else { return self }
+        // sin_port and sin6_port sit at the same offset, right after the family.
+        let port = withUnsafeBytes(of: storage) { UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self)) }
         switch self {
-        case .ipv4(let address, _):
-            let port = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-            }
-            return .ipv4(address, port: port)
-        case .ipv6(let address, _):
-            let port = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-            }
-            return .ipv6(address, port: port)
-        case .unix:
-            return self
+        case .ipv4(let address, _): return .ipv4(address, port: port)
+        case .ipv6(let address, _): return .ipv6(address, port: port)
+        case .unix: return self
+        }
+    }
+
+    private static func asSockaddr<Address, R>(_ address: Address, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R)
+        -> R
+    {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<Address>.size)) }
         }
     }
 }
