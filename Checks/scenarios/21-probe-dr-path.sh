@@ -12,21 +12,21 @@ drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
 lab_step "topology: director lvs, rs1 and rs2"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
 
-# dr I: the DR-path probe of rsI (fwmark 1000+I, from the DIP, body must name rsI); prints "class status exit=N".
-dr() {
+# probe ARG...: drcheck probe from the director; prints "class status exit=N".
+probe() {
   local out status=0
-  out=$(lab_in lvs "$drcheck" probe --mark $((1000 + $1)) --dr-server "$(lab_rip "$1")" --source "$LAB_DIP" \
-    --timeout 1s --expect-body "^rs$1\$" "http://$LAB_SERVICE/" 2>/dev/null) || status=$?
+  out=$(lab_in lvs "$drcheck" probe --timeout 1s "$@" 2>/dev/null) || status=$?
   echo "$out exit=$status" | awk '{print $1, $2, $4}'
 }
 
-# rip I: the probe of rsI's own address; prints "class status exit=N".
-rip() {
-  local out status=0
-  out=$(lab_in lvs "$drcheck" probe --timeout 1s --expect-body "^rs$1\$" "http://$(lab_rip "$1"):$LAB_PORT/" \
-    2>/dev/null) || status=$?
-  echo "$out exit=$status" | awk '{print $1, $2, $4}'
+# dr I: the DR-path probe of rsI: fwmark 1000+I, from the DIP, to the VIP; the body must name rsI.
+dr() {
+  probe --mark $((1000 + $1)) --dr-server "$(lab_rip "$1")" --source "$LAB_DIP" --expect-body "^rs$1\$" \
+    "http://$LAB_SERVICE/"
 }
+
+# rip I: the probe of rsI's own address.
+rip() { probe --expect-body "^rs$1\$" "http://$(lab_rip "$1"):$LAB_PORT/"; }
 
 lab_step "accept_local=0 (the lab's default) on lvs-rs: the reply from the VIP is dropped as martian"
 lab_expect_eq "rs1's DR probe times out" "timeout - exit=1" "$(dr 1)"
