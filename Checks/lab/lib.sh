@@ -141,9 +141,13 @@ lab_rs_mode() {
 lab_weight() { lab_in lvs ipvsadm -e -t "$LAB_SERVICE" -r "$(lab_rip "$1"):$LAB_PORT" -g -w "$2"; }
 
 # lab_wait_port NS PORT ADDR...: waits (at most $LAB_WAIT seconds, default 20) until every ADDR:PORT accepts a TCP
-# connection from NS.
+# connection from NS. The first form, lab_wait_port NS ADDR PORT [SECONDS], is still understood (an ADDR has a dot).
 lab_wait_port() {
   local ns=$1 port=$2 secs=${LAB_WAIT:-20}
+  if [[ $2 == *[.:]* ]]; then
+    port=$3 secs=${4:-$secs}
+    set -- "$1" "$3" "$2"
+  fi
   shift 2
   lab_in "$ns" timeout "$secs" bash -c 'for a in "${@:2}"; do until : 2>/dev/null 3<>"/dev/tcp/$a/$1"; do
     sleep 0.1; done; done' - "$port" "$@" ||
