@@ -2,16 +2,28 @@
     import Glibc
 #endif
 
-/// An IPv4 or IPv6 address in network byte order, printed in its canonical text form.
+/// An IPv4 or IPv6 address, printed in its canonical text form. Held as two integers so that hashing and comparing,
+/// which the decision core does for every server on every turn, allocate nothing.
 public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
-    /// 4 bytes for IPv4, 16 for IPv6.
-    public let bytes: [UInt8]
+    public let isIPv6: Bool
+    /// The address's bytes in network order, big-endian: IPv4 in the low 32 bits of `low`.
+    private let high: UInt64
+    private let low: UInt64
 
-    public var isIPv6: Bool { bytes.count == 16 }
+    /// 4 bytes for IPv4, 16 for IPv6, in network byte order.
+    public var bytes: [UInt8] {
+        let all =
+            (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+        return isIPv6 ? all : Array(all.suffix(4))
+    }
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 4 || bytes.count == 16 else { return nil }
-        self.bytes = bytes
+        let padded = [UInt8](repeating: 0, count: 16 - bytes.count) + bytes
+        isIPv6 = bytes.count == 16
+        high = padded[..<8].reduce(0) { $0 << 8 | UInt64($1) }
+        low = padded[8...].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// Parses dotted IPv4 or RFC 4291 IPv6 text (no brackets, no zone).
@@ -19,9 +31,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         var v4 = [UInt8](repeating: 0, count: 4)
         var v6 = [UInt8](repeating: 0, count: 16)
         if inet_pton(AF_INET, text, &v4) == 1 {
-            bytes = v4
+            self.init(bytes: v4)
         } else if inet_pton(AF_INET6, text, &v6) == 1 {
-            bytes = v6
+            self.init(bytes: v6)
         } else {
             return nil
         }
@@ -33,8 +45,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// IPv4 before IPv6, then numerically.
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
-        a.bytes.count != b.bytes.count ? a.bytes.count < b.bytes.count : a.bytes.lexicographicallyPrecedes(b.bytes)
+        (a.isIPv6 ? 1 : 0, a.high, a.low) < (b.isIPv6 ? 1 : 0, b.high, b.low)
     }
 }
 

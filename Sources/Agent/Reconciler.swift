@@ -23,8 +23,10 @@ public struct Reconciler: Sendable {
     public static let retryDelay: Duration = .seconds(1)
 
     public private(set) var config: Config
-    /// What the state file holds; save it when a decision says `stateChanged`.
-    public private(set) var state: AgentState
+    /// What the state file holds; save it when a decision says `stateChanged`. Written only when a value changes.
+    public private(set) var state: AgentState {
+        didSet { stateChanged = true }
+    }
     /// Decide and log, but return no writes (`Decision.wouldChange` instead).
     public let dryRun: Bool
     /// Services whose last weighted server is unhealthy and kept (`keep_last`).
@@ -34,14 +36,18 @@ public struct Reconciler: Sendable {
     /// Dry run: the weights drcheck would have set, kept apart from the kernel's to tell others' changes.
     private var simulated: [ServerID: Int] = [:]
     private var retryAt: [ServerID: AgentTime] = [:]
-    private var savedState: AgentState
+    private var stateChanged = false
+    /// The destinations of each service in `state`, so that a turn touches only the services it concerns.
+    private var members: [ServiceKey: Set<Endpoint>] = [:]
+    /// The first turn decides every service: the state may hold ramps a restart interrupted.
+    private var firstTurn = true
 
     /// `state` as saved by an earlier run; the config may have changed since (weights it names, services it drops).
     public init(config: Config, state: AgentState, dryRun: Bool = false) {
         self.config = config
         self.state = state
         self.dryRun = dryRun
-        savedState = state
+        for id in state.servers.keys { members[id.service, default: []].insert(id.server) }
         var unlogged: [Transition] = []
         reconfigure(config, into: &unlogged)
     }
@@ -49,25 +55,34 @@ public struct Reconciler: Sendable {
     /// Applies the events of one loop turn in order, then decides.
     public mutating func turn(_ events: [AgentEvent], at now: AgentTime) -> Decision {
         var decision = Decision()
+        // Only servers with news, or with a ramp step or retry that may be due, need deciding; and whole services
+        // after a kernel read, a reload or a restart.
+        var touched: [ServiceKey: Set<Endpoint>] = [:]
+        var whole: Set<ServiceKey> = firstTurn ? Set(members.keys) : []
+        firstTurn = false
+        for id in Array(ramps.keys) + Array(retryAt.keys) { touched[id.service, default: []].insert(id.server) }
         for event in events {
             switch event {
-            case .probed(let id, let result): record(result, for: id, into: &decision.transitions)
+            case .probed(let id, let result):
+                record(result, for: id, into: &decision.transitions)
+                touched[id.service, default: []].insert(id.server)
             case .kernel(let service, let destinations):
                 observe(service, destinations, into: &decision.transitions)
+                whole.insert(service)
             case .serviceGone(let service): forget { $0.service == service }
-            case .configChanged(let config): reconfigure(config, into: &decision.transitions)
+            case .configChanged(let config):
+                reconfigure(config, into: &decision.transitions)
+                whole.formUnion(members.keys)
             }
         }
-        for service in Set(state.servers.keys.map(\.service)).sorted() {
-            decide(service, at: now, into: &decision)
+        for service in whole.union(touched.keys).sorted() {
+            decide(service, only: whole.contains(service) ? nil : touched[service], at: now, into: &decision)
         }
-        for service in panics where !state.servers.keys.contains(where: { $0.service == service }) {
-            panics.remove(service)
-        }
+        panics.formIntersection(members.keys)
         let wakes = ramps.values.compactMap { $0.time(of: $0.step(at: now) + 1) } + retryAt.values
         decision.wakeAt = wakes.min()
-        decision.stateChanged = state != savedState
-        savedState = state
+        decision.stateChanged = stateChanged
+        stateChanged = false
         return decision
     }
 
@@ -117,14 +132,14 @@ public struct Reconciler: Sendable {
         case .inconclusive:
             return
         }
-        state.servers[id] = record
+        if record != state.servers[id] { state.servers[id] = record }
     }
 
     private mutating func observe(
         _ service: ServiceKey, _ destinations: [Endpoint: Int], into log: inout [Transition]
     ) {
         guard config.check(for: service) != nil else { return forget { $0.service == service } }
-        for id in state.servers.keys.sorted() where id.service == service && destinations[id.server] == nil {
+        for id in ids(of: service) where destinations[id.server] == nil {
             forget { $0 == id }
             log.append(Transition(service: service, server: id.server, kind: .disappeared))
         }
@@ -135,6 +150,7 @@ public struct Reconciler: Sendable {
                 state.servers[id] = changedByOthers(record, to: weight, id: id, into: &log)
             } else {
                 state.servers[id] = firstSight(id, weight: weight, into: &log)
+                members[service, default: []].insert(server)
             }
         }
     }
@@ -194,9 +210,21 @@ public struct Reconciler: Sendable {
         }
     }
 
+    private func ids(of service: ServiceKey) -> [ServerID] {
+        (members[service] ?? []).sorted().map { ServerID(service: service, server: $0) }
+    }
+
+    /// Unhealthy and still weighted (whether or not keep_last will let the drain happen).
+    private func toBeDrained(_ id: ServerID) -> Bool {
+        guard let record = state.servers[id] else { return false }
+        return !record.up && record.drainedBy != .operator && (weight(of: id) ?? 0) > 0
+    }
+
     private mutating func forget(where matches: (ServerID) -> Bool) {
-        for id in state.servers.keys where matches(id) {
+        for id in state.servers.keys.filter(matches) {
             state.servers[id] = nil
+            members[id.service]?.remove(id.server)
+            if members[id.service]?.isEmpty == true { members[id.service] = nil }
             ramps[id] = nil
             simulated[id] = nil
             retryAt[id] = nil
@@ -205,9 +233,17 @@ public struct Reconciler: Sendable {
 
     // MARK: decisions
 
-    private mutating func decide(_ service: ServiceKey, at now: AgentTime, into decision: inout Decision) {
-        guard let check = config.check(for: service) else { return }
-        let ids = state.servers.keys.filter { $0.service == service }.sorted()
+    /// Decides `only` these servers of the service (all when nil). keep_last needs the whole service: when one of
+    /// them is to be drained, or the service is in panic.
+    private mutating func decide(
+        _ service: ServiceKey, only: Set<Endpoint>?, at now: AgentTime, into decision: inout Decision
+    ) {
+        guard let check = config.check(for: service), let members = members[service] else { return }
+        var ids = only.map { $0.filter(members.contains).sorted().map { ServerID(service: service, server: $0) } }
+        if ids == nil || panics.contains(service) || (check.keepLast && ids?.contains(where: toBeDrained) == true) {
+            ids = members.sorted().map { ServerID(service: service, server: $0) }
+        }
+        guard let ids else { return }
         var planned: [ServerID: (to: Int, reason: WeightChange.Reason)] = [:]
         for id in ids {
             if let due = retryAt[id] {
@@ -215,7 +251,8 @@ public struct Reconciler: Sendable {
                 retryAt[id] = nil
             }
             planned[id] = plan(id, check: check, at: now)
-            state.servers[id]?.ramping = ramps[id] != nil
+            let ramping = ramps[id] != nil
+            if state.servers[id]?.ramping != ramping { state.servers[id]?.ramping = ramping }
         }
         let held = check.keepLast ? lastWeighted(ids, planned: planned) : nil
         if let held { planned[held] = nil }

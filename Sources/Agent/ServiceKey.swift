@@ -1,6 +1,17 @@
 /// The transport protocol of a virtual service.
 public enum TransportProtocol: String, Hashable, Sendable, CaseIterable, Codable {
     case tcp, udp, sctp
+
+    /// By case, not by the raw string (RawRepresentable's default): every server lookup hashes this.
+    public func hash(into hasher: inout Hasher) {
+        let ordinal =
+            switch self {
+            case .tcp: 0
+            case .udp: 1
+            case .sctp: 2
+            }
+        hasher.combine(ordinal)
+    }
 }
 
 /// How drcheck names an IPVS service: a VIP with its port and protocol, or a firewall mark.
@@ -37,7 +48,16 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
         }
     }
 
-    public static func < (a: ServiceKey, b: ServiceKey) -> Bool { a.description < b.description }
+    /// Virtual services by VIP, port, protocol; then fwmark services by mark.
+    public static func < (a: ServiceKey, b: ServiceKey) -> Bool {
+        switch (a, b) {
+        case (.virtual(let vipA, let protoA), .virtual(let vipB, let protoB)):
+            vipA != vipB ? vipA < vipB : protoA.rawValue < protoB.rawValue
+        case (.virtual, .fwmark): true
+        case (.fwmark, .virtual): false
+        case (.fwmark(let markA), .fwmark(let markB)): markA < markB
+        }
+    }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
