@@ -147,13 +147,15 @@ agent_weights_seen() {
   echo "${seen% }"
 }
 
-# agent_finish: stops a daemon still running, shows its log without the probe lines (debug) when a check failed,
-# then lab_finish.
+# agent_finish: stops a daemon still running; when a check failed, shows its log without the probe lines (debug) and
+# keeps the whole log as Checks/out/<scenario>.daemon.log (the lab's /tmp is gone after the run); then lab_finish.
 agent_finish() {
   [ -z "$AGENT_PID" ] || agent_stop TERM
   if [ "$LAB_FAILED" -gt 0 ] && [ -s "$AGENT_LOG" ]; then
     echo "--- the daemon's log, last 80 lines above debug level:"
     grep -v '^[^ ]* debug ' "$AGENT_LOG" | tail -n 80
+    mkdir -p "$LAB_ROOT/Checks/out"
+    cp "$AGENT_LOG" "$LAB_ROOT/Checks/out/$(basename "$0" .sh).daemon.log"
   fi
   lab_finish
 }
