@@ -50,13 +50,7 @@ public struct DRSysctls {
     }
 
     private func read(_ interface: String, _ name: String) -> Int? {
-        let fd = open(path(interface, name), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = Glibc.read(fd, &buffer, buffer.count)
-        guard count > 0 else { return nil }
-        return Int(String(decoding: buffer.prefix(count), as: UTF8.self).filter { !$0.isWhitespace })
+        readSmallFile(path(interface, name)).flatMap { Int($0.filter { !$0.isWhitespace }) }
     }
 }
 
