@@ -41,7 +41,8 @@ finish() {
 
 # --- the build -----------------------------------------------------------------------------------------------------
 build_started=$(date +%s)
-if deb=$("$repo/Packaging/build-deb.sh" "$work/out" 2>"$work/log" | tail -n 1) && [ -f "$deb" ]; then
+# Into Packaging/out, where scenario 70 (Checks/scenarios/70-package-fail-recover.sh) takes the newest .deb from.
+if deb=$("$repo/Packaging/build-deb.sh" 2>"$work/log" | tail -n 1) && [ -f "$deb" ]; then
   ok "build-deb.sh builds $(basename "$deb") ($(($(date +%s) - build_started)) s, $(du -m "$deb" | cut -f1) MB)"
 else
   fail "build-deb.sh builds the .deb"
@@ -148,5 +149,16 @@ check "cron file is inert as shipped (comments and blank lines only)" \
   bash -c "! grep -vE '^(#|\$)' '$root/etc/cron.d/drcheck'"
 check "cron example line, uncommented, has 5 time fields, user root and drcheck --once" \
   bash -c "grep -E '^#\* ' '$root/etc/cron.d/drcheck' | sed 's/^#//' | awk '{ exit !(\$6 == \"root\" && /drcheck --once/) }'"
+
+# --- the unit under systemd, in the DR lab -------------------------------------------------------------------------
+if [ -x /usr/bin/linux.uml ]; then
+  if "$here/systemd-lab.sh" "$deb" >"$work/log" 2>&1; then
+    ok "the packaged unit under systemd in the DR lab: $(tail -n 1 "$work/log") (Checks/packaging/systemd-lab.sh)"
+  else
+    fail "the packaged unit under systemd in the DR lab (Checks/packaging/systemd-lab.sh)"
+  fi
+else
+  skip "the packaged unit under systemd (no /usr/bin/linux.uml)"
+fi
 
 finish

@@ -1,0 +1,81 @@
+#!/bin/bash
+# The checks systemd-lab.sh runs under systemd (as lab-check.service) against the packaged drcheck.service.
+# Writes $LAB_RUN/passed when every check held.
+set -uo pipefail
+source "$(dirname "$0")/../lab/lib.sh"
+
+# weight_of I: rsI's weight in the director's IPVS service, as ipvsadm prints it.
+weight_of() {
+  lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE" | awk -v rs="$(lab_rip "$1"):$LAB_PORT" '$2 == rs { print $4 }'
+}
+
+# wait_weight I W SECONDS: waits until rsI's weight is W; prints the weight seen last.
+wait_weight() {
+  local deadline=$((SECONDS + $3)) weight
+  while weight=$(weight_of "$1") && [ "$weight" != "$2" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  echo "$weight"
+}
+
+# probe_services: the fwmark services drcheck owns for its DR probes (marks from 0x44520000), one per line.
+probe_services() { lab_in lvs ipvsadm -Ln | awk '$1 == "FWM" && $2 >= 1146224640 && $2 <= 1146290175 { print $2 }'; }
+
+prop() { systemctl show -P "$1" drcheck.service; }
+
+lab_step "the lab: director lvs, real servers rs1 and rs2"
+lab_topology 2 || { echo "FAIL - lab topology"; exit 0; }
+
+lab_step "start: systemctl returns once drcheck has sent READY=1"
+status=0
+timeout 60 systemctl start drcheck.service || status=$?
+started=$(date +%s)
+lab_expect_eq "systemctl start drcheck exits 0" 0 "$status"
+lab_expect_eq "the unit is active (running)" "active running" "$(prop ActiveState) $(prop SubState)"
+lab_expect_eq "the main process runs as root" "0" "$(ps -o uid= -p "$(prop MainPID)" | tr -d ' ')"
+lab_expect_eq "it holds only CAP_NET_ADMIN and CAP_NET_RAW (effective)" "0000000000003000" \
+  "$(awk '/^CapEff/ { print $2 }' "/proc/$(prop MainPID)/status")"
+lab_expect_eq "one probe service per real server" 2 "$(probe_services | wc -l)"
+lab_expect_eq "accept_local on lvs-rs, set by drcheck through the sandbox" 1 \
+  "$(lab_in lvs cat /proc/sys/net/ipv4/conf/lvs-rs/accept_local)"
+
+lab_step "fail and recover, asserted with ipvsadm"
+lab_expect_eq "rs1 starts at weight 1" 1 "$(weight_of 1)"
+lab_rs_stop 1
+lab_expect_eq "rs1 stopped: drained to weight 0" 0 "$(wait_weight 1 0 15)"
+lab_expect_eq "rs2 keeps weight 1" 1 "$(weight_of 2)"
+lab_rs_start 1
+lab_expect_eq "rs1 back: weight 1 restored" 1 "$(wait_weight 1 1 15)"
+
+lab_step "reload: systemctl returns once drcheck has sent RELOADING=1 and READY=1 again"
+pid=$(prop MainPID)
+status=0
+timeout 30 systemctl reload drcheck.service || status=$?
+lab_expect_eq "systemctl reload drcheck exits 0" 0 "$status"
+lab_expect_eq "same process, still active" "$pid active" "$(prop MainPID) $(prop ActiveState)"
+
+lab_step "watchdog: WatchdogSec=30s, so a daemon that stopped petting it would be killed by now"
+wait=$((started + 35 - $(date +%s)))
+[ "$wait" -le 0 ] || sleep "$wait"
+lab_expect_eq "after more than 30 s: same process, no restart" "$pid active 0" \
+  "$(prop MainPID) $(prop ActiveState) $(prop NRestarts)"
+# systemd stamps WatchdogTimestamp at start and at every WATCHDOG=1; pings every 15 s put the last one 15 s on or more.
+since_start=$(($(prop WatchdogTimestampMonotonic) - $(prop ExecMainStartTimestampMonotonic)))
+lab_expect_eq "a WATCHDOG=1 ping came at least 10 s after the start" yes "$([ "$since_start" -ge 10000000 ] && echo yes)"
+
+lab_step "the sandbox and the system call filter refused nothing"
+journal=$(journalctl -b -u drcheck.service --no-pager -o cat 2>&1)
+lab_expect_match "the journal holds drcheck's log (its start line)" 'drcheck [0-9.]+ started' "$journal"
+lab_expect_eq "no 'Operation not permitted', 'Permission denied' or 'Read-only file system' in its journal" "" \
+  "$(grep -E 'Operation not permitted|Permission denied|Read-only file system' <<<"$journal")"
+
+lab_step "stop: STOPPING=1, clean exit, probe services removed"
+status=0
+timeout 30 systemctl stop drcheck.service || status=$?
+lab_expect_eq "systemctl stop drcheck exits 0" 0 "$status"
+lab_expect_eq "exited with status 0 (Result=success)" "0 success" "$(prop ExecMainStatus) $(prop Result)"
+lab_expect_eq "no probe service left in IPVS" 0 "$(probe_services | wc -l)"
+lab_expect_eq "weights as they were: rs1 1, rs2 1" "1 1" "$(weight_of 1) $(weight_of 2)"
+
+echo
+echo "$((LAB_CHECKS - LAB_FAILED)) of $LAB_CHECKS checks held"
+[ "$LAB_FAILED" -eq 0 ] && touch "$LAB_RUN/passed"
+exit 0
