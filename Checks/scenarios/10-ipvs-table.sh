@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # drcheck reads the kernel's IPVS table exactly as ipvsadm shows it: IPv4 and IPv6 services (tcp, udp, sctp),
-# fwmark services (IPv4 and IPv6), DR, NAT and tunnel destinations (IPIP, GRE, one GUE with a port), thresholds,
-# persistence, scheduler flags, one-packet scheduling, live connections and 64-bit counters, and over 1,000
+# fwmark services (IPv4 and IPv6), DR, NAT and tunnel destinations (IPIP, GRE, one GUE with a port),
+# thresholds, persistence (with a netmask, with the sip engine), scheduler flags (sh, mh), one-packet scheduling, live connections and 64-bit counters, and over 1,000
 # destinations in all (dumps that span many netlink messages). Every field of `drcheck ipvs --json` equals
 # ipvsadm -Ln --exact (with --stats, --rate, --thresholds, --persistent-conn, --tun-info) as read just before
 # or just after drcheck (counters and rates move at the kernel's 2 s tick), and `drcheck ipvs` prints what
@@ -11,8 +11,11 @@ set -uo pipefail
 drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
 [ -x "$drcheck" ] || { echo "FAIL - $drcheck missing: swift build first"; exit 1; }
 
-lab_step "a mixed IPVS table of 1,234 destinations, loaded with ipvsadm -R"
-lab_modprobe ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh dummy || exit 1
+lab_step "a mixed IPVS table of 1,235 destinations, loaded with ipvsadm -R"
+lab_modprobe ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh ip_vs_mh ip_vs_pe_sip dummy || exit 1
+# The director's own addresses: the VIP for local traffic, 203.0.113.1 toward the (absent) real servers.
+ip link add dummy0 type dummy && ip link set dummy0 up
+ip addr add 198.51.100.33/32 dev dummy0 && ip addr add 203.0.113.1/24 dev dummy0
 {
   echo "-A -t 198.51.100.33:8000 -s rr"
   for i in $(seq 21 220); do echo "-a -t 198.51.100.33:8000 -r 203.0.113.$i:8000 -g -w $((i % 7))"; done
@@ -33,15 +36,15 @@ lab_modprobe ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh dummy || exit 1
   echo "-A -u 198.51.100.36:514 -s rr -o"
   echo "-A -f 5 -s rr -p 60"
   for i in $(seq 21 30); do echo "-a -f 5 -r 203.0.113.$i:0 -g -w 1"; done
+  echo "-A -u 198.51.100.37:5060 -s mh -b mh-port -p 30 --pe sip"
+  echo "-a -u 198.51.100.37:5060 -r 203.0.113.40:5060 -m -w 1"
   echo "-A -f 6 -6 -s wlc"
   echo "-a -f 6 -6 -r [2001:db8::3:1]:0 -g -w 9"
   echo "-A -f 7 -s sh -b sh-fallback,sh-port"
 } | ipvsadm -R || { echo "FAIL - ipvsadm -R"; exit 1; }
-lab_expect_eq "ipvsadm shows 1,234 destinations" 1234 "$(ipvsadm -Ln | grep -c -- '->' | awk '{print $1 - 1}')"
+lab_expect_eq "ipvsadm shows 1,235 destinations" 1235 "$(ipvsadm -Ln | grep -c -- '-> [0-9[]')"
 
 lab_step "traffic through the first service, so connections and counters are not all zero"
-ip link add dummy0 type dummy && ip link set dummy0 up
-ip addr add 198.51.100.33/32 dev dummy0 && ip addr add 203.0.113.1/24 dev dummy0
 # 30 connection attempts at once (SYNs that no real server answers: IPVS schedules each, nothing replies).
 python3 -c '
 import socket, time
@@ -77,7 +80,7 @@ views "$dir/after"
 
 python3 "$LAB_DIR/ipvs-compare.py" "$dir/before" "$dir/after" "$dir/drcheck.json"
 lab_expect_eq "every field of every service and destination equals ipvsadm's" 0 "$?"
-lab_expect_eq "drcheck ipvs --json lists 1,234 destinations" 1234 \
+lab_expect_eq "drcheck ipvs --json lists 1,235 destinations" 1235 \
   "$(python3 -c 'import json,sys; print(sum(len(s["destinations"]) for s in json.load(sys.stdin)["services"]))' \
     <"$dir/drcheck.json")"
 lab_expect_eq "the counters are read as 64-bit (STATS64): the first service's connections" 30 \
