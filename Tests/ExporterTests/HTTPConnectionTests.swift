@@ -14,6 +14,19 @@ import Testing
         #expect(harness.server.connectionCount == 1)
     }
 
+    @Test func aResponseLargerThanOneWriteSliceArrivesWhole() throws {
+        let harness = try ServerHarness()
+        let line = Array("drcheck_test{n=\"0123456789\"} 1\n".utf8)
+        harness.metrics = Array((0..<100_000).map { _ in line }.joined())
+        let client = harness.connect()
+        client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try #require(client.response())
+        #expect(response.headers["content-length"] == String(harness.metrics.count))
+        #expect(Array(response.body.utf8) == harness.metrics)
+        client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(client.response()?.statusLine == "HTTP/1.1 503 Service Unavailable")
+    }
+
     @Test func connectionCloseIsHonoured() throws {
         let harness = try ServerHarness()
         let client = harness.connect()

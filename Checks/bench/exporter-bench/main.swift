@@ -1,6 +1,8 @@
 // Fills the metrics registry and the status document with N synthetic real servers (every family populated),
-// prints how long rendering takes inside the loop, then serves them until killed, for exporter-bench.sh to scrape.
-// Usage: exporter-bench [SERVERS] [LISTEN]   (defaults 2000 and 127.0.0.1:0)
+// prints how long rendering takes inside the loop, then serves them until SIGTERM, for exporter-bench.sh to scrape.
+// With TIMERS > 0 it also runs that many timers at a 1 s interval, standing in for probes on the same loop, and on
+// SIGUSR1 prints how late they fired since the last report (exporter-hostile.sh).
+// Usage: exporter-bench [SERVERS] [LISTEN] [TIMERS]   (defaults 2000, 127.0.0.1:0 and 0)
 import EventLoop
 import Exporter
 import Glibc
@@ -8,6 +10,7 @@ import Glibc
 let arguments = CommandLine.arguments
 let servers = arguments.count > 1 ? Int(arguments[1]) ?? 2000 : 2000
 let listen = try ListenAddress(parsing: arguments.count > 2 ? arguments[2] : "127.0.0.1:0")
+let timers = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 0
 let perService = 100
 
 func measure(_ label: String, runs: Int, _ body: () -> Int) {
@@ -108,5 +111,38 @@ getrusage(RUSAGE_SELF.rawValue, &usage)
 print("max RSS: \(usage.ru_maxrss / 1024) MiB")
 print("listening on \(server.address)")
 fflush(nil)
-try loop.handleSignals([SIGTERM, SIGINT]) { _ in loop.stop() }
+/// Timers at a 1 s interval standing in for probes: how late each fired since the last report.
+final class StandInProbes {
+    private let loop: EventLoop
+    private var lateness: [Double] = []
+
+    init(_ count: Int, on loop: EventLoop) {
+        self.loop = loop
+        for index in 0..<count { start(due: loop.now() + .milliseconds(1000 * index / count)) }
+    }
+
+    private func start(due: Monotonic) {
+        loop.schedule(at: due) { [unowned self] in
+            lateness.append((loop.now() - due).seconds)
+            start(due: due + .seconds(1))
+        }
+    }
+
+    func report() -> String {
+        guard !lateness.isEmpty else { return "timers: none fired" }
+        lateness.sort()
+        let ms = { (q: Double) in
+            format2(self.lateness[min(self.lateness.count - 1, Int(Double(self.lateness.count) * q))] * 1000)
+        }
+        defer { lateness = [] }
+        return "timers: \(lateness.count) fired, late by p50 \(ms(0.5)) ms, p99 \(ms(0.99)) ms, max \(ms(1)) ms"
+    }
+}
+let probes = timers > 0 ? StandInProbes(timers, on: loop) : nil
+
+try loop.handleSignals([SIGTERM, SIGINT, SIGUSR1]) { signal in
+    guard signal == SIGUSR1 else { return loop.stop() }
+    print(probes?.report() ?? "timers: none running")
+    fflush(nil)
+}
 try loop.run()

@@ -14,8 +14,7 @@ final class HTTPConnection {
     private let respond: Responder
     private let onClose: (Int32) -> Void
     private var input: [UInt8] = []
-    private var output: [UInt8] = []
-    private var written = 0
+    private var output: WireBytes?
     private var closeWhenWritten = false
     private var watched: EventLoop.Events? = .readable
     private var awaitingResponse = false
@@ -27,7 +26,7 @@ final class HTTPConnection {
     private var deadline: EventLoop.TimerID?
 
     /// Only waiting for (the rest of) a request, or for the client's close: nothing is lost by closing it.
-    var isWaiting: Bool { (output.isEmpty && !awaitingResponse) || lingering }
+    var isWaiting: Bool { (output == nil && !awaitingResponse) || lingering }
 
     init(
         fd: Int32, loop: EventLoop, limits: MetricsServerLimits, respond: @escaping Responder,
@@ -59,7 +58,7 @@ final class HTTPConnection {
         if !events.isDisjoint(with: .hangup) { peerClosed = true }
         if lingering {
             discardInput()
-        } else if !output.isEmpty {
+        } else if output != nil {
             if writeOutput() && finishResponse() { processInput() }
         } else {
             readInput()
@@ -95,7 +94,7 @@ final class HTTPConnection {
     /// Answers the complete requests in the buffer, one at a time, as long as each response is ready and leaves at
     /// once; otherwise the rest waits until it has.
     private func processInput() {
-        while !closed && output.isEmpty && !awaitingResponse && !lingering {
+        while !closed && output == nil && !awaitingResponse && !lingering {
             switch HTTPRequestParser.parse(input, limit: limits.maxHeaderBytes) {
             case .incomplete:
                 if peerClosed {
@@ -150,8 +149,7 @@ final class HTTPConnection {
     private func send(_ response: HTTPResponse, for request: HTTPRequestHead?) -> Bool {
         var persistence = HTTPResponse.Persistence.close
         if let request, request.keepAlive { persistence = request.minorVersion == 0 ? .keepAliveHTTP10 : .keepAlive }
-        output = response.serialized(headOnly: request?.method == "HEAD", persistence: persistence)
-        written = 0
+        output = response.wire(headOnly: request?.method == "HEAD", persistence: persistence)
         closeWhenWritten = persistence == .close
         if writeOutput() { return finishResponse() }
         if !closed {
@@ -161,31 +159,26 @@ final class HTTPConnection {
         return false
     }
 
-    /// Writes as much as the socket takes; true once everything is written.
+    /// Writes a slice of the response; true once everything is written. Otherwise the rest goes out when the socket
+    /// is writable again (at once, if only the slice was used up: the loop runs its due timers in between).
     private func writeOutput() -> Bool {
-        while written < output.count {
-            let count = output.withUnsafeBytes { bytes in
-                Glibc.send(fd, bytes.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL))
-            }
-            if count > 0 {
-                written += count
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !peerClosed {
-                return false
-            } else {
-                // Broken, or a peer that hung up and does not take its response: waiting would only spin.
-                close()
-                return false
-            }
+        switch output?.send(to: fd) {
+        case .done, nil:
+            return true
+        case .yielded:
+            return false
+        case .blocked where !peerClosed:
+            return false
+        case .blocked, .failed:
+            // Broken, or a peer that hung up and does not take its response: waiting would only spin.
+            close()
+            return false
         }
-        return true
     }
 
     /// After a whole response: close, or wait for the next request. True in the second case.
     private func finishResponse() -> Bool {
-        output = []
-        written = 0
+        output = nil
         if closeWhenWritten || peerClosed && input.isEmpty {
             linger()
             return false

@@ -20,7 +20,8 @@ struct HTTPResponse: Equatable {
     }
 
     /// The bytes on the wire. A response to HEAD has the headers of GET (Content-Length included) and no body.
-    func serialized(headOnly: Bool, persistence: Persistence) -> [UInt8] {
+    /// The body is not copied: clients of one cached rendering share its storage.
+    func wire(headOnly: Bool, persistence: Persistence) -> WireBytes {
         var head = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
         head += "Content-Type: \(contentType)\r\n"
         head += "Content-Length: \(body.count)\r\n"
@@ -31,6 +32,6 @@ struct HTTPResponse: Equatable {
         case .keepAliveHTTP10: head += "Connection: keep-alive\r\n"
         }
         head += "\r\n"
-        return headOnly ? Array(head.utf8) : Array(head.utf8) + body
+        return WireBytes(head: Array(head.utf8), body: headOnly ? [] : body)
     }
 }
