@@ -20,7 +20,7 @@ final class GenericNetlinkSocket {
             nl_socket_free(socket)
             throw .netlink(operation: "genl_connect", code: -status)
         }
-        // libnl opens with SOCK_CLOEXEC since 3.2.26; say so anyway, a forked probe helper must not inherit it.
+        // libnl 3.x opens it with SOCK_CLOEXEC; set it anyway: no child process may inherit IPVS access.
         _ = fcntl(nl_socket_get_fd(socket), F_SETFD, FD_CLOEXEC)
         // Size each read from the kernel's message instead of a fixed buffer, so a large dump part is never cut.
         nl_socket_enable_msg_peek(socket)
