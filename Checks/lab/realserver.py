@@ -97,8 +97,8 @@ class Handler(socketserver.BaseRequestHandler):
         elif mode == "close":
             pass
         else:
-            print(f"unknown mode {mode!r} {arg!r}: answering 500", file=sys.stderr, flush=True)
-            conn.sendall(response(500, f"unknown mode {mode}\n".encode()))
+            print(f"mode not understood: {mode!r} {arg!r}: answering 500", file=sys.stderr, flush=True)
+            conn.sendall(response(500, f"mode not understood: {mode} {arg}\n".encode()))
 
 
 class Server(socketserver.ThreadingTCPServer):
