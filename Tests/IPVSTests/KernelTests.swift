@@ -1,3 +1,4 @@
+import CNetlink
 import Glibc
 import Testing
 
@@ -19,4 +20,34 @@ import Testing
 @Test(.enabled(if: access("/proc/net/ip_vs", F_OK) != 0, "this kernel has IPVS"))
 func connectingWithoutIPVSGivesTheTypedError() {
     #expect(throws: IPVSError.notAvailable) { try IPVSClient() }
+}
+
+/// The request loop against generic netlink's own controller, which every kernel has: a dump spanning messages.
+@Test func dumpsEveryGenericNetlinkFamily() throws {
+    let socket = try GenericNetlinkSocket()
+    let request = try NetlinkRequest(
+        family: Int32(GENL_ID_CTRL), command: UInt8(CTRL_CMD_GETFAMILY), named: "GETFAMILY", dump: true)
+    var names: [String] = []
+    try socket.perform(request) { (reply) throws(IPVSError) in
+        names.append(reply.string(Int(CTRL_ATTR_FAMILY_NAME)) ?? "")
+    }
+    #expect(names.contains("nlctrl"))
+    #expect(!names.contains(""))
+    // The socket is in step afterwards: the next request gets its own answer.
+    #expect(try socket.resolve(family: "nlctrl") == 0x10)
+}
+
+/// The kernel's errno comes back as itself, not as libnl's translation.
+@Test func aKernelErrorArrivesAsItsErrno() throws {
+    let socket = try GenericNetlinkSocket()
+    let request = try NetlinkRequest(
+        family: Int32(GENL_ID_CTRL), command: UInt8(CTRL_CMD_GETFAMILY), named: "GETFAMILY")
+    try request.put(Int(CTRL_ATTR_FAMILY_NAME), string: "drcheck-nope")
+    #expect {
+        try socket.perform(request)
+    } throws: { error in
+        guard case RequestFailure.kernel(let errno) = error else { return false }
+        return errno == ENOENT
+    }
+    #expect(try socket.resolve(family: "nlctrl") == 0x10)
 }
