@@ -45,6 +45,20 @@ import Testing
         #expect(exposition.samples["drcheck_probe_duration_seconds_sum{\(Self.labels1)}"] == "1.023")
     }
 
+    @Test func probeStartDelaysFillAnUnlabeledHistogram() {
+        let metrics = DrcheckMetrics(version: "1")
+        let before = Exposition(metrics.render())
+        #expect(before.samples[#"drcheck_probe_start_delay_seconds_bucket{le="+Inf"}"#] == "0")
+        metrics.observeProbeStartDelay(.microseconds(200))
+        metrics.observeProbeStartDelay(.milliseconds(30))
+        metrics.observeProbeStartDelay(.milliseconds(-1))
+        let exposition = Exposition(metrics.render())
+        #expect(exposition.samples[#"drcheck_probe_start_delay_seconds_bucket{le="0.0005"}"#] == "2")
+        #expect(exposition.samples[#"drcheck_probe_start_delay_seconds_bucket{le="0.025"}"#] == "2")
+        #expect(exposition.samples[#"drcheck_probe_start_delay_seconds_bucket{le="0.05"}"#] == "3")
+        #expect(exposition.samples["drcheck_probe_start_delay_seconds_count"] == "3")
+    }
+
     @Test func transitionsPanicIPVSAndConfigLoads() {
         let metrics = DrcheckMetrics(version: "1")
         metrics.recordTransition(Self.rs1, from: "up", to: "down")

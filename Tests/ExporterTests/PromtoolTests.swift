@@ -16,8 +16,9 @@ import Testing
         metrics.recordIPVSUpdate(.setWeight)
         metrics.recordIPVSError(.read)
         metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)
+        metrics.observeProbeStartDelay(.microseconds(300))
         let exposition = metrics.render()
-        #expect(Exposition(exposition).types.count == 19)
+        #expect(Exposition(exposition).types.count == 20)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))

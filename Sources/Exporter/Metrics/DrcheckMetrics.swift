@@ -10,12 +10,15 @@ public final class DrcheckMetrics {
     private var panics: [String: Gauge] = [:]
     private var ipvsUpdates: [IPVSOperation: Counter] = [:]
     private var ipvsErrors: [IPVSOperation: Counter] = [:]
+    private let probeStartDelay: ValueHistogram
     private let reloadSuccessful: Gauge
     private let reloadTimestamp: Gauge
 
     public init(version: String) {
         store.registry(MetricFamilies.buildInfo)
             .makeGauge(descriptor: MetricFamilies.buildInfo, labels: [("version", version)]).set(to: 1)
+        probeStartDelay = store.registry(MetricFamilies.probeStartDelay)
+            .makeValueHistogram(descriptor: MetricFamilies.probeStartDelay, buckets: MetricFamilies.startDelayBuckets)
         reloadSuccessful = store.registry(MetricFamilies.reloadSuccessful)
             .makeGauge(descriptor: MetricFamilies.reloadSuccessful)
         reloadTimestamp = store.registry(MetricFamilies.reloadTimestamp)
@@ -54,6 +57,11 @@ public final class DrcheckMetrics {
     /// Counts one finished probe under its result class (`ok` or the kind of failure) and records its duration.
     public func observeProbe(_ server: ServerLabels, resultClass: String, duration: Duration) {
         series(server).observeProbe(resultClass: resultClass, seconds: max(0, duration.seconds))
+    }
+
+    /// Records how late a probe started after it was due (its scheduler's lateness), for every probe.
+    public func observeProbeStartDelay(_ delay: Duration) {
+        probeStartDelay.record(max(0, delay.seconds))
     }
 
     /// Counts a change of the server's health state, e.g. from `up` to `down`.

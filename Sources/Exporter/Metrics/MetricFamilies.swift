@@ -21,6 +21,11 @@ enum MetricFamilies {
         family(
             "drcheck_probe_duration_seconds", "Time from the start of a health probe to its result.")
     }
+    static var probeStartDelay: MetricNameDescriptor {
+        family(
+            "drcheck_probe_start_delay_seconds",
+            "How late probes started after they were due (the event loop's lateness; should stay near 0).")
+    }
     static var transitions: MetricNameDescriptor {
         family(
             "drcheck_real_server_state_transitions_total",
@@ -77,10 +82,14 @@ enum MetricFamilies {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
 
+    /// Start delays from 0.5 ms (on time) to 1 s (a whole interval lost).
+    static let startDelayBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
+
     /// Every family, in exposition order.
     static var all: [MetricNameDescriptor] {
         [
-            up, weight, configuredWeight, probeResults, probeDuration, transitions, servicePanic, activeConnections,
+            up, weight, configuredWeight, probeResults, probeDuration, probeStartDelay, transitions, servicePanic,
+            activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
             reloadSuccessful, reloadTimestamp, buildInfo,
         ]
