@@ -106,14 +106,15 @@ final class HTTPConnection {
                 return
             case .request(let head, let length):
                 input.removeFirst(length)
-                guard !head.hasBody else {
-                    guard send(.plain(.contentTooLarge, "request bodies are not accepted"), for: nil) else { return }
-                    continue
+                if head.hasBody {
+                    // The body is never read, so the connection cannot go on: the answer closes it.
+                    _ = send(.plain(.contentTooLarge, "request bodies are not accepted"), for: nil)
+                    return
                 }
-                guard let response = produceResponse(head) else { return }
-                guard send(response, for: head) else { return }
+                guard let response = produceResponse(head), send(response, for: head) else { return }
             case .invalid(let status):
-                guard send(.plain(status, status.reason.lowercased()), for: nil) else { return }
+                _ = send(.plain(status, status.reason.lowercased()), for: nil)
+                return
             }
         }
     }
