@@ -26,9 +26,16 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/sw
 export HOME=/root LAB_ROOT="$root" LAB_RUN="$run"
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mkdir -p /run/netns
+# The lab gets a fresh /tmp; a checkout that lives under the host's /tmp is bound back into it.
+case "$root" in
+  /tmp/*) mkdir -p /run/host-tmp && mount --bind /tmp /run/host-tmp ;;
+esac
+mount -t tmpfs tmpfs /tmp
+case "$root" in
+  /tmp/*) mkdir -p "$root" && mount --bind "/run/host-tmp/${root#/tmp/}" "$root" ;;
+esac
 ip link set lo up
 cd "$root"
 status=1
