@@ -22,6 +22,8 @@ import Testing
         #expect(third.stateChanged)
         #expect(f.record(rs1)?.drainedBy == .drcheck)
         #expect(f.reconciler.weight(of: rs1) == 0)
+        #expect(f.reconciler.statuses.map(\.weight) == [0, 7])
+        #expect(f.reconciler.statuses.map(\.up) == [false, true])
         #expect(f.probe(rs1, .failure("refused")).changes == [])
     }
 
