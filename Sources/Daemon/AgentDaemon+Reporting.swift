@@ -44,7 +44,7 @@ extension AgentDaemon {
                     return StatusDocument.RealServer(
                         address: status.id.server.description,
                         state: Self.healthState(status, record: records[status.id]),
-                        healthy: status.up, kernelWeight: snapshot.destination(status.id).map { Int($0.weight) },
+                        healthy: status.up, kernelWeight: snapshot.destination(status.id).map { _ in status.weight },
                         configuredWeight: status.configured ?? 0, lastResult: probe?.result.probeClass.rawValue,
                         lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
                         latencySeconds: probe?.result.duration.seconds, lastProbeAt: probe?.at,
