@@ -43,6 +43,8 @@ lab_step "rs1 fails, then recovers"
 lab_rs_stop 1
 agent_wait_weight 1 0 10
 lab_expect_eq "rs1 drained" "0" "$(agent_weight 1)"
+lab_expect_eq "/status: its kernel weight is 0 at once, as ipvsadm shows (discovery_interval is 5 s)" "0" \
+  "$(agent_status_field 1 kernel_weight)"
 watch_in_background 1 10 10
 lab_rs_start 1
 wait "$WATCHER"
