@@ -17,8 +17,6 @@ public struct StatusRanges: Hashable, Sendable, CustomStringConvertible {
         self.ranges = ranges
     }
 
-    public func contains(_ status: Int) -> Bool { ranges.contains { $0.contains(status) } }
-
     public var description: String {
         ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
             .joined(separator: ",")
