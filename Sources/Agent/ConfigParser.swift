@@ -52,13 +52,13 @@ public enum ConfigParser {
         if let f = map["fall"] { check.fall = try f.int(in: 1...1000) }
         if let f = map["mode"] { check.mode = try f.choice(ProbeMode.self) }
         if let f = map["path"] {
-            check.path = try f.string()
+            check.path = try requestText(f)
             guard check.path.hasPrefix("/") else { throw f.error("must start with / (got \"\(check.path)\")") }
         }
         if let f = map["expect_status"] { check.expectStatus = try statuses(f) }
         if let f = map["slow_start"] { check.slowStart = try f.duration() }
         if let f = map["keep_last"] { check.keepLast = try f.bool() }
-        if let f = map["host"] { check.host = try f.string() }
+        if let f = map["host"] { check.host = try requestText(f) }
         if let f = map["expect_body"] { check.expectBody = try regex(f) }
         if let f = map["port"] { check.port = UInt16(try f.int(in: 1...65535)) }
         if let f = map["scheme"] { check.scheme = try f.choice(ProbeScheme.self) }
@@ -76,6 +76,16 @@ public enum ConfigParser {
         let value = try field.duration()
         guard value > .zero else { throw field.error("must be longer than 0s") }
         return value
+    }
+
+    /// Text that goes into the request line or a header: no spaces or control characters, which would let it
+    /// split the request.
+    static func requestText(_ field: YAMLField) throws(ConfigError) -> String {
+        let text = try field.string()
+        guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+            throw field.error("must not contain spaces or control characters")
+        }
+        return text
     }
 
     static func listen(_ field: YAMLField) throws(ConfigError) -> String {

@@ -199,6 +199,14 @@ import Testing
         ("defaults:\n  mode: nat\n", "drcheck.yaml:2: defaults.mode: must be one of dr, rip (got \"nat\")"),
         ("defaults:\n  path: health\n", "drcheck.yaml:2: defaults.path: must start with / (got \"health\")"),
         (
+            "defaults:\n  path: \"/ HTTP/1.0\\r\\nX: y\"\n",
+            "drcheck.yaml:2: defaults.path: must not contain spaces or control characters"
+        ),
+        (
+            "services:\n  - vip: 198.51.100.33:80\n    check: {host: \"a\\nb\"}\n",
+            "drcheck.yaml:3: services[0].check.host: must not contain spaces or control characters"
+        ),
+        (
             "defaults:\n  expect_status: \"200-99\"\n",
             "drcheck.yaml:2: defaults.expect_status: must be statuses or ranges within 100-599, like "
                 + "\"200,204,300-399\" (got \"200-99\")"
