@@ -64,6 +64,11 @@ public struct AgentState: Hashable, Sendable, Codable {
         version = try container.decode(Int.self, forKey: .version)
         let entries = try container.decode([Entry].self, forKey: .servers)
         for entry in entries {
+            guard entry.record.weight >= 0, entry.record.configured.map({ $0 >= 1 }) ?? true else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: [CodingKeys.servers], debugDescription: "weight out of range for \(entry.server)")
+                )
+            }
             servers[ServerID(service: entry.service, server: entry.server)] = entry.record
         }
     }

@@ -82,6 +82,11 @@ import Testing
             "{\"version\": 1, \"servers\": [{\"service\": \"nonsense\", \"server\": \"203.0.113.21:80\", \"record\": {}}]}",
             "is corrupt (servers.Index 0.service: bad service)"
         ),
+        (
+            "{\"version\": 1, \"servers\": [{\"service\": \"fwmark:5\", \"server\": \"203.0.113.21:80\", "
+                + "\"record\": {\"weight\": -1, \"up\": true, \"successes\": 0, \"failures\": 0, \"ramping\": false}}]}",
+            "is corrupt (servers: weight out of range for 203.0.113.21:80)"
+        ),
     ])
     func aCorruptFileIsAFreshStartWithAWarning(content: String, problem: String) throws {
         let dir = try directory()
