@@ -23,6 +23,9 @@ prop() { systemctl show -P "$1" drcheck.service; }
 
 lab_step "the lab: director lvs, real servers rs1 and rs2"
 lab_topology 2 || { echo "FAIL - lab topology"; exit 0; }
+# The director's /sys for drcheck.service (BindReadOnlyPaths= in systemd-lab.sh's drop-in).
+mkdir -p /run/lvs-sys
+nsenter --net=/run/netns/lvs mount -t sysfs sysfs /run/lvs-sys
 
 lab_step "start: systemctl returns once drcheck has sent READY=1"
 status=0
@@ -52,6 +55,16 @@ timeout 30 systemctl reload drcheck.service || status=$?
 lab_expect_eq "systemctl reload drcheck exits 0" 0 "$status"
 lab_expect_eq "same process, still active" "$pid active" "$(prop MainPID) $(prop ActiveState)"
 
+lab_step "ARP watch through the sandbox (AF_PACKET, CAP_NET_RAW): rs2 made to answer ARP for the VIP"
+lab_sysctl rs2 net.ipv4.conf.rs2-e.arp_ignore=0 net.ipv4.conf.rs2-e.arp_announce=0
+deadline=$((SECONDS + 30))
+until journalctl -b -u drcheck.service --no-pager -o cat | grep -q 'ARP conflict:' || [ "$SECONDS" -ge "$deadline" ]; do
+  sleep 1
+done
+lab_expect_match "drcheck logs the conflict" 'ARP conflict: .*arp_ignore=1' \
+  "$(journalctl -b -u drcheck.service --no-pager -o cat | grep 'ARP conflict:')"
+lab_sysctl rs2 net.ipv4.conf.rs2-e.arp_ignore=1 net.ipv4.conf.rs2-e.arp_announce=2
+
 lab_step "watchdog: WatchdogSec=30s, so a daemon that stopped petting it would be killed by now"
 wait=$((started + 35 - $(date +%s)))
 [ "$wait" -le 0 ] || sleep "$wait"
@@ -75,6 +88,10 @@ lab_expect_eq "exited with status 0 (Result=success)" "0 success" "$(prop ExecMa
 lab_expect_eq "no probe service left in IPVS" 0 "$(probe_services | wc -l)"
 lab_expect_eq "weights as they were: rs1 1, rs2 1" "1 1" "$(weight_of 1) $(weight_of 2)"
 
+if [ "$LAB_FAILED" -gt 0 ]; then
+  lab_step "drcheck's journal"
+  journalctl -b -u drcheck.service --no-pager -o cat | tail -n 40
+fi
 echo
 echo "$((LAB_CHECKS - LAB_FAILED)) of $LAB_CHECKS checks held"
 [ "$LAB_FAILED" -eq 0 ] && touch "$LAB_RUN/passed"

@@ -4,7 +4,9 @@
 # Prints "ok - ..."/"FAIL - ..." lines and "N of N checks held"; exits 0 only if every check held.
 #
 # The unit is the packaged one, with a drop-in that only points ExecStart= at the unpacked binary and a lab config, and
-# joins the director's network namespace (NetworkNamespacePath=). Everything else is as shipped: Type=notify,
+# joins the director's network namespace (NetworkNamespacePath=) with a /sys of that namespace, as a director running
+# drcheck in its own namespace has (sysfs shows the devices of the namespace that mounted it; drcheck reads MACs
+# there). Everything else is as shipped: Type=notify,
 # WatchdogSec, the capabilities, the sandbox (ProtectKernelTunables with /proc/sys/net/ipv4/conf writable), the
 # system call filter. A tmpfs hides this machine's /var from the boot (StateDirectory= lands there).
 set -euo pipefail
@@ -52,6 +54,7 @@ cat >/run/systemd/system/drcheck.service.d/lab.conf <<UNIT
 ExecStart=
 ExecStart=$package/usr/sbin/drcheck --config $run/drcheck.yaml
 NetworkNamespacePath=/run/netns/lvs
+BindReadOnlyPaths=/run/lvs-sys:/sys
 UNIT
 cat >/run/systemd/system/lab-check.service <<UNIT
 [Unit]

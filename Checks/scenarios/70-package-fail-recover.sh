@@ -57,6 +57,9 @@ lab_step "rs1 fails: drained; it recovers: weight restored"
 lab_rs_stop 1
 lab_expect_eq "rs1 drained to weight 0" 0 "$(wait_weight 1 0 20)"
 lab_expect_eq "rs2 keeps weight 1" 1 "$(weight_of 2)"
+lab_in lvs "$drcheck" status | tee /tmp/status.txt
+lab_expect_match "drcheck status: rs1 down at weight 0 of 1, connect_refused" \
+  "$(lab_rip 1):$LAB_PORT +down +0 +1 +connect_refused" "$(cat /tmp/status.txt)"
 lab_rs_start 1
 lab_expect_eq "rs1 back at weight 1" 1 "$(wait_weight 1 1 20)"
 
