@@ -250,6 +250,16 @@ public final class AgentDaemon {
                     log.warning("\(change.id): gone from the kernel before its weight could be set")
                     continue
                 }
+                guard Int(destination.weight) == change.from else {
+                    // Someone else set the weight since drcheck last read it: theirs stands, and the next turn
+                    // sees it (adopted, or an administrative drain) rather than drcheck overwriting it.
+                    log.info("\(change.id): weight \(destination.weight) set by someone else, \(change.to) not written")
+                    _ = reconciler.writeFailed(change, at: now())
+                    let read = KernelSnapshot.CheckedService(
+                        kernel: service.kernel, destinations: fresh[change.id.service] ?? [])
+                    enqueue(.kernel(change.id.service, read.weights))
+                    continue
+                }
                 try ipvs.setWeight(Int32(change.to), of: destination, in: key)
                 metrics.recordIPVSUpdate(.setWeight)
                 lastChange[change.id] = Date().timeIntervalSince1970
