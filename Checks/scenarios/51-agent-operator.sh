@@ -81,4 +81,29 @@ lab_expect_eq "adopted: state up, configured 3" "up 3" \
 lab_expect_eq "weights" "rs1=1 rs2=3" "$(agent_weights)"
 agent_stop TERM
 lab_expect_eq "the daemon exits 0" "0" "$AGENT_EXIT"
+
+# The operator's change and drcheck's next write can meet before drcheck's next read of the table (discovery): the
+# write must not overwrite what the operator set. A long discovery interval makes the window certain.
+rs1=$(lab_rip 1):$LAB_PORT
+lab_step "restart with discovery every 60 s; the operator drains rs1 and stops it at once (maintenance)"
+sed -i 's/^discovery_interval: 1s$/discovery_interval: 60s/' "$AGENT_CONFIG"
+agent_start || agent_finish
+lab_weight 1 0
+lab_rs_stop 1
+agent_wait_log "$rs1: down (" 1 10
+lab_rs_start 1
+agent_wait_log "$rs1: up (ok)" 1 10
+lab_expect_eq "rs1 went down and came back" "1 1" "$(agent_log_count "$rs1: down (") $(agent_log_count "$rs1: up (ok)")"
+lab_expect_eq "its weight stayed 0: the operator's drain is not undone" "0" "$(agent_weights_seen 1 2)"
+lab_expect_eq "/status says admin_drained" "admin_drained" "$(agent_status_field 1 state)"
+
+lab_step "the operator sets rs2 to 6 and rs2 fails at once"
+lab_weight 2 6
+lab_rs_stop 2
+agent_wait_weight 2 0 10
+lab_rs_start 2
+agent_wait_log "$rs2: up (ok)" 3 10
+sleep 1
+lab_expect_eq "after the drain cycle rs2 gets the operator's 6, not the 3 before it" "6" "$(agent_weight 2)"
+agent_stop TERM
 agent_finish
