@@ -231,7 +231,7 @@ import Testing
         var after = F(
             check: "fall: 1, rise: 1", servers: "{address: 203.0.113.21, weight: 9}", state: before.reconciler.state)
         #expect(after.record(rs1)?.configured == 9)
-        _ = after.kernel([rs1: 0, rs2: 7])
+        #expect(after.kernel([rs1: 0, rs2: 7]).stateChanged)
         #expect(after.probe(rs1, .success).changes == [.restore(rs1, to: 9)])
     }
 

@@ -1,0 +1,88 @@
+/// The weights each server should have now.
+extension Reconciler {
+    /// Decides `only` these servers of the service (all when nil). keep_last needs the whole service: when one of
+    /// them is to be drained, or the service is in panic.
+    mutating func decide(
+        _ service: ServiceKey, only: Set<Endpoint>?, at now: AgentTime, into decision: inout Decision
+    ) {
+        guard let check = config.check(for: service), let members = members[service] else { return }
+        var ids = only.map { $0.filter(members.contains).sorted().map { ServerID(service: service, server: $0) } }
+        if ids == nil || panics.contains(service) || (check.keepLast && ids?.contains(where: toBeDrained) == true) {
+            ids = members.sorted().map { ServerID(service: service, server: $0) }
+        }
+        guard let ids else { return }
+        var planned: [ServerID: (to: Int, reason: WeightChange.Reason)] = [:]
+        for id in ids {
+            if let due = retryAt[id] {
+                guard now >= due else { continue }
+                retryAt[id] = nil
+            }
+            planned[id] = plan(id, check: check, at: now)
+            let ramping = ramps[id] != nil
+            if state.servers[id]?.ramping != ramping { state.servers[id]?.ramping = ramping }
+        }
+        let held = check.keepLast ? lastWeighted(ids, planned: planned) : nil
+        if let held { planned[held] = nil }
+        if (held != nil) != panics.contains(service) {
+            if held != nil { panics.insert(service) } else { panics.remove(service) }
+            decision.transitions.append(
+                Transition(service: service, server: nil, kind: held != nil ? .panic : .panicOver))
+        }
+        for id in ids {
+            guard let (to, reason) = planned[id], var record = state.servers[id] else { continue }
+            let change = WeightChange(id: id, from: weight(of: id) ?? record.weight, to: to, reason: reason)
+            if dryRun {
+                simulated[id] = to
+                decision.wouldChange.append(change)
+            } else {
+                record.weight = to
+                decision.changes.append(change)
+            }
+            record.drainedBy = to == 0 ? .drcheck : nil
+            state.servers[id] = record
+        }
+    }
+
+    /// The weight this server should have now, if it differs from its current one.
+    mutating func plan(_ id: ServerID, check: CheckSettings, at now: AgentTime) -> (
+        to: Int, reason: WeightChange.Reason
+    )? {
+        guard let record = state.servers[id], record.drainedBy != .operator else { return nil }
+        let current = weight(of: id) ?? record.weight
+        guard record.up else {
+            ramps[id] = nil
+            return current > 0 ? (0, .drain(record.downClass ?? "unknown")) : nil
+        }
+        guard let target = record.configured else { return nil }
+        if current == 0, ramps[id] == nil, SlowStart.applies(target: target, duration: check.slowStart) {
+            ramps[id] = SlowStart(start: now, duration: check.slowStart, target: target)
+        }
+        if let ramp = ramps[id] {
+            let step = ramp.step(at: now)
+            if step == ramp.steps { ramps[id] = nil }
+            let weight = ramp.weight(step: step)
+            return weight != current ? (weight, .slowStart(step: step + 1, steps: ramp.steps + 1)) : nil
+        }
+        // Restore what drcheck drained, and finish a ramp a restart interrupted.
+        return (current == 0 || record.ramping) && target != current ? (target, .restore) : nil
+    }
+
+    /// keep_last: when every server of the service would end at weight 0, the first one being drained keeps its weight.
+    func lastWeighted(_ ids: [ServerID], planned: [ServerID: (to: Int, reason: WeightChange.Reason)])
+        -> ServerID?
+    {
+        let weighted = ids.contains { (planned[$0]?.to ?? weight(of: $0) ?? 0) > 0 }
+        guard !weighted else { return nil }
+        return ids.first { planned[$0]?.to == 0 && (weight(of: $0) ?? 0) > 0 }
+    }
+
+    func ids(of service: ServiceKey) -> [ServerID] {
+        (members[service] ?? []).sorted().map { ServerID(service: service, server: $0) }
+    }
+
+    /// Unhealthy and still weighted (whether or not keep_last will let the drain happen).
+    func toBeDrained(_ id: ServerID) -> Bool {
+        guard let record = state.servers[id] else { return false }
+        return !record.up && record.drainedBy != .operator && (weight(of: id) ?? 0) > 0
+    }
+}

@@ -1,0 +1,113 @@
+/// How each event changes what the reconciler knows.
+extension Reconciler {
+    mutating func record(_ result: ProbeResult, for id: ServerID, into log: inout [Transition]) {
+        guard var record = state.servers[id], let check = config.check(for: id.service) else { return }
+        switch result {
+        case .success:
+            record.failures = 0
+            record.successes = min(record.successes + 1, check.rise)
+            if !record.up, record.successes >= check.rise {
+                record.up = true
+                record.downClass = nil
+                log.append(Transition(service: id.service, server: id.server, kind: .up))
+            }
+        case .failure(let probeClass):
+            record.successes = 0
+            record.failures = min(record.failures + 1, check.fall)
+            if record.up, record.failures >= check.fall {
+                record.up = false
+                record.downClass = probeClass
+                log.append(Transition(service: id.service, server: id.server, kind: .down(probeClass)))
+            }
+        case .inconclusive:
+            return
+        }
+        if record != state.servers[id] { state.servers[id] = record }
+    }
+
+    mutating func observe(
+        _ service: ServiceKey, _ destinations: [Endpoint: Int], into log: inout [Transition]
+    ) {
+        guard config.check(for: service) != nil else { return forget { $0.service == service } }
+        for id in ids(of: service) where destinations[id.server] == nil {
+            forget { $0 == id }
+            log.append(Transition(service: service, server: id.server, kind: .disappeared))
+        }
+        for (server, weight) in destinations.sorted(by: { $0.key < $1.key }) {
+            let id = ServerID(service: service, server: server)
+            if let record = state.servers[id] {
+                guard weight != record.weight else { continue }
+                state.servers[id] = changedByOthers(record, to: weight, id: id, into: &log)
+            } else {
+                state.servers[id] = firstSight(id, weight: weight, into: &log)
+                members[service, default: []].insert(server)
+            }
+        }
+    }
+
+    /// A destination seen for the first time: up at a non-zero weight, administratively drained at weight 0.
+    func firstSight(_ id: ServerID, weight: Int, into log: inout [Transition]) -> ServerRecord {
+        var record = ServerRecord(weight: weight, up: weight > 0)
+        record.configWeight = config.service(id.service)?.configuredWeight(for: id.server)
+        record.configured = record.configWeight ?? (weight > 0 ? weight : nil)
+        record.configuredFrom = record.configWeight != nil ? .config : (weight > 0 ? .firstSeen : nil)
+        log.append(Transition(service: id.service, server: id.server, kind: .appeared(weight: weight)))
+        if weight == 0 {
+            record.drainedBy = .operator
+            log.append(Transition(service: id.service, server: id.server, kind: .administrativeDrain))
+        }
+        return record
+    }
+
+    /// The kernel's weight is not the one drcheck last read or set: someone else changed it.
+    mutating func changedByOthers(
+        _ old: ServerRecord, to weight: Int, id: ServerID, into log: inout [Transition]
+    ) -> ServerRecord {
+        var record = old
+        ramps[id] = nil
+        simulated[id] = nil
+        retryAt[id] = nil
+        record.ramping = false
+        record.weight = weight
+        if weight == 0 {
+            record.drainedBy = .operator
+            log.append(Transition(service: id.service, server: id.server, kind: .administrativeDrain))
+        } else {
+            record.drainedBy = nil
+            record.configured = weight
+            record.configuredFrom = .adopted
+            log.append(Transition(service: id.service, server: id.server, kind: .adopted(weight: weight)))
+        }
+        return record
+    }
+
+    mutating func reconfigure(_ new: Config, into log: inout [Transition]) {
+        config = new
+        for id in state.servers.keys.sorted() where new.check(for: id.service) == nil {
+            forget { $0 == id }
+            log.append(Transition(service: id.service, server: id.server, kind: .disappeared))
+        }
+        for (id, old) in state.servers {
+            let named = new.service(id.service)?.configuredWeight(for: id.server)
+            guard named != old.configWeight else { continue }
+            var record = old
+            record.configWeight = named
+            if let named {
+                record.configured = named
+                record.configuredFrom = .config
+            }
+            state.servers[id] = record
+        }
+    }
+
+    mutating func forget(where matches: (ServerID) -> Bool) {
+        for id in state.servers.keys.filter(matches) {
+            state.servers[id] = nil
+            members[id.service]?.remove(id.server)
+            if members[id.service]?.isEmpty == true { members[id.service] = nil }
+            ramps[id] = nil
+            simulated[id] = nil
+            retryAt[id] = nil
+        }
+    }
+}
