@@ -111,3 +111,41 @@ private func request(_ command: Command = .setDest) throws -> NetlinkRequest {
         try Destination(reply: try NetlinkAttributes([]), serviceFamily: .ipv4)
     }
 }
+
+/// A GET_SERVICE reply of an older kernel: STATS only (u32 counters, u64 bytes), no STATS64.
+@Test func decodesAServiceReplyWithNarrowStats() throws {
+    let message = try request(.getService)
+    try message.nest(IPVS_CMD_ATTR_SERVICE) { (reply) throws(IPVSError) in
+        try reply.put(IPVS_SVC_ATTR_AF, u16: 2)
+        try reply.put(IPVS_SVC_ATTR_FWMARK, u32: 5)
+        try reply.put(IPVS_SVC_ATTR_SCHED_NAME, string: "sh")
+        try reply.put(IPVS_SVC_ATTR_FLAGS, bytes: withUnsafeBytes(of: (UInt32(0x1b), UInt32.max)) { Array($0) })
+        try reply.put(IPVS_SVC_ATTR_TIMEOUT, u32: 60)
+        try reply.put(IPVS_SVC_ATTR_NETMASK, u32: UInt32(bigEndian: 0xffff_ff00))
+        try reply.put(IPVS_SVC_ATTR_PE_NAME, string: "sip")
+        try reply.nest(IPVS_SVC_ATTR_STATS) { (stats) throws(IPVSError) in
+            try stats.put(IPVS_STATS_ATTR_CONNS, u32: 30)
+            try stats.put(IPVS_STATS_ATTR_INBYTES, bytes: withUnsafeBytes(of: UInt64(5) << 32) { Array($0) })
+        }
+    }
+    let service = try Service(reply: try NetlinkAttributes(message.attributeBytes))
+    var stats = Stats()
+    stats.connections = 30
+    stats.inBytes = 5 << 32
+    #expect(
+        service
+            == Service(
+                key: .fwmark(5, family: .ipv4), scheduler: "sh",
+                flags: [.persistent, .hashed, .schedulerFlag1, .schedulerFlag2], timeout: 60,
+                netmask: UInt32(bigEndian: 0xffff_ff00), persistenceEngine: "sip", stats: stats))
+    #expect(service.schedulerFlagNames == ["sh-fallback", "sh-port"])
+}
+
+@Test func decodesInfo() throws {
+    let reply = try request(.getInfo)
+    try reply.put(IPVS_INFO_ATTR_VERSION, u32: 0x01_0201)
+    try reply.put(IPVS_INFO_ATTR_CONN_TAB_SIZE, u32: 4096)
+    let info = try IPVSInfo(reply: try NetlinkAttributes(reply.attributeBytes))
+    #expect(info == IPVSInfo(version: 0x01_0201, connectionTableSize: 4096))
+    #expect(info.versionText == "1.2.1")
+}
