@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packaging checks: builds the .deb and checks what an operator gets from it.
-# Usage: Checks/packaging/check.sh   Prints ok/FAIL (or skip) per check and "N passed, N failed"; exit 1 on a failure.
+# Usage: Checks/packaging/check.sh [DEB]   Builds the .deb with Packaging/build-deb.sh, or checks DEB as given.
+# Prints ok/FAIL (or skip) per check and "N passed, N failed"; exit 1 on a failure.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,13 +41,18 @@ finish() {
 }
 
 # --- the build -----------------------------------------------------------------------------------------------------
-build_started=$(date +%s)
-# Into Packaging/out, where scenario 70 (Checks/scenarios/70-package-fail-recover.sh) takes the newest .deb from.
-if deb=$("$repo/Packaging/build-deb.sh" 2>"$work/log" | tail -n 1) && [ -f "$deb" ]; then
-  ok "build-deb.sh builds $(basename "$deb") ($(($(date +%s) - build_started)) s, $(du -m "$deb" | cut -f1) MB)"
+if [ $# -ge 1 ]; then
+  deb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+  echo "checking $deb (not built here)"
 else
-  fail "build-deb.sh builds the .deb"
-  finish
+  build_started=$(date +%s)
+  # Into Packaging/out, where scenario 70 (Checks/scenarios/70-package-fail-recover.sh) takes the newest .deb from.
+  if deb=$("$repo/Packaging/build-deb.sh" 2>"$work/log" | tail -n 1) && [ -f "$deb" ]; then
+    ok "build-deb.sh builds $(basename "$deb") ($(($(date +%s) - build_started)) s, $(du -m "$deb" | cut -f1) MB)"
+  else
+    fail "build-deb.sh builds the .deb"
+    finish
+  fi
 fi
 
 # --- lintian -------------------------------------------------------------------------------------------------------
