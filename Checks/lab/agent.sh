@@ -191,3 +191,21 @@ while time.time() < end:
 sys.exit(1)
 ' "$(lab_rip "$1"):$LAB_PORT" "$LAB_SERVICE" "$2" "$3" "$4"
 }
+
+# agent_rs_kill I: stops rsI's HTTP server as lab_rs_stop does, but takes the time of the kill in $AGENT_KILLED_AT
+# with no exec before it (an exec takes a good part of a second in UML), for latency figures.
+agent_rs_kill() {
+  local pidfile="$LAB_STATE/rs$1.pid" pid
+  read -r pid <"$pidfile"
+  AGENT_KILLED_AT=$EPOCHREALTIME
+  kill "$pid"
+  wait "$pid" 2>/dev/null
+  rm -f "$pidfile"
+}
+
+# agent_latency_ms I: milliseconds from $AGENT_KILLED_AT to rsI's last change in /status (its drain, once it is
+# drained and nothing else changed since).
+agent_latency_ms() {
+  python3 -c 'import sys; print(round((float(sys.argv[1]) - float(sys.argv[2])) * 1000))' \
+    "$(agent_status_field "$1" last_change_at)" "$AGENT_KILLED_AT"
+}
