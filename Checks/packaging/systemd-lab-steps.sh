@@ -3,18 +3,7 @@
 # Writes $LAB_RUN/passed when every check held.
 set -uo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
-
-# weight_of I: rsI's weight in the director's IPVS service, as ipvsadm prints it.
-weight_of() {
-  lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE" | awk -v rs="$(lab_rip "$1"):$LAB_PORT" '$2 == rs { print $4 }'
-}
-
-# wait_weight I W SECONDS: waits until rsI's weight is W; prints the weight seen last.
-wait_weight() {
-  local deadline=$((SECONDS + $3)) weight
-  while weight=$(weight_of "$1") && [ "$weight" != "$2" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
-  echo "$weight"
-}
+source "$(dirname "$0")/../lab/agent.sh"
 
 # probe_services: the fwmark services drcheck owns for its DR probes (marks from 0x44520000), one per line.
 probe_services() { lab_in lvs ipvsadm -Ln | awk '$1 == "FWM" && $2 >= 1146224640 && $2 <= 1146290175 { print $2 }'; }
@@ -41,12 +30,13 @@ lab_expect_eq "accept_local on lvs-rs, set by drcheck through the sandbox" 1 \
   "$(lab_in lvs cat /proc/sys/net/ipv4/conf/lvs-rs/accept_local)"
 
 lab_step "fail and recover, asserted with ipvsadm"
-lab_expect_eq "rs1 starts at weight 1" 1 "$(weight_of 1)"
+lab_expect_eq "both at weight 1" "rs1=1 rs2=1" "$(agent_weights)"
 lab_rs_stop 1
-lab_expect_eq "rs1 stopped: drained to weight 0" 0 "$(wait_weight 1 0 15)"
-lab_expect_eq "rs2 keeps weight 1" 1 "$(weight_of 2)"
+agent_wait_weight 1 0 15
+lab_expect_eq "rs1 stopped: drained; rs2 keeps weight 1" "rs1=0 rs2=1" "$(agent_weights)"
 lab_rs_start 1
-lab_expect_eq "rs1 back: weight 1 restored" 1 "$(wait_weight 1 1 15)"
+agent_wait_weight 1 1 15
+lab_expect_eq "rs1 back: weight 1 restored" "rs1=1 rs2=1" "$(agent_weights)"
 
 lab_step "reload: systemctl returns once drcheck has sent RELOADING=1 and READY=1 again"
 pid=$(prop MainPID)
@@ -86,7 +76,7 @@ timeout 30 systemctl stop drcheck.service || status=$?
 lab_expect_eq "systemctl stop drcheck exits 0" 0 "$status"
 lab_expect_eq "exited with status 0 (Result=success)" "0 success" "$(prop ExecMainStatus) $(prop Result)"
 lab_expect_eq "no probe service left in IPVS" 0 "$(probe_services | wc -l)"
-lab_expect_eq "weights as they were: rs1 1, rs2 1" "1 1" "$(weight_of 1) $(weight_of 2)"
+lab_expect_eq "weights as they were" "rs1=1 rs2=1" "$(agent_weights)"
 
 if [ "$LAB_FAILED" -gt 0 ]; then
   lab_step "drcheck's journal"

@@ -10,42 +10,27 @@ deb=$(ls -t "$LAB_ROOT"/Packaging/out/drcheck_*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || { echo "FAIL - no .deb in Packaging/out: run Packaging/build-deb.sh first"; exit 1; }
 pkg=/tmp/pkg
 dpkg -x "$deb" "$pkg"
-drcheck=$pkg/usr/sbin/drcheck
-config=$pkg/etc/drcheck/drcheck.yaml
-state=/tmp/state/state.json
-
-# weight_of I: rsI's weight in the director's IPVS service, as ipvsadm prints it.
-weight_of() {
-  lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE" | awk -v rs="$(lab_rip "$1"):$LAB_PORT" '$2 == rs { print $4 }'
-}
-
-# wait_weight I W SECONDS: waits until rsI's weight is W; prints the weight seen last.
-wait_weight() {
-  local deadline=$((SECONDS + $3)) weight
-  while weight=$(weight_of "$1") && [ "$weight" != "$2" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
-  echo "$weight"
-}
+DRCHECK=$pkg/usr/sbin/drcheck
+source "$(dirname "$0")/../lab/agent.sh"
+agent_require
+AGENT_CONFIG=$pkg/etc/drcheck/drcheck.yaml
 
 # probe_services: how many fwmark services in drcheck's probe range (0x44520000-0x4452ffff) IPVS holds.
 probe_services() { lab_in lvs ipvsadm -Ln | awk '$1 == "FWM" && $2 >= 1146224640 && $2 <= 1146290175' | wc -l; }
 
-# once: one --once pass with the packaged config; prints its exit status.
+# once: one --once pass with the packaged config (output in /tmp/once.txt); prints its exit status.
 once() {
   local status=0
-  lab_in lvs "$drcheck" --once --config "$config" --state "$state" >/tmp/once.txt 2>&1 || status=$?
+  agent_once >/tmp/once.txt 2>&1 || status=$?
   echo "$status"
 }
 
 lab_step "the package: $(basename "$deb")"
 lab_topology 2
-echo "lvs# drcheck (the daemon, shipped config: $(grep -vE '^(#|$)' "$config"))"
-# ip netns exec execs drcheck itself, so $! is the daemon's pid (a function run in the background would be a subshell).
-ip netns exec lvs "$drcheck" --state "$state" --config "$config" >/tmp/daemon.log 2>&1 &
-daemon=$!
-deadline=$((SECONDS + 20))
-until lab_in lvs "$drcheck" status >/tmp/status.txt 2>&1 || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.5; done
-cat /tmp/status.txt
-lab_expect_status "drcheck status answers (exit 0)" 0 lab_in lvs "$drcheck" status
+echo "lvs# drcheck (the daemon, shipped config: $(grep -vE '^(#|$)' "$AGENT_CONFIG"))"
+agent_start || lab_finish
+lab_in lvs "$AGENT_BIN" status
+lab_expect_status "drcheck status answers (exit 0)" 0 lab_in lvs "$AGENT_BIN" status
 lab_expect_eq "one probe service per real server" 2 "$(probe_services)"
 lab_expect_eq "accept_local set on lvs-rs by drcheck (dr_sysctls: fix)" 1 \
   "$(lab_in lvs cat /proc/sys/net/ipv4/conf/lvs-rs/accept_local)"
@@ -55,43 +40,42 @@ lab_expect_match "the dashboard's series: drcheck_real_server_up for rs1 is 1" \
 
 lab_step "rs1 fails: drained; it recovers: weight restored"
 lab_rs_stop 1
-lab_expect_eq "rs1 drained to weight 0" 0 "$(wait_weight 1 0 20)"
-lab_expect_eq "rs2 keeps weight 1" 1 "$(weight_of 2)"
-lab_in lvs "$drcheck" status | tee /tmp/status.txt
+agent_wait_weight 1 0
+lab_expect_eq "rs1 drained, rs2 keeps weight 1" "rs1=0 rs2=1" "$(agent_weights)"
+lab_in lvs "$AGENT_BIN" status | tee /tmp/status.txt
 lab_expect_match "drcheck status: rs1 down at weight 0 of 1, connect_refused" \
   "$(lab_rip 1):$LAB_PORT +down +0 +1 +connect_refused" "$(cat /tmp/status.txt)"
 lab_rs_start 1
-lab_expect_eq "rs1 back at weight 1" 1 "$(wait_weight 1 1 20)"
+agent_wait_weight 1 1
+lab_expect_eq "rs1 back at weight 1" "rs1=1 rs2=1" "$(agent_weights)"
 
 lab_step "--once beside the running daemon changes nothing and says so"
 lab_weight 2 5
 lab_expect_eq "--once exits 0 (every server healthy)" 0 "$(once)"
-lab_expect_match "it names the daemon" "a drcheck daemon \(pid $daemon\) is running" "$(cat /tmp/once.txt)"
+lab_expect_match "it names the daemon" "a drcheck daemon \(pid $AGENT_PID\) is running" "$(cat /tmp/once.txt)"
 
 lab_step "SIGTERM: the daemon removes its probe services and leaves the weights"
-kill -TERM "$daemon"
-status=0
-wait "$daemon" || status=$?
-lab_expect_eq "the daemon exits 0" 0 "$status"
+agent_stop TERM
+lab_expect_eq "the daemon exits 0" 0 "$AGENT_EXIT"
 lab_expect_eq "no probe service left" 0 "$(probe_services)"
-lab_expect_eq "weights as they were: rs1 1, rs2 5" "1 5" "$(weight_of 1) $(weight_of 2)"
+lab_expect_eq "weights as they were" "rs1=1 rs2=5" "$(agent_weights)"
 
 lab_step "cron: --once passes drain on the third failure (fall: 3) and restore on the second success (rise: 2)"
 lab_rs_stop 1
-lab_expect_eq "1st pass with rs1 down: exit 1, weight kept" "1 1" "$(once) $(weight_of 1)"
-lab_expect_eq "2nd pass: exit 1, weight kept" "1 1" "$(once) $(weight_of 1)"
-lab_expect_eq "3rd pass: exit 1, drained" "1 0" "$(once) $(weight_of 1)"
+lab_expect_eq "1st pass with rs1 down: exit 1, weight kept" "1 1" "$(once) $(agent_weight 1)"
+lab_expect_eq "2nd pass: exit 1, weight kept" "1 1" "$(once) $(agent_weight 1)"
+lab_expect_eq "3rd pass: exit 1, drained" "1 0" "$(once) $(agent_weight 1)"
 cat /tmp/once.txt
 lab_rs_start 1
 lab_wait_port lvs "$(lab_rip 1)" "$LAB_PORT" 10
-lab_expect_eq "1st pass with rs1 up: exit 1 (not yet risen), still 0" "1 0" "$(once) $(weight_of 1)"
-lab_expect_eq "2nd pass: exit 0, weight 1 restored" "0 1" "$(once) $(weight_of 1)"
-lab_expect_eq "rs2's weight 5 (set by ipvsadm -e) untouched" 5 "$(weight_of 2)"
+lab_expect_eq "1st pass with rs1 up: exit 1 (not yet risen), still 0" "1 0" "$(once) $(agent_weight 1)"
+lab_expect_eq "2nd pass: exit 0, weight 1 restored" "0 1" "$(once) $(agent_weight 1)"
+lab_expect_eq "rs2's weight 5 (set by ipvsadm -e) untouched" 5 "$(agent_weight 2)"
 
 lab_step "exit status 2: a bad config changes nothing"
 printf 'defaults:\n  fall: 0\n' >/tmp/bad.yaml
 status=0
-lab_in lvs "$drcheck" --once --config /tmp/bad.yaml --state "$state" >/tmp/bad.txt 2>&1 || status=$?
+lab_in lvs "$AGENT_BIN" --once --config /tmp/bad.yaml --state "$AGENT_STATE" >/tmp/bad.txt 2>&1 || status=$?
 lab_expect_eq "--once with fall: 0 exits 2" 2 "$status"
 lab_expect_match "the message names file, line and key" '/tmp/bad.yaml:2: defaults.fall' "$(cat /tmp/bad.txt)"
 
