@@ -1,16 +1,15 @@
 /// The weights each server should have now.
 extension Reconciler {
-    /// Decides `only` these servers of the service (all when nil). keep_last needs the whole service: when one of
-    /// them is to be drained, or the service is in panic.
+    /// Decides `only` these servers of the service (all when nil). keep_last needs the whole service when the
+    /// service is in panic, or when one of them is to be drained and no other server keeps a weight.
     mutating func decide(
         _ service: ServiceKey, only: Set<Endpoint>?, at now: AgentTime, into decision: inout Decision
     ) {
         guard let check = config.check(for: service), let members = members[service] else { return }
-        var ids = only.map { $0.filter(members.contains).sorted().map { ServerID(service: service, server: $0) } }
-        if ids == nil || panics.contains(service) || (check.keepLast && ids?.contains(where: toBeDrained) == true) {
-            ids = members.sorted().map { ServerID(service: service, server: $0) }
+        let whole = only.map { needsWhole(service, only: $0, members: members, keepLast: check.keepLast) } ?? true
+        let ids = (whole ? members : only?.intersection(members) ?? []).sorted().map {
+            ServerID(service: service, server: $0)
         }
-        guard let ids else { return }
         var planned: [ServerID: (to: Int, reason: WeightChange.Reason)] = [:]
         for id in ids {
             if let due = retryAt[id] {
@@ -21,7 +20,7 @@ extension Reconciler {
             let ramping = ramps[id] != nil
             if state.servers[id]?.ramping != ramping { state.servers[id]?.ramping = ramping }
         }
-        let held = check.keepLast ? lastWeighted(ids, planned: planned) : nil
+        let held = check.keepLast && whole ? lastWeighted(ids, planned: planned) : nil
         if let held { planned[held] = nil }
         if (held != nil) != panics.contains(service) {
             if held != nil { panics.insert(service) } else { panics.remove(service) }
@@ -79,6 +78,19 @@ extension Reconciler {
     func ids(of service: ServiceKey) -> [ServerID] {
         (members[service] ?? []).sorted().map { ServerID(service: service, server: $0) }
     }
+
+    /// keep_last must see the whole service when it is in panic, or when one of `only` is to be drained and no
+    /// server outside them keeps a weight.
+    func needsWhole(_ service: ServiceKey, only: Set<Endpoint>, members: Set<Endpoint>, keepLast: Bool) -> Bool {
+        if panics.contains(service) { return true }
+        guard keepLast, only.contains(where: { toBeDrained(ServerID(service: service, server: $0)) }) else {
+            return false
+        }
+        return !members.contains { !only.contains($0) && keepsWeight(ServerID(service: service, server: $0)) }
+    }
+
+    /// Weighted and staying so (a server no event concerns keeps its weight unless it is to be drained).
+    func keepsWeight(_ id: ServerID) -> Bool { (weight(of: id) ?? 0) > 0 && !toBeDrained(id) }
 
     /// Unhealthy and still weighted (whether or not keep_last will let the drain happen).
     func toBeDrained(_ id: ServerID) -> Bool {

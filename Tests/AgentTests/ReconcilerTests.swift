@@ -134,6 +134,16 @@ import Testing
             back.transitions == [Transition(rs1, .up), Transition(service: F.service, server: nil, kind: .panicOver)])
     }
 
+    @Test func keepLastCountsAnAdministrativelyDrainedServerAsWithoutWeight() {
+        let rs3 = ServerID(service: F.service, server: Endpoint("203.0.113.23:8000")!)
+        var f = F(check: "fall: 1")
+        _ = f.kernel([rs1: 7, rs2: 7, rs3: 0])
+        #expect(f.probe(rs2, .failure("timeout")).changes == [.drain(rs2, from: 7, "timeout")])
+        let last = f.probe(rs1, .failure("timeout"))
+        #expect(last.changes == [])
+        #expect(last.transitions.last == Transition(service: F.service, server: nil, kind: .panic))
+    }
+
     @Test func keepLastOffDrainsEveryServer() {
         var f = F(check: "fall: 1, keep_last: false")
         _ = f.kernel([rs1: 7, rs2: 3])
