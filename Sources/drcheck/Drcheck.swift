@@ -23,7 +23,9 @@ struct Drcheck: ParsableCommand {
 
     @OptionGroup var options: AgentOptions
 
-    func validate() throws {
+    /// Checks what only the daemon and `--once` use; called from `run`, because ArgumentParser also validates a
+    /// parent's options when a subcommand runs (and `drcheck ipvs --json` is fine).
+    func validateAgentOptions() throws {
         if options.json && !options.once { throw ValidationError("--json goes with --once") }
         if options.once && options.listen != nil { throw ValidationError("--listen is for the daemon, not --once") }
         if let level = options.logLevel, Logger.Level(rawValue: level) == nil {
@@ -34,6 +36,7 @@ struct Drcheck: ParsableCommand {
     }
 
     func run() throws {
+        try validateAgentOptions()
         let daemonOptions = DaemonOptions(
             configPath: options.config, listen: options.listen, statePath: options.state, dryRun: options.dryRun,
             json: options.json)
