@@ -83,13 +83,18 @@ public final class ProbeEngine {
         var events: EventLoop.Events = []
         if what & CURL_POLL_IN != 0 { events.insert(.readable) }
         if what & CURL_POLL_OUT != 0 { events.insert(.writable) }
-        // A failure to watch leaves the transfer to its deadline, which classifies it; nothing else is possible here.
         if watched.contains(fd) {
-            try? loop.update(fd, for: events)
-        } else {
-            try? loop.watch(fd, for: events) { [unowned self] ready in self.socketReady(fd, ready) }
-            watched.insert(fd)
+            do {
+                try loop.update(fd, for: events)
+                return
+            } catch {
+                // curl sometimes closes a socket before it reports the removal: this is a new socket on the number.
+                loop.unwatch(fd)
+            }
         }
+        // A failure to watch leaves the transfer to its deadline, which classifies it; nothing else is possible here.
+        try? loop.watch(fd, for: events) { [unowned self] ready in self.socketReady(fd, ready) }
+        watched.insert(fd)
     }
 
     private func socketReady(_ fd: Int32, _ ready: EventLoop.Events) {
