@@ -54,7 +54,7 @@ lab_sysctl() { local ns=$1; shift; lab_in "$ns" sysctl -q -w "$@" >/dev/null; }
 # more configures each namespace. New namespaces keep the kernel's defaults (rp_filter 0); the director's
 # net.ipv4.conf.lvs-rs.accept_local stays at its default 0, because drcheck's DR probe sets it itself.
 lab_topology() {
-  local n=$1 i ns root ipvs rips=()
+  local n=$1 i root ipvs rips=()
   lab_require_uml
   lab_modprobe veth bridge ip_vs ip_vs_rr
   mkdir -p "$LAB_STATE"
@@ -122,10 +122,11 @@ lab_rs_start() {
 
 # lab_rs_stop I: kills rsI's HTTP server (the "stopped" state: connections are refused).
 lab_rs_stop() {
-  local pidfile="$LAB_STATE/rs$1.pid"
+  local pidfile="$LAB_STATE/rs$1.pid" pid
   [ -f "$pidfile" ] || return 0
-  kill "$(cat "$pidfile")" 2>/dev/null || true
-  wait "$(cat "$pidfile")" 2>/dev/null || true
+  read -r pid <"$pidfile"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   rm -f "$pidfile"
 }
 
