@@ -65,6 +65,11 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         self.onResult = onResult
     }
 
+    /// Its timers and probes refer back to it: they go with it.
+    deinit {
+        for key in Array(targets.keys) { remove(key) }
+    }
+
     public var count: Int { targets.count }
 
     public func contains(_ key: Key) -> Bool { targets[key] != nil }

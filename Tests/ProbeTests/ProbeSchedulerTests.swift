@@ -96,6 +96,18 @@ struct ProbeSchedulerTests {
         #expect(clock.pendingTimers == 0)
     }
 
+    @Test func aSchedulerThatGoesAwayTakesItsTimersAndProbes() throws {
+        var scheduler: ProbeScheduler<Int, FakeClock, FakeRunner>? = ProbeScheduler(clock: clock, runner: runner) { _ in
+        }
+        scheduler?.set(1, check: try check(), interval: .seconds(1))
+        scheduler?.set(2, check: try check(), interval: .seconds(1))
+        clock.advance(to: .milliseconds(100))
+        #expect(runner.inFlight == [0])
+        scheduler = nil
+        #expect(clock.pendingTimers == 0)
+        #expect(runner.inFlight == [])
+    }
+
     @Test func aChangedCheckIsUsedFromTheNextRound() throws {
         scheduler.set(1, check: try check("/old"), interval: .seconds(1))
         clock.advance(to: .milliseconds(500))
