@@ -52,10 +52,15 @@ lab_expect_eq "every server's class is dr_path" "dr_path dr_path dr_path" \
 lab_expect_match "the director-side fault is logged with the fix" \
   "the fault is the director's, nothing is drained for it; run: sysctl -w net.ipv4.conf.lvs-rs.accept_local=1" \
   "$(cat "$AGENT_LOG")"
-lab_expect_eq "and logged once" "1" "$(grep -c "the fault is the director's" "$AGENT_LOG")"
 lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=1
 sleep 1.5
 lab_expect_match "its end is logged" "DR-path probes pass again" "$(cat "$AGENT_LOG")"
+# A probe already under way when the sysctl changed may end either way, so the fault may start more than once;
+# each start must have its end, and it may not be logged on every probe.
+starts=$(grep -c "the fault is the director's" "$AGENT_LOG")
+lab_expect_eq "each start of the fault is logged once, with its end" "$starts" \
+  "$(grep -c "DR-path probes pass again" "$AGENT_LOG")"
+lab_expect_match "not on every probe (24 probes failed in those 4 s)" "^[123]$" "$starts"
 agent_stop TERM
 
 lab_step "dr_sysctls: check with accept_local=0"
