@@ -62,8 +62,11 @@ public struct OnceRun {
         var failures: [String] = []
         for change in outcome.changes {
             do {
-                try set(change, snapshot: snapshot)
-                applied.append(change)
+                if try set(change, snapshot: snapshot) {
+                    applied.append(change)
+                } else {
+                    failures.append("\(change.id): weight set by someone else during the pass, \(change.to) not set")
+                }
             } catch {
                 failures.append("\(change.id): cannot set weight \(change.to): \(error)")
             }
@@ -80,12 +83,16 @@ public struct OnceRun {
         return exitStatus
     }
 
-    private func set(_ change: WeightChange, snapshot: KernelSnapshot) throws(IPVSError) {
-        guard let key = snapshot.services[change.id.service]?.kernel.key else { return }
+    /// Makes `change`; false when someone else set the weight since the pass read the table (theirs stands, and the
+    /// next pass sees it).
+    private func set(_ change: WeightChange, snapshot: KernelSnapshot) throws(IPVSError) -> Bool {
+        guard let key = snapshot.services[change.id.service]?.kernel.key else { return false }
         // Echo every field as the kernel has it now (SET_DEST resets what it omits).
         guard let destination = try ipvs.destinations(of: key).first(where: { Endpoint($0) == change.id.server })
         else { throw .destinationGone(key, IPVS.IPAddress(change.id.server.address), port: change.id.server.port) }
+        guard Int(destination.weight) == change.from else { return false }
         try ipvs.setWeight(Int32(change.to), of: destination, in: key)
+        return true
     }
 }
 
