@@ -3,7 +3,8 @@
 # file (fall=2: the first failing run leaves rs1 up, the second drains it; rise=2: the first passing run leaves it
 # drained, the second restores its configured weight); --json is valid JSON; a broken config exits 2 with one
 # file:line:key line and leaves IPVS byte-for-byte as it was; with a daemon running, --once probes and reports but
-# changes nothing. The daemon keeps its running config when a broken file comes on SIGHUP and takes a good one.
+# changes nothing; an operator's weight set while a pass probes is not overwritten. The daemon keeps its running
+# config when a broken file comes on SIGHUP and takes a good one.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -117,6 +118,34 @@ w = {s["real_server"]: s["weight_after"] for s in d["servers"]}
 print("rs1=%s rs2=%s exit_status=%s changes=%d" % (w[sys.argv[1]], w[sys.argv[2]], d["exit_status"], len(d["changes"])))
 ' "$rs1" "$rs2" <<<"$ONCE_OUT" 2>&1)"
 lab_expect_eq "its exit status 0" "0" "$ONCE_STATUS"
+
+lab_step "the operator drains rs1 while a --once pass probes it (rs1 hangs: the pass waits for its 3 s timeout)"
+# fall 1, so that this pass drains rs1; the operator's weight 0 lands after the pass read the table.
+write_config "$ONCE_CONFIG" 1 7
+sed -i 's/      interval: 1s/      interval: 3s/; s/      timeout: 900ms/      timeout: 3s/' "$ONCE_CONFIG"
+lab_rs_mode 1 hang
+requests=$(grep -c "mode=hang" "$LAB_STATE/rs1.log")
+lab_in lvs "$AGENT_BIN" --once --config "$ONCE_CONFIG" --state "$AGENT_STATE" >"$AGENT_DIR/race.out" 2>&1 &
+pass=$!
+until [ "$(grep -c "mode=hang" "$LAB_STATE/rs1.log")" -gt "$requests" ] || ! kill -0 "$pass" 2>/dev/null; do
+  sleep 0.05
+done
+lab_weight 1 0
+status=0
+wait "$pass" || status=$?
+sed 's/^/    | /' "$AGENT_DIR/race.out"
+lab_expect_eq "the pass exits 1 (rs1 failed)" "1" "$status"
+lab_expect_eq "rs1 at 0" "0" "$(agent_weight 1)"
+lab_rs_mode 1 ok
+once
+once
+lab_expect_eq "rs1 passes again: two passes (rise 2) later its weight is still the operator's 0" "rs1=0 rs2=1" \
+  "$(agent_weights)"
+lab_expect_match "the pass reports it as an administrative drain" "web +$rs1 +ok +[0-9.]+s? +admin_drained +0 " \
+  "$ONCE_OUT"
+lab_weight 1 7
+once
+lab_expect_eq "the operator sets 7 again: adopted, exit 0" "0 rs1=7 rs2=1" "$ONCE_STATUS $(agent_weights)"
 
 lab_step "the daemon runs (fall: 1000, it will not drain); rs2 stops; --once with fall: 1"
 write_config "$AGENT_CONFIG" 1000 7
