@@ -5,6 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 drcheck=$1
+DRCHECK=$drcheck . "$(dirname "$0")/agent.sh"
 
 # requests COUNT: COUNT requests from the client to the VIP, one readable line each.
 requests() {
@@ -58,3 +59,65 @@ lab_in lvs "$drcheck" --help | sed -n '/^SUBCOMMANDS:/,$p'
 
 lab_step "8. drcheck reads the director's IPVS table over generic netlink"
 lab_run lvs "$drcheck" ipvs
+
+lab_step "9. drcheck as a daemon on the director: DR-path probes every 500 ms, fall 3, rise 2"
+agent_require
+agent_config <<EOF
+arp_watch: 2s
+services:
+  - name: web
+    vip: "$LAB_SERVICE"
+    check:
+      interval: 500ms
+      timeout: 300ms
+      expect_body: "^rs[0-9]+$"
+    real_servers:
+      - address: $(lab_rip 1)
+        weight: 5
+EOF
+sed 's/^/  /' "$AGENT_CONFIG"
+agent_start
+sleep 2
+show_log() { grep -E "$1" "$AGENT_LOG" | sed 's/^[^ ]* [a-z]* drcheck: \[Daemon\] /  log: /'; }
+show_log "started|accept_local|probe service"
+echo "  its own fwmark probe services (one per real server, weight 1), beside the production service:"
+lab_run lvs ipvsadm -Ln
+lab_run lvs "$drcheck" status
+
+lab_step "10. rs1's HTTP server stops: drained to weight 0 after 3 failed probes"
+lab_rs_stop 1
+agent_wait_weight 1 0 10
+lab_run lvs ipvsadm -Ln -t "$LAB_SERVICE"
+requests 4
+show_log "203.0.113.21:8000: (down|weight)"
+
+lab_step "11. rs1 is back: restored to its configured weight 5 (from the config, not the 1 IPVS had)"
+lab_rs_start 1
+agent_wait_weight 1 5 10
+lab_run lvs ipvsadm -Ln -t "$LAB_SERVICE"
+
+lab_step "12. The seed's warning again, now with drcheck: rs2 loses the VIP on lo"
+lab_vip_del 2
+agent_wait_weight 2 0 10
+show_log "203.0.113.22:8000: (down|weight)"
+echo "  rs2 answers on its RIP, but not through the VIP: class dr_path, drained; clients no longer reach it:"
+requests 3
+lab_vip_add 2
+agent_wait_weight 2 1 10
+echo "  the VIP back on rs2's lo: restored"
+
+lab_step "13. rs3 answers ARP for the VIP (arp_ignore=0): the ARP watch names it, and so does diagnose"
+lab_sysctl rs3 net.ipv4.conf.rs3-e.arp_ignore=0
+sleep 3
+show_log "ARP conflict"
+echo "lvs# $drcheck diagnose"
+lab_in lvs "$drcheck" diagnose --config "$AGENT_CONFIG" --state "$AGENT_STATE" | sed 's/^/  /' || true
+lab_sysctl rs3 net.ipv4.conf.rs3-e.arp_ignore=1
+
+lab_step "14. What Prometheus scrapes (the fixed series of /metrics)"
+lab_in lvs curl -s "http://$AGENT_LISTEN/metrics" | grep -E '^drcheck_real_server_(up|weight|configured_weight)\{' |
+  sed 's/^/  /'
+
+lab_step "15. SIGTERM: drcheck removes its probe services and leaves the weights as they are"
+agent_stop TERM
+lab_run lvs ipvsadm -Ln
