@@ -227,8 +227,11 @@ public final class AgentDaemon {
             }
         }
         for change in decision.wouldChange { log.notice("dry run: would set \(change)") }
+        // Saved before the writes: a crash between the two then leaves a kernel weight the state does not expect,
+        // which the next start adopts and re-probes, rather than a drcheck drain that looks like an operator's.
+        if decision.stateChanged { saveState() }
         let failed = apply(decision.changes)
-        if decision.stateChanged || failed { saveState() }
+        if failed { saveState() }
         if let next = ([decision.wakeAt] + (failed ? [now() + Reconciler.retryDelay] : [])).compactMap({ $0 }).min() {
             wake(at: next)
         }
