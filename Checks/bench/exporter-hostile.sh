@@ -9,28 +9,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-command -v swift >/dev/null || PATH=$PATH:/opt/swift/usr/bin
 servers=${1:-2000}
 timers=${2:-200}
-scratch=${EXPORTER_BENCH_SCRATCH:-.build-exporter}
-work=$(mktemp -d)
-bench_pid=
-
-cleanup() {
-  [[ -n $bench_pid ]] && kill "$bench_pid" 2>/dev/null && wait "$bench_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-swift build -c release --scratch-path "$scratch" --product exporter-bench 2>&1 | tail -1
-"$scratch/release/exporter-bench" "$servers" 127.0.0.1:0 "$timers" >"$work/out" 2>&1 &
-bench_pid=$!
-for _ in $(seq 600); do
-  grep -q '^listening on ' "$work/out" && break
-  kill -0 "$bench_pid" 2>/dev/null || { cat "$work/out"; exit 1; }
-  sleep 0.1
-done
-address=$(sed -n 's/^listening on //p' "$work/out")
+. Checks/bench/exporter-lib.sh
+exporter_bench_start "$servers" "$timers"
 echo "machine: $(nproc) CPUs, load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "exporter-bench: $servers servers, $timers stand-in probes at 1 s, listening on $address"
 
