@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Exporter
 
@@ -10,9 +11,10 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the running daemon's services and real servers.",
-        usage: "drcheck status [--listen <addr>] [--json]",
+        usage: "drcheck status [--listen <addr>] [--config <file>] [--json]",
         discussion: """
-            --listen: the daemon's address, ADDR:PORT, [ADDR6]:PORT or unix:/path (default \(ListenAddress.default)).
+            --listen: the daemon's address, ADDR:PORT, [ADDR6]:PORT or unix:/path; by default the `listen` of the \
+            config file (--config, else \(Config.defaultPath)), as the daemon chooses it, else \(ListenAddress.default).
             --json: print the daemon's JSON document as it came.
 
             Exit status: 0 the daemon answered; 1 something answered, but not with drcheck's status; 2 usage \
@@ -25,14 +27,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup(visibility: .private) var options: AgentOptions
 
     func run() throws {
-        let address: ListenAddress
-        do {
-            address =
-                try options.listen.map { text throws(ListenAddressError) in try ListenAddress(parsing: text) }
-                ?? .default
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let address = try daemonAddress()
         do {
             let body = try StatusClient.get("/status", from: address)
             let document = try StatusDocument(json: body)
@@ -44,6 +39,23 @@ struct StatusCommand: ParsableCommand {
         } catch {
             printError("drcheck: \(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// --listen, else the config file's `listen` (the daemon's own choice), else the default address.
+    private func daemonAddress() throws -> ListenAddress {
+        var text = options.listen
+        if text == nil {
+            do {
+                text = try ConfigLoader.load(path: options.config).config.listen
+            } catch {
+                printError("drcheck: warning: \(error); asking \(ListenAddress.default)")
+            }
+        }
+        do {
+            return try text.map { text throws(ListenAddressError) in try ListenAddress(parsing: text) } ?? .default
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 }
