@@ -19,11 +19,13 @@ struct ProbeBenchmark {
             classes[record.result.probeClass, default: 0] += 1
         }
         let cpuBefore = Self.cpuTime()
+        let waitBefore = Self.runQueueWait()
         let start = loop.now()
         for (key, check) in checks.enumerated() { scheduler.set(key, check: check, interval: interval) }
         loop.schedule(after: length) { loop.stop() }
         try loop.run()
         let (user, system) = Self.cpuTime() - cpuBefore
+        let waited = Self.runQueueWait() - waitBefore
         let wall = (loop.now() - start).seconds
         let cpu = user + system
         lateness.sort()
@@ -36,6 +38,7 @@ struct ProbeBenchmark {
                 format: "cpu %.2fs (user %.2fs, sys %.2fs, %.0f%% of one core): %.0f probes per CPU-second, "
                     + "%.3f ms CPU per probe", cpu, user, system, 100 * cpu / wall, Double(lateness.count) / cpu,
                 1000 * cpu / Double(max(lateness.count, 1))))
+        print(String(format: "runnable but waiting for a CPU (other load on the machine): %.2fs", waited))
         print(
             "lateness of probe starts: p50 \(Self.milliseconds(lateness, 0.50)), "
                 + "p99 \(Self.milliseconds(lateness, 0.99)), max \(Self.milliseconds(lateness, 1))")
@@ -53,6 +56,12 @@ struct ProbeBenchmark {
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
         return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+    }
+
+    /// Seconds the main thread spent runnable but not running (the second field of /proc/thread-self/schedstat).
+    private static func runQueueWait() -> Double {
+        let text = (try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? ""
+        return (text.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1e9
     }
 
     /// A "Vm…" line of /proc/self/status, in MiB.
