@@ -19,6 +19,26 @@ agent_require() {
 # agent_config: writes standard input to $AGENT_CONFIG.
 agent_config() { cat >"$AGENT_CONFIG"; }
 
+# agent_web_config [CHECK-LINE...] [-- ADDRESS WEIGHT...]: prints a config for the lab's service, named web, probed
+# every 1s with a 900ms timeout and rise 2 (on this loaded 2-core machine a 300 ms timeout fails healthy servers now
+# and then), plus each CHECK-LINE ("key: value") in its check; after --, each "ADDRESS WEIGHT" a real server's
+# configured weight.
+agent_web_config() {
+  local line servers=0
+  printf 'services:\n  - name: web\n    vip: "%s"\n    check:\n      interval: 1s\n      timeout: 900ms\n      rise: 2\n' \
+    "$LAB_SERVICE"
+  for line in "$@"; do
+    if [ "$line" == "--" ]; then
+      servers=1
+      echo "    real_servers:"
+    elif [ "$servers" == 1 ]; then
+      printf '      - address: %s\n        weight: %s\n' "${line% *}" "${line#* }"
+    else
+      echo "      $line"
+    fi
+  done
+}
+
 # agent_start [ARG...]: starts the daemon in lvs with $AGENT_CONFIG (extra ARGs appended); waits until it listens.
 agent_start() {
   : >>"$AGENT_LOG"

@@ -13,28 +13,12 @@ panic_line="$LAB_SERVICE/tcp: panic,"
 panic_over="$LAB_SERVICE/tcp: panic over"
 panic_metric="drcheck_service_panic{service=\"web\"}"
 
-# write_config KEEP_LAST (probes every 1 s with a 900 ms timeout: a 300 ms one drains healthy servers now and then
-# on this loaded 2-core machine): the scenario's config, with keep_last set to KEEP_LAST (true or false).
+# write_config [KEEP_LAST]: the scenario's config, with keep_last set to KEEP_LAST (true or false) or left out.
 write_config() {
-  agent_config <<EOF2
-discovery_interval: 1s
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 1s
-      timeout: 900ms
-      rise: 2
-      fall: 2
-      keep_last: $1
-    real_servers:
-      - address: $(lab_rip 1)
-        weight: 3
-      - address: $(lab_rip 2)
-        weight: 4
-      - address: $(lab_rip 3)
-        weight: 5
-EOF2
+  {
+    echo "discovery_interval: 1s"
+    agent_web_config "fall: 2" ${1:+"keep_last: $1"} -- "$(lab_rip 1) 3" "$(lab_rip 2) 4" "$(lab_rip 3) 5"
+  } | agent_config
 }
 
 # zeros: prints how many of the three servers have weight 0.
@@ -51,8 +35,7 @@ lab_topology 3 || { echo "FAIL - topology"; exit 1; }
 lab_weight 1 3
 lab_weight 2 4
 lab_weight 3 5
-write_config true
-sed -i '/keep_last/d' "$AGENT_CONFIG"
+write_config
 agent_start || agent_finish
 sleep 1
 lab_expect_eq "no panic while all are healthy" "false 0.0" "$(agent_service_field panic) $(agent_metric "$panic_metric")"

@@ -15,23 +15,8 @@ BROKEN=$AGENT_DIR/broken.yaml
 rs1=$(lab_rip 1):$LAB_PORT
 rs2=$(lab_rip 2):$LAB_PORT
 
-# write_config FILE FALL RS1_WEIGHT: a config for the lab's service with rise 2, fall FALL, rs1's weight RS1_WEIGHT
-# (a 900 ms probe timeout: on this loaded 2-core machine a 300 ms one fails a healthy server now and then).
-write_config() {
-  cat >"$1" <<EOF2
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 1s
-      timeout: 900ms
-      rise: 2
-      fall: $2
-    real_servers:
-      - address: $(lab_rip 1)
-        weight: $3
-EOF2
-}
+# write_config FILE FALL RS1_WEIGHT: a config for the lab's service with fall FALL and rs1's weight RS1_WEIGHT.
+write_config() { agent_web_config "fall: $2" -- "$(lab_rip 1) $3" >"$1"; }
 
 # once [ARG...]: one `drcheck --once` with $ONCE_CONFIG: stdout in $ONCE_OUT (and shown), stderr in $ONCE_ERR,
 # exit status in $ONCE_STATUS.
