@@ -56,8 +56,13 @@ lab_expect_eq "all 200 slowloris connections closed at the request deadline" "20
 lab_expect_eq "every 1 MB header got 431" "10" "$(value big_header_431)"
 lab_expect_eq "every random request got 400" "100" "$(value random_400)"
 lab_expect_eq "every half-closed client got its whole response" "100" "$(value half_closed_answered)"
-lab_expect_eq "the daemon's descriptors are back to their baseline" "$(value baseline_fds)" "$(value after_fds)"
-echo "figure: the daemon's RSS $(value baseline_rss_mib) MiB before the attacks, $(value after_rss_mib) MiB after"
+lab_expect_eq "no connection is left on the metrics port" "0" \
+  "$(lab_in lvs ss -Htn state established "( sport = :${AGENT_LISTEN##*:} )" | wc -l)"
+# Probe sockets come and go: each check may have one in flight, so the baseline is a band, not a number.
+lab_expect_eq "the daemon's descriptors are back within its baseline band" "yes" \
+  "$([ "$(value after_fds)" -le $(($(value baseline_fds) + servers * services)) ] && echo yes || echo no)"
+echo "figure: the daemon's descriptors $(value baseline_fds) before the attacks, $(value after_fds) after;" \
+  "RSS $(value baseline_rss_mib) MiB before, $(value after_rss_mib) MiB after"
 lab_expect_eq "no server was drained in the first service" \
   "$(for ((i = 1; i <= servers; i++)); do printf 'rs%d=1 ' "$i"; done | sed 's/ $//')" "$(agent_weights)"
 agent_finish
