@@ -82,6 +82,12 @@ for service in json.load(sys.stdin)["services"]:
 ' "$(lab_rip "$1"):$LAB_PORT" "$2"
 }
 
+# agent_status_agent FIELD: prints FIELD of the agent object in the daemon's /status, as JSON (null when absent).
+agent_status_agent() {
+  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" |
+    python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["agent"].get(sys.argv[1])))' "$1"
+}
+
 # agent_once [ARG...]: one `drcheck --once` pass in lvs with the scenario's config and state; output on stdout,
 # its exit status returned.
 agent_once() {

@@ -52,8 +52,12 @@ lab_expect_eq "every server's class is dr_path" "dr_path dr_path dr_path" \
 lab_expect_match "the director-side fault is logged with the fix" \
   "the fault is the director's, nothing is drained for it; run: sysctl -w net.ipv4.conf.lvs-rs.accept_local=1" \
   "$(cat "$AGENT_LOG")"
+lab_expect_eq "drcheck_director_dr_path_fault is 1" "1.0" "$(agent_metric drcheck_director_dr_path_fault)"
+lab_expect_match "/status names the director fault" "the fault is the director's" "$(agent_status_agent director_fault)"
 lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=1
 sleep 1.5
+lab_expect_eq "drcheck_director_dr_path_fault back to 0" "0.0" "$(agent_metric drcheck_director_dr_path_fault)"
+lab_expect_eq "/status: no director fault" "null" "$(agent_status_agent director_fault)"
 lab_expect_match "its end is logged" "DR-path probes pass again" "$(cat "$AGENT_LOG")"
 # A probe already under way when the sysctl changed may end either way, so the fault may start more than once;
 # each start must have its end, and it may not be logged on every probe.

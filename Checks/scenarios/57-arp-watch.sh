@@ -38,12 +38,18 @@ lab_expect_match "the conflict is reported, naming rs1 and its MAC" \
   "$(cat "$AGENT_LOG")"
 lab_expect_eq "logged once" "1" "$(grep -c 'ARP conflict: ' "$AGENT_LOG")"
 lab_expect_eq "no weight changed (on_arp_conflict: report)" "rs1=1 rs2=1" "$(agent_weights)"
+conflict_series="drcheck_arp_conflict{vip=\"$LAB_VIP\",mac=\"$rs1mac\",real_server=\"$(lab_rip 1)\"}"
+lab_expect_eq "the metric names rs1" "1.0" "$(agent_metric "$conflict_series")"
+lab_expect_eq "so does /status" "[{\"mac\": \"$rs1mac\", \"real_server\": \"$(lab_rip 1)\", \"vip\": \"$LAB_VIP\"}]" \
+  "$(agent_status_agent arp_conflicts)"
 
 lab_step "arp_ignore back to 1"
 lab_sysctl rs1 net.ipv4.conf.rs1-e.arp_ignore=1
 sleep 2.5
 lab_expect_match "the end is logged" "ARP conflict over: $rs1mac no longer answers ARP for VIP 198.51.100.33" \
   "$(cat "$AGENT_LOG")"
+lab_expect_eq "its series is gone" "" "$(agent_metric "$conflict_series")"
+lab_expect_eq "and /status lists none" "[]" "$(agent_status_agent arp_conflicts)"
 agent_stop TERM
 
 lab_step "on_arp_conflict: drain, arp_ignore=0 on rs1 again"

@@ -27,8 +27,16 @@ extension AgentDaemon {
         publishedServices = services
     }
 
-    /// Metrics of the ARP watch's conflicts (the Exporter gains the family with issue 8).
-    func publishARPConflicts() {}
+    /// The ARP watch's conflicts as metric labels (and in /status).
+    var arpConflictLabels: [ARPConflictLabels] {
+        arpConflicts.sorted().map {
+            ARPConflictLabels(vip: $0.vip, mac: $0.mac, realServer: $0.realServer?.description ?? "")
+        }
+    }
+
+    func publishARPConflicts() {
+        metrics.setARPConflicts(Set(arpConflictLabels))
+    }
 
     func serviceLabel(_ key: ServiceKey) -> String { loaded.config.service(key)?.label ?? key.label }
 
@@ -57,7 +65,8 @@ extension AgentDaemon {
             agent: StatusDocument.Agent(
                 version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
                 generatedAt: Date().timeIntervalSince1970, configFile: configFile, configLoadedAt: configLoadedAt,
-                lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready),
+                lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready,
+                directorFault: directorFault, arpConflicts: arpConflictLabels),
             services: services)
     }
 

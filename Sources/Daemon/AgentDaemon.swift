@@ -178,6 +178,7 @@ public final class AgentDaemon {
         let viaDR = targets.values.filter { $0.drPath != nil }
         if result.isOK, targets[id]?.drPath != nil {
             clear("director-fault", "DR-path probes pass again: the director's DR path works")
+            metrics.setDirectorFault(false)
         }
         if let arp = arpVerdict(for: id) { return arp }
         guard result.probeClass == .drPath else { return Agent.ProbeResult(result) }
@@ -186,6 +187,7 @@ public final class AgentDaemon {
         }
         if viaDR.allSatisfy({ lastProbe[$0.id]?.result.probeClass == .drPath }) {
             raise("director-fault", .error, DirectorFault.message(viaDR))
+            metrics.setDirectorFault(true)
         }
         return .inconclusive(result.probeClass.rawValue)
     }

@@ -17,8 +17,10 @@ import Testing
         metrics.recordIPVSError(.read)
         metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)
         metrics.observeProbeStartDelay(.microseconds(300))
+        metrics.setDirectorFault(true)
+        metrics.setARPConflicts([ARPConflictLabels(vip: "198.51.100.33", mac: "02:00:00:00:00:01", realServer: "")])
         let exposition = metrics.render()
-        #expect(Exposition(exposition).types.count == 20)
+        #expect(Exposition(exposition).types.count == 22)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))

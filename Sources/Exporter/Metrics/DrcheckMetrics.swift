@@ -13,6 +13,8 @@ public final class DrcheckMetrics {
     private let probeStartDelay: ValueHistogram
     private let reloadSuccessful: Gauge
     private let reloadTimestamp: Gauge
+    private let directorFault: Gauge
+    private var arpConflicts: [ARPConflictLabels: Gauge] = [:]
 
     public init(version: String) {
         store.registry(MetricFamilies.buildInfo)
@@ -23,6 +25,9 @@ public final class DrcheckMetrics {
             .makeGauge(descriptor: MetricFamilies.reloadSuccessful)
         reloadTimestamp = store.registry(MetricFamilies.reloadTimestamp)
             .makeGauge(descriptor: MetricFamilies.reloadTimestamp)
+        directorFault = store.registry(MetricFamilies.directorFault)
+            .makeGauge(descriptor: MetricFamilies.directorFault)
+        directorFault.set(to: 0)
     }
 
     /// The exposition, Prometheus text format 0.0.4, rendered at once.
@@ -93,6 +98,29 @@ public final class DrcheckMetrics {
     public func removeService(_ service: String) {
         if let gauge = panics.removeValue(forKey: service) { panicRegistry(service).unregisterGauge(gauge) }
         for server in servers.keys where server.service == service { removeServer(server) }
+    }
+
+    // MARK: DR sanity
+
+    /// 1 while the director cannot probe through the DR path (nothing is drained for it).
+    public func setDirectorFault(_ fault: Bool) {
+        directorFault.set(to: fault ? 1 : 0)
+    }
+
+    /// Makes the ARP-conflict series exactly `conflicts`: a series per conflict, removed when it ends.
+    public func setARPConflicts(_ conflicts: Set<ARPConflictLabels>) {
+        let registry = store.registry(MetricFamilies.arpConflict)
+        for (labels, gauge) in arpConflicts where !conflicts.contains(labels) {
+            registry.unregisterGauge(gauge)
+            arpConflicts[labels] = nil
+        }
+        for labels in conflicts where arpConflicts[labels] == nil {
+            let gauge = registry.makeGauge(
+                descriptor: MetricFamilies.arpConflict,
+                labels: [("vip", labels.vip), ("mac", labels.mac), ("real_server", labels.realServer)])
+            gauge.set(to: 1)
+            arpConflicts[labels] = gauge
+        }
     }
 
     // MARK: IPVS and configuration

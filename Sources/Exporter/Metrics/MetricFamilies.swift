@@ -78,6 +78,17 @@ enum MetricFamilies {
             "drcheck_config_last_reload_success_timestamp_seconds",
             "Unix time of the last successful configuration load.")
     }
+    static var directorFault: MetricNameDescriptor {
+        family(
+            "drcheck_director_dr_path_fault",
+            "1 while every DR-path probe fails and every real server answers on its RIP: the director is at fault.")
+    }
+    static var arpConflict: MetricNameDescriptor {
+        family(
+            "drcheck_arp_conflict",
+            "1 for each MAC other than the director's that answers ARP for a VIP held here (a real server without "
+                + "arp_ignore=1/arp_announce=2).")
+    }
     static var buildInfo: MetricNameDescriptor {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
@@ -91,7 +102,7 @@ enum MetricFamilies {
             up, weight, configuredWeight, probeResults, probeDuration, probeStartDelay, transitions, servicePanic,
             activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
-            reloadSuccessful, reloadTimestamp, buildInfo,
+            directorFault, arpConflict, reloadSuccessful, reloadTimestamp, buildInfo,
         ]
     }
 

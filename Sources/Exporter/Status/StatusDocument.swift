@@ -24,11 +24,18 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var dryRun: Bool
         /// Every real server has been probed at least once (what `/healthz` answers).
         public var ready: Bool
+        /// Why the director itself cannot probe through the DR path, while that lasts (nothing is drained for it).
+        public var directorFault: String?
+        /// Hosts other than the director that answer ARP for a VIP held here.
+        public var arpConflicts: [ARPConflictLabels]?
 
         public init(
             version: String, pid: Int32, startedAt: Double, generatedAt: Double, configFile: String?,
-            configLoadedAt: Double?, lastReloadSucceeded: Bool, dryRun: Bool, ready: Bool
+            configLoadedAt: Double?, lastReloadSucceeded: Bool, dryRun: Bool, ready: Bool,
+            directorFault: String? = nil, arpConflicts: [ARPConflictLabels]? = nil
         ) {
+            self.directorFault = directorFault
+            self.arpConflicts = arpConflicts
             self.version = version
             self.pid = pid
             self.startedAt = startedAt

@@ -24,6 +24,12 @@ public enum StatusTable {
         }
         if document.services.isEmpty { rows.append(["(no services)"]) }
         lines += layout(rows, rightAligned: [3, 4, 6])
+        // The DR faults that no weight shows: below the table, where the eye ends.
+        if let fault = document.agent.directorFault { lines.append("DIRECTOR FAULT: \(fault)") }
+        for conflict in document.agent.arpConflicts ?? [] {
+            let owner = conflict.realServer.isEmpty ? "an unknown host" : "real server \(conflict.realServer)"
+            lines.append("ARP CONFLICT: \(owner) (MAC \(conflict.mac)) answers ARP for VIP \(conflict.vip)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -1,0 +1,47 @@
+import Testing
+
+@testable import Exporter
+
+@Suite struct DRSanityMetricsTests {
+    @Test func directorFaultIsZeroUntilSetAndFollowsIt() {
+        let metrics = DrcheckMetrics(version: "0.1.0")
+        #expect(Exposition(metrics.render()).samples["drcheck_director_dr_path_fault"] == "0.0")
+        metrics.setDirectorFault(true)
+        #expect(Exposition(metrics.render()).samples["drcheck_director_dr_path_fault"] == "1.0")
+        metrics.setDirectorFault(false)
+        #expect(Exposition(metrics.render()).samples["drcheck_director_dr_path_fault"] == "0.0")
+    }
+
+    @Test func arpConflictSeriesAreExactlyTheCurrentConflicts() {
+        let metrics = DrcheckMetrics(version: "0.1.0")
+        let rs1 = ARPConflictLabels(vip: "198.51.100.33", mac: "02:00:00:00:00:01", realServer: "203.0.113.21")
+        let stranger = ARPConflictLabels(vip: "198.51.100.33", mac: "02:00:00:00:00:09", realServer: "")
+        let rs1Series = #"drcheck_arp_conflict{vip="198.51.100.33",mac="02:00:00:00:00:01",real_server="203.0.113.21"}"#
+        let strangerSeries = #"drcheck_arp_conflict{vip="198.51.100.33",mac="02:00:00:00:00:09",real_server=""}"#
+        metrics.setARPConflicts([rs1, stranger])
+        var samples = Exposition(metrics.render()).samples
+        #expect(samples[rs1Series] == "1.0")
+        #expect(samples[strangerSeries] == "1.0")
+        metrics.setARPConflicts([stranger])
+        samples = Exposition(metrics.render()).samples
+        #expect(samples[rs1Series] == nil)
+        #expect(samples[strangerSeries] == "1.0")
+        metrics.setARPConflicts([])
+        #expect(!Exposition(metrics.render()).samples.keys.contains { $0.hasPrefix("drcheck_arp_conflict{") })
+    }
+
+    @Test func theStatusTableEndsWithTheDRFaults() {
+        let agent = StatusDocument.Agent(
+            version: "0.1.0", pid: 7, startedAt: 100, generatedAt: 160, configFile: nil, configLoadedAt: nil,
+            lastReloadSucceeded: true, dryRun: false, ready: true, directorFault: "every DR-path probe fails",
+            arpConflicts: [
+                ARPConflictLabels(vip: "198.51.100.33", mac: "02:00:00:00:00:01", realServer: "203.0.113.21")
+            ])
+        let lines = StatusTable.render(StatusDocument(agent: agent, services: [])).split(separator: "\n")
+        #expect(
+            lines.suffix(2) == [
+                "DIRECTOR FAULT: every DR-path probe fails",
+                "ARP CONFLICT: real server 203.0.113.21 (MAC 02:00:00:00:00:01) answers ARP for VIP 198.51.100.33",
+            ])
+    }
+}
