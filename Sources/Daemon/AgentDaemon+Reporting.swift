@@ -4,8 +4,9 @@ import Foundation
 
 extension AgentDaemon {
     var endpoints: MetricsEndpoints {
+        // The DrcheckMetrics form renders /metrics in slices between due probes.
         MetricsEndpoints(
-            metrics: { [unowned self] in metrics.render() },
+            metrics: metrics,
             status: { [unowned self] in statusDocument() },
             ready: { [unowned self] in ready })
     }

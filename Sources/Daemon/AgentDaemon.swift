@@ -148,6 +148,7 @@ public final class AgentDaemon {
     // MARK: probes
 
     private func probeFinished(_ record: LoopProbeScheduler<ServerID>.Record) {
+        metrics.observeProbeStartDelay(record.lateness)
         guard let target = targets[record.key] else { return }
         guard let ripCheck = target.ripCheck, !record.result.isOK else {
             return deliver(record.result, for: record.key)
