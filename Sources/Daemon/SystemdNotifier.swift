@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// sd_notify(3) without libsystemd: one datagram per state to the socket named by $NOTIFY_SOCKET.
