@@ -70,6 +70,18 @@ else
   failed=$((failed + 1))
 fi
 
+mkdir -p Checks/out
+step "packaging (Checks/packaging/check.sh: the .deb, lintian, systemd, alert rules; scenario 70 uses its .deb)"
+Checks/packaging/check.sh | tee Checks/out/packaging.txt
+summary=$(tail -n 1 Checks/out/packaging.txt)
+if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  passed=$((passed + BASH_REMATCH[1]))
+  failed=$((failed + BASH_REMATCH[2]))
+else
+  echo "FAIL - packaging/check.sh gave no tally"
+  failed=$((failed + 1))
+fi
+
 step "lab scenarios (Checks/run-scenarios.sh)"
 mkdir -p Checks/out
 Checks/run-scenarios.sh | tee Checks/out/scenarios.txt

@@ -1,4 +1,5 @@
 import EventLoop
+import Glibc
 import IPVS
 
 /// A real server (or any host) that answers ARP for a VIP the director holds: the seed's "VIP conflict", from a
@@ -108,7 +109,10 @@ final class ARPWatch {
             sockets[interface] = socket
             return socket
         } catch {
-            onError("ARP watch on \(interface) is off: \(error) (it needs CAP_NET_RAW)")
+            let hint =
+                (error as? SystemError).map { [EPERM, EACCES].contains($0.errno) } == true
+                ? " (it needs CAP_NET_RAW)" : ""
+            onError("ARP watch on \(interface) is off: \(error)\(hint)")
             return nil
         }
     }
