@@ -186,7 +186,8 @@ public final class AgentDaemon {
         if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
             return .failure(result.probeClass.rawValue)
         }
-        if viaDR.allSatisfy({ lastProbe[$0.id]?.result.probeClass == .drPath }) {
+        // Raised once per fault: its advice (computed from the sysctls now) must not re-log it as the fix lands.
+        if directorFault == nil, viaDR.allSatisfy({ lastProbe[$0.id]?.result.probeClass == .drPath }) {
             raise("director-fault", .error, DirectorFault.message(viaDR))
             metrics.setDirectorFault(true)
         }
