@@ -27,14 +27,14 @@ extension AgentDaemon {
             enqueue(.kernel(key, service.weights))
         }
         snapshot = fresh
-        retarget()
-        arpWatch?.update(snapshot.arpSubjects(DirectorInterfaces.current()))
+        let interfaces = DirectorInterfaces.current()
+        retarget(interfaces)
+        arpWatch?.update(snapshot.arpSubjects(interfaces))
         if !ready, targets.isEmpty { becomeReady() }
     }
 
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
-    func retarget() {
-        let interfaces = DirectorInterfaces.current()
+    func retarget(_ interfaces: DirectorInterfaces) {
         var wanted = buildTargets(interfaces)
         if vetSysctls(for: wanted.values) {
             wanted = buildTargets(interfaces)

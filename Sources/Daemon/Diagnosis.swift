@@ -15,7 +15,7 @@ public struct Diagnosis {
             print(report.text, terminator: "")
             return report.problems == 0 ? 0 : 1
         } catch {
-            printToStandardError("drcheck: \(error.description)")
+            printError("drcheck: \(error.description)")
             return error.exitStatus
         }
     }
@@ -125,7 +125,7 @@ public struct Diagnosis {
         let giveUp = loop.now() + .seconds(3)
         while conflicts == nil, loop.now() < giveUp { try? loop.runOnce(timeout: 100) }
         watch.stop()
-        if let problem { printToStandardError("drcheck: \(problem)") }
+        if let problem { printError("drcheck: \(problem)") }
         return conflicts ?? []
     }
 }

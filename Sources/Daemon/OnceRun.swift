@@ -17,7 +17,7 @@ public struct OnceRun {
             let ipvs = try StartupSteps.connectIPVS()
             return try OnceRun(options: options, loaded: loaded, ipvs: ipvs).execute()
         } catch {
-            printToStandardError("drcheck: \(error.description)")
+            printError("drcheck: \(error.description)")
             return error.exitStatus
         }
     }
@@ -94,9 +94,4 @@ public struct OnceRun {
         try ipvs.setWeight(Int32(change.to), of: destination, in: key)
         return true
     }
-}
-
-func printToStandardError(_ text: String) {
-    var line = text + "\n"
-    line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }

@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Daemon
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Daemon
 import Exporter
 
 #if canImport(Glibc)

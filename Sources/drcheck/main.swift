@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 
 #if canImport(Glibc)
     import Glibc
