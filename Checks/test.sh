@@ -71,7 +71,7 @@ else
 fi
 
 mkdir -p Checks/out
-step "packaging (Checks/packaging/check.sh: the .deb, lintian, systemd, alert rules; scenario 70 uses its .deb)"
+step "packaging (Checks/packaging/check.sh: the .deb, lintian, systemd, alert rules; scenarios 61 and 70 use its .deb)"
 Checks/packaging/check.sh | tee Checks/out/packaging.txt
 summary=$(tail -n 1 Checks/out/packaging.txt)
 # check.sh adds its time after the tally: "45 passed, 0 failed (328 s)".

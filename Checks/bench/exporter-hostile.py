@@ -6,7 +6,9 @@ random bytes, half-closed sockets, clients that never read, then quiet. After ea
 got, how many scrapes /metrics answered, how late the probes started, and the server process's descriptors and RSS.
 Lateness comes from --lateness-signal OUTFILE (exporter-bench's stand-in probes report on SIGUSR1 into OUTFILE) or
 --lateness-logs GLOB (real-server logs, one line per request: "UNIX-TIME CLIENT 'GET PATH ...'"; each path is one
-check at a 1 s interval, so a gap past 1 s is lateness).
+check at a 1 s interval, so a gap past 1 s is lateness). Either way, when /metrics holds drcheck's own histogram of
+probe start delays (drcheck_probe_start_delay_seconds), each phase also reports the daemon's view: its buckets' growth
+between the last scrape before the phase and the last one in it.
 The last line is "summary: KEY=VALUE ..." for scripts. Usage: exporter-hostile.py HOST:PORT PID [--lateness-...]
 """
 
@@ -108,23 +110,30 @@ class Scraper(threading.Thread):
 
     def __init__(self):
         super().__init__(daemon=True)
-        self.results, self.stopped = [], False
+        self.results, self.stopped, self.last_body = [], False, ""
 
     def run(self):
         while not self.stopped:
             start = time.time()
-            try:
-                conn = connect()
-                conn.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                data = b""
-                while chunk := conn.recv(1 << 20):
-                    data += chunk
-                conn.close()
-                ok = data.startswith(b"HTTP/1.1 200 ")
-            except OSError:
-                ok = False
+            ok = self.scrape()
             self.results.append((ok, time.time() - start))
             time.sleep(max(0, 1 - (time.time() - start)))
+
+    def scrape(self):
+        """One scrape of /metrics; keeps the text of the last one answered."""
+        try:
+            conn = connect()
+            conn.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := conn.recv(1 << 20):
+                data += chunk
+            conn.close()
+        except OSError:
+            return False
+        if not data.startswith(b"HTTP/1.1 200 "):
+            return False
+        self.last_body = data.decode(errors="replace")
+        return True
 
     def take(self):
         results, self.results = self.results, []
@@ -132,8 +141,31 @@ class Scraper(threading.Thread):
         return len(good), len(results), max(good, default=0)
 
 
+def start_delay_buckets(text):
+    """drcheck's own histogram of probe start delays in a scrape: {upper bound in seconds: cumulative count}."""
+    prefix = 'drcheck_probe_start_delay_seconds_bucket{le="'
+    return {float(line[len(prefix):].split('"', 1)[0]): float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line.startswith(prefix)}
+
+
+def daemon_lateness(before, after):
+    """The daemon's view of a phase, when its /metrics has one: how many probes started, and the bucket bounds their
+    p50 and p99 fall under."""
+    if not after:
+        return ""
+    growth = {bound: count - before.get(bound, 0) for bound, count in sorted(after.items())}
+    total = growth.get(float("inf"), 0)
+    if not total:
+        return "the daemon's own count: no probe started; "
+    bound = lambda q: next(b for b, count in growth.items() if count >= q * total) * 1000
+    late = total - max((count for b, count in growth.items() if b <= 0.1), default=0)
+    return (f"the daemon's own count: {total:.0f} probes started, p50 <= {bound(0.5):g} ms, p99 <= {bound(0.99):g} ms, "
+            f"{late:.0f} over 100 ms; ")
+
+
 def phase(name, key, attack, seconds):
     SCRAPER.take()
+    delays_before = start_delay_buckets(SCRAPER.last_body)
     start = time.time()
     if lateness is signal_lateness:
         lateness(0, 0)
@@ -142,8 +174,9 @@ def phase(name, key, attack, seconds):
     fds, rss = resources()
     late = lateness(start, time.time()) if lateness else "not measured"
     print(f"{name}: {outcome}")
+    own = daemon_lateness(delays_before, start_delay_buckets(SCRAPER.last_body))
     print(f"    /metrics answered {answered} of {scrapes} scrapes (slowest {slowest * 1000:.0f} ms); probes: {late}; "
-          f"{fds} descriptors, RSS {rss} MiB", flush=True)
+          f"{own}{fds} descriptors, RSS {rss} MiB", flush=True)
     SUMMARY[f"{key}_scrapes_failed"] = scrapes - answered
     SUMMARY[f"{key}_fds"] = fds
     SUMMARY[f"{key}_rss_mib"] = rss
@@ -243,6 +276,7 @@ def never_read(seconds):
 
 
 SCRAPER = Scraper()
+SCRAPER.scrape()  # the daemon's start delays so far, so that the first phase counts only its own
 SCRAPER.start()
 fds, rss = resources()
 print(f"before: {fds} descriptors, RSS {rss} MiB", flush=True)

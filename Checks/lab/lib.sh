@@ -112,12 +112,36 @@ lab_vip_add() { ip -n "rs$1" addr add "$LAB_VIP/32" dev lo; }
 # lab_vip_del I: removes the VIP from rsI's lo (the DR misconfiguration: RIP answers, VIP traffic is dropped).
 lab_vip_del() { ip -n "rs$1" addr del "$LAB_VIP/32" dev lo; }
 
-# lab_rs_start I: starts realserver.py in rsI on port 8000 (mode file $LAB_STATE/rsI.mode, log rsI.log).
+# lab_rs_start I: starts realserver.py in rsI on port 8000 (mode file $LAB_STATE/rsI.mode, log rsI.log). With
+# LAB_RS_SERVER=nginx it starts nginx instead, for load: one process on epoll answering every path with 200 "rsI",
+# each request logged to rsI.log in realserver.py's format ("UNIX-TIME CLIENT 'GET PATH ...'"); no modes.
 lab_rs_start() {
   local i=$1
-  ip netns exec "rs$i" python3 -S "$LAB_DIR/realserver.py" --name "rs$i" --port "$LAB_PORT" \
-    --mode-file "$LAB_STATE/rs$i.mode" >>"$LAB_STATE/rs$i.log" 2>&1 &
+  if [ "${LAB_RS_SERVER:-python}" == nginx ]; then
+    lab_rs_nginx_conf "$i" >"$LAB_STATE/rs$i.nginx.conf"
+    ip netns exec "rs$i" nginx -c "$LAB_STATE/rs$i.nginx.conf" -p "$LAB_STATE" -e "$LAB_STATE/rs$i.err" >>"$LAB_STATE/rs$i.err" 2>&1 &
+  else
+    ip netns exec "rs$i" python3 -S "$LAB_DIR/realserver.py" --name "rs$i" --port "$LAB_PORT" \
+      --mode-file "$LAB_STATE/rs$i.mode" >>"$LAB_STATE/rs$i.log" 2>&1 &
+  fi
   echo $! >"$LAB_STATE/rs$i.pid"
+}
+
+# lab_rs_nginx_conf I: prints rsI's nginx config: one foreground process (no master, so its pid is the server's),
+# every file under $LAB_STATE (the root is the host's own, mounted read-write).
+lab_rs_nginx_conf() {
+  local i=$1 dir=$LAB_STATE/rs$1.nginx
+  mkdir -p "$dir"
+  cat <<NGINX
+daemon off; master_process off; user root; pid $dir/pid; error_log $LAB_STATE/rs$i.err warn;
+events { worker_connections 1000; }
+http {
+  log_format lab '\$msec \$remote_addr \'\$request\'';
+  access_log $LAB_STATE/rs$i.log lab;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
+  server { listen $LAB_PORT; location / { return 200 "rs$i\n"; } }
+}
+NGINX
 }
 
 # lab_rs_stop I: kills rsI's HTTP server (the "stopped" state: connections are refused).
@@ -140,6 +164,15 @@ lab_rs_mode() {
 
 # lab_weight I W: sets rsI's weight in the director's IPVS service (ipvsadm -e).
 lab_weight() { lab_in lvs ipvsadm -e -t "$LAB_SERVICE" -r "$(lab_rip "$1"):$LAB_PORT" -g -w "$2"; }
+
+# lab_unpack_deb DIR: unpacks the newest .deb in Packaging/out (Packaging/build-deb.sh or Checks/packaging/check.sh
+# makes one) into DIR and prints its name; fails the scenario when there is none.
+lab_unpack_deb() {
+  local deb
+  deb=$(ls -t "$LAB_ROOT"/Packaging/out/drcheck_*.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || { echo "FAIL - no .deb in Packaging/out: run Packaging/build-deb.sh first" >&2; exit 1; }
+  dpkg -x "$deb" "$1" && basename "$deb"
+}
 
 # lab_wait_port NS PORT ADDR...: waits (at most $LAB_WAIT seconds, default 20) until every ADDR:PORT accepts a TCP
 # connection from NS. The first form, lab_wait_port NS ADDR PORT [SECONDS], is still understood (an ADDR has a dot).

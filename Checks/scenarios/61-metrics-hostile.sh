@@ -2,19 +2,24 @@
 # Hostile clients against the daemon's metrics server (issue 6) while 200 checks run at a 1 s interval: slowloris
 # connections, 1 MB headers, 1,000 idle connections, random bytes, half-closed sockets and clients that never read
 # (Checks/bench/exporter-hostile.py). /metrics answers every scrape throughout, each attack gets its exact answer,
-# no server is drained, and the daemon's descriptors come back to their baseline. Reported, not asserted: how late
-# the probes reached the real servers (from their request logs), and the daemon's memory.
-# Load: HOSTILE_SERVERS x HOSTILE_SERVICES checks, default 4 x 5 = 20. The issue's 200 checks (10 x 20) saturate the
-# debug-built daemon under UML before any attack (probes seconds late, /metrics unanswered for 5 s), so they are
-# opt-in until the daemon keeps up with them there.
+# every server stays up (by the daemon and by ipvsadm), and the daemon's descriptors come back to their baseline.
+# Reported, not asserted (timing on a shared machine): how late the probes reached the real servers (their request
+# logs), the daemon's own probe start delays, and its memory. Needs a .deb in Packaging/out (lab_unpack_deb).
+# The real servers are nginx (LAB_RS_SERVER=nginx): inside UML's one CPU, ten python servers could not answer 200
+# requests a second without timing probes out. HOSTILE_SERVERS x HOSTILE_SERVICES checks, default 10 x 20.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
+# The binary that ships (a release build): the debug build spends several times the CPU per probe, which UML's one
+# CPU, shared with ten nginx and the attackers, does not have.
+deb=$(lab_unpack_deb /tmp/pkg) || exit 1
+DRCHECK=/tmp/pkg/usr/sbin/drcheck
 . "$(dirname "$0")/../lab/agent.sh"
 agent_require
-servers=${HOSTILE_SERVERS:-4}
-services=${HOSTILE_SERVICES:-5}
+servers=${HOSTILE_SERVERS:-10}
+services=${HOSTILE_SERVICES:-20}
+LAB_RS_SERVER=nginx
 
-lab_step "topology: $servers real servers; $services services VIP:8000.. over all of them: $((servers * services)) checks"
+lab_step "$deb; topology: $servers real servers; $services services VIP:8000.. over all of them: $((servers * services)) checks"
 lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
 for ((s = 1; s < services; s++)); do
   echo "-A -t $LAB_VIP:$((LAB_PORT + s)) -s rr"
@@ -45,24 +50,35 @@ sleep 3
 lab_step "the attacks, one after the other, while a scraper asks for /metrics every second"
 lab_in lvs python3 "$LAB_ROOT/Checks/bench/exporter-hostile.py" "$AGENT_LISTEN" "$AGENT_PID" \
   --lateness-logs "$LAB_STATE/rs*.log" | tee "$LAB_STATE/hostile.out"
-summary=$(sed -n 's/^summary: //p' "$LAB_STATE/hostile.out")
-value() { tr ' ' '\n' <<<"$summary" | sed -n "s/^$1=//p"; }
+# The daemon's view and the kernel's, taken at once: every fork in UML takes CPU from the daemon under test.
+lab_in lvs curl -s --max-time 5 "http://$AGENT_LISTEN/metrics" >"$LAB_STATE/after.prom"
+lab_in lvs ipvsadm -Ln >"$LAB_STATE/after.ipvs"
+declare -A value
+for pair in $(sed -n 's/^summary: //p' "$LAB_STATE/hostile.out"); do value[${pair%%=*}]=${pair#*=}; done
 
 lab_step "verdict"
 for key in baseline slowloris big_headers idle random half_closed never_read after; do
-  lab_expect_eq "/metrics answered every scrape during $key" "0" "$(value "${key}_scrapes_failed")"
+  lab_expect_eq "/metrics answered every scrape during $key" "0" "${value[${key}_scrapes_failed]:-}"
 done
-lab_expect_eq "all 200 slowloris connections closed at the request deadline" "200" "$(value slowloris_closed)"
-lab_expect_eq "every 1 MB header got 431" "10" "$(value big_header_431)"
-lab_expect_eq "every random request got 400" "100" "$(value random_400)"
-lab_expect_eq "every half-closed client got its whole response" "100" "$(value half_closed_answered)"
+lab_expect_eq "all 200 slowloris connections closed at the request deadline" "200" "${value[slowloris_closed]:-}"
+lab_expect_eq "every 1 MB header got 431" "10" "${value[big_header_431]:-}"
+lab_expect_eq "every random request got 400" "100" "${value[random_400]:-}"
+lab_expect_eq "every half-closed client got its whole response" "100" "${value[half_closed_answered]:-}"
+lab_expect_eq "every check is up in the daemon's /metrics, none ever left up" "$((servers * services)) up, 0 left up" \
+  "$(python3 -c '
+import sys
+samples = [line.rsplit(" ", 1) for line in open(sys.argv[1]).read().splitlines() if not line.startswith("#")]
+up = sum(1 for name, value in samples if name.startswith("drcheck_real_server_up{") and float(value) == 1)
+left = sum(float(value) for name, value in samples
+           if name.startswith("drcheck_real_server_state_transitions_total{") and "from=\"up\"" in name)
+print(f"{up} up, {left:.0f} left up")' "$LAB_STATE/after.prom")"
+lab_expect_eq "ipvsadm: every destination of every service still at weight 1" "$((servers * services))" \
+  "$(awk '$1 == "->" && $2 ~ /:80[0-9][0-9]$/ && $4 == 1' "$LAB_STATE/after.ipvs" | wc -l)"
 lab_expect_eq "no connection is left on the metrics port" "0" \
   "$(lab_in lvs ss -Htn state established "( sport = :${AGENT_LISTEN##*:} )" | wc -l)"
 # Probe sockets come and go: each check may have one in flight, so the baseline is a band, not a number.
 lab_expect_eq "the daemon's descriptors are back within its baseline band" "yes" \
-  "$([ "$(value after_fds)" -le $(($(value baseline_fds) + servers * services)) ] && echo yes || echo no)"
-echo "figure: the daemon's descriptors $(value baseline_fds) before the attacks, $(value after_fds) after;" \
-  "RSS $(value baseline_rss_mib) MiB before, $(value after_rss_mib) MiB after"
-lab_expect_eq "no server was drained in the first service" \
-  "$(for ((i = 1; i <= servers; i++)); do printf 'rs%d=1 ' "$i"; done | sed 's/ $//')" "$(agent_weights)"
+  "$([ "${value[after_fds]:-999999}" -le $((${value[baseline_fds]:-0} + servers * services)) ] && echo yes || echo no)"
+echo "figure: the daemon's descriptors ${value[baseline_fds]:-?} before the attacks, ${value[after_fds]:-?} after;" \
+  "RSS ${value[baseline_rss_mib]:-?} MiB before, ${value[after_rss_mib]:-?} MiB after"
 agent_finish

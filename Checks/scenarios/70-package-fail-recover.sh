@@ -2,14 +2,12 @@
 # Scenario 70: the .deb's own binary and its shipped /etc/drcheck/drcheck.yaml, unpacked with dpkg -x, keep the lab's
 # pool healthy: as the daemon (a real server fails and recovers, asserted with ipvsadm), then from "cron" (--once
 # runs, the fall/rise counts carried in the state file, the exit statuses the cron file documents).
-# Needs a .deb in Packaging/out (Packaging/build-deb.sh or Checks/packaging/check.sh makes one); takes the newest.
+# Needs a .deb in Packaging/out (see lab_unpack_deb in lib.sh); takes the newest.
 set -uo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
 
-deb=$(ls -t "$LAB_ROOT"/Packaging/out/drcheck_*.deb 2>/dev/null | head -n 1)
-[ -n "$deb" ] || { echo "FAIL - no .deb in Packaging/out: run Packaging/build-deb.sh first"; exit 1; }
 pkg=/tmp/pkg
-dpkg -x "$deb" "$pkg"
+deb=$(lab_unpack_deb "$pkg") || exit 1
 DRCHECK=$pkg/usr/sbin/drcheck
 source "$(dirname "$0")/../lab/agent.sh"
 agent_require
