@@ -25,11 +25,14 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CNetlink", dependencies: ["CLibNL"]),
         .target(name: "EventLoop", dependencies: ["CLinux"]),
-        .target(name: "IPVS", dependencies: ["CNetlink"]),
-        .target(name: "Probe", dependencies: ["CCurl", "EventLoop"]),
+        // The value types the other modules share: addresses, endpoints, status ranges.
+        .target(name: "Primitives"),
+        .target(name: "IPVS", dependencies: ["CNetlink", "Primitives"]),
+        .target(name: "Probe", dependencies: ["CCurl", "EventLoop", "Primitives"]),
         .target(
             name: "Agent",
             dependencies: [
+                "Primitives",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -44,26 +47,27 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Agent", "EventLoop", "IPVS", "Exporter", "Probe",
+                "Agent", "EventLoop", "IPVS", "Exporter", "Probe", "Primitives",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "drcheck",
             dependencies: [
-                "Daemon",
+                "Daemon", "Primitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Drives the IPVS API from the lab's IPVS scenarios and benchmark; not installed.
-        .executableTarget(name: "ipvs-lab", dependencies: ["IPVS"]),
+        .executableTarget(name: "ipvs-lab", dependencies: ["IPVS", "Primitives"]),
         // Serves N synthetic servers' metrics for Checks/bench/exporter-bench.sh; not installed.
         .executableTarget(
             name: "exporter-bench", dependencies: ["Exporter", "EventLoop"], path: "Checks/bench/exporter-bench"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS"]),
-        .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "Primitives"]),
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
         .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop"]),
     ],
