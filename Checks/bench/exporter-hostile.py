@@ -45,6 +45,12 @@ def resources():
     return fds, rss // 1024
 
 
+def cpu_seconds():
+    """The server process's CPU time so far (user + system)."""
+    fields = open(f"/proc/{ARGS.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def signal_lateness(_start, _end):
     """Asks exporter-bench for its stand-in probes' lateness since the last report."""
     before = open(ARGS.lateness_signal).read().count("timers:")
@@ -83,7 +89,8 @@ lateness = signal_lateness if ARGS.lateness_signal else log_lateness if ARGS.lat
 
 
 def connect():
-    return socket.create_connection((HOST, PORT), timeout=5)
+    # Prometheus's own default scrape_timeout: a slower answer counts as a failed scrape.
+    return socket.create_connection((HOST, PORT), timeout=10)
 
 
 def closed_by_server(conn):
@@ -148,6 +155,12 @@ def start_delay_buckets(text):
             for line in text.splitlines() if line.startswith(prefix)}
 
 
+def failed_probes(text):
+    """drcheck's count of probes that failed (every class but ok) in a scrape."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("drcheck_probe_results_total{") and 'class="ok"' not in line)
+
+
 def daemon_lateness(before, after):
     """The daemon's view of a phase, when its /metrics has one: how many probes started, and the bucket bounds their
     p50 and p99 fall under."""
@@ -156,27 +169,30 @@ def daemon_lateness(before, after):
     growth = {bound: count - before.get(bound, 0) for bound, count in sorted(after.items())}
     total = growth.get(float("inf"), 0)
     if not total:
-        return "the daemon's own count: no probe started; "
+        return "the daemon's own count: no probe started"
     bound = lambda q: next(b for b, count in growth.items() if count >= q * total) * 1000
     late = total - max((count for b, count in growth.items() if b <= 0.1), default=0)
     return (f"the daemon's own count: {total:.0f} probes started, p50 <= {bound(0.5):g} ms, p99 <= {bound(0.99):g} ms, "
-            f"{late:.0f} over 100 ms; ")
+            f"{late:.0f} over 100 ms")
 
 
 def phase(name, key, attack, seconds):
     SCRAPER.take()
-    delays_before = start_delay_buckets(SCRAPER.last_body)
-    start = time.time()
+    delays_before, failed_before = start_delay_buckets(SCRAPER.last_body), failed_probes(SCRAPER.last_body)
+    start, cpu_before = time.time(), cpu_seconds()
     if lateness is signal_lateness:
         lateness(0, 0)
     outcome = attack(seconds)
     answered, scrapes, slowest = SCRAPER.take()
     fds, rss = resources()
+    busy = f"{cpu_seconds() - cpu_before:.1f} s of CPU in {time.time() - start:.1f} s"
     late = lateness(start, time.time()) if lateness else "not measured"
     print(f"{name}: {outcome}")
     own = daemon_lateness(delays_before, start_delay_buckets(SCRAPER.last_body))
+    if own:
+        own += f", {failed_probes(SCRAPER.last_body) - failed_before:.0f} failed; "
     print(f"    /metrics answered {answered} of {scrapes} scrapes (slowest {slowest * 1000:.0f} ms); probes: {late}; "
-          f"{own}{fds} descriptors, RSS {rss} MiB", flush=True)
+          f"{own}{busy}, {fds} descriptors, RSS {rss} MiB", flush=True)
     SUMMARY[f"{key}_scrapes_failed"] = scrapes - answered
     SUMMARY[f"{key}_fds"] = fds
     SUMMARY[f"{key}_rss_mib"] = rss
