@@ -1,3 +1,5 @@
+import Primitives
+
 /// Who set a destination's weight to 0.
 public enum Drainer: String, Hashable, Sendable, Codable {
     /// drcheck, because the server is unhealthy: undone when it recovers.

@@ -1,3 +1,5 @@
+import Primitives
+
 /// The effective configuration: DESIGN.md's keys with every default filled in and `defaults` merged into each
 /// service's check.
 public struct Config: Hashable, Sendable {
@@ -62,7 +64,7 @@ public struct CheckSettings: Hashable, Sendable {
     public var fall = 3
     public var mode = ProbeMode.dr
     public var path = "/"
-    public var expectStatus = StatusRanges("200-399")!
+    public var expectStatus = StatusRanges([200...399])
     /// Ramp a restored weight up over this long; zero restores at once.
     public var slowStart: Duration = .zero
     /// Never drain the last server of a service that still has weight.

@@ -1,3 +1,4 @@
+import Primitives
 import Yams
 
 /// Reads drcheck's YAML configuration into an effective `Config`, validating every key.
@@ -105,7 +106,7 @@ public enum ConfigParser {
         } else {
             text = try field.string()
         }
-        guard let ranges = StatusRanges(text) else {
+        guard let ranges = try? StatusRanges(parsing: text) else {
             throw field.error("must be statuses or ranges within 100-599, like \"200,204,300-399\" (got \"\(text)\")")
         }
         return ranges

@@ -1,3 +1,4 @@
+import Primitives
 import Yams
 
 /// The effective configuration as YAML that `ConfigParser` reads back to the same `Config`.

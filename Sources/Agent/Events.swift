@@ -1,3 +1,5 @@
+import Primitives
+
 /// Monotonic time as the decision core sees it: the time since an arbitrary origin (the daemon's clock, or a test's).
 public typealias AgentTime = Duration
 

@@ -1,3 +1,5 @@
+import Primitives
+
 /// One `--once` pass: the state file's counters, the kernel's weights and one probe result per server in; the changes
 /// to make, a row per server and the exit status out. Slow start does not apply (a pass has no later steps).
 public enum OncePass {

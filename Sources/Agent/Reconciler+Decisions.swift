@@ -1,3 +1,5 @@
+import Primitives
+
 /// The weights each server should have now.
 extension Reconciler {
     /// Decides `only` these servers of the service (all when nil). keep_last needs the whole service when the

@@ -1,3 +1,5 @@
+import Primitives
+
 /// How each event changes what the reconciler knows.
 extension Reconciler {
     mutating func record(_ result: ProbeResult, for id: ServerID, into log: inout [Transition]) {

@@ -1,3 +1,5 @@
+import Primitives
+
 /// The decision core: probe results, kernel weights and config changes in, with a clock value; the weight changes to
 /// make now and the transitions to log out. Pure: no I/O, no clock of its own.
 ///

@@ -1,3 +1,5 @@
+import Primitives
+
 /// The transport protocol of a virtual service.
 public enum TransportProtocol: String, Hashable, Sendable, CaseIterable, Codable {
     case tcp, udp, sctp

@@ -1,5 +1,6 @@
 import Agent
 import IPVS
+import Primitives
 
 extension AgentDaemon {
     /// One ARP-watch round's conflicts: each logged once when it starts and once when it ends.
@@ -21,7 +22,7 @@ extension AgentDaemon {
     /// With `on_arp_conflict: drain`, a real server answering ARP for a VIP fails its checks while it does.
     func arpVerdict(for id: ServerID) -> Agent.ProbeResult? {
         guard loaded.config.onArpConflict == .drain,
-            arpConflicts.contains(where: { $0.realServer.map(Agent.IPAddress.init) == id.server.address })
+            arpConflicts.contains(where: { $0.realServer == id.server.address })
         else { return nil }
         return .failure("arp_conflict")
     }

@@ -1,6 +1,7 @@
 import Agent
 import Exporter
 import IPVS
+import Primitives
 
 extension AgentDaemon {
     /// Discovers now and every `discovery_interval`: destinations added or removed in the kernel are picked up,
@@ -126,7 +127,7 @@ extension AgentDaemon {
         }
     }
 
-    func deleteProbeService(_ server: IPVS.IPAddress, mark: UInt32) {
+    func deleteProbeService(_ server: IPAddress, mark: UInt32) {
         do {
             try ipvs.deleteProbeService(mark: mark, family: server.family)
             metrics.recordIPVSUpdate(.deleteService)

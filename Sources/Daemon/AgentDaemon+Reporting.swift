@@ -1,6 +1,7 @@
 import Agent
 import Exporter
 import Foundation
+import Primitives
 
 extension AgentDaemon {
     var endpoints: MetricsEndpoints {

@@ -4,6 +4,7 @@ import Exporter
 import Foundation
 import IPVS
 import Logging
+import Primitives
 import Probe
 
 /// The running agent: discovery, probes, decisions and weight writes, metrics, all on one event loop.
@@ -36,7 +37,7 @@ public final class AgentDaemon {
     var targets: [ServerID: ProbeTarget] = [:]
     var marks: ProbeMarks
     /// Probe services that exist in the kernel now, by real server.
-    var probeServices: [IPVS.IPAddress: UInt32] = [:]
+    var probeServices: [IPAddress: UInt32] = [:]
     var drRefused = false
     var vettedInterfaces: Set<String> = []
     var lastProbe: [ServerID: LastProbe] = [:]
@@ -252,7 +253,7 @@ public final class AgentDaemon {
             do {
                 // SET_DEST echoes every field as read, so read them now rather than trust the last discovery.
                 if fresh[change.id.service] == nil { fresh[change.id.service] = try ipvs.destinations(of: key) }
-                guard let destination = fresh[change.id.service]?.first(where: { Endpoint($0) == change.id.server })
+                guard let destination = fresh[change.id.service]?.first(where: { $0.endpoint == change.id.server })
                 else {
                     log.warning("\(change.id): gone from the kernel before its weight could be set")
                     continue

@@ -1,6 +1,7 @@
 import Agent
 import EventLoop
 import IPVS
+import Primitives
 import Probe
 
 /// `drcheck diagnose`: one pass of every DR sanity check, a readable report per service and real server, exit 0
@@ -75,8 +76,8 @@ public struct Diagnosis {
                     fix: server + "sysctl -w net.ipv4.conf.<its client-side interface>.arp_ignore=1 "
                         + "net.ipv4.conf.<that interface>.arp_announce=2")
             }
-            for destination in service.destinations.sorted(by: { Endpoint($0) < Endpoint($1) }) {
-                let id = ServerID(service: key, server: Endpoint(destination))
+            for destination in service.destinations.sorted(by: { $0.endpoint < $1.endpoint }) {
+                let id = ServerID(service: key, server: destination.endpoint)
                 report.server(id.server.description, weight: Int(destination.weight))
                 examine(id, destination: destination, vip: viaVIP[id], rip: atRIP[id], into: &report)
             }

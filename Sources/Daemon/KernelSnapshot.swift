@@ -1,5 +1,6 @@
 import Agent
 import IPVS
+import Primitives
 
 /// The checked part of the kernel's IPVS table, as read at one moment.
 struct KernelSnapshot {
@@ -9,7 +10,7 @@ struct KernelSnapshot {
 
         /// The destination weights as the decision core takes them.
         var weights: [Endpoint: Int] {
-            Dictionary(destinations.map { (Endpoint($0), Int($0.weight)) }, uniquingKeysWith: { first, _ in first })
+            Dictionary(destinations.map { ($0.endpoint, Int($0.weight)) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -31,12 +32,12 @@ struct KernelSnapshot {
     }
 
     func destination(_ id: ServerID) -> Destination? {
-        services[id.service]?.destinations.first { Endpoint($0) == id.server }
+        services[id.service]?.destinations.first { $0.endpoint == id.server }
     }
 
     /// What the ARP watch probes: each IPv4 VIP the director holds, on its interface, with its real servers.
     func arpSubjects(_ interfaces: DirectorInterfaces) -> [ARPWatch.Subject] {
-        var subjects: [IPVS.IPAddress: ARPWatch.Subject] = [:]
+        var subjects: [IPAddress: ARPWatch.Subject] = [:]
         for service in services.values {
             guard case .address(_, let vip, _) = service.kernel.key, vip.family == .ipv4,
                 let held = interfaces.holds(vip.description)

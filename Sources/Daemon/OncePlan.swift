@@ -1,5 +1,6 @@
 import Agent
 import IPVS
+import Primitives
 
 /// What `--once` probes, and the DR probe services it needs. Holding the state lock, it owns the reserved marks:
 /// it removes stale probe services, creates its own and deletes them afterwards. With a daemon running, it borrows
@@ -10,8 +11,8 @@ struct OncePlan {
     let acting: Bool
     let ipvs: IPVSControl
     private var marks: ProbeMarks
-    private var borrowed: Set<IPVS.IPAddress> = []
-    private var created: [(server: IPVS.IPAddress, mark: UInt32)] = []
+    private var borrowed: Set<IPAddress> = []
+    private var created: [(server: IPAddress, mark: UInt32)] = []
     /// The sysctls that made dr mode be refused (left as they are).
     private(set) var sysctlFindings: [DRSysctls.Finding] = []
 

@@ -2,6 +2,7 @@ import Agent
 import EventLoop
 import Foundation
 import IPVS
+import Primitives
 import Probe
 
 /// `drcheck --once`: one probe of every server, rise/fall with the state file's counters, weights set, a report,
@@ -88,8 +89,8 @@ public struct OnceRun {
     private func set(_ change: WeightChange, snapshot: KernelSnapshot) throws(IPVSError) -> Bool {
         guard let key = snapshot.services[change.id.service]?.kernel.key else { return false }
         // Echo every field as the kernel has it now (SET_DEST resets what it omits).
-        guard let destination = try ipvs.destinations(of: key).first(where: { Endpoint($0) == change.id.server })
-        else { throw .destinationGone(key, IPVS.IPAddress(change.id.server.address), port: change.id.server.port) }
+        guard let destination = try ipvs.destinations(of: key).first(where: { $0.endpoint == change.id.server })
+        else { throw .destinationGone(key, change.id.server.address, port: change.id.server.port) }
         guard Int(destination.weight) == change.from else { return false }
         try ipvs.setWeight(Int32(change.to), of: destination, in: key)
         return true

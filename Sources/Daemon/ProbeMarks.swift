@@ -1,15 +1,16 @@
 import IPVS
+import Primitives
 
 /// The fwmark of each real server's DR-probe service (DESIGN.md): one per real-server address, from the reserved
 /// range, kept for as long as some dr-mode check needs that server.
 struct ProbeMarks {
     let range: ClosedRange<UInt32>
-    private(set) var assigned: [IPVS.IPAddress: UInt32] = [:]
+    private(set) var assigned: [IPAddress: UInt32] = [:]
 
     init(range: ClosedRange<UInt32>) { self.range = range }
 
     /// The mark for `server`, assigning the lowest free one; nil when the range is used up.
-    mutating func mark(for server: IPVS.IPAddress) -> UInt32? {
+    mutating func mark(for server: IPAddress) -> UInt32? {
         if let mark = assigned[server] { return mark }
         let used = Set(assigned.values)
         guard let free = range.lazy.first(where: { !used.contains($0) }) else { return nil }
@@ -18,12 +19,12 @@ struct ProbeMarks {
     }
 
     /// Records a mark already in use for `server` (a running daemon's probe service).
-    mutating func adopt(_ mark: UInt32, for server: IPVS.IPAddress) {
+    mutating func adopt(_ mark: UInt32, for server: IPAddress) {
         assigned[server] = mark
     }
 
     /// Forgets every server not in `needed`, returning what was released (to delete those probe services).
-    mutating func release(keeping needed: Set<IPVS.IPAddress>) -> [(server: IPVS.IPAddress, mark: UInt32)] {
+    mutating func release(keeping needed: Set<IPAddress>) -> [(server: IPAddress, mark: UInt32)] {
         let released = assigned.filter { !needed.contains($0.key) }.map { (server: $0.key, mark: $0.value) }
         for entry in released { assigned[entry.server] = nil }
         return released.sorted { $0.mark < $1.mark }

@@ -1,6 +1,7 @@
 import Agent
 import Exporter
 import IPVS
+import Primitives
 import Probe
 
 /// How one real server of one service is probed.
@@ -18,7 +19,7 @@ struct ProbeTarget: Equatable {
 /// dr mode: the fwmark probe service that leads to the real server, and the director's interface toward it.
 struct DRPath: Equatable {
     var mark: UInt32
-    var server: IPVS.IPAddress
+    var server: IPAddress
     var interface: String
 }
 
@@ -43,8 +44,8 @@ struct TargetBuilder {
         var notes: [ServerID: String] = [:]
         // Sorted, so that probe marks are assigned in the same order every run.
         for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
-            for destination in service.destinations.sorted(by: { Endpoint($0) < Endpoint($1) }) {
-                let id = ServerID(service: key, server: Endpoint(destination))
+            for destination in service.destinations.sorted(by: { $0.endpoint < $1.endpoint }) {
+                let id = ServerID(service: key, server: destination.endpoint)
                 do {
                     let (target, note) = try target(
                         id, service: service.kernel, destination: destination, marks: &marks)
@@ -65,7 +66,7 @@ struct TargetBuilder {
         guard let settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
         let label = config.service(id.service)?.label ?? id.service.label
         let labels = ServerLabels(service: label, realServer: id.server.description)
-        let vip: (address: IPVS.IPAddress, port: UInt16)?
+        let vip: (address: IPAddress, port: UInt16)?
         if case .address(_, let address, let port) = service.key { vip = (address, port) } else { vip = nil }
         let port = settings.port ?? vip?.port ?? destination.port
         let rip = try check(
@@ -101,7 +102,7 @@ struct TargetBuilder {
         do {
             return try HTTPCheck(
                 scheme: settings.scheme == .https ? .https : .http, address: address, port: port, host: host,
-                path: settings.path, expectedStatus: Probe.StatusRanges(settings.expectStatus.ranges),
+                path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },

@@ -1,3 +1,5 @@
+import Primitives
+
 /// How IPVS forwards to a destination (IP_VS_CONN_F_FWD_MASK values).
 public enum ForwardingMethod: UInt32, Hashable, Sendable, CaseIterable {
     case masquerade = 0
@@ -79,4 +81,7 @@ public struct Destination: Hashable, Sendable {
         self.stats = stats
         self.tunnel = tunnel
     }
+
+    /// `RIP:PORT`, how an operator names the destination within its service.
+    public var endpoint: Endpoint { Endpoint(address: address, port: port) }
 }

@@ -1,5 +1,6 @@
 import CNetlink
 import Glibc
+import Primitives
 
 /// The kernel's IPVS table over generic netlink: one persistent socket, one synchronous request at a time.
 /// Not thread-safe; the daemon's single loop owns it.

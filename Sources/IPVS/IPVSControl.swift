@@ -1,3 +1,5 @@
+import Primitives
+
 /// What drcheck does with the kernel's IPVS table; `IPVSClient` is the real one, tests use fakes.
 public protocol IPVSControl: AnyObject {
     func info() throws(IPVSError) -> IPVSInfo

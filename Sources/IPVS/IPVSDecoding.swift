@@ -1,4 +1,5 @@
 import CNetlink
+import Primitives
 
 // Reading the kernel's IPVS replies (net/netfilter/ipvs/ip_vs_ctl.c, ip_vs_genl_fill_*) into the value types.
 
@@ -45,7 +46,7 @@ extension IPAddress {
         guard let bytes = attributes.bytes(type), bytes.count >= family.addressLength else {
             throw .malformedReply("\(name) missing or short")
         }
-        self.init(bytes: Array(bytes.prefix(family.addressLength)))!
+        self.init(bytes: bytes.prefix(family.addressLength))!
     }
 }
 

@@ -1,4 +1,5 @@
 import CNetlink
+import Primitives
 
 // Writing IPVS requests as the kernel parses them (ip_vs_genl_parse_service / ip_vs_genl_parse_dest).
 

@@ -1,5 +1,6 @@
 import CNetlink
 import Glibc
+import Primitives
 
 /// Why an IPVS operation failed; `description` is a one-line message that says what to do.
 public enum IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -27,7 +28,7 @@ public enum IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
         case .serviceGone(let service):
             "IPVS service \(service) no longer exists (ESRCH): it was deleted; re-read the table"
         case .destinationGone(let service, let address, let port):
-            "IPVS destination \(address.endpoint(port: port)) of \(service) no longer exists (ENOENT): "
+            "IPVS destination \(Endpoint(address: address, port: port)) of \(service) no longer exists (ENOENT): "
                 + "it was deleted; re-read the table"
         case .kernel(let command, let errno):
             "IPVS \(command) failed: \(errnoName(errno)) (\(String(cString: strerror(errno))))"

@@ -1,3 +1,5 @@
+import Primitives
+
 /// IP_VS_SVC_F_* service flags.
 public struct ServiceFlags: OptionSet, Hashable, Sendable {
     public let rawValue: UInt32
@@ -42,6 +44,6 @@ public struct Service: Hashable, Sendable {
     /// `255.255.255.0` for IPv4, the prefix length for IPv6.
     public var netmaskText: String {
         guard key.family == .ipv4 else { return String(netmask) }
-        return withUnsafeBytes(of: netmask) { IPAddress(bytes: Array($0))!.description }
+        return withUnsafeBytes(of: netmask) { IPAddress(bytes: $0)!.description }
     }
 }

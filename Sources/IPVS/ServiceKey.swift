@@ -1,3 +1,5 @@
+import Primitives
+
 /// The transport protocols an address-keyed IPVS service can have, with their IP protocol numbers.
 public enum TransportProtocol: UInt16, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     case tcp = 6
@@ -28,7 +30,7 @@ public enum ServiceKey: Hashable, Sendable, CustomStringConvertible {
     /// `tcp 198.51.100.33:8000`, `fwmark 5`, `fwmark 5 ipv6`.
     public var description: String {
         switch self {
-        case .address(let proto, let address, let port): "\(proto) \(address.endpoint(port: port))"
+        case .address(let proto, let address, let port): "\(proto) \(Endpoint(address: address, port: port))"
         case .fwmark(let mark, let family): family == .ipv4 ? "fwmark \(mark)" : "fwmark \(mark) ipv6"
         }
     }

@@ -1,3 +1,5 @@
+import Primitives
+
 /// The table laid out as `ipvsadm -Ln` prints it, in its order, so an operator can compare the two at a glance.
 public func ipvsadmListing(info: IPVSInfo, table: [ServiceEntry]) -> String {
     var lines = [
@@ -8,7 +10,7 @@ public func ipvsadmListing(info: IPVSInfo, table: [ServiceEntry]) -> String {
     for entry in table.sortedLikeIPVSAdm() {
         lines.append(entry.service.ipvsadmLine)
         for destination in entry.destinations {
-            let endpoint = destination.address.endpoint(port: destination.port)
+            let endpoint = destination.endpoint.description
             lines.append(
                 "  -> \(endpoint.padded(28)) \(destination.forwarding.ipvsadmName.padded(7)) "
                     + "\(String(destination.weight).padded(6)) \(String(destination.activeConnections).padded(10)) "
@@ -25,18 +27,8 @@ extension [ServiceEntry] {
         sorted { $0.service.key.ipvsadmOrder.lexicographicallyPrecedes($1.service.key.ipvsadmOrder) }.map { entry in
             ServiceEntry(
                 service: entry.service,
-                destinations: entry.destinations.map { ($0.ipvsadmOrder, $0) }.sorted { $0.0 < $1.0 }.map(\.1))
+                destinations: entry.destinations.sorted { $0.endpoint < $1.endpoint })
         }
-    }
-}
-
-extension Destination {
-    /// Address (IPv4 first), then port, as integers: cheap to compare thousands of times.
-    fileprivate var ipvsadmOrder: (Int, UInt64, UInt64, UInt16) {
-        let words = address.wireBytes.reduce(into: (UInt64(0), UInt64(0))) { words, byte in
-            words = (words.0 << 8 | words.1 >> 56, words.1 << 8 | UInt64(byte))
-        }
-        return (address.bytes.count, words.0, words.1, port)
     }
 }
 
@@ -58,7 +50,7 @@ extension Service {
         var line: String
         switch key {
         case .address(let proto, let address, let port):
-            line = "\(proto.description.uppercased().padded(4)) \(address.endpoint(port: port))"
+            line = "\(proto.description.uppercased().padded(4)) \(Endpoint(address: address, port: port))"
         case .fwmark(let mark, let family):
             line = "FWM  \(mark)" + (family == .ipv6 ? " IPv6" : "")
         }

@@ -1,4 +1,4 @@
-import Glibc
+import Primitives
 
 /// One HTTP(S) health check: where to connect, what to ask, what counts as healthy. A plain value; the engine runs it.
 public struct HTTPCheck: Sendable, Equatable {
@@ -49,10 +49,10 @@ public struct HTTPCheck: Sendable, Equatable {
 
     /// Checks what libcurl would otherwise reject at run time (or, worse, interpret).
     public func validate() throws(InvalidError) {
-        guard IPAddress.isLiteral(address) else {
+        guard IPAddress(address) != nil else {
             throw InvalidError(description: "address \"\(address)\" is not an IP")
         }
-        if let sourceAddress, !IPAddress.isLiteral(sourceAddress) {
+        if let sourceAddress, IPAddress(sourceAddress) == nil {
             throw InvalidError(description: "source address \"\(sourceAddress)\" is not an IP")
         }
         guard port > 0 else { throw InvalidError(description: "port 0") }
@@ -68,15 +68,17 @@ public struct HTTPCheck: Sendable, Equatable {
     }
 
     /// The host as written in a URL: IPv6 literals in brackets.
-    var urlHost: String { IPAddress.bracketed(host ?? address) }
+    var urlHost: String { Self.bracketed(host ?? address) }
 
     var url: String { "\(scheme.rawValue)://\(urlHost):\(port)\(path)" }
 
     /// CURLOPT_CONNECT_TO entry sending the connection to `address` while Host and SNI stay `host`.
     var connectTo: String? {
         guard let host, host != address else { return nil }
-        return "\(IPAddress.bracketed(host)):\(port):\(IPAddress.bracketed(address)):\(port)"
+        return "\(Self.bracketed(host)):\(port):\(Self.bracketed(address)):\(port)"
     }
+
+    private static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 
     private static func isHostByte(_ byte: UInt8) -> Bool {
         switch byte {
@@ -88,13 +90,4 @@ public struct HTTPCheck: Sendable, Equatable {
             return false
         }
     }
-}
-
-enum IPAddress {
-    static func isLiteral(_ text: String) -> Bool {
-        var buffer = in6_addr()
-        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
-    }
-
-    static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Foundation
 import IPVS
+import Primitives
 
 /// `drcheck ipvs [--json]`: the kernel's IPVS table as drcheck reads it; the JSON form is documented on
 /// `TableDocument`. `set-weight` is the one write an operator needs from it.
@@ -52,7 +53,7 @@ struct IPVSSetWeight: ParsableCommand {
 
     func validate() throws {
         guard ServiceKey(parsing: service) != nil else { throw ValidationError("cannot read service '\(service)'") }
-        guard IPAddress.parseEndpoint(realServer) != nil else {
+        guard Endpoint(realServer, allowPortZero: true) != nil else {
             throw ValidationError("cannot read real server '\(realServer)' (RIP:PORT or [RIP6]:PORT)")
         }
         guard weight >= 0 else { throw ValidationError("weight must be 0 or more") }
@@ -60,17 +61,15 @@ struct IPVSSetWeight: ParsableCommand {
 
     func run() throws {
         let key = ServiceKey(parsing: service)!
-        let (address, port) = IPAddress.parseEndpoint(realServer)!
+        let server = Endpoint(realServer, allowPortZero: true)!
         let old = try withIPVS { (client) throws(IPVSError) -> Int32 in
             guard
-                let destination = try client.destinations(of: key).first(where: {
-                    $0.address == address && $0.port == port
-                })
-            else { throw .destinationGone(key, address, port: port) }
+                let destination = try client.destinations(of: key).first(where: { $0.endpoint == server })
+            else { throw .destinationGone(key, server.address, port: server.port) }
             try client.setWeight(weight, of: destination, in: key)
             return destination.weight
         }
-        print("\(key) -> \(address.endpoint(port: port)): weight \(old) -> \(weight)")
+        print("\(key) -> \(server): weight \(old) -> \(weight)")
     }
 }
 

@@ -4,6 +4,7 @@ import Daemon
 import EventLoop
 import Foundation
 import IPVS
+import Primitives
 import Probe
 
 /// `drcheck probe URL`: one probe made exactly as the daemon makes it, printed as `class status duration`.
@@ -72,7 +73,7 @@ struct ProbeCommand: ParsableCommand {
     func validate() throws {
         guard (url == nil) != (bench == nil) else { throw ValidationError("give one URL") }
         if let drServer {
-            guard IPVS.IPAddress(drServer) != nil else {
+            guard IPAddress(drServer) != nil else {
                 throw ValidationError("--dr-server \"\(drServer)\" is not an IP")
             }
             guard mark != nil, source != nil else { throw ValidationError("--dr-server needs --mark and --source") }
@@ -145,7 +146,7 @@ private struct DRProbeService {
 
     init(mark: UInt32, realServer: String) throws {
         do {
-            let address = IPVS.IPAddress(realServer)!
+            let address = IPAddress(realServer)!
             client = try IPVSClient()
             try client.createProbeService(mark: mark, realServer: address)
             self.mark = mark

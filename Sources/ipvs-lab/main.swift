@@ -3,6 +3,7 @@
 // read, and timings. Prints one result line per step; exit 1 on an IPVS error (its message printed), 2 on usage.
 import Glibc
 import IPVS
+import Primitives
 
 let usage = """
     usage: ipvs-lab probe-create MARK RIP
@@ -43,10 +44,10 @@ func run(_ arguments: [String]) throws(IPVSError) {
         try client.deleteProbeService(mark: mark, family: family)
         print("deleted fwmark \(mark) \(family)")
     case ("stale-weight", 4):
-        guard let key = ServiceKey(parsing: arguments[1]), let (address, port) = IPAddress.parseEndpoint(arguments[2]),
+        guard let key = ServiceKey(parsing: arguments[1]), let server = Endpoint(arguments[2], allowPortZero: true),
             let weight = Int32(arguments[3])
         else { fail(usage, status: 2) }
-        guard let read = try client.destinations(of: key).first(where: { $0.address == address && $0.port == port })
+        guard let read = try client.destinations(of: key).first(where: { $0.endpoint == server })
         else { fail("not found", status: 1) }
         print("read weight \(read.weight)")
         fflush(nil)  // the scenario waits for this line before deleting

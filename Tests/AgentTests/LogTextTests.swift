@@ -1,3 +1,4 @@
+import Primitives
 import Testing
 
 @testable import Agent
@@ -34,11 +35,7 @@ import Testing
         #expect(ServiceKey("fwmark:5") == .fwmark(5))
         #expect(ServiceKey("fwmark:0") == nil)
         #expect(ServiceKey("198.51.100.33:8000/icmp") == nil)
-        #expect(Endpoint("[2001:DB8:0::1]:80")?.description == "[2001:db8::1]:80")
-        #expect(Endpoint("2001:db8::1:80") == nil)
-        #expect(Endpoint("[198.51.100.1]:80") == nil)
-        #expect(Endpoint("198.51.100.1:0") == nil)
-        #expect(Endpoint("198.51.100.1:0", allowPortZero: true)?.port == 0)
-        #expect(Endpoint("198.51.100.1:65536") == nil)
+        #expect(ServiceKey("[2001:DB8:0::1]:80/tcp")?.description == "[2001:db8::1]:80/tcp")
+        #expect(ServiceKey("198.51.100.33:0/tcp") == nil)
     }
 }

@@ -1,3 +1,5 @@
+import Primitives
+
 @testable import Agent
 
 /// A reconciler over the lab's service with a fake clock: `tick` advances it, every call is one loop turn.

@@ -1,4 +1,5 @@
 import CNetlink
+import Primitives
 import Testing
 
 @testable import IPVS
@@ -98,6 +99,20 @@ private func request(_ command: Command = .setDest) throws -> NetlinkRequest {
     expected.stats.connections = 1 << 40
     expected.stats.outByteRate = 77
     #expect(decoded == expected)
+}
+
+/// The kernel sends union nf_inet_addr, 16 bytes whatever the family; an IPv4 address is its first 4.
+@Test func decodesAddressesFromTheKernelsUnion() throws {
+    let message = try request(.getDest)
+    try message.put(IPVS_DEST_ATTR_ADDR, bytes: [203, 0, 113, 21] + Array(repeating: 0xee, count: 12))
+    try message.put(IPVS_SVC_ATTR_ADDR, bytes: IPAddress("2001:db8::21")!.bytes)
+    try message.put(IPVS_DEST_ATTR_PORT, bytes: [203, 0, 113])
+    let reply = try NetlinkAttributes(message.attributeBytes)
+    #expect(try IPAddress(wire: reply, IPVS_DEST_ATTR_ADDR, family: .ipv4, "DEST_ADDR") == IPAddress("203.0.113.21"))
+    #expect(try IPAddress(wire: reply, IPVS_SVC_ATTR_ADDR, family: .ipv6, "SVC_ADDR").description == "2001:db8::21")
+    #expect(throws: IPVSError.malformedReply("DEST_PORT missing or short")) {
+        try IPAddress(wire: reply, IPVS_DEST_ATTR_PORT, family: .ipv4, "DEST_PORT")
+    }
 }
 
 @Test func refusesTruncatedAndMissizedAttributes() throws {

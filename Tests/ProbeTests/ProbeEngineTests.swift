@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import Primitives
 import Testing
 
 @testable import Probe

@@ -1,6 +1,7 @@
 import EventLoop
 import Glibc
 import IPVS
+import Primitives
 
 /// A real server (or any host) that answers ARP for a VIP the director holds: the seed's "VIP conflict", from a
 /// real server whose arp_ignore/arp_announce are missing.
@@ -10,7 +11,7 @@ struct ARPConflict: Hashable, Comparable, CustomStringConvertible {
     var mac: String
     /// The real server that owns the MAC (it also answered for its RIP), else the neighbour table's address for it.
     var host: String?
-    var realServer: IPVS.IPAddress?
+    var realServer: IPAddress?
 
     static func < (a: ARPConflict, b: ARPConflict) -> Bool { (a.vip, a.mac) < (b.vip, b.mac) }
 
@@ -26,9 +27,9 @@ struct ARPConflict: Hashable, Comparable, CustomStringConvertible {
 /// the director's is a conflict. Everything runs on the loop; results come once per round.
 final class ARPWatch {
     struct Subject: Equatable {
-        var vip: IPVS.IPAddress
+        var vip: IPAddress
         var interface: String
-        var realServers: [IPVS.IPAddress]
+        var realServers: [IPAddress]
     }
 
     private let loop: EventLoop
@@ -90,7 +91,7 @@ final class ARPWatch {
         var conflicts: [ARPConflict] = []
         for subject in subjects {
             for mac in vipAnswers[subject.vip.bytes] ?? [] {
-                let owner = ripOwners[mac].flatMap { IPVS.IPAddress(bytes: $0) }
+                let owner = ripOwners[mac].flatMap { IPAddress(bytes: $0) }
                 conflicts.append(
                     ARPConflict(
                         vip: subject.vip.description, interface: subject.interface, mac: formatMAC(mac),

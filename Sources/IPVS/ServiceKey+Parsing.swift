@@ -1,24 +1,4 @@
-/// Parsing of the endpoints and service names an operator types.
-extension IPAddress {
-    /// `ADDR:PORT` or `[ADDR6]:PORT`; nil for anything else.
-    public static func parseEndpoint(_ text: String) -> (address: IPAddress, port: UInt16)? {
-        let host: Substring
-        let port: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
-                return nil
-            }
-            host = text[text.index(after: text.startIndex)..<close]
-            port = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-        }
-        guard let address = IPAddress(String(host)), let number = decimal(port, as: UInt16.self) else { return nil }
-        return (address, number)
-    }
-}
+import Primitives
 
 extension ServiceKey {
     /// `tcp:VIP:PORT`, `udp:[VIP6]:PORT`, `sctp:VIP:PORT`, a bare `VIP:PORT` (tcp), `fwmark:N` or
@@ -33,7 +13,7 @@ extension ServiceKey {
             return
         }
         let proto = TransportProtocol.allCases.first { parts.count == 2 && parts[0] == $0.description }
-        guard let endpoint = IPAddress.parseEndpoint(proto == nil ? text : parts[1]) else { return nil }
+        guard let endpoint = Endpoint(proto == nil ? text : parts[1], allowPortZero: true) else { return nil }
         self = .address(proto ?? .tcp, endpoint.address, port: endpoint.port)
     }
 }
