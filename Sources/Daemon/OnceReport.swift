@@ -13,12 +13,26 @@ struct OnceReport {
     var daemonPid: Int32?
     var exitStatus: Int32
 
+    /// Changes the pass decided but could not make (the failures say why): the kernel keeps the weight it had.
+    var notSet: [WeightChange] { outcome.changes.filter { !applied.contains($0) } }
+
+    /// The weight in the kernel after the pass, as far as drcheck set it.
+    private func weightAfter(_ row: OncePass.Row) -> Int {
+        notSet.contains { $0.id == row.id } ? row.weightBefore : row.weightAfter
+    }
+
     func table() -> String {
         var rows = [["SERVICE", "REAL SERVER", "RESULT", "TIME", "STATE", "WEIGHT", "CONFIGURED"]]
         for row in outcome.rows {
             let result = results[row.id]
             let weight =
-                row.weightBefore == row.weightAfter ? "\(row.weightAfter)" : "\(row.weightBefore)->\(row.weightAfter)"
+                if let change = notSet.first(where: { $0.id == row.id }) {
+                    "\(row.weightBefore) (\(change.to) not set)"
+                } else if row.weightBefore == row.weightAfter {
+                    "\(row.weightAfter)"
+                } else {
+                    "\(row.weightBefore)->\(row.weightAfter)"
+                }
             rows.append([
                 row.service, row.id.server.description, result?.probeClass.rawValue ?? "-",
                 result?.duration.formatted3 ?? "-", state(row), weight, row.configured.map(String.init) ?? "-",
@@ -79,10 +93,9 @@ struct OnceReport {
                 service: row.service, realServer: row.id.server.description, result: result?.probeClass.rawValue,
                 status: result?.status, detail: result.flatMap { $0.detail.isEmpty ? nil : $0.detail },
                 durationSeconds: result?.duration.seconds, state: state(row), weightBefore: row.weightBefore,
-                weightAfter: row.weightAfter, configuredWeight: row.configured)
+                weightAfter: weightAfter(row), configuredWeight: row.configured)
         }
-        let changes =
-            applied.map { ($0, true) } + wouldChange.map { ($0, false) }
+        let changes = applied.map { ($0, true) } + (notSet + wouldChange).map { ($0, false) }
         let document = Document(
             servers: servers,
             changes: changes.map {
