@@ -21,22 +21,25 @@ agent_config() { cat >"$AGENT_CONFIG"; }
 
 # agent_web_config [CHECK-LINE...] [-- ADDRESS WEIGHT...]: prints a config for the lab's service, named web, probed
 # every 1s with a 900ms timeout and rise 2 (on this loaded 2-core machine a 300 ms timeout fails healthy servers now
-# and then), plus each CHECK-LINE ("key: value") in its check; after --, each "ADDRESS WEIGHT" a real server's
-# configured weight.
+# and then), plus each CHECK-LINE ("key: value") in its check: one for interval, timeout or rise replaces that default
+# (for a scenario whose figures depend on its own timing); after --, each "ADDRESS WEIGHT" a real server's
+# configured weight. Top-level settings go before it: { echo "arp_watch: 1s"; agent_web_config; } | agent_config.
 agent_web_config() {
-  local line servers=0
-  printf 'services:\n  - name: web\n    vip: "%s"\n    check:\n      interval: 1s\n      timeout: 900ms\n      rise: 2\n' \
-    "$LAB_SERVICE"
-  for line in "$@"; do
-    if [ "$line" == "--" ]; then
-      servers=1
-      echo "    real_servers:"
-    elif [ "$servers" == 1 ]; then
-      printf '      - address: %s\n        weight: %s\n' "${line% *}" "${line#* }"
-    else
-      echo "      $line"
-    fi
+  local line checks=() given=" "
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+    checks+=("$1")
+    given+="${1%%:*} "
+    shift
   done
+  printf 'services:\n  - name: web\n    vip: "%s"\n    check:\n' "$LAB_SERVICE"
+  for line in "interval: 1s" "timeout: 900ms" "rise: 2"; do
+    [[ $given == *" ${line%%:*} "* ]] || echo "      $line"
+  done
+  for line in "${checks[@]}"; do echo "      $line"; done
+  [ $# -gt 1 ] || return 0
+  shift
+  echo "    real_servers:"
+  for line in "$@"; do printf '      - address: %s\n        weight: %s\n' "${line% *}" "${line#* }"; done
 }
 
 # agent_start [ARG...]: starts the daemon in lvs with $AGENT_CONFIG (extra ARGs appended); waits until it listens.
@@ -107,14 +110,7 @@ agent_weights() {
 }
 
 # agent_wait_weight I W [SECONDS]: waits (default 20 s) until rsI's weight is W; returns 1 on time-out.
-agent_wait_weight() {
-  local deadline=$((SECONDS + ${3:-20}))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    [ "$(agent_weight "$1")" == "$2" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+agent_wait_weight() { lab_wait "${3:-20}" lab_prints "$2" agent_weight "$1"; }
 
 # agent_failures_before_down I: how many failed probes of rsI the log shows since its last "up" state before the
 # first "down" transition after it: the fall count drcheck acted on.
@@ -138,14 +134,10 @@ agent_log_count() { grep -cF -- "$1" "$AGENT_LOG"; }
 
 # agent_wait_log TEXT [COUNT] [SECONDS]: waits (default 20 s) until the daemon's log holds COUNT (default 1) lines
 # containing TEXT; returns 1 on time-out.
-agent_wait_log() {
-  local deadline=$((SECONDS + ${3:-20}))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    [ "$(agent_log_count "$1")" -ge "${2:-1}" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+agent_wait_log() { lab_wait "${3:-20}" agent_log_holds "$1" "${2:-1}"; }
+
+# agent_log_holds TEXT COUNT: succeeds when the daemon's log holds at least COUNT lines containing TEXT.
+agent_log_holds() { [ "$(agent_log_count "$1")" -ge "$2" ]; }
 
 # agent_service_field FIELD [SERVICE]: prints FIELD of the service named SERVICE (default: the first) in /status;
 # booleans as JSON writes them.

@@ -27,6 +27,17 @@ lab_rs_client_ip() { echo "198.51.100.$((100 + $1))"; }
 # lab_in NS CMD...: runs CMD in network namespace NS.
 lab_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# lab_exe NAME: prints the path of the build's executable NAME: drcheck is $DRCHECK (default .build/debug/drcheck),
+# ipvs-lab is $IPVS_LAB, any other sits beside drcheck; when it is missing, says FAIL on stderr and fails.
+lab_exe() {
+  local drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck} exe
+  exe=${drcheck%/*}/$1
+  [ "$1" != drcheck ] || exe=$drcheck
+  [ "$1" != ipvs-lab ] || exe=${IPVS_LAB:-$exe}
+  [ -x "$exe" ] || { echo "FAIL - $exe missing: swift build first" >&2; return 1; }
+  echo "$exe"
+}
+
 # lab_require_uml: refuses to touch the network unless this is the lab kernel (never build the lab on a real host).
 lab_require_uml() {
   local release
@@ -187,6 +198,19 @@ lab_wait_port() {
     sleep 0.1; done; done' - "$port" "$@" ||
     { echo "lab: port $port on $* not all listening after ${secs}s (seen from $ns)" >&2; return 1; }
 }
+
+# lab_wait SECONDS CMD...: runs CMD until it succeeds, every 0.1 s for at most SECONDS; returns 1 on time-out.
+lab_wait() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
+# lab_prints EXPECTED CMD...: succeeds when CMD prints exactly EXPECTED (a condition for lab_wait).
+lab_prints() { local expected=$1; shift; [ "$("$@")" == "$expected" ]; }
 
 # lab_get NS URL [CURL-ARG...]: prints the body of a GET from NS (2 s limit); curl's exit status is returned.
 lab_get() { local ns=$1 url=$2; shift 2; lab_in "$ns" curl -sS --max-time 2 "$@" "$url"; }
