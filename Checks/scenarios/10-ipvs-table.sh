@@ -8,8 +8,7 @@
 # `ipvsadm -Ln` prints, line for line.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
-drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
-[ -x "$drcheck" ] || { echo "FAIL - $drcheck missing: swift build first"; exit 1; }
+drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "a mixed IPVS table of 1,235 destinations, loaded with ipvsadm -R"
 lab_modprobe ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh ip_vs_mh ip_vs_pe_sip dummy || exit 1

@@ -5,8 +5,7 @@
 # The GUE destination keeps its tunnel settings. For contrast, `ipvsadm -e` given only the weight resets them.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
-drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
-[ -x "$drcheck" ] || { echo "FAIL - $drcheck missing: swift build first"; exit 1; }
+drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "services with DR, NAT-with-thresholds, GUE, GRE and IPIP destinations"
 lab_modprobe ip_vs ip_vs_rr ip_vs_wlc || exit 1

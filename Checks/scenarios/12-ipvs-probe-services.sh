@@ -5,9 +5,7 @@
 # IPv6 works, and deleting makes them vanish (deleting again is no error). Other services are never touched.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
-drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
-ipvs_lab=${IPVS_LAB:-$(dirname "$drcheck")/ipvs-lab}
-[ -x "$ipvs_lab" ] || { echo "FAIL - $ipvs_lab missing: swift build first"; exit 1; }
+ipvs_lab=$(lab_exe ipvs-lab) || exit 1
 
 lab_modprobe ip_vs ip_vs_rr || exit 1
 ipvsadm -A -t 198.51.100.33:8000 -s rr && ipvsadm -a -t 198.51.100.33:8000 -r 203.0.113.21:8000 -g -w 3

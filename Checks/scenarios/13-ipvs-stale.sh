@@ -4,9 +4,8 @@
 # destination gone; ESRCH: service gone), nothing is created, and the process exits normally (no crash).
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
-drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
-ipvs_lab=${IPVS_LAB:-$(dirname "$drcheck")/ipvs-lab}
-[ -x "$ipvs_lab" ] || { echo "FAIL - $ipvs_lab missing: swift build first"; exit 1; }
+drcheck=$(lab_exe drcheck) || exit 1
+ipvs_lab=$(lab_exe ipvs-lab) || exit 1
 
 lab_modprobe ip_vs ip_vs_rr || exit 1
 ipvsadm -A -t 198.51.100.33:8000 -s rr

@@ -5,9 +5,8 @@
 # open (the daemon's) says IPVS is not available while ip_vs is unloaded and reads the table again once it is back.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
-drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
-ipvs_lab=${IPVS_LAB:-$(dirname "$drcheck")/ipvs-lab}
-[ -x "$ipvs_lab" ] || { echo "FAIL - $ipvs_lab missing: swift build first"; exit 1; }
+drcheck=$(lab_exe drcheck) || exit 1
+ipvs_lab=$(lab_exe ipvs-lab) || exit 1
 
 # outcome CMD...: "STATUS: STDERR" of CMD (stdout dropped).
 outcome() {

@@ -6,8 +6,7 @@
 # stopped -> connect_refused. Exit status 0 only for ok.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
-drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
-[ -x "$drcheck" ] || { echo "FAIL - $drcheck missing: swift build first"; exit 1; }
+drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "topology: director lvs, rs1 and rs2"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }

@@ -6,8 +6,7 @@
 # probe passes again. It needs accept_local=1 on the director's interface toward the real servers.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
-drcheck=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
-[ -x "$drcheck" ] || { echo "FAIL - $drcheck missing: swift build first"; exit 1; }
+drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "topology: director lvs, rs1 and rs2"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
