@@ -11,20 +11,10 @@ agent_require
 lab_step "topology: rs1 and rs2 at weight 1; rs2 set to 4 by the operator before drcheck starts"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
 lab_weight 2 4
-agent_config <<EOF
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 500ms
-      timeout: 300ms
-      rise: 2
-      fall: 3
-      expect_body: "^rs[0-9]+$"
-    real_servers:
-      - address: $(lab_rip 1)
-        weight: 7
-EOF
+# This scenario's own timing: the detection latency figure prints the bound it gives.
+interval_ms=500 timeout_ms=300 fall=3
+agent_web_config "interval: ${interval_ms}ms" "timeout: ${timeout_ms}ms" "fall: $fall" 'expect_body: "^rs[0-9]+$"' \
+  -- "$(lab_rip 1) 7" | agent_config
 
 lab_step "the daemon starts (dr mode, dr_sysctls: fix)"
 agent_start || lab_finish
@@ -44,8 +34,8 @@ agent_rs_kill 1
 agent_wait_weight 1 0 10
 lab_expect_eq "rs1 drained to weight 0" "0" "$(agent_weight 1)"
 echo "figure: detection latency $(agent_latency_ms 1) ms (kill to the drain written; (fall-1)*interval+timeout =" \
-  "1300 ms, plus up to one interval before the first failing probe)"
-lab_expect_eq "after exactly fall=3 failed probes" "3" "$(agent_failures_before_down 1)"
+  "$(((fall - 1) * interval_ms + timeout_ms)) ms, plus up to one interval before the first failing probe)"
+lab_expect_eq "after exactly fall=$fall failed probes" "$fall" "$(agent_failures_before_down 1)"
 lab_expect_match "the drain is logged with the probe class" "203.0.113.21:8000: down \(connect_refused\)" \
   "$(cat "$AGENT_LOG")"
 lab_expect_eq "rs2 untouched" "4" "$(agent_weight 2)"
