@@ -10,20 +10,8 @@ agent_require
 
 lab_step "topology: rs1, rs2; drcheck with arp_watch 1s"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
-write_config() {
-  agent_config <<EOF
-arp_watch: 1s
-on_arp_conflict: $1
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 500ms
-      timeout: 300ms
-      rise: 2
-      fall: 3
-EOF
-}
+# write_config ON_ARP_CONFLICT: the lab's service with fall 3, an ARP watch every 1s and on_arp_conflict ON_ARP_CONFLICT.
+write_config() { { printf 'arp_watch: 1s\non_arp_conflict: %s\n' "$1"; agent_web_config "fall: 3"; } | agent_config; }
 write_config report
 agent_start || lab_finish
 sleep 2.5

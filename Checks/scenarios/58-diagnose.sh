@@ -10,14 +10,8 @@ agent_require
 lab_step "topology: rs1, rs2; accept_local=1 on the director"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
 lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=1
-agent_config <<EOF
-arp_watch: 1s
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      timeout: 500ms
-EOF
+# A 500ms probe timeout of its own: diagnose shows it where the DR-path probe times out (0.5 s).
+{ echo "arp_watch: 1s"; agent_web_config "timeout: 500ms"; } | agent_config
 table=$(lab_in lvs ipvsadm -Ln)
 diagnose() {
   DIAG_STATUS=0

@@ -8,29 +8,17 @@ agent_require
 
 lab_step "topology: rs1, rs2; the daemon with --dry-run"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
-agent_config <<EOF
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 500ms
-      timeout: 400ms
-      rise: 2
-      fall: 2
-EOF
+agent_web_config "fall: 2" | agent_config
 agent_start --dry-run || lab_finish
 sleep 1.5
 lab_expect_eq "/status says dry run" "true" "$(agent_status_agent dry_run)"
 
 lab_step "rs1 stops"
 lab_rs_stop 1
-for ((i = 0; i < 100; i++)); do
-  grep -q "dry run: would set .*203.0.113.21:8000: weight 1 -> 0" "$AGENT_LOG" && break
-  sleep 0.1
-done
+lab_wait 20 grep -q "dry run: would set .*203.0.113.21:8000: weight 1 -> 0" "$AGENT_LOG"
 lab_expect_match "the drain it would make is logged" "dry run: would set .*203.0.113.21:8000: weight 1 -> 0, drain" \
   "$(cat "$AGENT_LOG")"
-sleep 1.5
+sleep 2.5
 lab_expect_eq "no weight changed" "rs1=1 rs2=1" "$(agent_weights)"
 lab_expect_eq "logged once, not at every probe" "1" "$(grep -c 'dry run: would set' "$AGENT_LOG")"
 lab_expect_eq "no state file written" "absent" "$([ -e "$AGENT_STATE" ] && echo present || echo absent)"
@@ -41,7 +29,7 @@ lab_expect_eq "the daemon exits 0" "0" "$AGENT_EXIT"
 lab_expect_eq "its probe services are gone" "0" "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM')"
 
 lab_step "--once --dry-run with fall 1 (a dry run saves no counters, so each pass starts from the state file)"
-sed -i 's/fall: 2/fall: 1/' "$AGENT_CONFIG"
+agent_web_config "fall: 1" | agent_config
 out=$(agent_once --dry-run)
 status=$?
 lab_expect_eq "exit 1 (rs1 unhealthy)" "1" "$status"

@@ -20,14 +20,7 @@ print(" ".join(sorted("%s=%s" % (r["metric"].get("real_server", r["metric"].get(
 }
 
 # prom_wait PROMQL EXPECTED SECONDS: waits until prom_query prints EXPECTED; returns 1 on time-out.
-prom_wait() {
-  local deadline=$((SECONDS + $3))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    [ "$(prom_query "$1" 2>/dev/null)" == "$2" ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
+prom_wait() { lab_wait "$3" lab_prints "$2" prom_query "$1" 2>/dev/null; }
 
 finish() {
   [ -z "$PROM_PID" ] || { kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; }
@@ -37,16 +30,7 @@ finish() {
 lab_step "topology: rs1..rs3 at weight 1; rs3 set to 5 by the operator before drcheck starts"
 lab_topology 3 || { echo "FAIL - topology"; exit 1; }
 lab_weight 3 5
-agent_config <<EOF2
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 500ms
-      timeout: 300ms
-      rise: 2
-      fall: 3
-EOF2
+agent_web_config "fall: 3" | agent_config
 agent_start || finish
 rs1="$(lab_rip 1):$LAB_PORT" rs2="$(lab_rip 2):$LAB_PORT" rs3="$(lab_rip 3):$LAB_PORT"
 

@@ -9,14 +9,7 @@ agent_require
 
 lab_step "topology: rs1, rs2; a datagram socket records what drcheck notifies, with the time"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
-agent_config <<EOF
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 500ms
-      timeout: 400ms
-EOF
+agent_web_config | agent_config
 socket=$AGENT_DIR/notify.sock
 record=$AGENT_DIR/notify.txt
 python3 - "$socket" "$record" <<'PY' &
@@ -36,7 +29,7 @@ with open(out, "w", buffering=1) as f:
         pass
 PY
 listener=$!
-for ((i = 0; i < 50; i++)); do [ -S "$socket" ] && break; sleep 0.1; done
+lab_wait 5 test -S "$socket"
 
 lab_step "the daemon under NOTIFY_SOCKET with WATCHDOG_USEC=1000000"
 NOTIFY_SOCKET=$socket WATCHDOG_USEC=1000000 agent_start || lab_finish
