@@ -60,21 +60,9 @@ lab_in lvs "$drcheck" --help | sed -n '/^SUBCOMMANDS:/,$p'
 lab_step "8. drcheck reads the director's IPVS table over generic netlink"
 lab_run lvs "$drcheck" ipvs
 
-lab_step "9. drcheck as a daemon on the director: DR-path probes every 500 ms, fall 3, rise 2"
+lab_step "9. drcheck as a daemon on the director: DR-path probes every 1 s, fall 3, rise 2"
 agent_require
-agent_config <<EOF
-arp_watch: 2s
-services:
-  - name: web
-    vip: "$LAB_SERVICE"
-    check:
-      interval: 500ms
-      timeout: 300ms
-      expect_body: "^rs[0-9]+$"
-    real_servers:
-      - address: $(lab_rip 1)
-        weight: 5
-EOF
+{ echo "arp_watch: 2s"; agent_web_config "fall: 3" 'expect_body: "^rs[0-9]+$"' -- "$(lab_rip 1) 5"; } | agent_config
 sed 's/^/  /' "$AGENT_CONFIG"
 agent_start
 sleep 2
