@@ -3,10 +3,7 @@ public struct Endpoint: Hashable, Sendable, Comparable, CustomStringConvertible,
     public var address: IPAddress
     public var port: UInt16
 
-    public init(address: IPAddress, port: UInt16) {
-        self.address = address
-        self.port = port
-    }
+    public init(address: IPAddress, port: UInt16) { (self.address, self.port) = (address, port) }
 
     /// Parses `ADDR:PORT` or `[ADDR6]:PORT` (IPv6 always in brackets, IPv4 never; the port in decimal digits only);
     /// the port must be 1-65535 unless `allowPortZero`.

@@ -16,10 +16,12 @@ public enum AddressFamily: Int32, Hashable, Sendable, CaseIterable, CustomString
 public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let family: AddressFamily
     /// The address's 16 bytes in network order, big-endian; IPv4 is the low 32 bits of `low`.
-    private let high: UInt64
-    private let low: UInt64
+    @usableFromInline let high: UInt64
+    @usableFromInline let low: UInt64
 
-    /// From 4 (IPv4) or 16 (IPv6) bytes in network order; nil for any other length.
+    /// From 4 (IPv4) or 16 (IPv6) bytes in network order; nil for any other length. Inlinable so that the caller's
+    /// collection type (an IPVS dump's attribute bytes) is specialized rather than walked through witness tables.
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
         switch bytes.count {
         case 4: family = .ipv4
