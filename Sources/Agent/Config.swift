@@ -94,7 +94,7 @@ public struct ServiceConfig: Hashable, Sendable {
         self.realServers = realServers
     }
 
-    /// The metrics and log name: `name`, else `VIP:port` or `fwmark:N`.
+    /// The metrics and log name: `name`, else `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.
     public var label: String { name ?? key.label }
 
     /// The weight the config names for this destination, if any (an entry with a port must match it exactly).

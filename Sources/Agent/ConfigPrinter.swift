@@ -27,8 +27,9 @@ public enum ConfigPrinter {
         case .virtual(let vip, let proto):
             pairs.append(("vip", Node(vip.description, Tag(.str), .doubleQuoted)))
             pairs.append(("protocol", Node(proto.rawValue)))
-        case .fwmark(let mark):
+        case .fwmark(let mark, let family):
             pairs.append(("fwmark", Node(String(mark))))
+            pairs.append(("family", Node(family.description)))
         }
         pairs.append(("check", check(service.check, serviceKeys: true)))
         let servers = service.realServers.map { server -> Node in

@@ -5,7 +5,7 @@ import Primitives
 public enum OncePass {
     public struct Row: Hashable, Sendable {
         public var id: ServerID
-        /// The service's label: its name, else `VIP:port` or `fwmark:N`.
+        /// The service's label: its name, else `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.
         public var service: String
         /// This pass's probe result; nil when the server was not probed.
         public var result: ProbeResult?

@@ -16,16 +16,24 @@ public enum TransportProtocol: String, Hashable, Sendable, CaseIterable, Codable
     }
 }
 
-/// How drcheck names an IPVS service: a VIP with its port and protocol, or a firewall mark.
-/// Written `198.51.100.33:8000/tcp` or `fwmark:5` (its `description`, also used in the state file).
+/// How drcheck names an IPVS service: a VIP with its port and protocol, or a firewall mark with its address family
+/// (IPVS keeps an IPv4 and an IPv6 service with the same mark apart, and so must drcheck).
+/// Written `198.51.100.33:8000/tcp`, `fwmark:5` (IPv4) or `fwmark:5/ipv6` (its `description`, also used in the state
+/// file): an IPv4 mark keeps the text it had before families were told apart, so older state files, dashboards
+/// and alerts still name it; the family follows a slash like a virtual service's protocol.
 public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     case virtual(Endpoint, TransportProtocol)
-    case fwmark(UInt32)
+    case fwmark(UInt32, family: AddressFamily)
 
     public init?(_ text: String) {
         if text.hasPrefix("fwmark:") {
-            guard let mark = UInt32(text.dropFirst("fwmark:".count)), mark > 0 else { return nil }
-            self = .fwmark(mark)
+            let parts = text.dropFirst("fwmark:".count).split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count <= 2, parts[0].isDecimalDigits, let mark = UInt32(parts[0]), mark > 0 else { return nil }
+            switch parts.count == 2 ? String(parts[1]) : nil {
+            case nil: self = .fwmark(mark, family: .ipv4)
+            case AddressFamily.ipv6.description?: self = .fwmark(mark, family: .ipv6)
+            default: return nil
+            }
             return
         }
         guard let slash = text.lastIndex(of: "/"),
@@ -38,26 +46,27 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
     public var description: String {
         switch self {
         case .virtual(let vip, let proto): "\(vip)/\(proto.rawValue)"
-        case .fwmark(let mark): "fwmark:\(mark)"
+        case .fwmark: label
         }
     }
 
-    /// The metrics label of a service without a name: `VIP:port` or `fwmark:N`.
+    /// The metrics label of a service without a name: `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.
     public var label: String {
         switch self {
         case .virtual(let vip, _): vip.description
-        case .fwmark(let mark): "fwmark:\(mark)"
+        case .fwmark(let mark, let family): family == .ipv4 ? "fwmark:\(mark)" : "fwmark:\(mark)/\(family)"
         }
     }
 
-    /// Virtual services by VIP, port, protocol; then fwmark services by mark.
+    /// Virtual services by VIP, port, protocol; then fwmark services by mark, IPv4 first.
     public static func < (a: ServiceKey, b: ServiceKey) -> Bool {
         switch (a, b) {
         case (.virtual(let vipA, let protoA), .virtual(let vipB, let protoB)):
             vipA != vipB ? vipA < vipB : protoA.rawValue < protoB.rawValue
         case (.virtual, .fwmark): true
         case (.fwmark, .virtual): false
-        case (.fwmark(let markA), .fwmark(let markB)): markA < markB
+        case (.fwmark(let markA, let familyA), .fwmark(let markB, let familyB)):
+            (markA, familyA.rawValue) < (markB, familyB.rawValue)
         }
     }
 

@@ -3,7 +3,7 @@ import Yams
 
 /// Reads the `services` list: keys, checks merged over `defaults`, real servers, and the checks across services.
 struct ServiceParser {
-    static let serviceKeys = ["name", "vip", "fwmark", "protocol", "check", "real_servers"]
+    static let serviceKeys = ["name", "vip", "fwmark", "family", "protocol", "check", "real_servers"]
 
     let defaults: CheckSettings
     let probeMarks: ClosedRange<UInt32>
@@ -45,6 +45,7 @@ struct ServiceParser {
             guard let endpoint = Endpoint(text) else {
                 throw vip.error("must be ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
             }
+            if let family = map["family"] { throw family.error("applies only to a fwmark service (a VIP has its own)") }
             key = .virtual(endpoint, try map["protocol"]?.choice(TransportProtocol.self) ?? .tcp)
             keyField = vip
         case (nil, let fwmark?):
@@ -57,7 +58,8 @@ struct ServiceParser {
             guard !probeMarks.contains(mark) else {
                 throw fwmark.error("\(mark) lies in probe_marks, which drcheck reserves for its probe services")
             }
-            key = .fwmark(mark)
+            let family = try map["family"]?.choice(AddressFamily.self, named: \.description) ?? .ipv4
+            key = .fwmark(mark, family: family)
             keyField = fwmark
         case (.some, .some):
             throw item.error("give either vip or fwmark, not both")

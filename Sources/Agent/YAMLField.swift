@@ -47,10 +47,16 @@ struct YAMLField {
         }
     }
 
-    func choice<T: RawRepresentable & CaseIterable>(_: T.Type) throws(ConfigError) -> T where T.RawValue == String {
+    func choice<T: RawRepresentable & CaseIterable>(_ type: T.Type) throws(ConfigError) -> T
+    where T.RawValue == String {
+        try choice(type, named: \.rawValue)
+    }
+
+    /// The case whose name is the value.
+    func choice<T: CaseIterable>(_: T.Type, named name: (T) -> String) throws(ConfigError) -> T {
         let text = try scalar()
-        guard let value = T(rawValue: text) else {
-            throw error("must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(text)\")")
+        guard let value = T.allCases.first(where: { name($0) == text }) else {
+            throw error("must be one of \(T.allCases.map(name).joined(separator: ", ")) (got \"\(text)\")")
         }
         return value
     }

@@ -1,4 +1,4 @@
 extension Substring {
     /// One or more ASCII digits and nothing else: no sign, no spaces, no other scripts' digits.
-    var isDecimalDigits: Bool { !isEmpty && utf8.allSatisfy { (0x30...0x39).contains($0) } }
+    public var isDecimalDigits: Bool { !isEmpty && utf8.allSatisfy { (0x30...0x39).contains($0) } }
 }

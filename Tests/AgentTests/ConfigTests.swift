@@ -44,6 +44,10 @@ import Testing
               tls_verify: false
           - vip: "[2001:db8::1]:443"
             protocol: udp
+          - fwmark: 5
+            family: ipv6
+            check:
+              port: 8080
         """
 
     func parse(_ yaml: String) throws(ConfigError) -> Config {
@@ -69,7 +73,7 @@ import Testing
         #expect(config.arpWatch == .zero)
         #expect(config.onArpConflict == .drain)
         #expect(config.probeMarks == 0x10000...0x100FF)
-        #expect(config.services.count == 3)
+        #expect(config.services.count == 4)
         let web = config.services[0]
         #expect(web.key == .virtual(Endpoint("198.51.100.33:8000")!, .tcp))
         #expect(web.label == "web")
@@ -83,7 +87,7 @@ import Testing
         #expect(web.configuredWeight(for: Endpoint("203.0.113.21:8000")!) == 7)
         #expect(web.configuredWeight(for: Endpoint("203.0.113.22:8080")!) == nil)
         #expect(web.realServers[1] == RealServerConfig(address: IPAddress("203.0.113.22")!, port: 8080))
-        #expect(config.services[1].key == .fwmark(5))
+        #expect(config.services[1].key == .fwmark(5, family: .ipv4))
         #expect(config.services[1].label == "fwmark:5")
         #expect(config.services[1].check.port == 8080)
         #expect(config.services[1].check.scheme == .https)
@@ -91,6 +95,10 @@ import Testing
         #expect(config.services[1].check.expectStatus.description == "200-299")
         #expect(config.services[2].key == .virtual(Endpoint("[2001:db8::1]:443")!, .udp))
         #expect(config.services[2].label == "[2001:db8::1]:443")
+        #expect(config.services[3].key == .fwmark(5, family: .ipv6))
+        #expect(config.services[3].label == "fwmark:5/ipv6")
+        #expect(config.check(for: .fwmark(5, family: .ipv6))?.scheme == .http)
+        #expect(config.check(for: .fwmark(5, family: .ipv4))?.scheme == .https)
     }
 
     @Test func effectiveConfigPrintsAsYAMLThatReadsBackTheSame() throws {
@@ -99,6 +107,8 @@ import Testing
         #expect(try parse(printed) == config)
         #expect(printed.contains("probe_marks: 0x10000-0x100ff\n"))
         #expect(printed.contains("  vip: \"198.51.100.33:8000\"\n"))
+        #expect(printed.contains("- fwmark: 5\n  family: ipv4\n"))
+        #expect(printed.contains("- fwmark: 5\n  family: ipv6\n"))
     }
 
     @Test func emptyFileIsTheDefaults() throws {
@@ -113,7 +123,7 @@ import Testing
         let loaded = try ConfigLoader.load(path: nil, defaultPath: missing)
         #expect(loaded.source == .zeroConfig(missing: missing))
         #expect(loaded.config.discover == true)
-        #expect(loaded.config.check(for: .fwmark(9)) == CheckSettings())
+        #expect(loaded.config.check(for: .fwmark(9, family: .ipv6)) == CheckSettings())
         #expect(ConfigPrinter.yaml(loaded.config).contains("discover: true\n"))
     }
 
@@ -193,6 +203,18 @@ import Testing
             "drcheck.yaml:2: services[0]: give either vip or fwmark, not both"
         ),
         ("services:\n  - name: x\n", "drcheck.yaml:2: services[0]: needs vip or fwmark"),
+        (
+            "services:\n  - fwmark: 5\n    family: inet6\n    check: {port: 80}\n",
+            "drcheck.yaml:3: services[0].family: must be one of ipv4, ipv6 (got \"inet6\")"
+        ),
+        (
+            "services:\n  - vip: 198.51.100.33:80\n    family: ipv6\n",
+            "drcheck.yaml:3: services[0].family: applies only to a fwmark service (a VIP has its own)"
+        ),
+        (
+            "services:\n  - fwmark: 5\n    check: {port: 80}\n  - fwmark: 5\n    family: ipv4\n    check: {port: 81}\n",
+            "drcheck.yaml:4: services[1].fwmark: duplicate of services[0] (fwmark:5)"
+        ),
         (
             "services:\n  - vip: 198.51.100.33:80\n    protocol: icmp\n",
             "drcheck.yaml:3: services[0].protocol: must be one of tcp, udp, sctp (got \"icmp\")"

@@ -25,7 +25,10 @@ import Testing
         manual.drainedBy = .operator
         manual.failures = 2
         state.servers[ReconcilerFixture.rs1] = drained
-        state.servers[ServerID(service: .fwmark(5), server: Endpoint("[2001:db8::7]:80")!)] = manual
+        state.servers[ServerID(service: .fwmark(5, family: .ipv6), server: Endpoint("[2001:db8::7]:80")!)] = manual
+        state.servers[
+            ServerID(service: .fwmark(5, family: .ipv4), server: Endpoint("203.0.113.21:0", allowPortZero: true)!)] =
+            drained
         return state
     }
 
@@ -40,8 +43,27 @@ import Testing
         let text = try String(contentsOfFile: file.path, encoding: .utf8)
         #expect(text.contains("\"version\" : 1"))
         #expect(text.contains("\"service\" : \"198.51.100.33:8000\\/tcp\""))
+        #expect(text.contains("\"service\" : \"fwmark:5\""))
+        #expect(text.contains("\"service\" : \"fwmark:5\\/ipv6\""))
         #expect(text.contains("\"drained_by\" : \"drcheck\""))
         #expect(text.contains("\"configured_from\" : \"config\""))
+    }
+
+    /// A file written before fwmark keys had a family names IPv4 services `fwmark:N`, as the IPv4 key still does.
+    @Test func anOldFwmarkKeyLoadsAsIPv4() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/state.json"
+        try """
+        {"version": 1, "servers": [{"service": "fwmark:5", "server": "203.0.113.21:0", "record": {"weight": 0,
+        "up": false, "successes": 1, "failures": 0, "ramping": false, "configured": 3}}]}
+        """.write(toFile: path, atomically: false, encoding: .utf8)
+        let loaded = StateFile(path: path).load()
+        #expect(loaded.warning == nil)
+        let id = ServerID(service: .fwmark(5, family: .ipv4), server: Endpoint("203.0.113.21:0", allowPortZero: true)!)
+        #expect(Array(loaded.state.servers.keys) == [id])
+        #expect(loaded.state.servers[id]?.configured == 3)
+        #expect(loaded.state.servers[id]?.up == false)
     }
 
     @Test func saveReplacesTheFileAndLeavesNoTemporaryBehind() throws {

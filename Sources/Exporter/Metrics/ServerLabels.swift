@@ -1,6 +1,6 @@
 /// One real server of one service, as the metric labels and `/status` name it.
 public struct ServerLabels: Hashable, Sendable {
-    /// The service's name, else `VIP:port` or `fwmark:N`.
+    /// The service's name, else `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.
     public var service: String
     /// `RIP:port`.
     public var realServer: String

@@ -49,9 +49,9 @@ public struct StatusDocument: Codable, Equatable, Sendable {
     }
 
     public struct Service: Codable, Equatable, Sendable {
-        /// The service's name, else `VIP:port` or `fwmark:N` (the metrics' `service` label).
+        /// The service's name, else `VIP:port`, `fwmark:N` or `fwmark:N/ipv6` (the metrics' `service` label).
         public var name: String
-        /// `VIP:port` or `fwmark:N`.
+        /// `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.
         public var address: String
         public var `protocol`: String
         /// drcheck refuses to drain this service's servers (all failing, or the last one with weight).

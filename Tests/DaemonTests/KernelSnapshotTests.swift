@@ -1,0 +1,61 @@
+import Agent
+import IPVS
+import Primitives
+import Testing
+
+@testable import Daemon
+
+/// A kernel table held in memory, read only.
+final class FakeTable: IPVSControl {
+    let table: [IPVS.ServiceKey: [Destination]]
+
+    init(_ table: [IPVS.ServiceKey: [Destination]]) { self.table = table }
+
+    func info() throws(IPVSError) -> IPVSInfo { IPVSInfo(version: 0x01_0201, connectionTableSize: 4096) }
+    func services() throws(IPVSError) -> [Service] { table.keys.map { Service(key: $0, scheduler: "rr") } }
+    func destinations(of service: IPVS.ServiceKey) throws(IPVSError) -> [Destination] { table[service] ?? [] }
+    func setWeight(_ weight: Int32, of destination: Destination, in service: IPVS.ServiceKey) throws(IPVSError) {}
+    func createProbeService(mark: UInt32, realServer: IPAddress) throws(IPVSError) {}
+    func deleteProbeService(mark: UInt32, family: AddressFamily) throws(IPVSError) {}
+}
+
+/// On a dual-stack director an IPv4 and an IPv6 fwmark service may share a mark; drcheck reads them as two.
+@Suite struct KernelSnapshotTests {
+    static func destination(_ text: String, _ forwarding: ForwardingMethod) -> Destination {
+        let endpoint = Endpoint(text, allowPortZero: true)!
+        return Destination(address: endpoint.address, port: endpoint.port, forwarding: forwarding, weight: 1)
+    }
+
+    let fake = FakeTable([
+        .fwmark(5, family: .ipv4): [destination("203.0.113.21:0", .route), destination("203.0.113.22:0", .route)],
+        .fwmark(5, family: .ipv6): [destination("[::1]:8101", .masquerade), destination("[::1]:8102", .masquerade)],
+        .fwmark(0x4452_0000, family: .ipv4): [destination("203.0.113.21:0", .route)],
+    ])
+
+    @Test func kernelKeysKeepTheirFamily() {
+        #expect(Agent.ServiceKey(IPVS.ServiceKey.fwmark(5, family: .ipv6)) == .fwmark(5, family: .ipv6))
+        #expect(Agent.ServiceKey(IPVS.ServiceKey.fwmark(5, family: .ipv4)) == .fwmark(5, family: .ipv4))
+    }
+
+    @Test func discoveryReadsBothFamiliesApartAndLeavesProbeServicesOut() throws {
+        let config = try ConfigParser.parse(yaml: "discover: true\n", file: "test.yaml")
+        let snapshot = try KernelSnapshot.read(fake, config: config)
+        #expect(snapshot.services.keys.sorted() == [.fwmark(5, family: .ipv4), .fwmark(5, family: .ipv6)])
+        #expect(snapshot.services[.fwmark(5, family: .ipv6)]?.kernel.key == .fwmark(5, family: .ipv6))
+        #expect(
+            snapshot.services[.fwmark(5, family: .ipv6)]?.weights == [
+                Endpoint("[::1]:8101")!: 1, Endpoint("[::1]:8102")!: 1,
+            ])
+        let v4 = ServerID(service: .fwmark(5, family: .ipv4), server: Endpoint("203.0.113.21:0", allowPortZero: true)!)
+        #expect(snapshot.destination(v4)?.forwarding == .route)
+        #expect(
+            snapshot.destination(ServerID(service: .fwmark(5, family: .ipv4), server: Endpoint("[::1]:8101")!)) == nil)
+    }
+
+    @Test func withoutDiscoveryOnlyTheListedFamilyIsRead() throws {
+        let config = try ConfigParser.parse(
+            yaml: "services:\n  - fwmark: 5\n    family: ipv6\n    check: {port: 8101}\n", file: "test.yaml")
+        let snapshot = try KernelSnapshot.read(fake, config: config)
+        #expect(Array(snapshot.services.keys) == [.fwmark(5, family: .ipv6)])
+    }
+}
