@@ -13,6 +13,8 @@ public final class AgentDaemon {
     struct LastProbe {
         var result: Probe.ProbeResult
         var at: Double
+        /// How many probes in a row, up to this one, were `dr_path` (the director-side guard's evidence).
+        var drPathStreak = 0
     }
 
     let loop: EventLoop
@@ -166,7 +168,8 @@ public final class AgentDaemon {
 
     private func deliver(_ result: Probe.ProbeResult, for id: ServerID) {
         guard let target = targets[id] else { return }
-        lastProbe[id] = LastProbe(result: result, at: Date().timeIntervalSince1970)
+        let streak = result.probeClass == .drPath ? (lastProbe[id]?.drPathStreak ?? 0) + 1 : 0
+        lastProbe[id] = LastProbe(result: result, at: Date().timeIntervalSince1970, drPathStreak: streak)
         metrics.observeProbe(target.labels, resultClass: result.probeClass.rawValue, duration: result.duration)
         log.debug("\(id): \(result)")
         enqueue(.probed(id, verdict(result, for: id)))
@@ -187,8 +190,13 @@ public final class AgentDaemon {
         if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
             return .failure(result.probeClass.rawValue)
         }
-        // Raised once per fault: its advice (computed from the sysctls now) must not re-log it as the fix lands.
-        if directorFault == nil, viaDR.allSatisfy({ lastProbe[$0.id]?.result.probeClass == .drPath }) {
+        // Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
+        // server; one round timing out together on a loaded machine is not), and once per fault: its advice
+        // (computed from the sysctls now) must not re-log it as the fix lands.
+        let convincing = viaDR.allSatisfy { target in
+            (lastProbe[target.id]?.drPathStreak ?? 0) >= (loaded.config.check(for: target.id.service)?.fall ?? 1)
+        }
+        if directorFault == nil, convincing {
             raise("director-fault", .error, DirectorFault.message(viaDR))
             metrics.setDirectorFault(true)
         }
