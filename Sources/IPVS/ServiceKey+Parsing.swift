@@ -1,12 +1,12 @@
 import Primitives
 
 extension ServiceKey {
-    /// `tcp:VIP:PORT`, `udp:[VIP6]:PORT`, `sctp:VIP:PORT`, a bare `VIP:PORT` (tcp), `fwmark:N` or
-    /// `fwmark:N:ipv6`; nil for anything else.
+    /// `tcp:VIP:PORT`, `udp:[VIP6]:PORT`, `sctp:VIP:PORT`, a bare `VIP:PORT` (tcp), `fwmark:N`, or
+    /// `fwmark:N:ipv6` and `fwmark:N/ipv6` (the daemon's label for it); nil for anything else.
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         if parts.first == "fwmark", parts.count == 2 {
-            let mark = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            let mark = parts[1].split(omittingEmptySubsequences: false, whereSeparator: { $0 == ":" || $0 == "/" })
             guard let number = decimal(mark[0], as: UInt32.self), number != 0, mark.count <= 2 else { return nil }
             guard mark.count == 1 || mark[1] == "ipv4" || mark[1] == "ipv6" else { return nil }
             self = .fwmark(number, family: mark.count == 2 && mark[1] == "ipv6" ? .ipv6 : .ipv4)

@@ -42,7 +42,7 @@ struct IPVSSetWeight: ParsableCommand {
         commandName: "set-weight",
         abstract: "Change one destination's weight, keeping every other setting as the kernel has it.")
 
-    @Argument(help: "tcp:VIP:PORT, udp:[VIP6]:PORT, sctp:VIP:PORT, VIP:PORT (tcp), fwmark:N or fwmark:N:ipv6.")
+    @Argument(help: "tcp:VIP:PORT, udp:[VIP6]:PORT, sctp:VIP:PORT, VIP:PORT (tcp), fwmark:N or fwmark:N/ipv6.")
     var service: String
 
     @Argument(help: ArgumentHelp("The real server, RIP:PORT or [RIP6]:PORT.", valueName: "real-server"))

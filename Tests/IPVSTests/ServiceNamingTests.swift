@@ -12,8 +12,10 @@ import Testing
     #expect(ServiceKey(parsing: "tcp:198.51.100.33:0") == .address(.tcp, vip, port: 0))  // a persistent all-ports VIP
     #expect(ServiceKey(parsing: "fwmark:5") == .fwmark(5, family: .ipv4))
     #expect(ServiceKey(parsing: "fwmark:5:ipv6") == .fwmark(5, family: .ipv6))
+    #expect(ServiceKey(parsing: "fwmark:5/ipv6") == .fwmark(5, family: .ipv6))
     for bad in [
-        "fwmark:0", "fwmark:x", "fwmark:+5", "fwmark:5:ipv5", "icmp:198.51.100.33:1", "tcp:198.51.100.33", "", "tcp:",
+        "fwmark:0", "fwmark:x", "fwmark:+5", "fwmark:5:ipv5", "fwmark:5/ipv6/x", "icmp:198.51.100.33:1",
+        "tcp:198.51.100.33", "", "tcp:",
         "tcp:[198.51.100.33]:80", "tcp:198.51.100.33:+80", "2001:db8::33:53",
     ] {
         #expect(ServiceKey(parsing: bad) == nil, "\(bad)")
