@@ -26,7 +26,7 @@ public enum ConfigPrinter {
         switch service.key {
         case .virtual(let vip, let proto):
             pairs.append(("vip", Node(vip.description, Tag(.str), .doubleQuoted)))
-            pairs.append(("protocol", Node(proto.rawValue)))
+            pairs.append(("protocol", Node(proto.description)))
         case .fwmark(let mark, let family):
             pairs.append(("fwmark", Node(String(mark))))
             pairs.append(("family", Node(family.description)))

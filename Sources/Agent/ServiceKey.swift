@@ -1,21 +1,5 @@
 import Primitives
 
-/// The transport protocol of a virtual service.
-public enum TransportProtocol: String, Hashable, Sendable, CaseIterable, Codable {
-    case tcp, udp, sctp
-
-    /// By case, not by the raw string (RawRepresentable's default): every server lookup hashes this.
-    public func hash(into hasher: inout Hasher) {
-        let ordinal =
-            switch self {
-            case .tcp: 0
-            case .udp: 1
-            case .sctp: 2
-            }
-        hasher.combine(ordinal)
-    }
-}
-
 /// How drcheck names an IPVS service: a VIP with its port and protocol, or a firewall mark with its address family
 /// (IPVS keeps an IPv4 and an IPv6 service with the same mark apart, and so must drcheck).
 /// Written `198.51.100.33:8000/tcp`, `fwmark:5` (IPv4) or `fwmark:5/ipv6` (its `description`, also used in the state
@@ -37,7 +21,8 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
             return
         }
         guard let slash = text.lastIndex(of: "/"),
-            let proto = TransportProtocol(rawValue: String(text[text.index(after: slash)...])),
+            let proto = TransportProtocol.allCases.first(where: { $0.description == text[text.index(after: slash)...] }
+            ),
             let vip = Endpoint(String(text[..<slash]))
         else { return nil }
         self = .virtual(vip, proto)
@@ -45,7 +30,7 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
 
     public var description: String {
         switch self {
-        case .virtual(let vip, let proto): "\(vip)/\(proto.rawValue)"
+        case .virtual(let vip, let proto): "\(vip)/\(proto)"
         case .fwmark: label
         }
     }
@@ -62,7 +47,7 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
     public static func < (a: ServiceKey, b: ServiceKey) -> Bool {
         switch (a, b) {
         case (.virtual(let vipA, let protoA), .virtual(let vipB, let protoB)):
-            vipA != vipB ? vipA < vipB : protoA.rawValue < protoB.rawValue
+            vipA != vipB ? vipA < vipB : protoA.description < protoB.description
         case (.virtual, .fwmark): true
         case (.fwmark, .virtual): false
         case (.fwmark(let markA, let familyA), .fwmark(let markB, let familyB)):

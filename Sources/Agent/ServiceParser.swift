@@ -46,7 +46,7 @@ struct ServiceParser {
                 throw vip.error("must be ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
             }
             if let family = map["family"] { throw family.error("applies only to a fwmark service (a VIP has its own)") }
-            key = .virtual(endpoint, try map["protocol"]?.choice(TransportProtocol.self) ?? .tcp)
+            key = .virtual(endpoint, try map["protocol"]?.choice(TransportProtocol.self, named: \.description) ?? .tcp)
             keyField = vip
         case (nil, let fwmark?):
             let mark = UInt32(try fwmark.int(in: 1...Int(UInt32.max)))

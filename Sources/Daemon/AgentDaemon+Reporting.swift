@@ -83,7 +83,7 @@ extension AgentDaemon {
 extension ServiceKey {
     var transportName: String {
         switch self {
-        case .virtual(_, let transport): transport.rawValue
+        case .virtual(_, let transport): transport.description
         case .fwmark: "fwmark"
         }
     }

@@ -22,9 +22,8 @@ struct KernelSnapshot {
         var snapshot = KernelSnapshot()
         for service in try ipvs.services() {
             if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) { continue }
-            guard let key = Agent.ServiceKey(service.key), config.check(for: key) != nil,
-                snapshot.services[key] == nil
-            else { continue }
+            let key = Agent.ServiceKey(service.key)
+            guard config.check(for: key) != nil, snapshot.services[key] == nil else { continue }
             snapshot.services[key] = CheckedService(
                 kernel: service, destinations: try ipvs.destinations(of: service.key))
         }

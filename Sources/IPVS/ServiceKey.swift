@@ -1,20 +1,5 @@
 import Primitives
 
-/// The transport protocols an address-keyed IPVS service can have, with their IP protocol numbers.
-public enum TransportProtocol: UInt16, Hashable, Sendable, CaseIterable, CustomStringConvertible {
-    case tcp = 6
-    case udp = 17
-    case sctp = 132
-
-    public var description: String {
-        switch self {
-        case .tcp: "tcp"
-        case .udp: "udp"
-        case .sctp: "sctp"
-        }
-    }
-}
-
 /// What identifies an IPVS virtual service: protocol, address and port, or a firewall mark and family.
 public enum ServiceKey: Hashable, Sendable, CustomStringConvertible {
     case address(TransportProtocol, IPAddress, port: UInt16)
