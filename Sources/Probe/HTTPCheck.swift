@@ -23,6 +23,8 @@ public struct HTTPCheck: Sendable, Equatable {
     /// One deadline for the whole probe: connect, request and response.
     public var timeout: Duration
     public var tlsVerify: Bool
+    /// PEM file of the CAs that vouch for the server's certificate (CURLOPT_CAINFO); nil: the system's bundle.
+    public var tlsCAFile: String?
     /// DR mode: SO_MARK on the probe socket, selecting the real server's fwmark probe service.
     public var mark: UInt32?
     /// DR mode: the local address the probe is sent from (the director's address toward the real servers).
@@ -31,7 +33,8 @@ public struct HTTPCheck: Sendable, Equatable {
     public init(
         scheme: Scheme = .http, address: String, port: UInt16, host: String? = nil, path: String = "/",
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
-        timeout: Duration = .seconds(1), tlsVerify: Bool = true, mark: UInt32? = nil, sourceAddress: String? = nil
+        timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
+        sourceAddress: String? = nil
     ) throws(InvalidError) {
         self.scheme = scheme
         self.address = address
@@ -42,6 +45,7 @@ public struct HTTPCheck: Sendable, Equatable {
         self.expectedBody = expectedBody
         self.timeout = timeout
         self.tlsVerify = tlsVerify
+        self.tlsCAFile = tlsCAFile
         self.mark = mark
         self.sourceAddress = sourceAddress
         try validate()

@@ -48,6 +48,13 @@ final class Transfer {
         try set(CURLOPT_FRESH_CONNECT, 1)
         try set(CURLOPT_SSL_VERIFYPEER, check.tlsVerify ? 1 : 0)
         try set(CURLOPT_SSL_VERIFYHOST, check.tlsVerify ? 2 : 0)
+        if check.tlsVerify, let caFile = check.tlsCAFile {
+            // Only the file's CAs vouch: no CAPATH (Debian's libcurl adds /etc/ssl/certs by default). The file is
+            // read at every probe: libcurl's CA cache knows it by path alone and would miss a replaced file for 24 h.
+            try set(CURLOPT_CAINFO, string: caFile)
+            try set(CURLOPT_CAPATH, pointer: nil)
+            try set(CURLOPT_CA_CACHE_TIMEOUT, 0)
+        }
         try set(CURLOPT_ERRORBUFFER, pointer: errorBuffer)
         try set(CURLOPT_WRITEDATA, pointer: context)
         try require(

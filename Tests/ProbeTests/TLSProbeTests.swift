@@ -4,24 +4,93 @@ import Testing
 
 @testable import Probe
 
-/// HTTPS checks against `openssl s_server` on 127.0.0.1 with a self-signed certificate for probe.test.
+/// HTTPS checks against `openssl s_server` on 127.0.0.1, whose certificate (probe.test and 127.0.0.1) comes from a
+/// private CA made for the test; a second, unrelated CA vouches for nothing here.
 struct TLSProbeTests {
-    @Test func selfSignedCertificateFailsVerificationAndPassesWithoutIt() throws {
+    @Test func theServersCAFileVouchesForIt() throws {
         let server = try TLSServer()
         defer { server.stop() }
-        let verified = try probe(port: server.port, tlsVerify: true)
-        #expect(verified.probeClass == .tlsError)
-        #expect(verified.status == nil)
-        let unverified = try probe(port: server.port, tlsVerify: false)
-        #expect(unverified.probeClass == .ok)
-        #expect(unverified.status == 200)
+        let result = try probe(server, caFile: server.caFile)
+        #expect(result.probeClass == .ok)
+        #expect(result.status == 200)
+        #expect(result.detail == "")
     }
 
-    private func probe(port: UInt16, tlsVerify: Bool) throws -> ProbeResult {
+    @Test func anUnrelatedCAFileIsATLSError() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let result = try probe(server, caFile: server.otherCAFile)
+        #expect(result.probeClass == .tlsError)
+        #expect(result.status == nil)
+        #expect(result.detail == "SSL certificate problem: unable to get local issuer certificate")
+    }
+
+    @Test func theSystemBundleDoesNotVouchForAPrivateCA() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let result = try probe(server, caFile: nil)
+        #expect(result.probeClass == .tlsError)
+        #expect(result.detail == "SSL certificate problem: unable to get local issuer certificate")
+    }
+
+    @Test func withoutVerificationAnyCertificatePasses() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        #expect(try probe(server, caFile: nil, tlsVerify: false).probeClass == .ok)
+        // The CA file is not read at all without verification.
+        #expect(try probe(server, caFile: server.otherCAFile, tlsVerify: false).probeClass == .ok)
+    }
+
+    /// The connection goes to 127.0.0.1 (CURLOPT_CONNECT_TO) while the name verified is the check's host.
+    @Test func theCertificateIsCheckedAgainstTheHostNotTheAddress() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let wrongName = try probe(server, caFile: server.caFile, host: "other.test")
+        #expect(wrongName.probeClass == .tlsError)
+        #expect(
+            wrongName.detail
+                == "SSL: no alternative certificate subject name matches target host name 'other.test'")
+        #expect(try probe(server, caFile: server.caFile, host: nil).probeClass == .ok)
+    }
+
+    @Test func aCAFileGoneSinceTheConfigWasLoadedIsATLSError() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let missing = server.folder.appendingPathComponent("missing.pem").path
+        let result = try probe(server, caFile: missing)
+        #expect(result.probeClass == .tlsError)
+        #expect(result.detail.hasPrefix("error setting certificate file: \(missing)"))
+    }
+
+    /// An operator replaces the CA file and reloads: the next probe of the same engine reads the new contents.
+    @Test func aReplacedCAFileIsReadAgain() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let rotating = server.folder.appendingPathComponent("rotating.pem").path
+        try FileManager.default.copyItem(atPath: server.caFile, toPath: rotating)
         let loop = try EventLoop()
         let engine = try ProbeEngine(loop: loop)
+        #expect(try probe(server, caFile: rotating, engine: engine, loop: loop).probeClass == .ok)
+        try FileManager.default.removeItem(atPath: rotating)
+        try FileManager.default.copyItem(atPath: server.otherCAFile, toPath: rotating)
+        #expect(try probe(server, caFile: rotating, engine: engine, loop: loop).probeClass == .tlsError)
+    }
+
+    private func probe(
+        _ server: TLSServer, caFile: String?, tlsVerify: Bool = true, host: String? = "probe.test"
+    ) throws -> ProbeResult {
+        let loop = try EventLoop()
+        return try probe(
+            server, caFile: caFile, tlsVerify: tlsVerify, host: host, engine: try ProbeEngine(loop: loop), loop: loop)
+    }
+
+    private func probe(
+        _ server: TLSServer, caFile: String?, tlsVerify: Bool = true, host: String? = "probe.test",
+        engine: ProbeEngine, loop: EventLoop
+    ) throws -> ProbeResult {
         let check = try HTTPCheck(
-            scheme: .https, address: "127.0.0.1", port: port, host: "probe.test", tlsVerify: tlsVerify)
+            scheme: .https, address: "127.0.0.1", port: server.port, host: host, tlsVerify: tlsVerify,
+            tlsCAFile: caFile)
         var result: ProbeResult?
         try engine.start(check) { result = $0 }
         try loop.run(until: { result != nil })
@@ -29,30 +98,30 @@ struct TLSProbeTests {
     }
 }
 
-/// `openssl s_server -www` (a fixed 200 status page) with a fresh certificate in a private temporary folder.
+/// `openssl s_server -www` (a fixed 200 status page) with certificates made for it in a private temporary folder:
+/// a CA, the server's certificate from that CA, and an unrelated CA.
 private final class TLSServer {
     let port: UInt16
+    let folder: URL
     private let process = Process()
-    private let folder: URL
+
+    var caFile: String { path("ca.pem") }
+    var otherCAFile: String { path("other-ca.pem") }
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("probe-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let key = folder.appendingPathComponent("key.pem").path
-        let certificate = folder.appendingPathComponent("cert.pem").path
-        try Self.openssl([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-            "-subj", "/CN=probe.test", "-keyout", key, "-out", certificate,
-        ])
         port = try LoopbackServer.unusedPort()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "s_server", "-quiet", "-www", "-accept", "127.0.0.1:\(port)", "-key", key, "-cert", certificate,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         do {
+            try makeCertificates()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = [
+                "s_server", "-quiet", "-www", "-accept", "127.0.0.1:\(port)", "-key", path("server.key"), "-cert",
+                path("server.pem"),
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
             try waitUntilListening()
         } catch {
             stop()
@@ -62,9 +131,30 @@ private final class TLSServer {
 
     /// SIGKILL: the test's thread blocks SIGTERM (libdispatch workers do), and the child inherits that mask.
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    private func makeCertificates() throws {
+        let newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"]
+        for (name, subject) in [("ca", "drcheck test CA"), ("other-ca", "unrelated test CA")] {
+            try Self.openssl(
+                ["req", "-x509"] + newKey + [
+                    "-subj", "/CN=\(subject)", "-keyout", path("\(name).key"), "-out", path("\(name).pem"),
+                ])
+        }
+        try Self.openssl(
+            ["req", "-x509"] + newKey + [
+                "-subj", "/CN=probe.test", "-CA", caFile, "-CAkey", path("ca.key"),
+                "-addext", "subjectAltName=DNS:probe.test,IP:127.0.0.1", "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-keyout", path("server.key"), "-out", path("server.pem"),
+            ])
     }
 
     private func waitUntilListening() throws {
