@@ -4,7 +4,7 @@
 # drained, the second restores its configured weight); --json is valid JSON; a broken config exits 2 with one
 # file:line:key line and leaves IPVS byte-for-byte as it was; with a daemon running, --once probes and reports but
 # changes nothing; an operator's weight set while a pass probes is not overwritten. The daemon keeps its running
-# config when a broken file comes on SIGHUP and takes a good one.
+# config when a broken file comes on SIGHUP and takes a good one, whose new weight a healthy server gets at once.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -169,7 +169,11 @@ agent_wait_weight 2 0 5
 lab_expect_eq "the new fall takes effect: rs2 drained" "0" "$(agent_weight 2)"
 lab_expect_eq "/status: rs1's configured weight 9; metric says the reload succeeded" "9 1.0" \
   "$(agent_status_field 1 configured_weight) $(agent_metric drcheck_config_last_reload_successful)"
-lab_expect_eq "rs1, healthy, keeps 7 until it is restored" "7" "$(agent_weight 1)"
+agent_wait_weight 1 9 5
+lab_expect_eq "rs1, healthy, gets its new configured weight at once (as a reload does in keepalived)" "9" \
+  "$(agent_weight 1)"
+lab_expect_match "the change is logged with its reason" "$(lab_rip 1):$LAB_PORT: weight 7 -> 9, configured weight changed" \
+  "$(cat "$AGENT_LOG")"
 lab_rs_start 2
 agent_wait_weight 2 1 10
 lab_expect_eq "rs2 recovers: restored to 1" "1" "$(agent_weight 2)"
@@ -178,5 +182,5 @@ agent_wait_weight 1 0 10
 lab_expect_eq "rs1 fails: drained" "0" "$(agent_weight 1)"
 lab_rs_start 1
 agent_wait_weight 1 9 10
-lab_expect_eq "after the drain cycle rs1 gets the new configured 9" "rs1=9 rs2=1" "$(agent_weights)"
+lab_expect_eq "after a drain cycle rs1 is restored to the configured 9" "rs1=9 rs2=1" "$(agent_weights)"
 agent_finish

@@ -37,6 +37,8 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
         case restore
         /// Step `step` of `steps` of the slow-start ramp (the last one sets the configured weight).
         case slowStart(step: Int, steps: Int)
+        /// The config names a new weight for a healthy server (a reload, or a start with an edited config).
+        case reconfigured
     }
 
     public var id: ServerID
@@ -50,6 +52,7 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
             case .drain(let probeClass): "drain (\(probeClass))"
             case .restore: "restore"
             case .slowStart(let step, let steps): "slow start \(step)/\(steps)"
+            case .reconfigured: "configured weight changed"
             }
         return "\(id): weight \(from) -> \(to), \(why)"
     }

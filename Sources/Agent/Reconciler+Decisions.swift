@@ -50,11 +50,13 @@ extension Reconciler {
     )? {
         guard let record = state.servers[id], record.drainedBy != .operator else { return nil }
         let current = weight(of: id) ?? record.weight
+        let reconfigured = reweigh.remove(id) != nil
         guard record.up else {
             ramps[id] = nil
             return current > 0 ? (0, .drain(record.downClass ?? "unknown")) : nil
         }
         guard let target = record.configured else { return nil }
+        if reconfigured, ramps[id] == nil, current > 0, target != current { return (target, .reconfigured) }
         if current == 0, ramps[id] == nil, SlowStart.applies(target: target, duration: check.slowStart) {
             ramps[id] = SlowStart(start: now, duration: check.slowStart, target: target)
         }

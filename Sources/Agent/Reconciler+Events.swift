@@ -69,6 +69,7 @@ extension Reconciler {
         ramps[id] = nil
         simulated[id] = nil
         retryAt[id] = nil
+        reweigh.remove(id)
         record.ramping = false
         record.weight = weight
         if weight == 0 {
@@ -97,6 +98,12 @@ extension Reconciler {
             if let named {
                 record.configured = named
                 record.configuredFrom = .config
+                if record.up, record.drainedBy == nil, record.weight > 0 { reweigh.insert(id) }
+                // A ramp under way ends at the new weight.
+                if let ramp = ramps[id] {
+                    let applies = SlowStart.applies(target: named, duration: ramp.duration)
+                    ramps[id] = applies ? SlowStart(start: ramp.start, duration: ramp.duration, target: named) : nil
+                }
             }
             state.servers[id] = record
         }
@@ -110,6 +117,7 @@ extension Reconciler {
             ramps[id] = nil
             simulated[id] = nil
             retryAt[id] = nil
+            reweigh.remove(id)
         }
     }
 }

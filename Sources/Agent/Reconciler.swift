@@ -6,8 +6,10 @@ import Primitives
 /// The rules (DESIGN.md "Weights"):
 /// - Health is rise/fall hysteresis over consecutive results. A destination first seen at a non-zero weight is up and
 ///   needs `fall` failures; one the state file says drcheck drained is down and needs `rise` successes.
-/// - drcheck writes only on health changes: drain = 0, restore = the configured weight (from the config, else the
-///   weight first seen). A healthy server is never rewritten, even when its weight differs from the configured one.
+/// - drcheck writes on health changes: drain = 0, restore = the configured weight (from the config, else the weight
+///   first seen); and when the config names a new weight for a server (a reload, or a start with an edited config):
+///   a healthy, weighted one gets it at once, as operators expect of a reload. Otherwise a healthy server is never
+///   rewritten, even when its weight differs from the configured one (first sight, an operator's weight).
 /// - `slow_start`: the restore writes weight 1 at once, then up to 10 equal steps (one per weight unit below that),
 ///   reaching the configured weight exactly `slow_start` later; `Decision.wakeAt` asks for the next step.
 /// - `keep_last`: when every destination of a service would end at weight 0, the first (in address order) of those
@@ -38,6 +40,8 @@ public struct Reconciler: Sendable {
     /// Dry run: the weights drcheck would have set, kept apart from the kernel's to tell others' changes.
     var simulated: [ServerID: Int] = [:]
     var retryAt: [ServerID: AgentTime] = [:]
+    /// Healthy servers whose configured weight the config just changed: set at the next decision.
+    var reweigh: Set<ServerID> = []
     var stateChanged = false
     /// The destinations of each service in `state`, so that a turn touches only the services it concerns.
     var members: [ServiceKey: Set<Endpoint>] = [:]

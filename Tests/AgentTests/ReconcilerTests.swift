@@ -235,6 +235,78 @@ import Testing
         #expect(f.probe(rs1, .success).changes == [.restore(rs1, to: 9)])
     }
 
+    /// The config `F` builds with rs1 at `weight`, as a reload would bring it.
+    func reloaded(_ f: F, rs1 weight: Int) -> Config {
+        var config = f.reconciler.config
+        config.services[0].realServers[0].weight = weight
+        return config
+    }
+
+    @Test func aReloadSetsTheNewWeightOfAHealthyServerAtOnceAndOnlyOnce() {
+        var f = F(servers: "{address: 203.0.113.21, weight: 7}")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        let decision = f.turn([.configChanged(reloaded(f, rs1: 9))])
+        #expect(decision.changes == [WeightChange(id: rs1, from: 7, to: 9, reason: .reconfigured)])
+        #expect(decision.changes.first?.description.hasSuffix("weight 7 -> 9, configured weight changed") == true)
+        #expect(f.record(rs1)?.weight == 9)
+        #expect(f.turn([.configChanged(reloaded(f, rs1: 9))]).changes == [])
+        #expect(f.probe(rs1, .success).changes == [])
+    }
+
+    @Test func aReloadLeavesDrainedServersAtZeroUntilTheyRecover() {
+        var f = F(check: "fall: 1, rise: 1", servers: "{address: 203.0.113.21, weight: 7}")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        _ = f.probe(rs1, .failure("timeout"))
+        #expect(f.turn([.configChanged(reloaded(f, rs1: 9))]).changes == [])
+        #expect(f.probe(rs1, .success).changes == [.restore(rs1, to: 9)])
+    }
+
+    @Test func aReloadLeavesAnAdministrativeDrainAlone() {
+        var f = F(servers: "{address: 203.0.113.21, weight: 7}")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        _ = f.kernel([rs1: 0, rs2: 7])
+        #expect(f.turn([.configChanged(reloaded(f, rs1: 9))]).changes == [])
+        #expect(f.record(rs1)?.drainedBy == .operator)
+    }
+
+    @Test func anOperatorsWeightStandsUntilAReloadNamesANewOne() {
+        var f = F(servers: "{address: 203.0.113.21, weight: 7}")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        _ = f.kernel([rs1: 4, rs2: 7])
+        #expect(f.turn([.configChanged(reloaded(f, rs1: 7))]).changes == [])
+        #expect(
+            f.turn([.configChanged(reloaded(f, rs1: 5))]).changes == [
+                WeightChange(id: rs1, from: 4, to: 5, reason: .reconfigured)
+            ])
+    }
+
+    @Test func aDryRunReloadOnlySaysWhatItWouldSet() {
+        var f = F(servers: "{address: 203.0.113.21, weight: 7}", dryRun: true)
+        _ = f.kernel([rs1: 7, rs2: 7])
+        let decision = f.turn([.configChanged(reloaded(f, rs1: 9))])
+        #expect(decision.changes == [])
+        #expect(decision.wouldChange == [WeightChange(id: rs1, from: 7, to: 9, reason: .reconfigured)])
+    }
+
+    @Test func aReloadDuringSlowStartEndsTheRampAtTheNewWeight() {
+        var f = F(check: "fall: 1, rise: 1, slow_start: 10s", servers: "{address: 203.0.113.21, weight: 7}")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        _ = f.probe(rs1, .failure("timeout"))
+        #expect(f.probe(rs1, .success).changes.map(\.to) == [1])
+        #expect(f.turn([.configChanged(reloaded(f, rs1: 11))]).changes == [])
+        _ = f.turn([], after: .seconds(10))
+        #expect(f.record(rs1)?.weight == 11)
+        #expect(f.record(rs1)?.ramping == false)
+    }
+
+    @Test func aStartWithAnEditedConfigSetsAHealthyServersNewWeight() {
+        var before = F(servers: "{address: 203.0.113.21, weight: 7}")
+        _ = before.kernel([rs1: 7, rs2: 7])
+        var after = F(servers: "{address: 203.0.113.21, weight: 9}", state: before.reconciler.state)
+        #expect(
+            after.kernel([rs1: 7, rs2: 7]).changes == [WeightChange(id: rs1, from: 7, to: 9, reason: .reconfigured)])
+    }
+
     @Test func aRestartWithANewConfigWeightRestoresTheNewOne() {
         var before = F(check: "fall: 1, rise: 1", servers: "{address: 203.0.113.21, weight: 7}")
         _ = before.kernel([rs1: 7, rs2: 7])
