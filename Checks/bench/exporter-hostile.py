@@ -9,7 +9,8 @@ Lateness comes from --lateness-signal OUTFILE (exporter-bench's stand-in probes 
 check at a 1 s interval, so a gap past 1 s is lateness). Either way, when /metrics holds drcheck's own histogram of
 probe start delays (drcheck_probe_start_delay_seconds), each phase also reports the daemon's view: its buckets' growth
 between the last scrape before the phase and the last one in it.
-The last line is "summary: KEY=VALUE ..." for scripts. Usage: exporter-hostile.py HOST:PORT PID [--lateness-...]
+The last line is "summary: KEY=VALUE ..." for scripts; --last-scrape FILE keeps the last /metrics answer (headers and
+text). Usage: exporter-hostile.py HOST:PORT PID [--lateness-...] [--last-scrape FILE]
 """
 
 import argparse
@@ -30,6 +31,7 @@ def parse_args():
     parser.add_argument("pid", type=int)
     parser.add_argument("--lateness-signal", metavar="OUTFILE")
     parser.add_argument("--lateness-logs", metavar="GLOB")
+    parser.add_argument("--last-scrape", metavar="FILE", help="where to write the last /metrics text answered")
     return parser.parse_args()
 
 
@@ -305,4 +307,7 @@ phase("half-closed", "half_closed", half_closed, 3)
 phase("never reading", "never_read", never_read, 5)
 phase("after (12 s quiet)", "after", quiet, 12)
 SCRAPER.stopped = True
+if ARGS.last_scrape:
+    with open(ARGS.last_scrape, "w") as out:
+        out.write(SCRAPER.last_body)
 print("summary: " + " ".join(f"{k}={v}" for k, v in SUMMARY.items()), flush=True)
