@@ -77,6 +77,9 @@ public struct CheckSettings: Hashable, Sendable {
     public var port: UInt16?
     public var scheme = ProbeScheme.http
     public var tlsVerify = true
+    /// PEM file of the CAs that vouch for https servers' certificates; nil: the system's bundle. In `defaults` it
+    /// serves every service whose check verifies a certificate.
+    public var tlsCAFile: String?
 
     public init() {}
 }

@@ -33,7 +33,7 @@ public enum ConfigLoader {
         return LoadedConfig(config: try ConfigParser.parse(yaml: yaml, file: file), source: .file(file))
     }
 
-    private static func readProblem(_ error: any Error) -> String {
+    static func readProblem(_ error: any Error) -> String {
         let code = (error as NSError).code
         if code == NSFileReadNoSuchFileError { return "no such file" }
         if code == NSFileReadNoPermissionError { return "permission denied" }

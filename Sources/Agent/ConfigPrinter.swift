@@ -54,6 +54,7 @@ public enum ConfigPrinter {
             ("slow_start", duration(check.slowStart)),
             ("keep_last", Node(String(check.keepLast))),
         ]
+        if let file = check.tlsCAFile { pairs.append(("tls_ca_file", Node(file, Tag(.str)))) }
         guard serviceKeys else { return Node(pairs) }
         if let host = check.host { pairs.append(("host", Node(host, Tag(.str), .doubleQuoted))) }
         if let body = check.expectBody { pairs.append(("expect_body", Node(body, Tag(.str), .doubleQuoted))) }

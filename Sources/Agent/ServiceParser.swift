@@ -34,9 +34,12 @@ struct ServiceParser {
         let map = try item.mapping(known: Self.serviceKeys)
         let name = try map["name"]?.string()
         var check = defaults
+        var caFile: YAMLField?
         if let field = map["check"] {
             check = try ConfigParser.check(field, known: ConfigParser.serviceCheckKeys, over: defaults)
+            caFile = try field.mapping(known: ConfigParser.serviceCheckKeys)["tls_ca_file"]
         }
+        try CAFile.vet(&check, given: caFile)
         let key: ServiceKey
         let keyField: YAMLField
         switch (map["vip"], map["fwmark"]) {
