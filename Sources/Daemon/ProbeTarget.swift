@@ -106,7 +106,8 @@ struct TargetBuilder {
                 expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },
-                timeout: settings.timeout, tlsVerify: settings.tlsVerify, mark: mark, sourceAddress: source)
+                timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
+                sourceAddress: source)
         } catch let error as HTTPCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {
