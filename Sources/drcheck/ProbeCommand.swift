@@ -49,6 +49,12 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Do not verify the TLS certificate.")
     var insecure = false
 
+    @Option(
+        name: .customLong("tls-ca-file"),
+        help: ArgumentHelp("Verify the certificate with the CAs in this PEM file, not the system's.", valueName: "file")
+    )
+    var tlsCAFile: String?
+
     @Option(help: ArgumentHelp("SO_MARK for the probe socket (needs CAP_NET_ADMIN).", valueName: "mark"))
     var mark: UInt32?
 
@@ -72,6 +78,12 @@ struct ProbeCommand: ParsableCommand {
 
     func validate() throws {
         guard (url == nil) != (bench == nil) else { throw ValidationError("give one URL") }
+        if tlsCAFile != nil {
+            guard !insecure else { throw ValidationError("--tls-ca-file verifies the certificate: drop --insecure") }
+            guard url?.lowercased().hasPrefix("https://") != false else {
+                throw ValidationError("--tls-ca-file needs an https:// URL")
+            }
+        }
         if let drServer {
             guard IPAddress(drServer) != nil else {
                 throw ValidationError("--dr-server \"\(drServer)\" is not an IP")
@@ -119,7 +131,8 @@ struct ProbeCommand: ParsableCommand {
                 expectedBody: try expectBody.map { (pattern) throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },
-                timeout: try duration(timeout), tlsVerify: !insecure, mark: mark, sourceAddress: source)
+                timeout: try duration(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
+                sourceAddress: source)
         } catch let error as HTTPCheck.InvalidError where connectTo == nil && error.description.hasPrefix("address") {
             throw ValidationError("\(error) (names are never resolved: give --connect-to ADDR)")
         } catch let error as ValidationError {
