@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   pkg-config libcurl4-openssl-dev libnl-3-dev libnl-genl-3-dev
+  # unit tests: the HTTPS probe tests' certificates and server (openssl req, openssl s_server)
+  openssl
   # the lab: a real IPVS kernel in User-Mode Linux and the tools run inside it
   user-mode-linux kmod ipvsadm iproute2 procps python3 curl
   # the lab's packet view and its faster real server (benchmarks)
