@@ -21,27 +21,18 @@ struct TLSCAFileConfigTests {
         deinit { try? FileManager.default.removeItem(atPath: folder) }
     }
 
-    func parse(_ yaml: String) throws(ConfigError) -> Config {
-        try ConfigParser.parse(yaml: yaml, file: "drcheck.yaml")
-    }
+    func parse(_ yaml: String) throws(ConfigError) -> Config { try ConfigTests().parse(yaml) }
 
-    func error(_ yaml: String) -> String {
-        do {
-            _ = try parse(yaml)
-            return "no error"
-        } catch {
-            return error.description
-        }
-    }
+    func error(_ yaml: String) -> String { ConfigTests().error(yaml) }
 
     /// A service on port 443 whose check has these lines (each indented under `check:`).
-    func service(_ checkLines: String...) -> String {
+    static func service(_ checkLines: String...) -> String {
         "services:\n  - vip: 198.51.100.33:443\n    check:\n" + checkLines.map { "      \($0)\n" }.joined()
     }
 
     @Test func aServiceCheckVerifiesWithItsCAFile() throws {
         let files = try Files()
-        let config = try parse(service("scheme: https", "tls_ca_file: \(files.ca)"))
+        let config = try parse(Self.service("scheme: https", "tls_ca_file: \(files.ca)"))
         #expect(config.services[0].check.tlsCAFile == files.ca)
         #expect(config.defaults.tlsCAFile == nil)
     }
@@ -59,7 +50,7 @@ struct TLSCAFileConfigTests {
 
     @Test func configCheckPrintsTheKeyAndReadsItBack() throws {
         let files = try Files()
-        let config = try parse("defaults:\n  tls_ca_file: \(files.ca)\n" + service("scheme: https"))
+        let config = try parse("defaults:\n  tls_ca_file: \(files.ca)\n" + Self.service("scheme: https"))
         let printed = ConfigPrinter.yaml(config)
         #expect(printed.contains("defaults:\n  interval: 2s\n"))
         #expect(printed.contains("  keep_last: true\n  tls_ca_file: \(files.ca)\ndr_sysctls: fix\n"))
@@ -67,54 +58,45 @@ struct TLSCAFileConfigTests {
         #expect(try parse(printed) == config)
     }
 
-    @Test func aRelativePathIsAnError() {
-        #expect(
-            error(service("scheme: https", "tls_ca_file: ca.pem"))
-                == "drcheck.yaml:5: services[0].check.tls_ca_file: must be an absolute path (got \"ca.pem\")")
-        #expect(
-            error("defaults:\n  tls_ca_file: ./ca.pem\n")
-                == "drcheck.yaml:2: defaults.tls_ca_file: must be an absolute path (got \"./ca.pem\")")
-    }
-
-    @Test func theKeyWithSchemeHTTPIsAnError() throws {
+    /// Each YAML and its error; `$DIR` stands for the folder of `Files`.
+    @Test(arguments: [
+        (
+            service("scheme: https", "tls_ca_file: ca.pem"),
+            "5: services[0].check.tls_ca_file: must be an absolute path (got \"ca.pem\")"
+        ),
+        (
+            "defaults:\n  tls_ca_file: ./ca.pem\n",
+            "2: defaults.tls_ca_file: must be an absolute path (got \"./ca.pem\")"
+        ),
+        (
+            service("tls_ca_file: $DIR/ca.pem"),
+            "4: services[0].check.tls_ca_file: needs scheme: https (this check's scheme is http)"
+        ),
+        (
+            service("tls_ca_file: $DIR/ca.pem", "scheme: http"),
+            "4: services[0].check.tls_ca_file: needs scheme: https (this check's scheme is http)"
+        ),
+        (
+            service("scheme: https", "tls_verify: false", "tls_ca_file: $DIR/ca.pem"),
+            "6: services[0].check.tls_ca_file: cannot be used with tls_verify: false (no certificate is verified)"
+        ),
+        (
+            "defaults:\n  tls_ca_file: $DIR/gone.pem\n",
+            "2: defaults.tls_ca_file: cannot read $DIR/gone.pem: no such file"
+        ),
+        (
+            service("scheme: https", "tls_ca_file: $DIR"),
+            "5: services[0].check.tls_ca_file: cannot read $DIR: is a directory"
+        ),
+        (
+            service("scheme: https", "tls_ca_file: $DIR/notes.txt"),
+            "5: services[0].check.tls_ca_file: $DIR/notes.txt holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        ),
+    ])
+    func rejectsWithFileLineAndKey(yaml: String, expected: String) throws {
         let files = try Files()
-        #expect(
-            error(service("tls_ca_file: \(files.ca)"))
-                == "drcheck.yaml:4: services[0].check.tls_ca_file: needs scheme: https (this check's scheme is http)")
-        #expect(
-            error(service("tls_ca_file: \(files.ca)", "scheme: http"))
-                == "drcheck.yaml:4: services[0].check.tls_ca_file: needs scheme: https (this check's scheme is http)")
-    }
-
-    @Test func theKeyWithVerificationOffIsAnError() throws {
-        let files = try Files()
-        #expect(
-            error(service("scheme: https", "tls_verify: false", "tls_ca_file: \(files.ca)"))
-                == "drcheck.yaml:6: services[0].check.tls_ca_file: cannot be used with tls_verify: false "
-                + "(no certificate is verified)")
-    }
-
-    @Test func aMissingFileIsAnError() throws {
-        let files = try Files()
-        let missing = files.folder + "/missing.pem"
-        #expect(
-            error("defaults:\n  tls_ca_file: \(missing)\n")
-                == "drcheck.yaml:2: defaults.tls_ca_file: cannot read \(missing): no such file")
-    }
-
-    @Test func aFolderIsAnError() throws {
-        let files = try Files()
-        #expect(
-            error(service("scheme: https", "tls_ca_file: \(files.folder)"))
-                == "drcheck.yaml:5: services[0].check.tls_ca_file: cannot read \(files.folder): is a directory")
-    }
-
-    @Test func aFileWithoutACertificateIsAnError() throws {
-        let files = try Files()
-        #expect(
-            error(service("scheme: https", "tls_ca_file: \(files.notes)"))
-                == "drcheck.yaml:5: services[0].check.tls_ca_file: \(files.notes) holds no PEM certificate "
-                + "(-----BEGIN CERTIFICATE-----)")
+        let folder = { (text: String) in text.replacingOccurrences(of: "$DIR", with: files.folder) }
+        #expect(error(folder(yaml)) == "drcheck.yaml:" + folder(expected))
     }
 
     /// SIGHUP and `drcheck config check` load the file the same way: the error names the config file and line.
