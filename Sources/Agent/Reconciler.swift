@@ -99,6 +99,8 @@ public struct Reconciler: Sendable {
         if state.servers[change.id]?.weight == change.to {
             state.servers[change.id]?.weight = change.from
         }
+        // A health change is decided again from the record; a reload's new weight only from `reweigh`.
+        if change.reason == .reconfigured { reweigh.insert(change.id) }
         retryAt[change.id] = now + Self.retryDelay
         return now + Self.retryDelay
     }

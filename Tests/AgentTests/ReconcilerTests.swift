@@ -288,6 +288,16 @@ import Testing
         #expect(decision.wouldChange == [WeightChange(id: rs1, from: 7, to: 9, reason: .reconfigured)])
     }
 
+    @Test func aReloadsWeightThatCouldNotBeSetIsRetried() {
+        var f = F(servers: "{address: 203.0.113.21, weight: 7}")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        let reload = f.turn([.configChanged(reloaded(f, rs1: 9))])
+        _ = f.reconciler.writeFailed(reload.changes[0], at: f.now)
+        #expect(f.reconciler.weight(of: rs1) == 7)
+        #expect(
+            f.turn([], after: .seconds(1)).changes == [WeightChange(id: rs1, from: 7, to: 9, reason: .reconfigured)])
+    }
+
     @Test func aReloadDuringSlowStartEndsTheRampAtTheNewWeight() {
         var f = F(check: "fall: 1, rise: 1, slow_start: 10s", servers: "{address: 203.0.113.21, weight: 7}")
         _ = f.kernel([rs1: 7, rs2: 7])
