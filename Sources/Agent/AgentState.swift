@@ -71,7 +71,13 @@ public struct AgentState: Hashable, Sendable, Codable {
                     .init(codingPath: [CodingKeys.servers], debugDescription: "weight out of range for \(entry.server)")
                 )
             }
-            servers[ServerID(service: entry.service, server: entry.server)] = entry.record
+            var service = entry.service
+            // Before fwmark keys had a family, an IPv6 fwmark service was saved as `fwmark:N` too: its servers' IPv6
+            // addresses (DR needs the service's family) say which service they belong to.
+            if case .fwmark(let mark, .ipv4) = service, entry.server.address.family == .ipv6 {
+                service = .fwmark(mark, family: .ipv6)
+            }
+            servers[ServerID(service: service, server: entry.server)] = entry.record
         }
     }
 

@@ -66,6 +66,23 @@ import Testing
         #expect(loaded.state.servers[id]?.up == false)
     }
 
+    /// Before fwmark keys had a family, the previous release saved an IPv6 fwmark service's servers under `fwmark:N`
+    /// too: their IPv6 addresses say which service they belong to, so a server it drained stays drcheck's to restore.
+    @Test func anOldFwmarkKeyWithAnIPv6ServerLoadsAsTheIPv6Service() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/state.json"
+        try """
+        {"version": 1, "servers": [{"service": "fwmark:5", "server": "[2001:db8::7]:80", "record": {"weight": 0,
+        "up": false, "successes": 0, "failures": 3, "ramping": false, "configured": 3, "drained_by": "drcheck"}}]}
+        """.write(toFile: path, atomically: false, encoding: .utf8)
+        let loaded = StateFile(path: path).load()
+        #expect(loaded.warning == nil)
+        let id = ServerID(service: .fwmark(5, family: .ipv6), server: Endpoint("[2001:db8::7]:80")!)
+        #expect(Array(loaded.state.servers.keys) == [id])
+        #expect(loaded.state.servers[id]?.drainedBy == .drcheck)
+    }
+
     @Test func saveReplacesTheFileAndLeavesNoTemporaryBehind() throws {
         let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
