@@ -40,6 +40,7 @@ struct ServiceParser {
             caFile = try field.mapping(known: ConfigParser.serviceCheckKeys)["tls_ca_file"]
         }
         try CAFile.vet(&check, given: caFile)
+        let realServers = try map["real_servers"].map(parseRealServers) ?? []
         let key: ServiceKey
         let keyField: YAMLField
         switch (map["vip"], map["fwmark"]) {
@@ -61,7 +62,10 @@ struct ServiceParser {
             guard !probeMarks.contains(mark) else {
                 throw fwmark.error("\(mark) lies in probe_marks, which drcheck reserves for its probe services")
             }
-            let family = try map["family"]?.choice(AddressFamily.self, named: \.description) ?? .ipv4
+            // Without `family`, real servers all IPv6 say it (DR needs the service's family): an entry written
+            // before families were told apart, when `fwmark: N` also meant an IPv6 service, keeps meaning it.
+            let listed: AddressFamily = Set(realServers.map(\.address.family)) == [.ipv6] ? .ipv6 : .ipv4
+            let family = try map["family"]?.choice(AddressFamily.self, named: \.description) ?? listed
             key = .fwmark(mark, family: family)
             keyField = fwmark
         case (.some, .some):
@@ -69,7 +73,6 @@ struct ServiceParser {
         case (nil, nil):
             throw item.error("needs vip or fwmark")
         }
-        let realServers = try map["real_servers"].map(parseRealServers) ?? []
         return (ServiceConfig(name: name, key: key, check: check, realServers: realServers), keyField)
     }
 

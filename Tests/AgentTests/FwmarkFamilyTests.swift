@@ -37,6 +37,33 @@ import Testing
         #expect(config.service(Self.v4)?.configuredWeight(for: rs1.server) == nil)
     }
 
+    /// A `fwmark: N` entry written for the previous release, which named both families' services `fwmark:N`, still
+    /// means its IPv6 service when it lists only IPv6 real servers (DR needs the service's family).
+    @Test func aFwmarkEntryWithoutFamilyTakesItsRealServersFamily() throws {
+        let config = try ConfigParser.parse(
+            yaml: """
+                services:
+                  - fwmark: 7
+                    check: {port: 80}
+                    real_servers: [{address: "2001:db8::7", weight: 2}, {address: "[2001:db8::8]:80"}]
+                  - fwmark: 8
+                    check: {port: 80}
+                    real_servers: [{address: "2001:db8::7"}, {address: 203.0.113.21}]
+                  - fwmark: 9
+                    check: {port: 80}
+                  - fwmark: 10
+                    family: ipv4
+                    check: {port: 80}
+                    real_servers: [{address: "2001:db8::7"}]
+                """,
+            file: "test.yaml")
+        #expect(
+            config.services.map(\.key) == [
+                .fwmark(7, family: .ipv6), .fwmark(8, family: .ipv4), .fwmark(9, family: .ipv4),
+                .fwmark(10, family: .ipv4),
+            ])
+    }
+
     @Test func aOncePassDrainsOnlyTheFailedServerInItsFamily() {
         let probes: [ServerID: ProbeResult] = [
             rs1: .success, rs2: .success, v6a: .failure("connect_refused"), v6b: .success,
