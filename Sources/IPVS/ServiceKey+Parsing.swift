@@ -7,7 +7,9 @@ extension ServiceKey {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         if parts.first == "fwmark", parts.count == 2 {
             let mark = parts[1].split(omittingEmptySubsequences: false, whereSeparator: { $0 == ":" || $0 == "/" })
-            guard let number = decimal(mark[0], as: UInt32.self), number != 0, mark.count <= 2 else { return nil }
+            guard mark[0].isDecimalDigits, let number = UInt32(mark[0]), number != 0, mark.count <= 2 else {
+                return nil
+            }
             guard mark.count == 1 || mark[1] == "ipv4" || mark[1] == "ipv6" else { return nil }
             self = .fwmark(number, family: mark.count == 2 && mark[1] == "ipv6" ? .ipv6 : .ipv4)
             return
@@ -16,10 +18,4 @@ extension ServiceKey {
         guard let endpoint = Endpoint(proto == nil ? text : parts[1], allowPortZero: true) else { return nil }
         self = .address(proto ?? .tcp, endpoint.address, port: endpoint.port)
     }
-}
-
-/// Digits only (no sign, no spaces), within `T`'s range.
-private func decimal<T: FixedWidthInteger>(_ text: Substring, as: T.Type) -> T? {
-    guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-    return T(text)
 }
