@@ -6,9 +6,11 @@ enum CAFile {
     static func path(_ field: YAMLField) throws(ConfigError) -> String {
         let path = try field.string()
         guard path.hasPrefix("/") else { throw field.error("must be an absolute path (got \"\(path)\")") }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw field.error("cannot read \(path): is a directory")
+        // Only a regular file (through symlinks): reading a FIFO or a device such as /dev/zero would never end.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            let what = info.st_mode & S_IFMT == S_IFDIR ? "is a directory" : "not a regular file"
+            throw field.error("cannot read \(path): \(what)")
         }
         let data: Data
         do {

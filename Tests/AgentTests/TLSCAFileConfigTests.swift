@@ -89,6 +89,10 @@ struct TLSCAFileConfigTests {
             "5: services[0].check.tls_ca_file: cannot read $DIR: is a directory"
         ),
         (
+            service("scheme: https", "tls_ca_file: /dev/null"),
+            "5: services[0].check.tls_ca_file: cannot read /dev/null: not a regular file"
+        ),
+        (
             service("scheme: https", "tls_ca_file: $DIR/notes.txt"),
             "5: services[0].check.tls_ca_file: $DIR/notes.txt holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
         ),
