@@ -14,19 +14,23 @@ struct OnceReport {
     var exitStatus: Int32
 
     /// Changes the pass decided but could not make (the failures say why): the kernel keeps the weight it had.
-    var notSet: [WeightChange] { outcome.changes.filter { !applied.contains($0) } }
+    var notSet: [WeightChange] {
+        let made = Set(applied)
+        return outcome.changes.filter { !made.contains($0) }
+    }
 
-    /// The weight in the kernel after the pass, as far as drcheck set it.
-    private func weightAfter(_ row: OncePass.Row) -> Int {
-        notSet.contains { $0.id == row.id } ? row.weightBefore : row.weightAfter
+    /// `notSet` by server: built once per report, looked up per row (a mass drain has thousands of both).
+    private var notSetByServer: [ServerID: WeightChange] {
+        Dictionary(notSet.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     func table() -> String {
         var rows = [["SERVICE", "REAL SERVER", "RESULT", "TIME", "STATE", "WEIGHT", "CONFIGURED"]]
+        let unmade = notSetByServer
         for row in outcome.rows {
             let result = results[row.id]
             let weight =
-                if let change = notSet.first(where: { $0.id == row.id }) {
+                if let change = unmade[row.id] {
                     "\(row.weightBefore) (\(change.to) not set)"
                 } else if row.weightBefore == row.weightAfter {
                     "\(row.weightAfter)"
@@ -87,13 +91,16 @@ struct OnceReport {
             var errors: [String]
             var exitStatus: Int32
         }
+        let unmade = notSetByServer
         let servers = outcome.rows.map { row in
             let result = results[row.id]
             return Server(
                 service: row.service, realServer: row.id.server.description, result: result?.probeClass.rawValue,
                 status: result?.status, detail: result.flatMap { $0.detail.isEmpty ? nil : $0.detail },
                 durationSeconds: result?.duration.seconds, state: state(row), weightBefore: row.weightBefore,
-                weightAfter: weightAfter(row), configuredWeight: row.configured)
+                // The weight in the kernel after the pass, as far as drcheck set it.
+                weightAfter: unmade[row.id] == nil ? row.weightAfter : row.weightBefore,
+                configuredWeight: row.configured)
         }
         let changes = applied.map { ($0, true) } + (notSet + wouldChange).map { ($0, false) }
         let document = Document(
