@@ -25,10 +25,7 @@ write_config() {
 zeros() { local w n=0; for w in $(agent_weights); do [ "${w#*=}" != 0 ] || n=$((n + 1)); done; echo "$n"; }
 
 # wait_zeros N SECONDS: waits until N servers have weight 0.
-wait_zeros() {
-  local deadline=$((SECONDS + $2))
-  until [ "$(zeros)" == "$1" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
-}
+wait_zeros() { lab_wait "$2" lab_prints "$1" zeros; }
 
 lab_step "topology: rs1..rs3 at their configured weights 3, 4, 5; keep_last left at its default (true)"
 lab_topology 3 || { echo "FAIL - topology"; exit 1; }
