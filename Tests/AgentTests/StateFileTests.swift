@@ -49,16 +49,21 @@ import Testing
         #expect(text.contains("\"configured_from\" : \"config\""))
     }
 
-    /// A file written before fwmark keys had a family names IPv4 services `fwmark:N`, as the IPv4 key still does.
-    @Test func anOldFwmarkKeyLoadsAsIPv4() throws {
+    /// `json` saved as a state file in a fresh directory, then loaded.
+    func load(_ json: String) throws -> (state: AgentState, warning: String?) {
         let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/state.json"
-        try """
-        {"version": 1, "servers": [{"service": "fwmark:5", "server": "203.0.113.21:0", "record": {"weight": 0,
-        "up": false, "successes": 1, "failures": 0, "ramping": false, "configured": 3}}]}
-        """.write(toFile: path, atomically: false, encoding: .utf8)
-        let loaded = StateFile(path: path).load()
+        try json.write(toFile: dir + "/state.json", atomically: false, encoding: .utf8)
+        return StateFile(path: dir + "/state.json").load()
+    }
+
+    /// A file written before fwmark keys had a family names IPv4 services `fwmark:N`, as the IPv4 key still does.
+    @Test func anOldFwmarkKeyLoadsAsIPv4() throws {
+        let loaded = try load(
+            """
+            {"version": 1, "servers": [{"service": "fwmark:5", "server": "203.0.113.21:0", "record": {"weight": 0,
+            "up": false, "successes": 1, "failures": 0, "ramping": false, "configured": 3}}]}
+            """)
         #expect(loaded.warning == nil)
         let id = ServerID(service: .fwmark(5, family: .ipv4), server: Endpoint("203.0.113.21:0", allowPortZero: true)!)
         #expect(Array(loaded.state.servers.keys) == [id])
@@ -69,14 +74,11 @@ import Testing
     /// Before fwmark keys had a family, the previous release saved an IPv6 fwmark service's servers under `fwmark:N`
     /// too: their IPv6 addresses say which service they belong to, so a server it drained stays drcheck's to restore.
     @Test func anOldFwmarkKeyWithAnIPv6ServerLoadsAsTheIPv6Service() throws {
-        let dir = try directory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/state.json"
-        try """
-        {"version": 1, "servers": [{"service": "fwmark:5", "server": "[2001:db8::7]:80", "record": {"weight": 0,
-        "up": false, "successes": 0, "failures": 3, "ramping": false, "configured": 3, "drained_by": "drcheck"}}]}
-        """.write(toFile: path, atomically: false, encoding: .utf8)
-        let loaded = StateFile(path: path).load()
+        let loaded = try load(
+            """
+            {"version": 1, "servers": [{"service": "fwmark:5", "server": "[2001:db8::7]:80", "record": {"weight": 0,
+            "up": false, "successes": 0, "failures": 3, "ramping": false, "configured": 3, "drained_by": "drcheck"}}]}
+            """)
         #expect(loaded.warning == nil)
         let id = ServerID(service: .fwmark(5, family: .ipv6), server: Endpoint("[2001:db8::7]:80")!)
         #expect(Array(loaded.state.servers.keys) == [id])
