@@ -27,6 +27,13 @@ extension AgentDaemon {
         for (key, service) in fresh.services.sorted(by: { $0.key < $1.key }) {
             enqueue(.kernel(key, service.weights))
         }
+        for service in loaded.config.services {
+            if let advice = fresh.otherFamilyOnly[service.key] {
+                raise("family \(service.key)", .warning, advice)
+            } else {
+                clear("family \(service.key)", "\(service.label): IPVS has its fwmark service now")
+            }
+        }
         snapshot = fresh
         let interfaces = DirectorInterfaces.current()
         retarget(interfaces)

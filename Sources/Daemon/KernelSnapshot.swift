@@ -15,17 +15,30 @@ struct KernelSnapshot {
     }
 
     var services: [Agent.ServiceKey: CheckedService] = [:]
+    /// Listed fwmark services the kernel has only in the other family (a config written before `family`, when
+    /// `fwmark: N` also meant the IPv6 service): what to tell the operator, by the listed key.
+    var otherFamilyOnly: [Agent.ServiceKey: String] = [:]
 
     /// Reads every service drcheck checks (listed in the config, or any with `discover`), leaving out drcheck's own
     /// DR-probe services (marks in the reserved range).
     static func read(_ ipvs: IPVSControl, config: Config) throws(IPVSError) -> KernelSnapshot {
         var snapshot = KernelSnapshot()
+        var inKernel: Set<Agent.ServiceKey> = []
         for service in try ipvs.services() {
             if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) { continue }
             let key = Agent.ServiceKey(service.key)
+            inKernel.insert(key)
             guard config.check(for: key) != nil, snapshot.services[key] == nil else { continue }
             snapshot.services[key] = CheckedService(
                 kernel: service, destinations: try ipvs.destinations(of: service.key))
+        }
+        for listed in config.services {
+            guard case .fwmark(let mark, let family) = listed.key, !inKernel.contains(listed.key) else { continue }
+            let other: AddressFamily = family == .ipv4 ? .ipv6 : .ipv4
+            guard inKernel.contains(.fwmark(mark, family: other)) else { continue }
+            snapshot.otherFamilyOnly[listed.key] =
+                "\(listed.label): IPVS has no \(family) fwmark \(mark) service to check, only an \(other) one "
+                + "(\(Agent.ServiceKey.fwmark(mark, family: other).label)): give its config entry family: \(other)"
         }
         return snapshot
     }

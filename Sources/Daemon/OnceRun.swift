@@ -33,7 +33,7 @@ public struct OnceRun {
         } catch {
             throw .ipvs(error.description)
         }
-        var notes: [String] = []
+        var notes = snapshot.otherFamilyOnly.sorted { $0.key < $1.key }.map(\.value)
         var daemonPid: Int32?
         var lock: StateLock?
         switch try StartupSteps.lockState(config.stateFile) {

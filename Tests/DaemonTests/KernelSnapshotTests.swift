@@ -52,6 +52,23 @@ final class FakeTable: IPVSControl {
             snapshot.destination(ServerID(service: .fwmark(5, family: .ipv4), server: Endpoint("[::1]:8101")!)) == nil)
     }
 
+    /// `fwmark: 5` written for an earlier version, which also meant an IPv6 service, names the IPv4 one now.
+    @Test func aListedFwmarkServiceTheKernelHasOnlyInTheOtherFamilyIsNamed() throws {
+        let v6Only = FakeTable([.fwmark(5, family: .ipv6): [Self.destination("[::1]:8101", .masquerade)]])
+        let config = try ConfigParser.parse(
+            yaml: "services:\n  - fwmark: 5\n    check: {port: 8101}\n  - fwmark: 6\n    check: {port: 80}\n",
+            file: "test.yaml")
+        let snapshot = try KernelSnapshot.read(v6Only, config: config)
+        #expect(snapshot.services.isEmpty)
+        #expect(
+            snapshot.otherFamilyOnly == [
+                Agent.ServiceKey.fwmark(5, family: .ipv4):
+                    "fwmark:5: IPVS has no ipv4 fwmark 5 service to check, only an ipv6 one (fwmark:5/ipv6): "
+                    + "give its config entry family: ipv6"
+            ])
+        #expect(try KernelSnapshot.read(fake, config: config).otherFamilyOnly == [:])
+    }
+
     @Test func withoutDiscoveryOnlyTheListedFamilyIsRead() throws {
         let config = try ConfigParser.parse(
             yaml: "services:\n  - fwmark: 5\n    family: ipv6\n    check: {port: 8101}\n", file: "test.yaml")
