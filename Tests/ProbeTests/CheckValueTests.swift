@@ -96,7 +96,7 @@ struct ProbeURLTests {
         ("http://198.51.100.33:8000/", ProbeURL.Parts(.http, "198.51.100.33", 8000, "/")),
         ("https://www.example.com/health?x=1", .init(.https, "www.example.com", 443, "/health?x=1")),
         ("HTTP://[2001:db8::1]:81", .init(.http, "2001:db8::1", 81, "/")),
-        ("http://10.0.0.1?q", .init(.http, "10.0.0.1", 80, "/?q")),
+        ("http://198.51.100.1?q", .init(.http, "198.51.100.1", 80, "/?q")),
     ])
     func parses(text: String, parts: ProbeURL.Parts) throws {
         let url = try ProbeURL(text)

@@ -131,7 +131,7 @@ struct ProbeEngineTests {
 
     @Test func unbindableSourceIsConnectError() throws {
         let loop = try EventLoop()
-        let check = try HTTPCheck(address: "127.0.0.1", port: LoopbackServer.unusedPort(), sourceAddress: "192.0.2.1")
+        let check = try HTTPCheck(address: "127.0.0.1", port: LoopbackServer.unusedPort(), sourceAddress: "203.0.113.1")
         let result = try run(check, on: loop)
         #expect(result.probeClass == .connectError)
     }
