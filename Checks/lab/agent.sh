@@ -2,7 +2,7 @@
 # Running the drcheck daemon and `drcheck --once` in the lab's director namespace, sourced after lib.sh.
 # The daemon logs at debug level (one line per probe result) to $AGENT_LOG; its state lives in $AGENT_STATE.
 
-AGENT_BIN=${DRCHECK:-$LAB_ROOT/.build/debug/drcheck}
+AGENT_BIN=                          # set by agent_require: the drcheck binary (lab_exe; $DRCHECK overrides it)
 AGENT_DIR=$LAB_STATE/drcheck
 AGENT_STATE=$AGENT_DIR/state.json
 AGENT_CONFIG=$AGENT_DIR/drcheck.yaml
@@ -10,9 +10,9 @@ AGENT_LOG=$AGENT_DIR/daemon.log
 AGENT_LISTEN=127.0.0.1:9469
 AGENT_PID=
 
-# agent_require: fails the scenario at once when the drcheck binary is missing.
+# agent_require: sets $AGENT_BIN, or fails the scenario at once when the drcheck binary is missing.
 agent_require() {
-  [ -x "$AGENT_BIN" ] || { echo "FAIL - $AGENT_BIN missing: swift build first"; exit 1; }
+  AGENT_BIN=$(lab_exe drcheck) || exit 1
   mkdir -p "$AGENT_DIR"
 }
 
