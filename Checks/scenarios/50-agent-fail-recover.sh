@@ -36,8 +36,8 @@ lab_expect_eq "rs1 drained to weight 0" "0" "$(agent_weight 1)"
 echo "figure: detection latency $(agent_latency_ms 1) ms (kill to the drain written; (fall-1)*interval+timeout =" \
   "$(((fall - 1) * interval_ms + timeout_ms)) ms, plus up to one interval before the first failing probe)"
 lab_expect_eq "after exactly fall=$fall failed probes" "$fall" "$(agent_failures_before_down 1)"
-lab_expect_match "the drain is logged with the probe class" "203.0.113.21:8000: down \(connect_refused\)" \
-  "$(cat "$AGENT_LOG")"
+lab_expect_match "the drain is logged with the probe class, and service=web as its metrics name it" \
+  "service=web \[Daemon\] [^ ]+ 203.0.113.21:8000: down \(connect_refused\)" "$(cat "$AGENT_LOG")"
 lab_expect_eq "rs2 untouched" "4" "$(agent_weight 2)"
 lab_expect_eq "drcheck_real_server_up of rs1 is 0" "0.0" \
   "$(agent_metric "drcheck_real_server_up{service=\"web\",real_server=\"$(lab_rip 1):8000\"}")"

@@ -33,6 +33,9 @@ public struct Config: Hashable, Sendable {
     /// The listed service with this key, if any.
     public func service(_ key: ServiceKey) -> ServiceConfig? { services.first { $0.key == key } }
 
+    /// What metrics, /status and logs call a service: its configured name, else its key's label (VIP:port, fwmark:N).
+    public func label(of key: ServiceKey) -> String { service(key)?.label ?? key.label }
+
     /// How a service is checked: its own settings when listed, the defaults when discovered, nil when not checked.
     public func check(for key: ServiceKey) -> CheckSettings? { service(key)?.check ?? (discover ? defaults : nil) }
 }

@@ -45,7 +45,7 @@ public enum OncePass {
         let decision = reconciler.turn(events, at: .zero)
         let rows = reconciler.statuses.map { status in
             Row(
-                id: status.id, service: config.service(status.id.service)?.label ?? status.id.service.label,
+                id: status.id, service: config.label(of: status.id.service),
                 result: probes[status.id], up: status.up, weightBefore: before[status.id] ?? status.weight,
                 weightAfter: status.weight, configured: status.configured, drainedBy: status.drainedBy)
         }

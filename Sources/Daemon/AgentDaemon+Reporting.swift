@@ -40,7 +40,7 @@ extension AgentDaemon {
         metrics.setARPConflicts(Set(arpConflictLabels))
     }
 
-    func serviceLabel(_ key: ServiceKey) -> String { loaded.config.service(key)?.label ?? key.label }
+    func serviceLabel(_ key: ServiceKey) -> String { loaded.config.label(of: key) }
 
     func statusDocument() -> StatusDocument {
         let records = reconciler.state.servers

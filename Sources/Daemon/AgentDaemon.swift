@@ -171,7 +171,7 @@ public final class AgentDaemon {
         let streak = result.probeClass == .drPath ? (lastProbe[id]?.drPathStreak ?? 0) + 1 : 0
         lastProbe[id] = LastProbe(result: result, at: Date().timeIntervalSince1970, drPathStreak: streak)
         metrics.observeProbe(target.labels, resultClass: result.probeClass.rawValue, duration: result.duration)
-        log.debug("\(id): \(result)")
+        log.debug("\(id): \(result)", metadata: serviceMetadata(id.service))
         enqueue(.probed(id, verdict(result, for: id)))
         if !ready, targets.keys.allSatisfy({ lastProbe[$0] != nil }) { becomeReady() }
     }
@@ -203,6 +203,12 @@ public final class AgentDaemon {
         return .inconclusive(result.probeClass.rawValue)
     }
 
+    /// `service=NAME` on a log line about one service: the label its metrics and /status carry (its configured name,
+    /// else VIP:port), so that an alert's `service` finds its lines in the journal.
+    func serviceMetadata(_ service: Agent.ServiceKey) -> Logger.Metadata {
+        ["service": "\(serviceLabel(service))"]
+    }
+
     /// The director-side fault now, if any (for /status and metrics).
     var directorFault: String? { conditions["director-fault"] }
 
@@ -230,7 +236,7 @@ public final class AgentDaemon {
         let decision = reconciler.turn(events, at: now())
         let wall = Date().timeIntervalSince1970
         for transition in decision.transitions {
-            log.notice("\(transition)")
+            log.notice("\(transition)", metadata: serviceMetadata(transition.service))
             if let server = transition.server {
                 let id = ServerID(service: transition.service, server: server)
                 lastChange[id] = wall
@@ -239,7 +245,9 @@ public final class AgentDaemon {
                 }
             }
         }
-        for change in decision.wouldChange { log.notice("dry run: would set \(change)") }
+        for change in decision.wouldChange {
+            log.notice("dry run: would set \(change)", metadata: serviceMetadata(change.id.service))
+        }
         // Saved before the writes: a crash between the two then leaves a kernel weight the state does not expect,
         // which the next start adopts and re-probes, rather than a drcheck drain that looks like an operator's.
         if decision.stateChanged { saveState() }
@@ -263,13 +271,17 @@ public final class AgentDaemon {
                 if fresh[change.id.service] == nil { fresh[change.id.service] = try ipvs.destinations(of: key) }
                 guard let destination = fresh[change.id.service]?.first(where: { $0.endpoint == change.id.server })
                 else {
-                    log.warning("\(change.id): gone from the kernel before its weight could be set")
+                    log.warning(
+                        "\(change.id): gone from the kernel before its weight could be set",
+                        metadata: serviceMetadata(change.id.service))
                     continue
                 }
                 guard Int(destination.weight) == change.from else {
                     // Someone else set the weight since drcheck last read it: theirs stands, and the next turn
                     // sees it (adopted, or an administrative drain) rather than drcheck overwriting it.
-                    log.info("\(change.id): weight \(destination.weight) set by someone else, \(change.to) not written")
+                    log.info(
+                        "\(change.id): weight \(destination.weight) set by someone else, \(change.to) not written",
+                        metadata: serviceMetadata(change.id.service))
                     _ = reconciler.writeFailed(change, at: now())
                     let read = KernelSnapshot.CheckedService(
                         kernel: service.kernel, destinations: fresh[change.id.service] ?? [])
@@ -279,12 +291,14 @@ public final class AgentDaemon {
                 try ipvs.setWeight(Int32(change.to), of: destination, in: key)
                 metrics.recordIPVSUpdate(.setWeight)
                 lastChange[change.id] = Date().timeIntervalSince1970
-                log.notice("\(change)")
+                log.notice("\(change)", metadata: serviceMetadata(change.id.service))
             } catch {
                 failed = true
                 metrics.recordIPVSError(.setWeight)
                 _ = reconciler.writeFailed(change, at: now())
-                log.error("\(change.id): cannot set weight \(change.to): \(error); retrying")
+                log.error(
+                    "\(change.id): cannot set weight \(change.to): \(error); retrying",
+                    metadata: serviceMetadata(change.id.service))
             }
         }
         return failed

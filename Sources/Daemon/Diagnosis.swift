@@ -67,7 +67,7 @@ public struct Diagnosis {
                 fix: "check the route to the VIP, firewall marks and the probe services (ipvsadm -Ln)")
         }
         for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
-            let label = config.service(key)?.label ?? key.label
+            let label = config.label(of: key)
             report.heading("service \(label) (\(key))")
             for conflict in conflicts where conflict.vip == service.kernel.key.vipText {
                 let server = conflict.realServer.map { "on \($0): " } ?? "on the host with MAC \(conflict.mac): "

@@ -64,7 +64,7 @@ struct TargetBuilder {
         _ id: ServerID, service: IPVS.Service, destination: Destination, marks: inout ProbeMarks
     ) throws(TargetError) -> (target: ProbeTarget, note: String?) {
         guard let settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
-        let label = config.service(id.service)?.label ?? id.service.label
+        let label = config.label(of: id.service)
         let labels = ServerLabels(service: label, realServer: id.server.description)
         let vip: (address: IPAddress, port: UInt16)?
         if case .address(_, let address, let port) = service.key { vip = (address, port) } else { vip = nil }

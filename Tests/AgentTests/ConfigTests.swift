@@ -111,6 +111,20 @@ import Testing
         #expect(printed.contains("- fwmark: 5\n  family: ipv6\n"))
     }
 
+    @Test func aServiceIsLabelledByItsNameElseItsKey() throws {
+        let config = try ConfigParser.parse(
+            yaml: """
+                discover: true
+                services:
+                  - {name: web, vip: "198.51.100.33:8000"}
+                  - {vip: "198.51.100.33:8001"}
+                """, file: "t.yaml")
+        #expect(config.label(of: ServiceKey("198.51.100.33:8000/tcp")!) == "web")
+        #expect(config.label(of: ServiceKey("198.51.100.33:8001/tcp")!) == "198.51.100.33:8001")
+        #expect(config.label(of: ServiceKey("198.51.100.33:9000/udp")!) == "198.51.100.33:9000")
+        #expect(config.label(of: ServiceKey("fwmark:5/ipv6")!) == "fwmark:5/ipv6")
+    }
+
     @Test func emptyFileIsTheDefaults() throws {
         #expect(try parse("") == Config())
         #expect(try parse("# nothing\n") == Config())
