@@ -193,10 +193,7 @@ public final class AgentDaemon {
         // Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
         // server; one round timing out together on a loaded machine is not), and once per fault: its advice
         // (computed from the sysctls now) must not re-log it as the fix lands.
-        let convincing = viaDR.allSatisfy { target in
-            (lastProbe[target.id]?.drPathStreak ?? 0) >= (loaded.config.check(for: target.id.service)?.fall ?? 1)
-        }
-        if directorFault == nil, convincing {
+        if directorFault == nil, viaDR.allSatisfy({ (lastProbe[$0.id]?.drPathStreak ?? 0) >= $0.fall }) {
             raise("director-fault", .error, DirectorFault.message(viaDR))
             metrics.setDirectorFault(true)
         }

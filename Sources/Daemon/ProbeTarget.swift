@@ -9,6 +9,8 @@ struct ProbeTarget: Equatable {
     var id: ServerID
     var labels: ServerLabels
     var interval: Duration
+    /// Failures in a row that drain the server (its check's `fall`); the director-fault guard asks as many.
+    var fall: Int
     /// What the scheduler runs: through the DR path (VIP, probe mark, director source) or to the RIP.
     var check: HTTPCheck
     /// dr mode: the same request to the RIP, run when the DR probe fails to tell `dr_path` from a dead server.
@@ -72,7 +74,7 @@ struct TargetBuilder {
         let rip = try check(
             settings, address: destination.address.description, port: port,
             host: settings.host ?? vip?.address.description)
-        var target = ProbeTarget(id: id, labels: labels, interval: settings.interval, check: rip)
+        var target = ProbeTarget(id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: rip)
         // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (DESIGN.md).
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)
