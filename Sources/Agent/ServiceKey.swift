@@ -21,8 +21,7 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
             return
         }
         guard let slash = text.lastIndex(of: "/"),
-            let proto = TransportProtocol.allCases.first(where: { $0.description == text[text.index(after: slash)...] }
-            ),
+            let proto = TransportProtocol(named: text[text.index(after: slash)...]),
             let vip = Endpoint(String(text[..<slash]))
         else { return nil }
         self = .virtual(vip, proto)

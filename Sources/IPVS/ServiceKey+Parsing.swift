@@ -7,14 +7,14 @@ extension ServiceKey {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         if parts.first == "fwmark", parts.count == 2 {
             let mark = parts[1].split(omittingEmptySubsequences: false, whereSeparator: { $0 == ":" || $0 == "/" })
-            guard mark[0].isDecimalDigits, let number = UInt32(mark[0]), number != 0, mark.count <= 2 else {
+            let family = mark.count == 2 ? AddressFamily(named: mark[1]) : .ipv4
+            guard mark[0].isDecimalDigits, let number = UInt32(mark[0]), number != 0, mark.count <= 2, let family else {
                 return nil
             }
-            guard mark.count == 1 || mark[1] == "ipv4" || mark[1] == "ipv6" else { return nil }
-            self = .fwmark(number, family: mark.count == 2 && mark[1] == "ipv6" ? .ipv6 : .ipv4)
+            self = .fwmark(number, family: family)
             return
         }
-        let proto = TransportProtocol.allCases.first { parts.count == 2 && parts[0] == $0.description }
+        let proto = parts.count == 2 ? TransportProtocol(named: parts[0]) : nil
         guard let endpoint = Endpoint(proto == nil ? text : parts[1], allowPortZero: true) else { return nil }
         self = .address(proto ?? .tcp, endpoint.address, port: endpoint.port)
     }

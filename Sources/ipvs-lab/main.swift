@@ -39,7 +39,7 @@ func run(_ arguments: [String]) throws(IPVSError) {
         print("created fwmark \(mark) -> \(address)")
     case ("probe-delete", 3):
         guard let mark = UInt32(arguments[1]),
-            let family = AddressFamily.allCases.first(where: { "\($0)" == arguments[2] })
+            let family = AddressFamily(named: arguments[2])
         else { fail(usage, status: 2) }
         try client.deleteProbeService(mark: mark, family: family)
         print("deleted fwmark \(mark) \(family)")
