@@ -110,9 +110,7 @@ final class ARPWatch {
             sockets[interface] = socket
             return socket
         } catch {
-            let hint =
-                (error as? SystemError).map { [EPERM, EACCES].contains($0.errno) } == true
-                ? " (it needs CAP_NET_RAW)" : ""
+            let hint = [EPERM, EACCES].contains(error.errno) ? " (it needs CAP_NET_RAW)" : ""
             onError("ARP watch on \(interface) is off: \(error)\(hint)")
             return nil
         }
