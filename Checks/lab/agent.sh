@@ -72,9 +72,21 @@ agent_stop() {
   AGENT_PID=
 }
 
+# agent_get PATH: prints the daemon's answer to GET PATH. The daemon serves one rendering of /metrics and of /status
+# for up to 1 s (many scrapers cost it one rendering), so a read within 1 s of the previous one could show the state
+# before the step just taken: each read waits until 1.1 s have passed since the previous read's answer.
+AGENT_LAST_READ=$AGENT_DIR/last-read
+agent_get() {
+  local last
+  last=$(cat "$AGENT_LAST_READ" 2>/dev/null || echo 0)
+  sleep "$(awk -v last="$last" -v now="$(date +%s.%N)" 'BEGIN { w = last + 1.1 - now; print (w > 0 ? w : 0) }')"
+  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN$1"
+  date +%s.%N >"$AGENT_LAST_READ"
+}
+
 # agent_status_field I FIELD: prints FIELD of rsI's entry in the daemon's /status JSON (first service).
 agent_status_field() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" | python3 -c '
+  agent_get /status | python3 -c '
 import json, sys
 rip, field = sys.argv[1], sys.argv[2]
 for service in json.load(sys.stdin)["services"]:
@@ -87,7 +99,7 @@ for service in json.load(sys.stdin)["services"]:
 
 # agent_status_agent FIELD: prints FIELD of the agent object in the daemon's /status, as JSON (null when absent).
 agent_status_agent() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" |
+  agent_get /status |
     python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["agent"].get(sys.argv[1])))' "$1"
 }
 
@@ -126,7 +138,7 @@ agent_failures_before_down() {
 
 # agent_metric QUERY: prints the value of the first /metrics line starting with QUERY (a name with labels).
 agent_metric() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/metrics" | awk -v q="$1" 'index($0, q) == 1 {print $NF; exit}'
+  agent_get /metrics | awk -v q="$1" 'index($0, q) == 1 {print $NF; exit}'
 }
 
 # agent_log_count TEXT: prints how many lines of the daemon's log contain TEXT (a fixed string).
@@ -142,7 +154,7 @@ agent_log_holds() { [ "$(agent_log_count "$1")" -ge "$2" ]; }
 # agent_service_field FIELD [SERVICE]: prints FIELD of the service named SERVICE (default: the first) in /status;
 # booleans as JSON writes them.
 agent_service_field() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" | python3 -c '
+  agent_get /status | python3 -c '
 import json, sys
 field, name = sys.argv[1], sys.argv[2]
 for service in json.load(sys.stdin)["services"]:

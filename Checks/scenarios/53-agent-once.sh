@@ -154,7 +154,7 @@ agent_wait_log "reload refused, the running config goes on" 1 5
 lab_expect_match "the refusal is logged with the file:line:key message" \
   "reload refused, the running config goes on: $AGENT_CONFIG:5: services\[0\]\.check\.interval: " "$(cat "$AGENT_LOG")"
 lab_expect_eq "/status and metric say the reload failed" "false 0.0" \
-  "$(lab_in lvs curl -s "http://$AGENT_LISTEN/status" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["agent"]["last_reload_succeeded"]))') $(agent_metric drcheck_config_last_reload_successful)"
+  "$(agent_status_agent last_reload_succeeded) $(agent_metric drcheck_config_last_reload_successful)"
 sleep 3
 lab_expect_eq "probing goes on (more probes of rs2 after 3 s)" "yes" \
   "$([ "$(agent_log_count "$rs2: connect_refused")" -gt "$((probes + 1))" ] && echo yes || echo "no: $probes")"

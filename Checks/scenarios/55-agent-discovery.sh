@@ -14,12 +14,12 @@ rs3=$(lab_rip 3):$LAB_PORT
 
 # series_of TEXT: prints the /metrics lines (not comments) that contain TEXT, sorted.
 series_of() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/metrics" | grep -v '^#' | grep -F -- "$1" | sort
+  agent_get /metrics | grep -v '^#' | grep -F -- "$1" | sort
 }
 
 # status_servers: prints "SERVICE=RIP:PORT,..." for every service in /status, space-separated.
 status_servers() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" | python3 -c '
+  agent_get /status | python3 -c '
 import json, sys
 print(" ".join(s["address"] + "=" + ",".join(r["address"] for r in s["real_servers"]) for s in json.load(sys.stdin)["services"]))'
 }

@@ -48,13 +48,13 @@ fwmark_weights() {
 
 # up_series: the drcheck_real_server_up lines of /metrics, sorted, joined by "|".
 up_series() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/metrics" | grep '^drcheck_real_server_up{' | sort |
+  agent_get /metrics | grep '^drcheck_real_server_up{' | sort |
     paste -sd'|'
 }
 
 # status_services: prints "ADDRESS(PROTOCOL)=SERVER:STATE,..." for every service in /status, space-separated.
 status_services() {
-  lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/status" | python3 -c '
+  agent_get /status | python3 -c '
 import json, sys
 print(" ".join("%s(%s)=%s" % (s["address"], s["protocol"], ",".join(r["address"] + ":" + r["state"] for r in s["real_servers"]))
                for s in json.load(sys.stdin)["services"]))'
@@ -119,7 +119,7 @@ agent_wait_log "fwmark:5/ipv6 [::1]:8102: ok " 1 10
 lab_expect_eq "both IPv6 servers probed, passing (the log's probe lines)" "yes yes" \
   "$(agent_log_holds "fwmark:5/ipv6 [::1]:8101: ok " 1 && echo yes) $(agent_log_holds "fwmark:5/ipv6 [::1]:8102: ok " 1 && echo yes)"
 lab_expect_eq "no duplicate series in the exposition" "" \
-  "$(lab_in lvs curl -s --max-time 2 "http://$AGENT_LISTEN/metrics" | grep -v '^#' | sed 's/ [^ ]*$//' | sort | uniq -d)"
+  "$(agent_get /metrics | grep -v '^#' | sed 's/ [^ ]*$//' | sort | uniq -d)"
 
 lab_step "v1 ([::1]:8101, IPv6) stops"
 v6_stop 1
