@@ -64,7 +64,7 @@ lab_step "drcheck sets each weight; ipvsadm is the oracle"
 set_and_compare "-t 198.51.100.33:8000" tcp:198.51.100.33:8000 203.0.113.21:8000 9
 set_and_compare "-t 198.51.100.33:8000" tcp:198.51.100.33:8000 203.0.113.22:8080 0
 set_and_compare "-t 198.51.100.33:8000" tcp:198.51.100.33:8000 203.0.113.23:8000 17
-set_and_compare "-t 198.51.100.33:8000" tcp:198.51.100.33:8000 203.0.113.24:8000 1
+set_and_compare "-t 198.51.100.33:8000" 198.51.100.33:8000/tcp 203.0.113.24:8000 1 # as logs write it
 set_and_compare "-u [2001:db8::33]:53" "udp:[2001:db8::33]:53" "[2001:db8::21]:53" 65535
 set_and_compare "-f 5" fwmark:5 203.0.113.25:0 0
 lab_expect_eq "the GUE destination keeps gue, port 6080, remote checksum" "gue:6080:r+c" \

@@ -34,7 +34,7 @@ out=$(stale tcp:198.51.100.33:8000 203.0.113.21:8000 0 ipvsadm -d -t 198.51.100.
 echo "$out"
 lab_expect_eq "the read saw weight 3" "ipvs-lab: read weight 3" "$(head -1 <<<"$out")"
 lab_expect_eq "the write gives the typed destination-gone error, exit 1" \
-  "error: IPVS destination 203.0.113.21:8000 of tcp 198.51.100.33:8000 no longer exists (ENOENT): it was deleted; re-read the table (exit 1)" \
+  "error: IPVS destination 203.0.113.21:8000 of 198.51.100.33:8000/tcp no longer exists (ENOENT): it was deleted; re-read the table (exit 1)" \
   "$(tail -2 <<<"$out" | paste -sd" ")"
 lab_expect_eq "the destination was not re-created" "-a -t 198.51.100.33:8000 -r 203.0.113.22:8000 -g -w 3" \
   "$(ipvsadm -Sn | grep -- '^-a')"
@@ -43,7 +43,7 @@ lab_step "a service deleted between drcheck's read and its write"
 out=$(stale tcp:198.51.100.33:8000 203.0.113.22:8000 0 ipvsadm -D -t 198.51.100.33:8000)
 echo "$out"
 lab_expect_eq "the write gives the typed service-gone error, exit 1" \
-  "error: IPVS service tcp 198.51.100.33:8000 no longer exists (ESRCH): it was deleted; re-read the table (exit 1)" \
+  "error: IPVS service 198.51.100.33:8000/tcp no longer exists (ESRCH): it was deleted; re-read the table (exit 1)" \
   "$(tail -2 <<<"$out" | paste -sd" ")"
 lab_expect_eq "the service was not re-created" "" "$(ipvsadm -Sn)"
 
@@ -53,7 +53,7 @@ status=0
 out=$("$drcheck" ipvs set-weight tcp:198.51.100.33:8000 203.0.113.21:8000 1 2>&1) || status=$?
 echo "$out"
 lab_expect_eq "a missing destination: its one-line message, exit 1" \
-  "drcheck: IPVS destination 203.0.113.21:8000 of tcp 198.51.100.33:8000 no longer exists (ENOENT): it was deleted; re-read the table 1" \
+  "drcheck: IPVS destination 203.0.113.21:8000 of 198.51.100.33:8000/tcp no longer exists (ENOENT): it was deleted; re-read the table 1" \
   "$out $status"
 lab_expect_eq "drcheck ipvs still reads the table" "TCP  198.51.100.33:8000 rr" "$("$drcheck" ipvs | tail -1)"
 

@@ -202,7 +202,7 @@ public final class AgentDaemon {
 
     /// `service=NAME` on a log line about one service: the label its metrics and /status carry (its configured name,
     /// else VIP:port), so that an alert's `service` finds its lines in the journal.
-    func serviceMetadata(_ service: Agent.ServiceKey) -> Logger.Metadata {
+    func serviceMetadata(_ service: ServiceKey) -> Logger.Metadata {
         ["service": "\(serviceLabel(service))"]
     }
 
@@ -258,7 +258,7 @@ public final class AgentDaemon {
 
     /// Makes the weight changes of one turn; true when any failed (the reconciler retries it).
     private func apply(_ changes: [WeightChange]) -> Bool {
-        var fresh: [Agent.ServiceKey: [Destination]] = [:]
+        var fresh: [ServiceKey: [Destination]] = [:]
         var failed = false
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }

@@ -131,10 +131,10 @@ public struct Diagnosis {
     }
 }
 
-extension IPVS.ServiceKey {
+extension ServiceKey {
     /// The VIP's address, as the ARP watch writes it; nil for fwmark services.
     var vipText: String? {
-        if case .address(_, let address, _) = self { return address.description }
+        if case .virtual(let vip, _) = self { return vip.address.description }
         return nil
     }
 }

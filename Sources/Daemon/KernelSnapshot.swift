@@ -14,22 +14,21 @@ struct KernelSnapshot {
         }
     }
 
-    var services: [Agent.ServiceKey: CheckedService] = [:]
+    var services: [ServiceKey: CheckedService] = [:]
     /// Listed fwmark services the kernel has only in the other family (a config written before `family`, when
     /// `fwmark: N` also meant the IPv6 service): what to tell the operator, by the listed key.
-    var otherFamilyOnly: [Agent.ServiceKey: String] = [:]
+    var otherFamilyOnly: [ServiceKey: String] = [:]
 
     /// Reads every service drcheck checks (listed in the config, or any with `discover`), leaving out drcheck's own
     /// DR-probe services (marks in the reserved range).
     static func read(_ ipvs: IPVSControl, config: Config) throws(IPVSError) -> KernelSnapshot {
         var snapshot = KernelSnapshot()
-        var inKernel: Set<Agent.ServiceKey> = []
+        var inKernel: Set<ServiceKey> = []
         for service in try ipvs.services() {
             if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) { continue }
-            let key = Agent.ServiceKey(service.key)
-            inKernel.insert(key)
-            guard config.check(for: key) != nil, snapshot.services[key] == nil else { continue }
-            snapshot.services[key] = CheckedService(
+            inKernel.insert(service.key)
+            guard config.check(for: service.key) != nil, snapshot.services[service.key] == nil else { continue }
+            snapshot.services[service.key] = CheckedService(
                 kernel: service, destinations: try ipvs.destinations(of: service.key))
         }
         for listed in config.services {
@@ -38,7 +37,7 @@ struct KernelSnapshot {
             guard inKernel.contains(.fwmark(mark, family: other)) else { continue }
             snapshot.otherFamilyOnly[listed.key] =
                 "\(listed.label): IPVS has no \(family) fwmark \(mark) service to check, only an \(other) one "
-                + "(\(Agent.ServiceKey.fwmark(mark, family: other).label)): give its config entry family: \(other)"
+                + "(\(ServiceKey.fwmark(mark, family: other).label)): give its config entry family: \(other)"
         }
         return snapshot
     }
@@ -51,7 +50,8 @@ struct KernelSnapshot {
     func arpSubjects(_ interfaces: DirectorInterfaces) -> [ARPWatch.Subject] {
         var subjects: [IPAddress: ARPWatch.Subject] = [:]
         for service in services.values {
-            guard case .address(_, let vip, _) = service.kernel.key, vip.family == .ipv4,
+            guard case .virtual(let endpoint, _) = service.kernel.key, case let vip = endpoint.address,
+                vip.family == .ipv4,
                 let held = interfaces.holds(vip.description)
             else { continue }
             var subject = subjects[vip] ?? ARPWatch.Subject(vip: vip, interface: held.interface, realServers: [])

@@ -69,7 +69,7 @@ struct TargetBuilder {
         let label = config.label(of: id.service)
         let labels = ServerLabels(service: label, realServer: id.server.description)
         let vip: (address: IPAddress, port: UInt16)?
-        if case .address(_, let address, let port) = service.key { vip = (address, port) } else { vip = nil }
+        if case .virtual(let endpoint, _) = service.key { vip = (endpoint.address, endpoint.port) } else { vip = nil }
         let port = settings.port ?? vip?.port ?? destination.port
         let rip = try check(
             settings, address: destination.address.description, port: port,

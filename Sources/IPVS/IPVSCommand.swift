@@ -1,5 +1,6 @@
 import CNetlink
 import Glibc
+import Primitives
 
 /// An IPVS generic netlink command drcheck sends, and how its errnos read.
 struct Command {

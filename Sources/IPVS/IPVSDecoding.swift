@@ -67,7 +67,7 @@ extension Service {
             }
             let address = try IPAddress(wire: nest, IPVS_SVC_ATTR_ADDR, family: family, "SVC_ADDR")
             let port = UInt16(bigEndian: try nest.required(IPVS_SVC_ATTR_PORT, "SVC_PORT"))
-            key = .address(proto, address, port: port)
+            key = .virtual(Endpoint(address: address, port: port), proto)
         }
         guard let flags = nest.bytes(IPVS_SVC_ATTR_FLAGS), flags.count == 8 else {
             throw .malformedReply("SVC_FLAGS missing or not struct ip_vs_flags")

@@ -9,10 +9,10 @@ extension NetlinkRequest {
         try nest(IPVS_CMD_ATTR_SERVICE) { (request) throws(IPVSError) in
             try request.put(IPVS_SVC_ATTR_AF, u16: UInt16(key.family.rawValue))
             switch key {
-            case .address(let proto, let address, let port):
+            case .virtual(let vip, let proto):
                 try request.put(IPVS_SVC_ATTR_PROTOCOL, u16: proto.rawValue)
-                try request.put(IPVS_SVC_ATTR_ADDR, bytes: address.wireBytes)
-                try request.put(IPVS_SVC_ATTR_PORT, u16: port.bigEndian)
+                try request.put(IPVS_SVC_ATTR_ADDR, bytes: vip.address.wireBytes)
+                try request.put(IPVS_SVC_ATTR_PORT, u16: vip.port.bigEndian)
             case .fwmark(let mark, _):
                 try request.put(IPVS_SVC_ATTR_FWMARK, u32: mark)
             }

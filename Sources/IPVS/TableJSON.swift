@@ -60,10 +60,10 @@ extension ServiceEntry: Encodable {
         let key = service.key
         try container.encode(key.family.description, forKey: .family)
         switch key {
-        case .address(let proto, let address, let port):
+        case .virtual(let vip, let proto):
             try container.encode(proto.description, forKey: .protocol)
-            try container.encode(address.description, forKey: .address)
-            try container.encode(port, forKey: .port)
+            try container.encode(vip.address.description, forKey: .address)
+            try container.encode(vip.port, forKey: .port)
             try container.encodeNil(forKey: .fwmark)
         case .fwmark(let mark, _):
             try container.encodeNil(forKey: .protocol)

@@ -35,9 +35,9 @@ extension [ServiceEntry] {
 extension ServiceKey {
     fileprivate var ipvsadmOrder: [UInt64] {
         switch self {
-        case .address(let proto, let address, let port):
-            [0, UInt64(address.family.rawValue), UInt64(proto.rawValue)] + address.bytes.map(UInt64.init) + [
-                UInt64(port)
+        case .virtual(let vip, let proto):
+            [0, UInt64(vip.address.family.rawValue), UInt64(proto.rawValue)] + vip.address.bytes.map(UInt64.init) + [
+                UInt64(vip.port)
             ]
         case .fwmark(let mark, let family): [UInt64(mark), UInt64(family.rawValue)]
         }
@@ -49,8 +49,8 @@ extension Service {
     fileprivate var ipvsadmLine: String {
         var line: String
         switch key {
-        case .address(let proto, let address, let port):
-            line = "\(proto.description.uppercased().padded(4)) \(Endpoint(address: address, port: port))"
+        case .virtual(let vip, let proto):
+            line = "\(proto.description.uppercased().padded(4)) \(vip)"
         case .fwmark(let mark, let family):
             line = "FWM  \(mark)" + (family == .ipv6 ? " IPv6" : "")
         }

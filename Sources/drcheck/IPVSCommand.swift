@@ -42,7 +42,10 @@ struct IPVSSetWeight: ParsableCommand {
         commandName: "set-weight",
         abstract: "Change one destination's weight, keeping every other setting as the kernel has it.")
 
-    @Argument(help: "tcp:VIP:PORT, udp:[VIP6]:PORT, sctp:VIP:PORT, VIP:PORT (tcp), fwmark:N or fwmark:N/ipv6.")
+    @Argument(
+        help: ArgumentHelp(
+            "VIP:PORT/tcp (as drcheck's logs write it), tcp:VIP:PORT, udp:[VIP6]:PORT, VIP:PORT (tcp), fwmark:N or "
+                + "fwmark:N/ipv6."))
     var service: String
 
     @Argument(help: ArgumentHelp("The real server, RIP:PORT or [RIP6]:PORT.", valueName: "real-server"))
@@ -52,7 +55,7 @@ struct IPVSSetWeight: ParsableCommand {
     var weight: Int32
 
     func validate() throws {
-        guard ServiceKey(parsing: service) != nil else { throw ValidationError("cannot read service '\(service)'") }
+        guard ServiceKey(service) != nil else { throw ValidationError("cannot read service '\(service)'") }
         guard Endpoint(realServer, allowPortZero: true) != nil else {
             throw ValidationError("cannot read real server '\(realServer)' (RIP:PORT or [RIP6]:PORT)")
         }
@@ -60,7 +63,7 @@ struct IPVSSetWeight: ParsableCommand {
     }
 
     func run() throws {
-        let key = ServiceKey(parsing: service)!
+        let key = ServiceKey(service)!
         let server = Endpoint(realServer, allowPortZero: true)!
         let old = try withIPVS { (client) throws(IPVSError) -> Int32 in
             guard

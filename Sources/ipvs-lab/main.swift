@@ -44,7 +44,7 @@ func run(_ arguments: [String]) throws(IPVSError) {
         try client.deleteProbeService(mark: mark, family: family)
         print("deleted fwmark \(mark) \(family)")
     case ("stale-weight", 4):
-        guard let key = ServiceKey(parsing: arguments[1]), let server = Endpoint(arguments[2], allowPortZero: true),
+        guard let key = ServiceKey(arguments[1]), let server = Endpoint(arguments[2], allowPortZero: true),
             let weight = Int32(arguments[3])
         else { fail(usage, status: 2) }
         guard let read = try client.destinations(of: key).first(where: { $0.endpoint == server })
@@ -73,7 +73,7 @@ func run(_ arguments: [String]) throws(IPVSError) {
             print("dump \(run): \(count) destinations in \(milliseconds(elapsed)) ms")
         }
     case ("bench-weights", 3):
-        guard let key = ServiceKey(parsing: arguments[1]), let count = Int(arguments[2]) else { fail(usage, status: 2) }
+        guard let key = ServiceKey(arguments[1]), let count = Int(arguments[2]) else { fail(usage, status: 2) }
         let destinations = try client.destinations(of: key)
         guard !destinations.isEmpty else { fail("service has no destinations", status: 1) }
         let start = ContinuousClock.now

@@ -7,14 +7,14 @@ import Testing
 
 /// A kernel table held in memory, read only.
 final class FakeTable: IPVSControl {
-    let table: [IPVS.ServiceKey: [Destination]]
+    let table: [ServiceKey: [Destination]]
 
-    init(_ table: [IPVS.ServiceKey: [Destination]]) { self.table = table }
+    init(_ table: [ServiceKey: [Destination]]) { self.table = table }
 
     func info() throws(IPVSError) -> IPVSInfo { IPVSInfo(version: 0x01_0201, connectionTableSize: 4096) }
     func services() throws(IPVSError) -> [Service] { table.keys.map { Service(key: $0, scheduler: "rr") } }
-    func destinations(of service: IPVS.ServiceKey) throws(IPVSError) -> [Destination] { table[service] ?? [] }
-    func setWeight(_ weight: Int32, of destination: Destination, in service: IPVS.ServiceKey) throws(IPVSError) {}
+    func destinations(of service: ServiceKey) throws(IPVSError) -> [Destination] { table[service] ?? [] }
+    func setWeight(_ weight: Int32, of destination: Destination, in service: ServiceKey) throws(IPVSError) {}
     func createProbeService(mark: UInt32, realServer: IPAddress) throws(IPVSError) {}
     func deleteProbeService(mark: UInt32, family: AddressFamily) throws(IPVSError) {}
 }
@@ -31,11 +31,6 @@ final class FakeTable: IPVSControl {
         .fwmark(5, family: .ipv6): [destination("[::1]:8101", .masquerade), destination("[::1]:8102", .masquerade)],
         .fwmark(0x4452_0000, family: .ipv4): [destination("203.0.113.21:0", .route)],
     ])
-
-    @Test func kernelKeysKeepTheirFamily() {
-        #expect(Agent.ServiceKey(IPVS.ServiceKey.fwmark(5, family: .ipv6)) == .fwmark(5, family: .ipv6))
-        #expect(Agent.ServiceKey(IPVS.ServiceKey.fwmark(5, family: .ipv4)) == .fwmark(5, family: .ipv4))
-    }
 
     @Test func discoveryReadsBothFamiliesApartAndLeavesProbeServicesOut() throws {
         let config = try ConfigParser.parse(yaml: "discover: true\n", file: "test.yaml")
@@ -62,7 +57,7 @@ final class FakeTable: IPVSControl {
         #expect(snapshot.services.isEmpty)
         #expect(
             snapshot.otherFamilyOnly == [
-                Agent.ServiceKey.fwmark(5, family: .ipv4):
+                ServiceKey.fwmark(5, family: .ipv4):
                     "fwmark:5: IPVS has no ipv4 fwmark 5 service to check, only an ipv6 one (fwmark:5/ipv6): "
                     + "give its config entry family: ipv6"
             ])

@@ -25,7 +25,7 @@ struct ProbeTargetTLSTests {
         var marks = ProbeMarks(range: config.probeMarks)
         let (target, note) = try builder.target(
             ServerID(service: .virtual(vip, .tcp), server: server),
-            service: Service(key: .address(.tcp, vip.address, port: vip.port), scheduler: "rr"),
+            service: Service(key: .virtual(vip, .tcp), scheduler: "rr"),
             destination: Destination(address: server.address, port: server.port, forwarding: .route, weight: 1),
             marks: &marks)
         #expect(note == nil)

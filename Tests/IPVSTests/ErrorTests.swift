@@ -4,7 +4,7 @@ import Testing
 
 @testable import IPVS
 
-private let service = ServiceKey.address(.tcp, IPAddress("198.51.100.33")!, port: 8000)
+private let service = ServiceKey.virtual(Endpoint("198.51.100.33:8000")!, .tcp)
 private let destination = Destination(address: IPAddress("203.0.113.21")!, port: 8000, forwarding: .route, weight: 1)
 
 @Test func mapsErrnosToTypedErrors() {
@@ -25,7 +25,7 @@ private let destination = Destination(address: IPAddress("203.0.113.21")!, port:
     #expect(IPVSError.permissionDenied.description.contains("CAP_NET_ADMIN"))
     #expect(
         IPVSError.destinationGone(service, destination.address, port: 8000).description
-            == "IPVS destination 203.0.113.21:8000 of tcp 198.51.100.33:8000 no longer exists (ENOENT): "
+            == "IPVS destination 203.0.113.21:8000 of 198.51.100.33:8000/tcp no longer exists (ENOENT): "
             + "it was deleted; re-read the table")
     #expect(
         IPVSError.kernel(command: "SET_DEST", errno: EINVAL).description

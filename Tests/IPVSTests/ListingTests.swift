@@ -21,7 +21,7 @@ private let table = [
         ]),
     ServiceEntry(
         service: Service(
-            key: .address(.udp, IPAddress("2001:db8::33")!, port: 53), scheduler: "wlc", flags: [.persistent],
+            key: .virtual(Endpoint("[2001:db8::33]:53")!, .udp), scheduler: "wlc", flags: [.persistent],
             timeout: 300, netmask: 64),
         destinations: [
             Destination(
@@ -29,10 +29,10 @@ private let table = [
                 tunnel: TunnelSettings(type: .gue, port: 6080))
         ]),
     ServiceEntry(
-        service: Service(key: .address(.sctp, IPAddress("198.51.100.34")!, port: 9), scheduler: "rr"),
+        service: Service(key: .virtual(Endpoint("198.51.100.34:9")!, .sctp), scheduler: "rr"),
         destinations: []),
     ServiceEntry(
-        service: Service(key: .address(.tcp, IPAddress("198.51.100.33")!, port: 8000), scheduler: "rr"),
+        service: Service(key: .virtual(Endpoint("198.51.100.33:8000")!, .tcp), scheduler: "rr"),
         destinations: [
             Destination(
                 address: IPAddress("203.0.113.22")!, port: 8080, forwarding: .masquerade, weight: 2,

@@ -15,7 +15,7 @@ private func request(_ command: Command = .setDest) throws -> NetlinkRequest {
 
 @Test func setDestCarriesEveryFieldWithPortsBigEndian() throws {
     let message = try request()
-    try message.put(service: .address(.udp, IPAddress("2001:db8::33")!, port: 53))
+    try message.put(service: .virtual(Endpoint("[2001:db8::33]:53")!, .udp))
     try message.put(destination: gue, full: true)
     let top = try NetlinkAttributes(message.attributeBytes)
 
@@ -40,7 +40,7 @@ private func request(_ command: Command = .setDest) throws -> NetlinkRequest {
 
 @Test func ipv4AddressesTravelAsSixteenBytes() throws {
     let message = try request(.delDest)
-    try message.put(service: .address(.tcp, vip, port: 8000))
+    try message.put(service: .virtual(Endpoint(address: vip, port: 8000), .tcp))
     try message.put(
         destination: Destination(address: IPAddress("203.0.113.21")!, port: 8000, forwarding: .route, weight: 0),
         full: false)

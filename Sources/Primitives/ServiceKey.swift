@@ -1,30 +1,17 @@
-import Primitives
-
-/// How drcheck names an IPVS service: a VIP with its port and protocol, or a firewall mark with its address family
-/// (IPVS keeps an IPv4 and an IPv6 service with the same mark apart, and so must drcheck).
-/// Written `198.51.100.33:8000/tcp`, `fwmark:5` (IPv4) or `fwmark:5/ipv6` (its `description`, also used in the state
-/// file): an IPv4 mark keeps the text it had before families were told apart, so older state files, dashboards
+/// What identifies an IPVS virtual service: a VIP with its port and protocol, or a firewall mark with its address
+/// family (IPVS keeps an IPv4 and an IPv6 service with the same mark apart, and so must drcheck).
+/// Written `198.51.100.33:8000/tcp`, `fwmark:5` (IPv4) or `fwmark:5/ipv6` (its `description`: in logs, errors, the
+/// state file): an IPv4 mark keeps the text it had before families were told apart, so older state files, dashboards
 /// and alerts still name it; the family follows a slash like a virtual service's protocol.
 public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     case virtual(Endpoint, TransportProtocol)
     case fwmark(UInt32, family: AddressFamily)
 
-    public init?(_ text: String) {
-        if text.hasPrefix("fwmark:") {
-            let parts = text.dropFirst("fwmark:".count).split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count <= 2, parts[0].isDecimalDigits, let mark = UInt32(parts[0]), mark > 0 else { return nil }
-            switch parts.count == 2 ? String(parts[1]) : nil {
-            case nil: self = .fwmark(mark, family: .ipv4)
-            case AddressFamily.ipv6.description?: self = .fwmark(mark, family: .ipv6)
-            default: return nil
-            }
-            return
+    public var family: AddressFamily {
+        switch self {
+        case .virtual(let vip, _): vip.address.family
+        case .fwmark(_, let family): family
         }
-        guard let slash = text.lastIndex(of: "/"),
-            let proto = TransportProtocol(named: text[text.index(after: slash)...]),
-            let vip = Endpoint(String(text[..<slash]))
-        else { return nil }
-        self = .virtual(vip, proto)
     }
 
     public var description: String {
@@ -65,22 +52,5 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
-    }
-}
-
-/// One real server of one service: the unit that is probed and weighted.
-public struct ServerID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
-    public var service: ServiceKey
-    public var server: Endpoint
-
-    public init(service: ServiceKey, server: Endpoint) {
-        self.service = service
-        self.server = server
-    }
-
-    public var description: String { "\(service) \(server)" }
-
-    public static func < (a: ServerID, b: ServerID) -> Bool {
-        a.service != b.service ? a.service < b.service : a.server < b.server
     }
 }
