@@ -39,15 +39,6 @@ final class LoopbackServer {
         try loop.watch(listener, for: .readable) { [unowned self] _ in acceptAll() }
     }
 
-    /// The first port nothing listens on right now (bound, then closed).
-    static func unusedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { Glibc.close(fd) }
-        var local = try SocketAddress("127.0.0.1", port: 0)
-        guard local.withSockaddr({ bind(fd, $0, $1.pointee) }) == 0 else { throw SystemError("bind") }
-        return try SocketAddress.local(of: fd).port
-    }
-
     func stop() {
         for fd in connections { drop(fd) }
         loop.unwatch(listener)
@@ -180,4 +171,23 @@ extension EventLoop {
         let giveUp = now() + limit
         while !done(), now() < giveUp { try runOnce(timeout: 20) }
     }
+}
+
+/// A loopback port held bound but not listening until `close()`: a connection to it is refused, and no other process
+/// can take the port meanwhile (a port merely free when picked could be).
+struct RefusingPort {
+    let port: UInt16
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var local = try SocketAddress("127.0.0.1", port: 0)
+        guard local.withSockaddr({ bind(fd, $0, $1.pointee) }) == 0 else {
+            Glibc.close(fd)
+            throw SystemError("bind")
+        }
+        (self.fd, port) = (fd, try SocketAddress.local(of: fd).port)
+    }
+
+    func close() { Glibc.close(fd) }
 }

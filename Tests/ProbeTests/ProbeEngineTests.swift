@@ -108,7 +108,9 @@ struct ProbeEngineTests {
 
     @Test func nothingListeningIsConnectRefused() throws {
         let loop = try EventLoop()
-        let check = try HTTPCheck(address: "127.0.0.1", port: LoopbackServer.unusedPort())
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let check = try HTTPCheck(address: "127.0.0.1", port: refusing.port)
         let result = try run(check, on: loop)
         #expect(result.probeClass == .connectRefused)
         #expect(result.status == nil)
@@ -131,7 +133,9 @@ struct ProbeEngineTests {
 
     @Test func unbindableSourceIsConnectError() throws {
         let loop = try EventLoop()
-        let check = try HTTPCheck(address: "127.0.0.1", port: LoopbackServer.unusedPort(), sourceAddress: "203.0.113.1")
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let check = try HTTPCheck(address: "127.0.0.1", port: refusing.port, sourceAddress: "203.0.113.1")
         let result = try run(check, on: loop)
         #expect(result.probeClass == .connectError)
     }

@@ -101,7 +101,7 @@ struct TLSProbeTests {
 /// `openssl s_server -www` (a fixed 200 status page) with certificates made for it in a private temporary folder:
 /// a CA, the server's certificate from that CA, and an unrelated CA.
 private final class TLSServer {
-    let port: UInt16
+    private(set) var port: UInt16 = 0
     let folder: URL
     private let process = Process()
 
@@ -111,18 +111,20 @@ private final class TLSServer {
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("probe-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        port = try LoopbackServer.unusedPort()
+        let output = Pipe()
         do {
             try makeCertificates()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            // Port 0: the kernel picks a free port and s_server prints it, so no other process can take it first.
             process.arguments = [
-                "s_server", "-quiet", "-www", "-accept", "127.0.0.1:\(port)", "-key", path("server.key"), "-cert",
-                path("server.pem"),
+                "s_server", "-www", "-accept", "127.0.0.1:0", "-key", path("server.key"), "-cert", path("server.pem"),
             ]
-            process.standardOutput = FileHandle.nullDevice
+            process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            try waitUntilListening()
+            port = try Self.acceptedPort(output.fileHandleForReading)
+            // s_server goes on writing a line per connection: drain them, so that a full pipe never blocks it.
+            output.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
         } catch {
             stop()
             throw error
@@ -157,16 +159,19 @@ private final class TLSServer {
             ])
     }
 
-    private func waitUntilListening() throws {
-        for _ in 0..<200 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = try SocketAddress("127.0.0.1", port: port)
-            let connected = address.withSockaddr { connect(fd, $0, $1.pointee) } == 0
-            close(fd)
-            if connected { return }
-            usleep(50_000)
+    /// The port of s_server's `ACCEPT 127.0.0.1:PORT` line, which it prints once it listens.
+    private static func acceptedPort(_ output: FileHandle) throws -> UInt16 {
+        var text = ""
+        while true {
+            let data = output.availableData
+            guard !data.isEmpty else { throw SystemError("openssl s_server exited before it listened", errno: EPIPE) }
+            text += String(decoding: data, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT 127.0.0.1:") }),
+                let port = UInt16(line.dropFirst("ACCEPT 127.0.0.1:".count))
+            {
+                return port
+            }
         }
-        throw SystemError("openssl s_server never listened", errno: ETIMEDOUT)
     }
 
     private static func openssl(_ arguments: [String]) throws {
