@@ -15,6 +15,9 @@ struct Drcheck: ParsableCommand {
             Without a subcommand drcheck runs as a daemon in the foreground; with --once it makes one pass for cron.
             Exit status of --once: 0 every checked server healthy, 1 at least one unhealthy, 2 usage or config \
             error (nothing changed), 3 IPVS unreachable.
+            Configuration: `drcheck config check` prints every key with its effective value; the shipped \
+            /etc/drcheck/drcheck.yaml explains each one, commented out at its default, and \
+            /usr/share/doc/drcheck/OPERATIONS.md the rest.
             """,
         subcommands: [
             IPVSCommand.self, StatusCommand.self, ConfigCommand.self, DiagnoseCommand.self, ProbeCommand.self,
