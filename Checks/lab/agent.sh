@@ -42,12 +42,13 @@ agent_web_config() {
   for line in "$@"; do printf '      - address: %s\n        weight: %s\n' "${line% *}" "${line#* }"; done
 }
 
-# agent_start [ARG...]: starts the daemon in lvs with $AGENT_CONFIG (extra ARGs appended); waits until it listens.
+# agent_start [ARG...]: starts the daemon in lvs with $AGENT_CONFIG (extra ARGs appended) at log level
+# $AGENT_LOG_LEVEL (default debug: a line per probe result); waits until it listens.
 agent_start() {
   : >>"$AGENT_LOG"
   # `ip netns exec` execs drcheck, so $! is drcheck itself and signals reach it.
   ip netns exec lvs "$AGENT_BIN" --config "$AGENT_CONFIG" --state "$AGENT_STATE" --listen "$AGENT_LISTEN" \
-    --log-level debug "$@" >>"$AGENT_LOG" 2>&1 &
+    --log-level "${AGENT_LOG_LEVEL:-debug}" "$@" >>"$AGENT_LOG" 2>&1 &
   AGENT_PID=$!
   local i
   for ((i = 0; i < 100; i++)); do
