@@ -63,13 +63,15 @@ let package = Package(
         // Serves N synthetic servers' metrics for Checks/bench/exporter-bench.sh; not installed.
         .executableTarget(
             name: "exporter-bench", dependencies: ["Exporter", "EventLoop"], path: "Checks/bench/exporter-bench"),
+        // The fuzz tests' seeded generator and mutations; only test targets use it.
+        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
-        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "Primitives"]),
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "FuzzSupport"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "Primitives", "FuzzSupport"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop", "FuzzSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

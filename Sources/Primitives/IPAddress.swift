@@ -36,7 +36,9 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Dotted-quad IPv4 or textual IPv6 (no brackets, no zone); nil for anything else.
     public init?(_ text: String) {
         var buffer: (UInt64, UInt64) = (0, 0)  // room for either family
-        guard let family = AddressFamily.allCases.first(where: { inet_pton($0.rawValue, text, &buffer) == 1 }),
+        // inet_pton sees the text as a C string, which a NUL would end early: "198.51.100.7\0junk" is not an address.
+        guard !text.utf8.contains(0),
+            let family = AddressFamily.allCases.first(where: { inet_pton($0.rawValue, text, &buffer) == 1 }),
             let address = withUnsafeBytes(of: buffer, { IPAddress(bytes: $0.prefix(family.addressLength)) })
         else { return nil }
         self = address
