@@ -17,6 +17,9 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         let place = line.map { "\(file):\($0)" } ?? file
-        return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
+        let text = key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
+        // Keys and values are quoted as written; a line break in one, escaped, keeps the message on its line.
+        return text.map { $0.isNewline ? $0.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() : String($0) }
+            .joined()
     }
 }

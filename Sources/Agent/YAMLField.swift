@@ -26,7 +26,10 @@ struct YAMLField {
 
     func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let text = try scalar()
-        guard let value = node.int else { throw error("must be a whole number (got \"\(text)\")") }
+        // Yams reads `1:30` as base 60 and traps when that overflows; no count here is written so.
+        guard !text.contains(":"), let value = node.int else {
+            throw error("must be a whole number (got \"\(text)\")")
+        }
         guard value >= range.lowerBound else { throw error("must be at least \(range.lowerBound) (got \(value))") }
         guard value <= range.upperBound else { throw error("must be at most \(range.upperBound) (got \(value))") }
         return value
