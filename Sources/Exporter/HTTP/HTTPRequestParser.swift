@@ -22,8 +22,10 @@ enum HTTPRequestParser {
         }
         if let first = lines.first {
             if case .invalid(let status) = requestLine(bytes[first]) { return .invalid(status) }
-        } else if !bytes[lineStart...].prefix(while: { $0 != space }).allSatisfy(isTokenByte) {
-            return .invalid(.badRequest)
+        } else {
+            // A CR last may be the first half of a blank line's CRLF, which a request may start with.
+            let pending = bytes.last == cr ? bytes[lineStart..<bytes.count - 1] : bytes[lineStart...]
+            if !pending.prefix(while: { $0 != space }).allSatisfy(isTokenByte) { return .invalid(.badRequest) }
         }
         return .incomplete
     }
