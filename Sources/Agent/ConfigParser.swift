@@ -15,6 +15,10 @@ public enum ConfigParser {
 
     /// Parses `yaml`; `file` names the source in error messages. An empty document is the default configuration.
     public static func parse(yaml: String, file: String) throws(ConfigError) -> Config {
+        if let line = AliasKeys.firstLine(in: yaml) {
+            throw ConfigError(
+                file: file, line: line, key: "", message: "a key must be a plain name, not an alias (*name)")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)

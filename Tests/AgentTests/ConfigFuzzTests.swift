@@ -114,6 +114,19 @@ import Testing
             ("defaults: " + String(repeating: "{a: ", count: 5000), "drcheck.yaml:1: \(nesting)"),
             (blockNesting, "drcheck.yaml:1000: \(nesting)"),
             ("services: [&l0 x, \(laughs)]\n", "drcheck.yaml:1: services[0]: must be a mapping of keys to values"),
+            ("l: [&l0 x, \(laughs)]\n*l9 : 1\n", "drcheck.yaml:2: a key must be a plain name, not an alias (*name)"),
+            (
+                "l: [&l0 x, \(laughs)]\n? [a, {b: *l9}]\n: 1\n",
+                "drcheck.yaml:2: a key must be a plain name, not an alias (*name)"
+            ),
+            (
+                "l: [&l0 x, \(laughs)]\ns: {*l9 : 1}\n",
+                "drcheck.yaml:2: a key must be a plain name, not an alias (*name)"
+            ),
+            (
+                "l: [&l0 x, \(laughs)]\n---\n*l9 : 1\n",
+                "drcheck.yaml:2: YAML syntax: expected a single document in the stream, but found another document"
+            ),
             (
                 "defaults:\n  expect_status: [&l0 200, \(laughs)]\n",
                 "drcheck.yaml:2: defaults.expect_status[1]: must be a single value"
@@ -144,6 +157,13 @@ import Testing
             }
         }
         #expect(parsed >= 100)
+    }
+
+    /// Only keys are kept from aliases: a value may still be one.
+    @Test func aliasesStillServeAsValues() throws {
+        let yaml = "defaults: &d {rise: 3}\nservices:\n  - vip: 198.51.100.33:80\n    check: *d\n"
+        let config = try ConfigParser.parse(yaml: yaml, file: "drcheck.yaml")
+        #expect(config.services.map(\.check.rise) == [3])
     }
 
     /// Yams reads `1:30` as a base-60 number and traps when that overflows Int.
