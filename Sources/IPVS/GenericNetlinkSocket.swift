@@ -69,7 +69,7 @@ final class GenericNetlinkSocket {
 }
 
 /// The state of one request's reading, reached from libnl's C callbacks through an unretained pointer.
-private final class Receiver {
+final class Receiver {
     let onReply: (NetlinkAttributes) throws(IPVSError) -> Void
     var finished = false
     var errno: Int32 = 0
@@ -99,7 +99,8 @@ private final class Receiver {
     }
 
     func error(_ error: UnsafeMutablePointer<nlmsgerr>?) -> Int32 {
-        errno = -(error?.pointee.error ?? -EIO)
+        // The message carries the errno negated; Int32.min, which no errno is, has no negation and would trap.
+        errno = error.flatMap { Int32(exactly: -Int64($0.pointee.error)) } ?? EIO
         finished = true
         return Int32(NL_STOP.rawValue)
     }

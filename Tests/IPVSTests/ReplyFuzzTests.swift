@@ -1,5 +1,6 @@
 import CNetlink
 import FuzzSupport
+import Glibc
 import Primitives
 import Testing
 
@@ -127,5 +128,24 @@ import Testing
     @Test func aNestedLengthPastItsNestIsMalformed() throws {
         let reply = try NetlinkAttributes([8, 0, UInt8(IPVS_CMD_ATTR_SERVICE), 0, 12, 0, 1, 0])
         #expect(throws: IPVSError.malformedReply("attribute 1 claims 12 bytes, 4 left")) { try Service(reply: reply) }
+    }
+
+    /// An NLMSG_ERROR carries the errno negated; Int32.min, which has no negation, trapped.
+    @Test func anErrorMessageGivesItsErrnoOrEIO() {
+        var random = SplitMix64(seed: 0xE770)
+        let values =
+            [0, -1, -ENOENT, 1, Int32.max, Int32.min]
+            + (0..<1000).map { _ in Int32.random(in: .min ... .max, using: &random) }
+        for value in values {
+            let receiver = Receiver { _ in }
+            var message = nlmsgerr()
+            message.error = value
+            _ = receiver.error(&message)
+            #expect(receiver.errno == (value == .min ? EIO : -value))
+            #expect(receiver.finished)
+        }
+        let receiver = Receiver { _ in }
+        _ = receiver.error(nil)
+        #expect(receiver.errno == EIO)
     }
 }
