@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "EventLoop",
+                "EventLoop", "Primitives",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
@@ -62,7 +62,8 @@ let package = Package(
         .executableTarget(name: "ipvs-lab", dependencies: ["IPVS", "Primitives"]),
         // Serves N synthetic servers' metrics for Checks/bench/exporter-bench.sh; not installed.
         .executableTarget(
-            name: "exporter-bench", dependencies: ["Exporter", "EventLoop"], path: "Checks/bench/exporter-bench"),
+            name: "exporter-bench", dependencies: ["Exporter", "EventLoop", "Primitives"],
+            path: "Checks/bench/exporter-bench"),
         // The fuzz tests' seeded generator and mutations; only test targets use it.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
@@ -71,7 +72,7 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop", "FuzzSupport"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop", "Primitives", "FuzzSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -97,8 +97,19 @@ public enum ConfigParser {
 
     static func listen(_ field: YAMLField) throws(ConfigError) -> String {
         let text = try field.string()
-        guard text.hasPrefix("unix:/") || Endpoint(text) != nil else {
-            throw field.error("must be ADDR:PORT, [ADDR6]:PORT or unix:/path (got \"\(text)\")")
+        // What the daemon will bind, checked as it will parse it, so that `config check` and a reload refuse what a
+        // start would; a socket path must be absolute, since the daemon's working directory is no one's choice, and
+        // the port fixed, since scrapers and `drcheck status` find the daemon by it.
+        do throws(ListenAddressError) {
+            switch try ListenAddress(parsing: text) {
+            case .unix(let path) where !path.hasPrefix("/"):
+                throw ListenAddressError(text: text, reason: "the unix socket path must be absolute")
+            case .ipv4(_, port: 0), .ipv6(_, port: 0):
+                throw ListenAddressError(text: text, reason: "port 0 would be a port no scraper knows")
+            default: break
+            }
+        } catch {
+            throw field.error("\(error.reason) (got \"\(text)\")")
         }
         return text
     }

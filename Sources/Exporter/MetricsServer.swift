@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import Primitives
 
 /// The HTTP/1.1 server for `/metrics`, `/status` and `/healthz`, on the daemon's event loop (no thread of its own).
 /// Create and use it on the loop's thread; `close()` stops it.

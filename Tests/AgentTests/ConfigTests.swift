@@ -269,6 +269,24 @@ import Testing
             "listen: localhost\n",
             "drcheck.yaml:1: listen: must be ADDR:PORT, [ADDR6]:PORT or unix:/path (got \"localhost\")"
         ),
+        // As the daemon will bind it: what a start would refuse, `config check` and a reload refuse.
+        (
+            "listen: unix:run/drcheck.sock\n",
+            "drcheck.yaml:1: listen: the unix socket path must be absolute (got \"unix:run/drcheck.sock\")"
+        ),
+        (
+            "listen: unix:/\(String(repeating: "a", count: 107))\n",
+            "drcheck.yaml:1: listen: the unix socket path is longer than 107 bytes "
+                + "(got \"unix:/\(String(repeating: "a", count: 107))\")"
+        ),
+        (
+            "listen: \"[::1]:0\"\n",
+            "drcheck.yaml:1: listen: port 0 would be a port no scraper knows (got \"[::1]:0\")"
+        ),
+        (
+            "listen: \"[198.51.100.33]:9469\"\n",
+            "drcheck.yaml:1: listen: \"198.51.100.33\" is not an IPv6 address (got \"[198.51.100.33]:9469\")"
+        ),
         (
             "probe_marks: 0x200-0x100\n",
             "drcheck.yaml:1: probe_marks: must be a range of marks FIRST-LAST, like 0x44520000-0x4452ffff "

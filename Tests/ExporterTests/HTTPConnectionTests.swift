@@ -1,5 +1,6 @@
 import Exporter
 import Glibc
+import Primitives
 import Testing
 
 @Suite struct HTTPConnectionTests {

@@ -1,4 +1,5 @@
 import Exporter
+import Primitives
 import Testing
 
 @Suite struct HTTPErrorPathTests {

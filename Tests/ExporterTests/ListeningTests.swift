@@ -1,6 +1,7 @@
 import Exporter
 import Foundation
 import Glibc
+import Primitives
 import Testing
 
 @Suite struct ListeningTests {

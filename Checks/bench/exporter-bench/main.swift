@@ -6,6 +6,7 @@
 import EventLoop
 import Exporter
 import Glibc
+import Primitives
 
 let arguments = CommandLine.arguments
 let servers = arguments.count > 1 ? Int(arguments[1]) ?? 2000 : 2000

@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import Primitives
 
 /// Opens non-blocking listening sockets; a unix socket file left by a dead process is replaced.
 enum ListeningSocket {

@@ -1,4 +1,5 @@
 import Glibc
+import Primitives
 
 extension ListenAddress {
     var family: Int32 {

@@ -1,4 +1,5 @@
 import Glibc
+import Primitives
 
 /// Asks a running daemon for one of its pages over a plain blocking socket (for `drcheck status`, not the loop).
 public enum StatusClient {

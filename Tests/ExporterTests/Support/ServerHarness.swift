@@ -1,6 +1,7 @@
 import EventLoop
 import Exporter
 import Glibc
+import Primitives
 
 /// A metrics server on loopback with the real EventLoop, pumped by the test's own thread between client steps.
 final class ServerHarness {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Primitives
 
 @testable import Exporter
 

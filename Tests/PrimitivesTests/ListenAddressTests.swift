@@ -1,6 +1,5 @@
+import Primitives
 import Testing
-
-@testable import Exporter
 
 @Suite struct ListenAddressTests {
     @Test(arguments: [
@@ -18,7 +17,7 @@ import Testing
 
     @Test(arguments: [
         ("localhost:9469", #"invalid listen address "localhost:9469": "localhost" is not a numeric IPv4 address"#),
-        ("9469", #"invalid listen address "9469": expected ADDR:PORT, [ADDR6]:PORT or unix:/path"#),
+        ("9469", #"invalid listen address "9469": must be ADDR:PORT, [ADDR6]:PORT or unix:/path"#),
         (
             ":9469",
             #"invalid listen address ":9469": the address is missing (use 0.0.0.0:9469 or [::]:9469 for every address)"#
@@ -33,11 +32,16 @@ import Testing
         ("127.0.0.1:+80", #"invalid listen address "127.0.0.1:+80": the port "+80" is not a number from 0 to 65535"#),
         ("unix:", #"invalid listen address "unix:": the unix socket path is empty"#),
         (
+            "127.0.0.1\u{0}junk:80",
+            "invalid listen address \"127.0.0.1\u{0}junk:80\": \"127.0.0.1\u{0}junk\" is not a numeric IPv4 address"
+        ),
+        (
             "unix:/" + String(repeating: "a", count: 107),
             #"invalid listen address "unix:/\#(String(repeating: "a", count: 107))": the unix socket path is longer than 107 bytes"#
         ),
     ])
     func refusesWithOneLine(text: String, message: String) {
-        #expect(throws: ListenAddressError(description: message)) { try ListenAddress(parsing: text) }
+        let error = #expect(throws: ListenAddressError.self) { try ListenAddress(parsing: text) }
+        #expect(error?.description == message)
     }
 }

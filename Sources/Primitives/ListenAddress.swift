@@ -10,9 +10,7 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
     public static let `default` = ListenAddress.ipv4("127.0.0.1", port: 9469)
 
     public init(parsing text: String) throws(ListenAddressError) {
-        func fail(_ reason: String) -> ListenAddressError {
-            ListenAddressError(description: "invalid listen address \"\(text)\": \(reason)")
-        }
+        func fail(_ reason: String) -> ListenAddressError { ListenAddressError(text: text, reason: reason) }
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else { throw fail("the unix socket path is empty") }
@@ -24,7 +22,7 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
             return
         }
         guard let colon = text.lastIndex(of: ":") else {
-            throw fail("expected ADDR:PORT, [ADDR6]:PORT or unix:/path")
+            throw fail("must be ADDR:PORT, [ADDR6]:PORT or unix:/path")
         }
         let host = text[..<colon]
         let portText = text[text.index(after: colon)...]
@@ -33,14 +31,14 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
         }
         if host.hasPrefix("[") && host.hasSuffix("]") && host.count >= 2 {
             let address = String(host.dropFirst().dropLast())
-            guard Self.isNumeric(address, family: AF_INET6) else { throw fail("\"\(address)\" is not an IPv6 address") }
+            guard IPAddress(address)?.family == .ipv6 else { throw fail("\"\(address)\" is not an IPv6 address") }
             self = .ipv6(address, port: port)
         } else if host.contains(":") {
             throw fail("an IPv6 address needs brackets, as in [::1]:\(port)")
         } else if host.isEmpty {
             throw fail("the address is missing (use 0.0.0.0:\(port) or [::]:\(port) for every address)")
         } else {
-            guard Self.isNumeric(String(host), family: AF_INET) else {
+            guard IPAddress(String(host))?.family == .ipv4 else {
                 throw fail("\"\(host)\" is not a numeric IPv4 address")
             }
             self = .ipv4(String(host), port: port)
@@ -54,13 +52,14 @@ public enum ListenAddress: Equatable, Sendable, CustomStringConvertible {
         case .unix(let path): "unix:\(path)"
         }
     }
-
-    private static func isNumeric(_ address: String, family: Int32) -> Bool {
-        var buffer = in6_addr()
-        return inet_pton(family, address, &buffer) == 1
-    }
 }
 
 public struct ListenAddressError: Error, CustomStringConvertible, Equatable, Sendable {
-    public var description: String
+    public var text: String
+    /// What is wrong with `text`, for a config error that names the file, line and key itself.
+    public var reason: String
+
+    public init(text: String, reason: String) { (self.text, self.reason) = (text, reason) }
+
+    public var description: String { "invalid listen address \"\(text)\": \(reason)" }
 }
