@@ -107,4 +107,7 @@ public struct Decision: Hashable, Sendable {
     public var wakeAt: AgentTime?
     /// The state differs from the last turn's: save it.
     public var stateChanged = false
+    /// The servers this turn decided: only their status can have changed, unless a kernel read, a reload or a
+    /// removal came with the events.
+    public var decided: Set<ServerID> = []
 }

@@ -12,6 +12,7 @@ extension Reconciler {
         let ids = (whole ? members : only?.intersection(members) ?? []).sorted().map {
             ServerID(service: service, server: $0)
         }
+        decision.decided.formUnion(ids)
         var planned: [ServerID: (to: Int, reason: WeightChange.Reason)] = [:]
         for id in ids {
             if let due = retryAt[id] {

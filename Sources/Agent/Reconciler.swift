@@ -109,12 +109,16 @@ public struct Reconciler: Sendable {
     public func weight(of id: ServerID) -> Int? { simulated[id] ?? state.servers[id]?.weight }
 
     public var statuses: [ServerStatus] {
-        state.servers.sorted { $0.key < $1.key }.map { id, record in
-            ServerStatus(
-                id: id, up: record.up, weight: record.weight, configured: record.configured,
-                drainedBy: record.drainedBy,
-                keptByKeepLast: panics.contains(id.service) && !record.up && (weight(of: id) ?? 0) > 0)
-        }
+        state.servers.keys.sorted().compactMap(status(of:))
+    }
+
+    /// One server's status, without building and sorting them all (the daemon publishes what a turn decided).
+    public func status(of id: ServerID) -> ServerStatus? {
+        guard let record = state.servers[id] else { return nil }
+        return ServerStatus(
+            id: id, up: record.up, weight: record.weight, configured: record.configured,
+            drainedBy: record.drainedBy,
+            keptByKeepLast: panics.contains(id.service) && !record.up && (weight(of: id) ?? 0) > 0)
     }
 }
 

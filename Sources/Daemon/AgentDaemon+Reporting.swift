@@ -12,13 +12,16 @@ extension AgentDaemon {
             ready: { [unowned self] in ready })
     }
 
-    /// Sets every server's and service's series from the decision core's view.
-    func publish() {
-        for status in reconciler.statuses {
-            guard let labels = targets[status.id]?.labels else { continue }
-            metrics.updateServer(
-                labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0)
+    /// Sets the series of `servers` (of every server and service when nil) from the decision core's view.
+    func publish(_ servers: Set<ServerID>? = nil) {
+        if let servers {
+            for id in servers { publish(reconciler.status(of: id)) }
+            for key in Set(servers.map(\.service)) {
+                metrics.setServicePanic(serviceLabel(key), reconciler.panics.contains(key))
+            }
+            return
         }
+        for status in reconciler.statuses { publish(status) }
         var services: Set<String> = []
         for key in snapshot.services.keys {
             let label = serviceLabel(key)
@@ -27,6 +30,11 @@ extension AgentDaemon {
         }
         for gone in publishedServices.subtracting(services) { metrics.removeService(gone) }
         publishedServices = services
+    }
+
+    private func publish(_ status: ServerStatus?) {
+        guard let status, let labels = targets[status.id]?.labels else { return }
+        metrics.updateServer(labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0)
     }
 
     /// The ARP watch's conflicts as metric labels (and in /status).

@@ -253,7 +253,10 @@ public final class AgentDaemon {
         if let next = ([decision.wakeAt] + (failed ? [now() + Reconciler.retryDelay] : [])).compactMap({ $0 }).min() {
             wake(at: next)
         }
-        publish()
+        // A turn of probe results (nearly every turn: one per loop turn with results) publishes only the servers it
+        // decided: publishing all of them every turn cost O(servers) per probe, O(servers squared) a second.
+        let probesOnly = events.allSatisfy { if case .probed = $0 { true } else { false } }
+        publish(probesOnly ? decision.decided.union(decision.changes.map(\.id)) : nil)
     }
 
     /// Makes the weight changes of one turn; true when any failed (the reconciler retries it).

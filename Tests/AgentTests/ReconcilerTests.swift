@@ -28,6 +28,19 @@ import Testing
         #expect(f.probe(rs1, .failure("refused")).changes == [])
     }
 
+    /// The daemon publishes only what a turn decided; a status outside it must not have changed.
+    @Test func aTurnNamesTheServersItDecidedAndTheirStatusesAreCurrent() {
+        var f = F(check: "fall: 1, keep_last: false")
+        #expect(f.kernel([rs1: 7, rs2: 7]).decided == [rs1, rs2])
+        let drained = f.probe(rs1, .failure("timeout"))
+        #expect(drained.decided == [rs1])
+        #expect(f.reconciler.status(of: rs1)?.weight == 0)
+        #expect(f.reconciler.status(of: rs1)?.up == false)
+        #expect(f.reconciler.status(of: rs2) == f.reconciler.statuses.last)
+        #expect(f.reconciler.status(of: ServerID(service: rs1.service, server: Endpoint("203.0.113.99:8000")!)) == nil)
+        #expect(f.turn([]).decided == [])
+    }
+
     @Test func aSuccessResetsTheFailureCount() {
         var f = F(check: "fall: 2")
         _ = f.kernel([rs1: 7, rs2: 7])
