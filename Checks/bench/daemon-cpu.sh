@@ -5,7 +5,7 @@
 # user time), its voluntary context switches (0 means its epoll_wait never slept) and the lab's idle time; then
 # what its epoll set holds by events and socket state.
 # Why it exists: scenario 61 found the daemon at 100 % of UML's CPU, never sleeping, from start at 150-200 checks
-# or after the slowloris phase, while 100 checks cost 21 %; see the closing note of session 3.
+# or after the slowloris phase, on an idle host; uml-run.sh's spinner is the answer it measured.
 # Usage (from the host): Checks/bench/daemon-cpu.sh [SERVERS [SERVICES [SECONDS]]]   (defaults 10 20 20;
 # DRCHECK=path for another binary, default the debug build)
 set -uo pipefail
