@@ -21,18 +21,7 @@ services=${2:-20}
 seconds=${3:-20}
 LAB_RS_SERVER=nginx
 lab_topology "$servers" >/dev/null || { echo "daemon-cpu: topology failed"; exit 1; }
-for ((s = 1; s < services; s++)); do
-  echo "-A -t $LAB_VIP:$((LAB_PORT + s)) -s rr"
-  for ((i = 1; i <= servers; i++)); do echo "-a -t $LAB_VIP:$((LAB_PORT + s)) -r $(lab_rip "$i"):$((LAB_PORT + s)) -g -w 1"; done
-done | lab_in lvs ipvsadm -R
-{
-  echo "services:"
-  for ((s = 0; s < services; s++)); do
-    echo "  - name: s$s"
-    echo "    vip: \"$LAB_VIP:$((LAB_PORT + s))\""
-    echo "    check: {mode: rip, port: $LAB_PORT, path: /s$s, interval: 1s, timeout: 900ms}"
-  done
-} | agent_config
+agent_many_services "$servers" "$services"
 AGENT_LOG_LEVEL=info agent_start >/dev/null || exit 1
 echo "== $AGENT_BIN: $((servers * services)) checks at 1 s; every 2 s: the daemon's CPU in ticks of 10 ms"
 start=$SECONDS

@@ -42,6 +42,25 @@ agent_web_config() {
   for line in "$@"; do printf '      - address: %s\n        weight: %s\n' "${line% *}" "${line#* }"; done
 }
 
+# agent_many_services SERVERS SERVICES: SERVICES tcp services VIP:8000.. each over all SERVERS real servers (DR,
+# weight 1; the lab's topology must exist), and a config that checks each on its own path at its RIP every 1 s with a
+# 900 ms timeout, so that the real servers' request logs tell the checks apart.
+agent_many_services() {
+  local servers=$1 services=$2 s i
+  for ((s = 1; s < services; s++)); do
+    echo "-A -t $LAB_VIP:$((LAB_PORT + s)) -s rr"
+    for ((i = 1; i <= servers; i++)); do echo "-a -t $LAB_VIP:$((LAB_PORT + s)) -r $(lab_rip "$i"):$((LAB_PORT + s)) -g -w 1"; done
+  done | lab_in lvs ipvsadm -R
+  {
+    echo "services:"
+    for ((s = 0; s < services; s++)); do
+      echo "  - name: s$s"
+      echo "    vip: \"$LAB_VIP:$((LAB_PORT + s))\""
+      echo "    check: {mode: rip, port: $LAB_PORT, path: /s$s, interval: 1s, timeout: 900ms}"
+    done
+  } | agent_config
+}
+
 # agent_start [ARG...]: starts the daemon in lvs with $AGENT_CONFIG (extra ARGs appended) at log level
 # $AGENT_LOG_LEVEL (default debug: a line per probe result); waits until it listens.
 agent_start() {

@@ -21,20 +21,7 @@ LAB_RS_SERVER=nginx
 
 lab_step "$deb; topology: $servers real servers; $services services VIP:8000.. over all of them: $((servers * services)) checks"
 lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
-for ((s = 1; s < services; s++)); do
-  echo "-A -t $LAB_VIP:$((LAB_PORT + s)) -s rr"
-  for ((i = 1; i <= servers; i++)); do echo "-a -t $LAB_VIP:$((LAB_PORT + s)) -r $(lab_rip "$i"):$((LAB_PORT + s)) -g -w 1"; done
-done | lab_in lvs ipvsadm -R
-{
-  echo "services:"
-  for ((s = 0; s < services; s++)); do
-    echo "  - name: s$s"
-    echo "    vip: \"$LAB_VIP:$((LAB_PORT + s))\""
-    # Each service's probes ask for their own path, so that the real servers' logs tell the checks apart. The
-    # 900 ms timeout, as agent_web_config's: in UML's one CPU a 500 ms one times out now and then with no attack.
-    echo "    check: {mode: rip, port: $LAB_PORT, path: /s$s, interval: 1s, timeout: 900ms}"
-  done
-} | agent_config
+agent_many_services "$servers" "$services"
 # At the packaged unit's log level: a debug line per probe result is not what a director runs with.
 AGENT_LOG_LEVEL=info agent_start || agent_finish
 # Polled gently: a curl forked in UML costs the daemon's one CPU a good part of a second.
