@@ -256,7 +256,7 @@ public final class AgentDaemon {
         // A turn of probe results (nearly every turn: one per loop turn with results) publishes only the servers it
         // decided: publishing all of them every turn cost O(servers) per probe, O(servers squared) a second.
         let probesOnly = events.allSatisfy { if case .probed = $0 { true } else { false } }
-        publish(probesOnly ? decision.decided.union(decision.changes.map(\.id)) : nil)
+        publish(probesOnly ? decision.decided : nil)
     }
 
     /// Makes the weight changes of one turn; true when any failed (the reconciler retries it).
@@ -265,7 +265,7 @@ public final class AgentDaemon {
         var failed = false
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }
-            let key = service.kernel.key
+            let key = change.id.service  // the snapshot keys each service by the kernel's own key
             do {
                 // SET_DEST echoes every field as read, so read them now rather than trust the last discovery.
                 if fresh[change.id.service] == nil { fresh[change.id.service] = try ipvs.destinations(of: key) }
