@@ -19,6 +19,8 @@ public struct Config: Hashable, Sendable {
     /// Firewall marks drcheck may use for its per-server DR probe services; the default, 0x44520000-0x4452ffff
     /// ("DR" in the high 16 bits), stays clear of the small marks operators usually pick.
     public var probeMarks: ClosedRange<UInt32> = 0x4452_0000...0x4452_FFFF
+    /// The most probes running at once (fewer when the open-file limit allows fewer); rounds due beyond it wait.
+    public var maxProbesInFlight = 256
     public var services: [ServiceConfig] = []
 
     public init() {}

@@ -10,7 +10,7 @@ public enum ConfigParser {
     static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify"]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
-        "on_arp_conflict", "probe_marks", "services",
+        "on_arp_conflict", "probe_marks", "max_probes_in_flight", "services",
     ]
 
     /// Parses `yaml`; `file` names the source in error messages. An empty document is the default configuration.
@@ -39,6 +39,7 @@ public enum ConfigParser {
         if let field = top["arp_watch"] { config.arpWatch = try field.duration() }
         if let field = top["on_arp_conflict"] { config.onArpConflict = try field.choice(ArpConflictAction.self) }
         if let field = top["probe_marks"] { config.probeMarks = try markRange(field) }
+        if let field = top["max_probes_in_flight"] { config.maxProbesInFlight = try field.int(in: 1...1_000_000) }
         if let field = top["services"] {
             config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
                 .parse(field)

@@ -14,6 +14,7 @@ public enum ConfigPrinter {
             ("arp_watch", duration(config.arpWatch)),
             ("on_arp_conflict", Node(config.onArpConflict.rawValue)),
             ("probe_marks", Node(hex(config.probeMarks.lowerBound) + "-" + hex(config.probeMarks.upperBound))),
+            ("max_probes_in_flight", Node(String(config.maxProbesInFlight))),
         ]
         top.append(("services", Node(config.services.map(service))))
         // Serializing plain strings and mappings cannot fail.

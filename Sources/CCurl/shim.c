@@ -1,18 +1,14 @@
 #include "CCurl.h"
 
 CURLcode drcheck_easy_setopt_long(CURL *easy, CURLoption option, long value) { return curl_easy_setopt(easy, option, value); }
-CURLcode drcheck_easy_setopt_off(CURL *easy, CURLoption option, curl_off_t value) { return curl_easy_setopt(easy, option, value); }
 CURLcode drcheck_easy_setopt_ptr(CURL *easy, CURLoption option, const void *value) { return curl_easy_setopt(easy, option, value); }
 CURLcode drcheck_easy_setopt_write(CURL *easy, curl_write_callback callback) { return curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, callback); }
-CURLcode drcheck_easy_setopt_header(CURL *easy, curl_write_callback callback) { return curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, callback); }
-CURLcode drcheck_easy_setopt_sockopt(CURL *easy, curl_sockopt_callback callback) { return curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, callback); }
+CURLcode drcheck_easy_setopt_opensocket(CURL *easy, curl_opensocket_callback callback) { return curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, callback); }
 
 CURLcode drcheck_easy_getinfo_long(CURL *easy, CURLINFO info, long *value) { return curl_easy_getinfo(easy, info, value); }
 CURLcode drcheck_easy_getinfo_off(CURL *easy, CURLINFO info, curl_off_t *value) { return curl_easy_getinfo(easy, info, value); }
 CURLcode drcheck_easy_getinfo_ptr(CURL *easy, CURLINFO info, void **value) { return curl_easy_getinfo(easy, info, value); }
-CURLcode drcheck_easy_getinfo_string(CURL *easy, CURLINFO info, const char **value) { return curl_easy_getinfo(easy, info, value); }
 
-CURLMcode drcheck_multi_setopt_long(CURLM *multi, CURLMoption option, long value) { return curl_multi_setopt(multi, option, value); }
 CURLMcode drcheck_multi_setopt_ptr(CURLM *multi, CURLMoption option, void *value) { return curl_multi_setopt(multi, option, value); }
 CURLMcode drcheck_multi_setopt_socket(CURLM *multi, curl_socket_callback callback) { return curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, callback); }
 CURLMcode drcheck_multi_setopt_timer(CURLM *multi, curl_multi_timer_callback callback) { return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback); }

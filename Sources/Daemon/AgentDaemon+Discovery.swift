@@ -38,7 +38,11 @@ extension AgentDaemon {
         let interfaces = DirectorInterfaces.current()
         retarget(interfaces)
         arpWatch?.update(snapshot.arpSubjects(interfaces))
-        if !ready, targets.isEmpty { becomeReady() }
+        if !ready {
+            unprobed = Set(targets.keys.filter { lastProbe[$0] == nil })
+            if unprobed.isEmpty { becomeReady() }
+        }
+        report(overload.tick(at: now()))
     }
 
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.

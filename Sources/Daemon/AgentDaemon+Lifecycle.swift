@@ -50,6 +50,7 @@ extension AgentDaemon {
         drRefused = false
         vettedInterfaces.removeAll()
         enqueue(.configChanged(config))
+        limitProbesInFlight()
         log.notice("reloaded \(describe(fresh.source))")
         startARPWatch()
         discover()

@@ -1,4 +1,5 @@
 import Agent
+import EventLoop
 import Exporter
 import Foundation
 import Primitives
@@ -52,6 +53,7 @@ extension AgentDaemon {
 
     func statusDocument() -> StatusDocument {
         let records = reconciler.state.servers
+        let (wall, monotonic) = (Date().timeIntervalSince1970, loop.now())
         let statuses = Dictionary(grouping: reconciler.statuses, by: \.id.service)
         let services = snapshot.services.keys.sorted().map { key in
             StatusDocument.Service(
@@ -65,7 +67,8 @@ extension AgentDaemon {
                         healthy: status.up, kernelWeight: snapshot.destination(status.id).map { _ in status.weight },
                         configuredWeight: status.configured ?? 0, lastResult: probe?.result.probeClass.rawValue,
                         lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
-                        latencySeconds: probe?.result.duration.seconds, lastProbeAt: probe?.at,
+                        latencySeconds: probe?.result.duration.seconds,
+                        lastProbeAt: probe.map { wall - (monotonic - $0.at).seconds },
                         lastChangeAt: lastChange[status.id])
                 })
         }
@@ -74,7 +77,7 @@ extension AgentDaemon {
         return StatusDocument(
             agent: StatusDocument.Agent(
                 version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
-                generatedAt: Date().timeIntervalSince1970, configFile: configFile, configLoadedAt: configLoadedAt,
+                generatedAt: wall, configFile: configFile, configLoadedAt: configLoadedAt,
                 lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready,
                 directorFault: directorFault, arpConflicts: arpConflictLabels),
             services: services)

@@ -12,7 +12,8 @@ import Probe
 public final class AgentDaemon {
     struct LastProbe {
         var result: Probe.ProbeResult
-        var at: Double
+        /// On the loop's clock: /status turns it into wall time.
+        var at: Monotonic
         /// How many probes in a row, up to this one, were `dr_path` (the director-side guard's evidence).
         var drPathStreak = 0
     }
@@ -43,6 +44,9 @@ public final class AgentDaemon {
     var drRefused = false
     var vettedInterfaces: Set<String> = []
     var lastProbe: [ServerID: LastProbe] = [:]
+    /// Targets not yet probed once: the daemon is ready when none is left.
+    var unprobed: Set<ServerID> = []
+    var overload = OverloadGuard()
     var lastChange: [ServerID: Double] = [:]
     var publishedServices: Set<String> = []
     var ready = false
@@ -53,6 +57,8 @@ public final class AgentDaemon {
     var conditions: [String: String] = [:]
     private var pending: [AgentEvent] = []
     private var turnScheduled = false
+    private var lastTurn: Monotonic?
+    var budget = DescriptorBudget(limit: 1024)
     private var wake: (at: AgentTime, timer: EventLoop.TimerID)?
 
     init(
@@ -105,8 +111,11 @@ public final class AgentDaemon {
                 "another drcheck\(pid.map { " (pid \($0))" } ?? "") holds \(StateLock.lockPath(forState: loaded.config.stateFile)); "
                     + "stop it first")
         }
+        let budget = DescriptorBudget.raise()
         let daemon = try AgentDaemon(
             loop: loop, ipvs: ipvs, options: options, loaded: loaded, lock: lock, log: log, environment: environment)
+        daemon.budget = budget
+        daemon.limitProbesInFlight()
         do {
             daemon.server = try MetricsServer(loop: loop, address: listen, endpoints: daemon.endpoints)
         } catch {
@@ -153,51 +162,108 @@ public final class AgentDaemon {
     private func probeFinished(_ record: LoopProbeScheduler<ServerID>.Record) {
         metrics.observeProbeStartDelay(record.lateness)
         guard let target = targets[record.key] else { return }
+        noteStart(record, interval: target.interval)
         guard let ripCheck = target.ripCheck, !record.result.isOK else {
-            return deliver(record.result, for: record.key)
+            return deliver(record.result, for: record.key, started: record.started)
         }
         // The DR probe failed: does the server answer on its own address? Then the DR path is what is broken.
         do {
             try engine.start(ripCheck) { [weak self] rip in
-                self?.deliver(DRPathVerdict.classify(dr: record.result, rip: rip), for: record.key)
+                self?.deliver(
+                    DRPathVerdict.classify(dr: record.result, rip: rip), for: record.key, started: record.started)
             }
         } catch {
-            deliver(record.result, for: record.key)
+            deliver(record.result, for: record.key, started: record.started)
         }
     }
 
-    private func deliver(_ result: Probe.ProbeResult, for id: ServerID) {
+    /// `started`: when the probe (its DR probe, in dr mode) began, for the loop's lateness since.
+    private func deliver(_ result: Probe.ProbeResult, for id: ServerID, started: Monotonic) {
         guard let target = targets[id] else { return }
         let streak = result.probeClass == .drPath ? (lastProbe[id]?.drPathStreak ?? 0) + 1 : 0
-        lastProbe[id] = LastProbe(result: result, at: Date().timeIntervalSince1970, drPathStreak: streak)
+        lastProbe[id] = LastProbe(result: result, at: loop.now(), drPathStreak: streak)
         metrics.observeProbe(target.labels, resultClass: result.probeClass.rawValue, duration: result.duration)
         log.debug("\(id): \(result)", metadata: serviceMetadata(id.service))
-        enqueue(.probed(id, verdict(result, for: id)))
-        if !ready, targets.keys.allSatisfy({ lastProbe[$0] != nil }) { becomeReady() }
+        enqueue(.probed(id, verdict(result, for: target, started: started)))
+        if !ready, unprobed.remove(id) != nil, unprobed.isEmpty { becomeReady() }
     }
 
-    /// The decision core's verdict. `dr_path` counts as the server's failure only while the director's DR path is
-    /// shown to work (another server passes through it); otherwise the director may be the one at fault (sysctls,
-    /// routes, probe services) and nothing is drained for it (issue 8's director-side guard).
-    private func verdict(_ result: Probe.ProbeResult, for id: ServerID) -> Agent.ProbeResult {
-        let viaDR = targets.values.filter { $0.drPath != nil }
-        if result.isOK, targets[id]?.drPath != nil {
+    /// The decision core's verdict. What says nothing of the server counts neither way: a local error (the
+    /// director short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`), and
+    /// `dr_path` while the director's DR path is not shown to work (another server passes through it), since then
+    /// the director may be the one at fault (sysctls, routes, probe services).
+    private func verdict(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult
+    {
+        let id = target.id
+        if result.isOK, directorFault != nil, target.drPath != nil {
             clear("director-fault", "DR-path probes pass again: the director's DR path works")
             metrics.setDirectorFault(false)
         }
         if let arp = arpVerdict(for: id) { return arp }
-        guard result.probeClass == .drPath else { return Agent.ProbeResult(result) }
+        switch result.probeClass {
+        case .localError:
+            metrics.recordDiscounted(.localError)
+            raise(
+                "local-error", .error,
+                "cannot make probes: \(result.detail); no server is judged on such a probe (raise LimitNOFILE, "
+                    + "free local ports or memory)")
+            return .inconclusive(result.probeClass.rawValue)
+        case .timeout:
+            let late = loop.lateness.worst(from: started, to: loop.now())
+            guard OverloadGuard.trusts(timeout: target.check.timeout, lateness: late) else {
+                metrics.recordDiscounted(.overload)
+                report(overload.discounted(at: now()))
+                log.debug("\(id): timeout not counted, the loop ran up to \(late.formatted3) late meanwhile")
+                return .inconclusive(result.probeClass.rawValue)
+            }
+        case .drPath:
+            return drPathVerdict(result, for: id)
+        default:
+            break
+        }
+        if conditions["local-error"] != nil {
+            clear("local-error", "probes can be made again")
+        }
+        return Agent.ProbeResult(result)
+    }
+
+    /// Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
+    /// server; one round timing out together on a loaded machine is not), and once per fault: its advice (computed
+    /// from the sysctls now) must not re-log it as the fix lands.
+    private func drPathVerdict(_ result: Probe.ProbeResult, for id: ServerID) -> Agent.ProbeResult {
+        let viaDR = targets.values.filter { $0.drPath != nil }
         if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
             return .failure(result.probeClass.rawValue)
         }
-        // Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
-        // server; one round timing out together on a loaded machine is not), and once per fault: its advice
-        // (computed from the sysctls now) must not re-log it as the fix lands.
         if directorFault == nil, viaDR.allSatisfy({ (lastProbe[$0.id]?.drPathStreak ?? 0) >= $0.fall }) {
             raise("director-fault", .error, DirectorFault.message(viaDR))
             metrics.setDirectorFault(true)
         }
         return .inconclusive(result.probeClass.rawValue)
+    }
+
+    /// Feeds a probe start to the overload guard.
+    private func noteStart(_ record: LoopProbeScheduler<ServerID>.Record, interval: Duration) {
+        report(
+            overload.started(
+                delay: record.lateness, waited: record.waited,
+                sincePrevious: record.previousStart.map { record.started - $0 },
+                interval: interval, at: now()))
+    }
+
+    /// Logs and exports a change of the overload state, once.
+    func report(_ change: OverloadGuard.Change?) {
+        metrics.setOverload(overload.overloaded, achievedInterval: overload.last.achievedInterval)
+        guard let change else { return }
+        switch change {
+        case .began(let summary):
+            let consequence =
+                "timeouts while the loop runs late are not counted against servers, and checks run less often "
+                + "until it is over"
+            log.warning("overloaded: \(OverloadReport.describe(summary)); \(consequence)")
+        case .ended(let summary):
+            log.notice("overload over: \(OverloadReport.describe(summary))")
+        }
     }
 
     /// `service=NAME` on a log line about one service: the label its metrics and /status carry (its configured name,
@@ -218,22 +284,52 @@ public final class AgentDaemon {
     // MARK: decisions
 
     /// Queues an event for the decision turn that runs once the loop's current work is done, so that the results
-    /// of one loop turn are decided, and their weight changes applied, together.
+    /// of one loop turn are decided, and their weight changes applied, together. Turns come at most every
+    /// `Self.turnSpacing`: under a burst of results (hundreds of servers failing at once) the state file is written
+    /// and the log summarised a few times a second, not once per loop turn.
     func enqueue(_ event: AgentEvent) {
         pending.append(event)
         guard !turnScheduled else { return }
         turnScheduled = true
-        loop.schedule(after: .zero) { [weak self] in self?.turn() }
+        if let lastTurn, loop.now() < lastTurn + Self.turnSpacing {
+            loop.schedule(at: lastTurn + Self.turnSpacing) { [weak self] in self?.turn() }
+        } else {
+            loop.soon { [weak self] in self?.turn() }
+        }
+    }
+
+    static let turnSpacing = Duration.milliseconds(100)
+
+    /// Beyond this many lines of one kind in one turn, the log gets one summary line and the lines go to debug.
+    static let logBurst = 10
+
+    /// Sets the scheduler's in-flight cap from the config and the open-file limit; says so when the limit is the
+    /// tighter.
+    func limitProbesInFlight() {
+        let configured = loaded.config.maxProbesInFlight
+        let allowed = budget.probesInFlight(configured: configured)
+        scheduler.maxInFlight = allowed
+        if allowed < configured {
+            raise(
+                "descriptors", .warning,
+                "the open-file limit (\(budget.limit)) allows \(allowed) probes in flight of max_probes_in_flight "
+                    + "\(configured); raise LimitNOFILE to let more run")
+        } else {
+            clear("descriptors", "the open-file limit allows max_probes_in_flight (\(configured)) again")
+        }
     }
 
     func turn() {
         turnScheduled = false
+        lastTurn = loop.now()
         let events = pending
         pending.removeAll()
         let decision = reconciler.turn(events, at: now())
         let wall = Date().timeIntervalSince1970
+        let burst = decision.transitions.count > Self.logBurst
         for transition in decision.transitions {
-            log.notice("\(transition)", metadata: serviceMetadata(transition.service))
+            log.log(
+                level: burst ? .debug : .notice, "\(transition)", metadata: serviceMetadata(transition.service))
             if let server = transition.server {
                 let id = ServerID(service: transition.service, server: server)
                 lastChange[id] = wall
@@ -242,8 +338,15 @@ public final class AgentDaemon {
                 }
             }
         }
+        if burst { log.notice("\(TurnSummary.transitions(decision.transitions)) (each at debug level)") }
+        let dryBurst = decision.wouldChange.count > Self.logBurst
         for change in decision.wouldChange {
-            log.notice("dry run: would set \(change)", metadata: serviceMetadata(change.id.service))
+            log.log(
+                level: dryBurst ? .debug : .notice, "dry run: would set \(change)",
+                metadata: serviceMetadata(change.id.service))
+        }
+        if dryBurst {
+            log.notice("dry run: would make \(TurnSummary.weights(decision.wouldChange)) (each at debug level)")
         }
         // Saved before the writes: a crash between the two then leaves a kernel weight the state does not expect,
         // which the next start adopts and re-probes, rather than a drcheck drain that looks like an operator's.
@@ -263,6 +366,10 @@ public final class AgentDaemon {
     private func apply(_ changes: [WeightChange]) -> Bool {
         var fresh: [ServiceKey: [Destination]] = [:]
         var failed = false
+        var written: [WeightChange] = []
+        let burst = changes.count > Self.logBurst
+        let wall = Date().timeIntervalSince1970
+        defer { if burst { log.notice("\(TurnSummary.weights(written)) (each at debug level)") } }
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }
             let key = change.id.service  // the snapshot keys each service by the kernel's own key
@@ -290,8 +397,9 @@ public final class AgentDaemon {
                 }
                 try ipvs.setWeight(Int32(change.to), of: destination, in: key)
                 metrics.recordIPVSUpdate(.setWeight)
-                lastChange[change.id] = Date().timeIntervalSince1970
-                log.notice("\(change)", metadata: serviceMetadata(change.id.service))
+                lastChange[change.id] = wall
+                log.log(level: burst ? .debug : .notice, "\(change)", metadata: serviceMetadata(change.id.service))
+                written.append(change)
             } catch {
                 failed = true
                 metrics.recordIPVSError(.setWeight)

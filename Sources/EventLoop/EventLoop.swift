@@ -1,8 +1,12 @@
 import CLinux
 import Glibc
 
-/// The agent's single thread of control: one epoll, one timerfd armed to the earliest deadline, one signalfd.
+/// The agent's single thread of control: one epoll whose wait ends at the earliest timer, one signalfd.
 /// Everything registered here runs on the thread that calls `run()`; nothing in a handler may block.
+///
+/// Cost per turn matters (a director probes thousands of servers a second, and a trapped system call is dear): a turn
+/// reads the clock twice (when the wait ends and before timers run; `now()` inside a turn is that reading), waits
+/// with epoll_wait's own timeout instead of a timerfd, and runs `soon` work without touching any timer.
 public final class EventLoop {
     public struct Events: OptionSet, Sendable {
         public let rawValue: UInt32
@@ -22,35 +26,39 @@ public final class EventLoop {
         var handler: (Events) -> Void
     }
 
+    private static let batch = 256
+
     private let epollFD: Int32
-    private let timerFD: Int32
     private var signalFD: Int32 = -1
     private var signalHandler: ((Int32) -> Void)?
     private var watches: [Int32: Watch] = [:]
     private var nextGeneration: UInt32 = 1
     private var timers = TimerHeap()
-    private var armedDeadline: Monotonic?
+    private var soonQueue: [() -> Void] = []
+    private let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: batch)
+    /// The clock as read for the turn under way; nil between turns (then `now()` reads the clock).
+    private var turnTime: Monotonic?
     private var running = false
+
+    /// How late the loop has run its timers: the evidence that decides whether a probe's timeout can be trusted.
+    public private(set) var lateness = LatenessHistory()
 
     public init() throws(SystemError) {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw SystemError("epoll_create1") }
-        timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
-        guard timerFD >= 0 else {
-            let error = SystemError("timerfd_create")
-            close(epollFD)
-            throw error
+        guard epollFD >= 0 else {
+            events.deallocate()
+            throw SystemError("epoll_create1")
         }
-        try control(EPOLL_CTL_ADD, timerFD, Events.readable.rawValue, data: 0)
     }
 
     deinit {
-        close(timerFD)
         if signalFD >= 0 { close(signalFD) }
         close(epollFD)
+        events.deallocate()
     }
 
-    public func now() -> Monotonic { Monotonic.now() }
+    /// The time of the turn under way (read once when its wait ended, again before its timers), else the clock now.
+    public func now() -> Monotonic { turnTime ?? Monotonic.now() }
 
     // MARK: descriptors
 
@@ -84,9 +92,7 @@ public final class EventLoop {
 
     @discardableResult
     public func schedule(at deadline: Monotonic, _ action: @escaping () -> Void) -> TimerID {
-        let id = timers.insert(deadline, action)
-        rearm()
-        return TimerID(raw: id)
+        TimerID(raw: timers.insert(deadline, action))
     }
 
     @discardableResult
@@ -96,6 +102,12 @@ public final class EventLoop {
 
     public func cancel(_ timer: TimerID) {
         timers.cancel(timer.raw)
+    }
+
+    /// Runs `action` once the work under way is done, before the loop waits again: after the current turn's handlers
+    /// and timers (or at the next turn when called outside one). Cheaper than a timer, and never late.
+    public func soon(_ action: @escaping () -> Void) {
+        soonQueue.append(action)
     }
 
     // MARK: signals
@@ -132,42 +144,48 @@ public final class EventLoop {
 
     public func stop() { running = false }
 
-    /// Waits up to `timeout` milliseconds (-1: until something happens) and dispatches what is ready.
+    /// Waits up to `timeout` milliseconds (-1: until something happens), or less when a timer is due sooner, and
+    /// dispatches what is ready: descriptors, then due timers, then `soon` work.
     public func runOnce(timeout: Int32) throws(SystemError) {
-        var events = [epoll_event](repeating: epoll_event(), count: 256)
-        let count = epoll_wait(epollFD, &events, Int32(events.count), timeout)
+        let count = epoll_wait(epollFD, events, Int32(Self.batch), waitTimeout(timeout))
         if count < 0 {
             if errno == EINTR { return }
             throw SystemError("epoll_wait")
         }
-        for event in events.prefix(Int(count)) {
-            let data = event.data.u64
-            if data == 0 {
-                var expirations: UInt64 = 0
-                _ = read(timerFD, &expirations, 8)
-                armedDeadline = nil
-                continue
-            }
+        turnTime = Monotonic.now()
+        defer { turnTime = nil }
+        for index in 0..<Int(count) {
+            let data = events[index].data.u64
             let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: data))
             // A handler earlier in this batch may have dropped or replaced this watch.
             guard let watch = watches[fd], watch.generation == UInt32(data >> 32) else { continue }
-            watch.handler(Events(rawValue: event.events))
+            watch.handler(Events(rawValue: events[index].events))
         }
-        for action in timers.popDue(now()) { action() }
-        rearm()
+        let now = count > 0 ? Monotonic.now() : turnTime!
+        turnTime = now
+        if let first = timers.earliest, first <= now { lateness.record(now - first, at: now) }
+        for action in timers.popDue(now) { action() }
+        runSoon()
     }
 
-    private func rearm() {
-        let earliest = timers.earliest
-        guard earliest != armedDeadline else { return }
-        armedDeadline = earliest
-        var spec = itimerspec()
-        if let earliest {
-            spec.it_value = earliest.timespec
-            // A zero it_value disarms the timer; a deadline of exactly zero is already due.
-            if spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0 { spec.it_value.tv_nsec = 1 }
+    /// `soon` work queued now may queue more: it all runs before the loop waits.
+    private func runSoon() {
+        while !soonQueue.isEmpty {
+            let work = soonQueue
+            soonQueue.removeAll(keepingCapacity: true)
+            for action in work { action() }
         }
-        timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &spec, nil)
+    }
+
+    /// The caller's timeout, shortened to the earliest timer (rounded up to whole milliseconds: never early).
+    private func waitTimeout(_ timeout: Int32) -> Int32 {
+        if !soonQueue.isEmpty { return 0 }
+        guard let earliest = timers.earliest else { return timeout }
+        let now = Monotonic.now()
+        guard earliest > now else { return 0 }
+        let milliseconds = (earliest.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
+        let due = Int32(clamping: milliseconds)
+        return timeout < 0 ? due : min(timeout, due)
     }
 
     private func control(_ op: Int32, _ fd: Int32, _ events: UInt32, data: UInt64) throws(SystemError) {

@@ -1,6 +1,6 @@
 import Glibc
 
-/// A point on CLOCK_MONOTONIC, the clock timerfd deadlines are armed on, in nanoseconds.
+/// A point on CLOCK_MONOTONIC, the clock the loop's timers and epoll_wait's timeout follow, in nanoseconds.
 public struct Monotonic: Comparable, Hashable, Sendable {
     public var nanoseconds: UInt64
 
@@ -28,9 +28,6 @@ public struct Monotonic: Comparable, Hashable, Sendable {
             : .nanoseconds(-Int64(clamping: b.nanoseconds - a.nanoseconds))
     }
 
-    var timespec: Glibc.timespec {
-        Glibc.timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
-    }
 }
 
 extension Duration {

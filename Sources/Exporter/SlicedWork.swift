@@ -6,11 +6,12 @@ extension EventLoop {
     func runInSlices(count: Int, slice: Duration, _ work: @escaping (Int) -> Void, done: @escaping () -> Void) {
         var next = 0
         func step() {
-            let end = now() + slice
+            // The clock itself: `now()` is the turn's start, and a slice is measured within the turn.
+            let end = Monotonic.now() + slice
             while next < count {
                 work(next)
                 next += 1
-                if now() >= end && next < count {
+                if Monotonic.now() >= end && next < count {
                     schedule(after: .zero, step)
                     return
                 }

@@ -3,7 +3,11 @@ import Glibc
 
 /// Maps a failed libcurl transfer to a probe class, using the errno of the last socket call (CURLINFO_OS_ERRNO).
 enum CurlFailure {
+    /// The errors of a director short of resources (or of its own address): never a server's failure.
+    static let localErrnos: Set<Int32> = [EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL]
+
     static func classify(_ code: CURLcode, osErrno: Int32) -> ProbeClass {
+        if localErrnos.contains(osErrno), code != CURLE_OPERATION_TIMEDOUT { return .localError }
         // A reset is a reset wherever it surfaces: in the TLS handshake, a send, or a receive.
         if osErrno == ECONNRESET || osErrno == EPIPE, code != CURLE_OPERATION_TIMEDOUT { return .reset }
         switch code {

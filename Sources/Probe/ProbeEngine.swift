@@ -17,6 +17,8 @@ public final class ProbeEngine {
     private var transfers: [ProbeID: Transfer] = [:]
     private var watched: Set<Int32> = []
     private var curlTimer: EventLoop.TimerID?
+    /// Tells a `soon` timeout that a later timer call replaced it.
+    private var timerGeneration: UInt64 = 0
     private var nextID: UInt64 = 1
 
     public init(loop: EventLoop) throws(ProbeSetupError) {
@@ -109,14 +111,27 @@ public final class ProbeEngine {
     private func timerChanged(_ milliseconds: Int) {
         if let curlTimer { loop.cancel(curlTimer) }
         curlTimer = nil
+        timerGeneration &+= 1
         guard milliseconds >= 0 else { return }
-        // curl must not be re-entered from its own callback: the timeout is handled on the next loop turn.
+        // curl must not be re-entered from its own callback: the timeout is handled after it returns. "Now" (every
+        // new transfer asks for it) runs as `soon` work, which costs no timer; a later call replaces it.
+        guard milliseconds > 0 else {
+            let generation = timerGeneration
+            loop.soon { [unowned self] in
+                if generation == timerGeneration { timeoutDue() }
+            }
+            return
+        }
         curlTimer = loop.schedule(after: .milliseconds(milliseconds)) { [unowned self] in
             curlTimer = nil
-            var running: Int32 = 0
-            _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
-            finishDone()
+            timeoutDue()
         }
+    }
+
+    private func timeoutDue() {
+        var running: Int32 = 0
+        _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+        finishDone()
     }
 
     /// Collects finished transfers first and completes them after, so a completion may start or cancel probes.

@@ -16,6 +16,9 @@ public enum ProbeClass: String, Sendable, CaseIterable {
     /// An expected status, but the body prefix does not match the check's regular expression.
     case bodyMismatch = "body_mismatch"
     case tlsError = "tls_error"
+    /// The director could not make the probe: out of descriptors, memory, buffers or local ports, or its own source
+    /// address gone. Never the server's failure: the daemon counts it against no server.
+    case localError = "local_error"
     /// Reserved for the daemon: a DR-path probe failed while the same server's RIP probe passed.
     case drPath = "dr_path"
 }

@@ -7,6 +7,10 @@ public typealias LoopProbeScheduler<Key: Hashable> = ProbeScheduler<Key, EventLo
 /// the golden-ratio fraction frac(k·0.618…) of it, so any number of targets is evenly spread); the n-th probe of a
 /// target is due at anchor + n·interval whatever earlier probes took (no drift); at most one probe per target is
 /// in flight, and a round that finds the previous probe still running is skipped and counted.
+///
+/// At most `maxInFlight` probes run at once. A round due beyond that waits, in the order rounds fell due, for a probe
+/// to end: overload then shows as later starts (each record's lateness) and longer real intervals, never as probes
+/// that share too little CPU or too few descriptors and time out.
 public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: ProbeRunner> {
     /// One finished probe, with when it was due and when it really started (the loop's lateness).
     public struct Record {
@@ -15,6 +19,10 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         public var result: ProbeResult
         public var due: Monotonic
         public var started: Monotonic
+        /// When the target's previous probe started (nil for its first): the interval it really got.
+        public var previousStart: Monotonic?
+        /// It waited for room under `maxInFlight` before it started.
+        public var waited = false
         public var lateness: Duration { started - due }
     }
 
@@ -28,6 +36,9 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         var round = 0
         var timer: Clock.Timer?
         var probe: Runner.Probe?
+        /// Its due round waits for room under `maxInFlight`.
+        var waiting = false
+        var lastStart: Monotonic?
         var skipped = 0
 
         init(check: HTTPCheck, interval: Duration, phase: UInt64, now: Monotonic) {
@@ -55,6 +66,19 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
     private let onResult: (Record) -> Void
     private var targets: [Key: Target] = [:]
     private var added: UInt64 = 0
+    /// Targets whose due round waits for room, oldest first (`head` is the next one; entries of targets removed or
+    /// already started are skipped).
+    private var queue: [Key] = []
+    private var head = 0
+
+    /// The most probes in flight at once (the daemon sizes it to its descriptors).
+    public var maxInFlight = Int.max {
+        didSet { admit() }
+    }
+    /// Probes in flight now.
+    public private(set) var running = 0
+    /// Rounds due that wait for room under `maxInFlight` now.
+    public private(set) var waiting = 0
 
     /// Rounds skipped over all targets: the previous probe was still in flight, or the loop overslept a due time.
     public private(set) var skipped = 0
@@ -67,6 +91,8 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
 
     /// Its timers and probes refer back to it: they go with it.
     deinit {
+        queue.removeAll()
+        head = 0
         for key in Array(targets.keys) { remove(key) }
     }
 
@@ -97,7 +123,12 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
     public func remove(_ key: Key) {
         guard let target = targets.removeValue(forKey: key) else { return }
         if let timer = target.timer { clock.cancel(timer) }
-        if let probe = target.probe { runner.cancel(probe) }
+        if target.waiting { waiting -= 1 }
+        if let probe = target.probe {
+            runner.cancel(probe)
+            running -= 1
+            admit()
+        }
     }
 
     public func nextDue(_ key: Key) -> Monotonic? { targets[key]?.due }
@@ -113,12 +144,23 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         guard let target = targets[key] else { return }
         target.timer = nil
         let now = clock.now()
-        if target.probe == nil {
+        if target.probe != nil || target.waiting {
+            countSkipped(target, 1)
+        } else if running < maxInFlight {
             launch(key, target, due: target.due, now: now)
         } else {
-            countSkipped(target, 1)
+            // No room: the round waits, and its successor is armed once it starts.
+            target.waiting = true
+            waiting += 1
+            queue.append(key)
+            return
         }
-        // The next round is the first one due after now; rounds the loop overslept are skipped, not run late.
+        armNext(key, target, now: now)
+    }
+
+    /// The next round is the first one due after now; rounds the loop overslept or a wait for room took are
+    /// skipped, not run late.
+    private func armNext(_ key: Key, _ target: Target, now: Monotonic) {
         let behind = Int((now - target.anchor).nanosecondsClamped / target.interval.nanosecondsClamped)
         let next = max(target.round + 1, behind + 1)
         countSkipped(target, next - target.round - 1)
@@ -126,18 +168,47 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         arm(key, target)
     }
 
-    private func launch(_ key: Key, _ target: Target, due: Monotonic, now: Monotonic) {
+    /// Starts waiting rounds, oldest first, while there is room.
+    private func admit() {
+        while running < maxInFlight, head < queue.count {
+            let key = queue[head]
+            head += 1
+            guard let target = targets[key], target.waiting else { continue }
+            target.waiting = false
+            waiting -= 1
+            let now = clock.now()
+            launch(key, target, due: target.due, now: now, waited: true)
+            armNext(key, target, now: now)
+        }
+        if head == queue.count || head > 1024 && head * 2 > queue.count {
+            queue.removeFirst(head)
+            head = 0
+        }
+    }
+
+    private func launch(_ key: Key, _ target: Target, due: Monotonic, now: Monotonic, waited: Bool = false) {
         let check = target.check
+        let previous = target.lastStart
+        target.lastStart = now
         do {
             target.probe = try runner.start(check) { [weak self, weak target] result in
                 // A removed target's probe is cancelled; a runner that delivers it anyway is ignored.
                 guard let self, let target, targets[key] === target else { return }
                 target.probe = nil
-                self.onResult(Record(key: key, check: check, result: result, due: due, started: now))
+                running -= 1
+                onResult(
+                    Record(
+                        key: key, check: check, result: result, due: due, started: now, previousStart: previous,
+                        waited: waited))
+                admit()
             }
+            running += 1
         } catch {
             let result = ProbeResult(.connectError, duration: .zero, detail: error.description)
-            onResult(Record(key: key, check: check, result: result, due: due, started: now))
+            onResult(
+                Record(
+                    key: key, check: check, result: result, due: due, started: now, previousStart: previous,
+                    waited: waited))
         }
     }
 

@@ -11,6 +11,7 @@ final class Transfer {
     private var body: [UInt8] = []
     private var bodyLimitReached = false
     private var markErrno: Int32 = 0
+    private var socketErrno: Int32 = 0
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
@@ -66,15 +67,14 @@ final class Transfer {
         if let source = check.sourceAddress {
             try set(CURLOPT_INTERFACE, string: "host!\(source)")
         }
-        if check.mark != nil {
-            try set(CURLOPT_SOCKOPTDATA, pointer: context)
-            try require(
-                CURLOPT_SOCKOPTFUNCTION,
-                drcheck_easy_setopt_sockopt(easy) { context, fd, purpose in
-                    guard purpose == CURLSOCKTYPE_IPCXN else { return CURL_SOCKOPT_OK }
-                    return Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().applyMark(fd)
-                })
-        }
+        // drcheck opens the socket itself: a failure to open one (out of descriptors or memory) is the director's,
+        // and is told apart here; and the DR path's SO_MARK goes on before curl binds and connects.
+        try set(CURLOPT_OPENSOCKETDATA, pointer: context)
+        try require(
+            CURLOPT_OPENSOCKETFUNCTION,
+            drcheck_easy_setopt_opensocket(easy) { context, _, address in
+                Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().openSocket(address!.pointee)
+            })
     }
 
     /// Keeps at most `ProbeEngine.bodyLimit` bytes; past that the transfer is stopped on purpose (a write error
@@ -90,13 +90,19 @@ final class Transfer {
         return bytes.count
     }
 
-    private func applyMark(_ fd: Int32) -> Int32 {
-        var mark = check.mark ?? 0
+    private func openSocket(_ address: curl_sockaddr) -> curl_socket_t {
+        let fd = socket(address.family, address.socktype, address.protocol)
+        guard fd >= 0 else {
+            socketErrno = errno
+            return CURL_SOCKET_BAD
+        }
+        guard var mark = check.mark else { return fd }
         guard setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
             markErrno = errno
-            return Int32(CURL_SOCKOPT_ERROR)
+            close(fd)
+            return CURL_SOCKET_BAD
         }
-        return Int32(CURL_SOCKOPT_OK)
+        return fd
     }
 
     func result(_ code: CURLcode) -> ProbeResult {
@@ -120,6 +126,10 @@ final class Transfer {
                     detail: "body does not match \"\(pattern)\"")
             }
             return ProbeResult(.ok, duration: duration, status: received)
+        }
+        if socketErrno != 0 {
+            return ProbeResult(
+                .localError, duration: duration, detail: "socket: \(String(cString: strerror(socketErrno)))")
         }
         if markErrno != 0 {
             return ProbeResult(

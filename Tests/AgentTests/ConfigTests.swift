@@ -24,6 +24,7 @@ import Testing
         arp_watch: 0s
         on_arp_conflict: drain
         probe_marks: 0x10000-0x100ff
+        max_probes_in_flight: 64
         services:
           - name: web
             vip: "198.51.100.33:8000"
@@ -73,6 +74,7 @@ import Testing
         #expect(config.arpWatch == .zero)
         #expect(config.onArpConflict == .drain)
         #expect(config.probeMarks == 0x10000...0x100FF)
+        #expect(config.maxProbesInFlight == 64)
         #expect(config.services.count == 4)
         let web = config.services[0]
         #expect(web.key == .virtual(Endpoint("198.51.100.33:8000")!, .tcp))
@@ -106,6 +108,7 @@ import Testing
         let printed = ConfigPrinter.yaml(config)
         #expect(try parse(printed) == config)
         #expect(printed.contains("probe_marks: 0x10000-0x100ff\n"))
+        #expect(printed.contains("max_probes_in_flight: 64\n"))
         #expect(printed.contains("  vip: \"198.51.100.33:8000\"\n"))
         #expect(printed.contains("- fwmark: 5\n  family: ipv4\n"))
         #expect(printed.contains("- fwmark: 5\n  family: ipv6\n"))
@@ -130,6 +133,7 @@ import Testing
         #expect(try parse("# nothing\n") == Config())
         #expect(Config().discover == false)
         #expect(Config().probeMarks == 0x4452_0000...0x4452_FFFF)
+        #expect(Config().maxProbesInFlight == 256)
     }
 
     @Test func missingDefaultFileIsZeroConfigDiscovery() throws {
@@ -291,6 +295,11 @@ import Testing
             "probe_marks: 0x200-0x100\n",
             "drcheck.yaml:1: probe_marks: must be a range of marks FIRST-LAST, like 0x44520000-0x4452ffff "
                 + "(got \"0x200-0x100\")"
+        ),
+        ("max_probes_in_flight: 0\n", "drcheck.yaml:1: max_probes_in_flight: must be at least 1 (got 0)"),
+        (
+            "max_probes_in_flight: many\n",
+            "drcheck.yaml:1: max_probes_in_flight: must be a whole number (got \"many\")"
         ),
         ("services: web\n", "drcheck.yaml:1: services: must be a list"),
         ("defaults:\n  fall: [1]\n", "drcheck.yaml:2: defaults.fall: must be a single value"),

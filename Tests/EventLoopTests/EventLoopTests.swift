@@ -75,3 +75,54 @@ import Testing
         #expect(heap.earliest == nil)
     }
 }
+
+@Suite struct LatenessHistoryTests {
+    private func at(_ milliseconds: UInt64) -> Monotonic {
+        Monotonic(nanoseconds: 1_000_000_000_000 + milliseconds * 1_000_000)
+    }
+
+    @Test func worstLatenessOfTheWindowOnly() {
+        var history = LatenessHistory()
+        history.record(.milliseconds(30), at: at(50))
+        history.record(.milliseconds(400), at: at(1_250))
+        history.record(.milliseconds(10), at: at(2_020))
+        #expect(history.worst(from: at(0), to: at(999)) == .milliseconds(30))
+        #expect(history.worst(from: at(1_000), to: at(2_100)) == .milliseconds(400))
+        #expect(history.worst(from: at(1_300), to: at(2_100)) == .milliseconds(10))
+        #expect(history.worst(from: at(3_000), to: at(4_000)) == .zero)
+    }
+
+    @Test func aSlotReusedAMinuteLaterForgetsWhatItHeld() {
+        var history = LatenessHistory()
+        history.record(.seconds(2), at: at(150))
+        history.record(.milliseconds(5), at: at(60_150))
+        #expect(history.worst(from: at(60_000), to: at(60_199)) == .milliseconds(5))
+        // A window longer than the history reads the last minute.
+        #expect(history.worst(from: at(0), to: at(60_199)) == .milliseconds(5))
+    }
+
+    @Test func theLoopRecordsHowLateItRanATimer() throws {
+        let loop = try EventLoop()
+        let due = loop.now() + .milliseconds(5)
+        loop.schedule(at: due) {}
+        // Held up for 60 ms before the loop gets to the timer.
+        usleep(65_000)
+        try loop.runOnce(timeout: 0)
+        let worst = loop.lateness.worst(from: due, to: loop.now())
+        #expect(worst >= .milliseconds(55))
+        #expect(worst < .seconds(5))
+    }
+
+    @Test func soonWorkRunsBeforeTheLoopWaitsAndInOrder() throws {
+        let loop = try EventLoop()
+        var order: [String] = []
+        loop.soon {
+            order.append("a")
+            loop.soon { order.append("c") }
+        }
+        loop.soon { order.append("b") }
+        // A long wait would block: soon work makes the wait return at once.
+        try loop.runOnce(timeout: 10_000)
+        #expect(order == ["a", "b", "c"])
+    }
+}

@@ -19,8 +19,10 @@ import Testing
         metrics.observeProbeStartDelay(.microseconds(300))
         metrics.setDirectorFault(true)
         metrics.setARPConflicts([ARPConflictLabels(vip: "198.51.100.33", mac: "02:00:00:00:00:01", realServer: "")])
+        metrics.setOverload(true, achievedInterval: .milliseconds(3_400))
+        metrics.recordDiscounted(.overload)
         let exposition = metrics.render()
-        #expect(Exposition(exposition).types.count == 22)
+        #expect(Exposition(exposition).types.count == 25)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))

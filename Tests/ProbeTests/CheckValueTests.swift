@@ -70,7 +70,11 @@ struct CurlFailureTests {
             (CURLE_PARTIAL_FILE, 0, .protocolError),
             (CURLE_SSL_CONNECT_ERROR, 0, .tlsError),
             (CURLE_PEER_FAILED_VERIFICATION, 0, .tlsError),
-            (CURLE_INTERFACE_FAILED, EADDRNOTAVAIL, .connectError),
+            (CURLE_INTERFACE_FAILED, EADDRNOTAVAIL, .localError),
+            (CURLE_COULDNT_CONNECT, EADDRNOTAVAIL, .localError),
+            (CURLE_COULDNT_CONNECT, EMFILE, .localError),
+            (CURLE_COULDNT_CONNECT, ENOBUFS, .localError),
+            (CURLE_OPERATION_TIMEDOUT, ENOBUFS, .timeout),
             (CURLE_ABORTED_BY_CALLBACK, 0, .connectError),
         ] as [(CURLcode, Int32, ProbeClass)])
     func classifies(code: CURLcode, osErrno: Int32, expected: ProbeClass) {
@@ -81,7 +85,7 @@ struct CurlFailureTests {
         #expect(
             ProbeClass.allCases.map(\.rawValue) == [
                 "ok", "timeout", "connect_refused", "connect_error", "reset", "protocol_error", "http_status",
-                "body_mismatch", "tls_error", "dr_path",
+                "body_mismatch", "tls_error", "local_error", "dr_path",
             ])
     }
 

@@ -131,13 +131,14 @@ struct ProbeEngineTests {
         #expect(server.peers == ["127.0.0.2"])
     }
 
-    @Test func unbindableSourceIsConnectError() throws {
+    /// The director's own source address missing (EADDRNOTAVAIL) is the director's fault, not the server's.
+    @Test func unbindableSourceIsLocalError() throws {
         let loop = try EventLoop()
         let refusing = try RefusingPort()
         defer { refusing.close() }
         let check = try HTTPCheck(address: "127.0.0.1", port: refusing.port, sourceAddress: "203.0.113.1")
         let result = try run(check, on: loop)
-        #expect(result.probeClass == .connectError)
+        #expect(result.probeClass == .localError)
     }
 
     @Test func markIsSetOnTheSocket() throws {

@@ -152,3 +152,94 @@ final class FailingRunner: ProbeRunner {
 
     func cancel(_ probe: Int) {}
 }
+
+/// The in-flight cap: rounds beyond it wait in the order they fell due, start as probes end, and show their wait as
+/// lateness; nothing is lost or started twice.
+struct ProbeSchedulerCapTests {
+    private let clock = FakeClock()
+    private let runner: FakeRunner
+    private let scheduler: ProbeScheduler<Int, FakeClock, FakeRunner>
+    private let records: Box<[ProbeScheduler<Int, FakeClock, FakeRunner>.Record]>
+
+    init() {
+        runner = FakeRunner(clock: clock)
+        let records = Box<[ProbeScheduler<Int, FakeClock, FakeRunner>.Record]>([])
+        self.records = records
+        scheduler = ProbeScheduler(clock: clock, runner: runner) { records.value.append($0) }
+    }
+
+    private func check(_ key: Int) throws -> HTTPCheck {
+        try HTTPCheck(address: "203.0.113.21", port: 8000, path: "/\(key)")
+    }
+
+    /// The k-th target's offset in a 1 s interval (the scheduler's golden-ratio phases).
+    private func phase(_ k: UInt64) -> Duration {
+        .nanoseconds(Int64(UInt64(1_000_000_000).multipliedFullWidth(by: k &* 0x9E37_79B9_7F4A_7C15).high))
+    }
+
+    @Test func roundsBeyondTheCapWaitInDueOrderAndStartAsProbesEnd() throws {
+        scheduler.maxInFlight = 2
+        for key in 0..<5 { scheduler.set(key, check: try check(key), interval: .seconds(1)) }
+        // Due at 0, 618, 236, 854 and 472 ms: /0 and /2 start, /4, /1 and /3 wait in that order.
+        clock.advance(to: .milliseconds(999))
+        #expect(runner.started.map(\.check.path) == ["/0", "/2"])
+        #expect(scheduler.running == 2)
+        #expect(scheduler.waiting == 3)
+        clock.advance(to: .milliseconds(1_100))
+        runner.finish(0)
+        #expect(runner.started.map(\.check.path) == ["/0", "/2", "/4"])
+        runner.finish(1)
+        runner.finish(2)
+        #expect(runner.started.map(\.check.path) == ["/0", "/2", "/4", "/1", "/3"])
+        #expect(scheduler.waiting == 0)
+        #expect(records.value.map(\.check.path) == ["/0", "/2", "/4"])
+        #expect(records.value.map(\.waited) == [false, false, true])
+        // /4 was due at 472 ms and started at 1.1 s: its wait is its lateness.
+        #expect(records.value[2].lateness == .milliseconds(1_100) - phase(4))
+    }
+
+    @Test func aWaitingTargetIsNotStartedTwiceAndItsNextRoundFollowsItsStart() throws {
+        scheduler.maxInFlight = 1
+        scheduler.set(0, check: try check(0), interval: .seconds(1))
+        scheduler.set(1, check: try check(1), interval: .seconds(1))
+        // /0 runs for 3.5 s; /1, due at 618 ms, waits all that time.
+        clock.advance(to: .milliseconds(3_500))
+        #expect(runner.started.map(\.check.path) == ["/0"])
+        #expect(scheduler.waiting == 1)
+        runner.finish(0)
+        for step in 0...120 {
+            clock.advance(to: .milliseconds(3_500 + 10 * step))
+            runner.finishAll()
+        }
+        // /1's next round is the first due after its start at 3.5 s: 3.618 s.
+        let starts = runner.started.map { ($0.check.path, $0.at - clock.start) }
+        #expect(starts.map(\.0) == ["/0", "/1", "/1", "/0", "/1"])
+        #expect(
+            starts.map(\.1) == [
+                .zero, .milliseconds(3_500), .seconds(3) + phase(1), .seconds(4), .seconds(4) + phase(1),
+            ])
+        #expect(scheduler.skipped(0) == 3)
+        #expect(scheduler.skipped(1) == 2)
+    }
+
+    @Test func removingAWaitingTargetDropsItsRoundAndAddingRoomStartsTheRest() throws {
+        scheduler.maxInFlight = 1
+        for key in 0..<3 { scheduler.set(key, check: try check(key), interval: .seconds(10)) }
+        clock.advance(to: .seconds(9))
+        #expect(scheduler.waiting == 2)
+        scheduler.remove(2)
+        scheduler.maxInFlight = 5
+        #expect(runner.started.map(\.check.path) == ["/0", "/1"])
+        #expect(scheduler.running == 2)
+        #expect(scheduler.waiting == 0)
+    }
+
+    @Test func recordsCarryThePreviousStart() throws {
+        scheduler.set(0, check: try check(0), interval: .seconds(1))
+        for step in 1...3 {
+            clock.advance(to: .seconds(step) - .milliseconds(1))
+            runner.finishAll()
+        }
+        #expect(records.value.map { $0.previousStart.map { $0 - clock.start } } == [nil, .zero, .seconds(1)])
+    }
+}

@@ -15,6 +15,9 @@ public final class DrcheckMetrics {
     private let reloadTimestamp: Gauge
     private let directorFault: Gauge
     private var arpConflicts: [ARPConflictLabels: Gauge] = [:]
+    private let overloaded: Gauge
+    private let achievedInterval: Gauge
+    private var discounted: [DiscountReason: Counter] = [:]
 
     public init(version: String) {
         store.registry(MetricFamilies.buildInfo)
@@ -28,6 +31,10 @@ public final class DrcheckMetrics {
         directorFault = store.registry(MetricFamilies.directorFault)
             .makeGauge(descriptor: MetricFamilies.directorFault)
         directorFault.set(to: 0)
+        overloaded = store.registry(MetricFamilies.overloaded).makeGauge(descriptor: MetricFamilies.overloaded)
+        overloaded.set(to: 0)
+        achievedInterval = store.registry(MetricFamilies.achievedInterval)
+            .makeGauge(descriptor: MetricFamilies.achievedInterval)
     }
 
     /// The exposition, Prometheus text format 0.0.4, rendered at once.
@@ -121,6 +128,24 @@ public final class DrcheckMetrics {
             gauge.set(to: 1)
             arpConflicts[labels] = gauge
         }
+    }
+
+    // MARK: overload
+
+    /// Whether drcheck keeps its schedule, and the mean interval its probes really got (nil: none measured yet).
+    public func setOverload(_ overloaded: Bool, achievedInterval: Duration?) {
+        self.overloaded.set(to: overloaded ? 1 : 0)
+        if let achievedInterval { self.achievedInterval.set(to: achievedInterval.seconds) }
+    }
+
+    /// Counts a failed probe that was counted against no server.
+    public func recordDiscounted(_ reason: DiscountReason) {
+        let counter =
+            discounted[reason]
+            ?? store.registry(MetricFamilies.discounted).makeCounter(
+                descriptor: MetricFamilies.discounted, labels: [("reason", reason.rawValue)])
+        discounted[reason] = counter
+        counter.increment()
     }
 
     // MARK: IPVS and configuration

@@ -89,6 +89,24 @@ enum MetricFamilies {
             "1 for each MAC other than the director's that answers ARP for a VIP held here (a real server without "
                 + "arp_ignore=1/arp_announce=2).")
     }
+    static var overloaded: MetricNameDescriptor {
+        family(
+            "drcheck_overloaded",
+            "1 while drcheck cannot keep its probe schedule (probes start late or wait for room); timeouts while its "
+                + "loop runs late are then not counted against servers.")
+    }
+    static var achievedInterval: MetricNameDescriptor {
+        family(
+            "drcheck_probe_interval_achieved_seconds",
+            "Mean time between two probes of the same real server over the last 10 s (the configured interval when "
+                + "on schedule).")
+    }
+    static var discounted: MetricNameDescriptor {
+        family(
+            "drcheck_probes_discounted_total",
+            "Failed probes counted against no server, by reason: overload (a timeout while drcheck's loop ran late) "
+                + "or local_error (the director out of descriptors, memory or local ports).")
+    }
     static var buildInfo: MetricNameDescriptor {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
@@ -102,7 +120,8 @@ enum MetricFamilies {
             up, weight, configuredWeight, probeResults, probeDuration, probeStartDelay, transitions, servicePanic,
             activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
-            directorFault, arpConflict, reloadSuccessful, reloadTimestamp, buildInfo,
+            directorFault, arpConflict, overloaded, achievedInterval, discounted, reloadSuccessful, reloadTimestamp,
+            buildInfo,
         ]
     }
 
