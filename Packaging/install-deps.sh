@@ -12,6 +12,8 @@ packages=(
   user-mode-linux kmod ipvsadm iproute2 procps python3 curl
   # the lab's packet view and its faster real server (benchmarks)
   tcpdump nginx
+  # the lab's peer: the checker Checks/bench/vs-keepalived.sh compares drcheck against
+  keepalived
   # metrics checks: promtool and a real Prometheus server
   prometheus
   # packaging

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# drcheck against keepalived's checker inside the lab kernel (prints figures; asserts nothing): N destinations
+# checked every 1 s over HTTP, keepalived's checker first and then drcheck, one after the other in the same UML boot,
+# against the same real servers. N destinations are S tcp services 198.51.100.33:8000.. (rr, DR, weight 1) times
+# R = min(N, 200) RIPs 203.0.113.21.. (the last service takes the rest, to make exactly N); every RIP lives in one
+# real-server namespace, served by one nginx process that logs each request (time, destination, user agent).
+# Per checker, over a window of SECONDS after a warm-up (at least 5 s, until every destination was probed once):
+#   probes/s      the checker's requests in nginx's access log (told apart by user agent) per second
+#   cpu/probe     utime+stime of the checker's processes (keepalived: the parent and its `--check` child) / probes
+#   RSS           VmRSS of the checking process at the end (keepalived: the `--check` child), and with its parent
+#   drained       destinations at weight 0 although every server is healthy, in samples of the kernel's table every
+#                 0.5 s: the most at once and how many distinct ones; and at the end (ipvsadm -Ln)
+#   log lines     lines the checker logged in the window (drcheck at info on stderr; keepalived --log-console
+#                 --log-detail, its only way to log without syslog)
+#   probed, interval   distinct destinations probed, and the window / (probes / N): the interval each server got
+#   lab idle      the UML kernel's idle CPU over the window (/proc/stat)
+# Why it exists: keepalived is the checker drcheck replaces; the issue asks for both on one load, one lab, one boot.
+# Usage (from the host): Checks/bench/vs-keepalived.sh [N [SECONDS]]   (defaults 500 60; DRCHECK=path for the
+# drcheck binary, default a release build of this checkout). The checkers' logs and the access log are left in
+# Checks/out/vs-keepalived/ (the lab's /tmp is gone after the run).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+if [ ! -d "/usr/lib/uml/modules/$(uname -r)" ]; then
+  drcheck=${DRCHECK:-}
+  if [ -z "$drcheck" ]; then
+    echo "vs-keepalived: building drcheck (release)" >&2
+    (cd "$here/../.." && PATH=$PATH:/opt/swift/usr/bin swift build -c release --product drcheck >&2) || exit 1
+    drcheck=$here/../../.build/release/drcheck
+  fi
+  drcheck=$(realpath "$drcheck") || exit 1
+  exec "$here/../lab/uml-run.sh" env DRCHECK="$drcheck" bash "$here/vs-keepalived.sh" "$@"
+fi
+. "$here/../lab/lib.sh"
+n=${1:-500}
+seconds=${2:-60}
+rips=$((n < 200 ? n : 200))
+services=$(((n + rips - 1) / rips))
+dir=$LAB_STATE/bench
+access=$dir/access.log
+drcheck=$(lab_exe drcheck) || exit 1
+results=()
+
+# fail TEXT: says why the setup failed and exits 1.
+fail() { echo "vs-keepalived: $*" >&2; exit 1; }
+
+# destinations: prints "PORT RIP" for each of the n destinations, service by service (RIP as lab_rip, without a
+# fork per line: forks are slow in UML).
+destinations() {
+  local s i
+  for ((s = 0; s < services; s++)); do
+    for ((i = 1; i <= rips && s * rips + i <= n; i++)); do echo "$((LAB_PORT + s)) 203.0.113.$((20 + i))"; done
+  done
+}
+
+# topology: the director lvs (DIP) and one real server rs1 holding every RIP, joined by one veth pair.
+topology() {
+  local i addrs=""
+  lab_modprobe veth bridge ip_vs ip_vs_rr || return 1
+  for ((i = 1; i <= rips; i++)); do addrs+="addr add 203.0.113.$((20 + i))/24 dev rs1-lvs"$'\n'; done
+  ip -batch - <<<"netns add lvs
+netns add rs1
+link add lvs-rs netns lvs type veth peer name rs1-lvs netns rs1" || return 1
+  ip -n lvs -batch - <<<"link set lo up
+addr add $LAB_DIP/24 dev lvs-rs
+link set lvs-rs up" || return 1
+  ip -n rs1 -batch - <<<"link set lo up
+${addrs}link set rs1-lvs up" || return 1
+  lab_sysctl rs1 net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
+}
+
+# nginx_start: one nginx process in rs1 on every service port of every address; logs "MSEC ADDR:PORT "AGENT"".
+nginx_start() {
+  local s listens=""
+  for ((s = 0; s < services; s++)); do listens+="listen $((LAB_PORT + s)) backlog=4096; "; done
+  cat >"$dir/nginx.conf" <<NGINX
+daemon off; master_process off; user root; worker_processes 1; worker_rlimit_nofile 65536;
+pid $dir/nginx.pid; error_log $dir/nginx.err warn;
+events { worker_connections 16384; }
+http {
+  log_format bench '\$msec \$server_addr:\$server_port "\$http_user_agent"';
+  access_log $access bench;
+  keepalive_timeout 0;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
+  server { $listens location / { return 200 "ok\n"; } }
+}
+NGINX
+  ip netns exec rs1 nginx -c "$dir/nginx.conf" -p "$dir" >>"$dir/nginx.err" 2>&1 &
+  lab_wait_port lvs "$LAB_PORT" "$(lab_rip 1)" "$(lab_rip "$rips")" &&
+    lab_wait_port lvs "$((LAB_PORT + services - 1))" "$(lab_rip 1)"
+}
+
+# ipvs_rules: prints the n destinations' IPVS table for ipvsadm -R (rr, DR, weight 1).
+ipvs_rules() {
+  local port rip last=""
+  destinations | while read -r port rip; do
+    [ "$port" == "$last" ] || echo "-A -t $LAB_VIP:$port -s rr"
+    echo "-a -t $LAB_VIP:$port -r $rip:$port -g -w 1"
+    last=$port
+  done
+}
+
+# keepalived_conf: prints keepalived's config for the same table: HTTP_GET every 1 s, a failed server inhibited
+# (weight 0) rather than removed, as drcheck drains it. One keyword a line: keepalived knows no ";".
+keepalived_conf() {
+  local port rip last=""
+  printf 'global_defs {\n  router_id bench\n}\n'
+  destinations | while read -r port rip; do
+    if [ "$port" != "$last" ]; then
+      [ -z "$last" ] || echo "}"
+      printf 'virtual_server %s %s {\n  delay_loop 1\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n' "$LAB_VIP" "$port"
+      last=$port
+    fi
+    printf '  real_server %s %s {\n    weight 1\n    inhibit_on_failure\n    HTTP_GET {\n' "$rip" "$port"
+    printf '      url {\n        path /\n        status_code 200\n      }\n'
+    printf '      connect_timeout 1\n      retry 1\n      delay_before_retry 1\n    }\n  }\n'
+  done
+  echo "}"
+}
+
+# probed_since T AGENT: prints how many distinct destinations requests with AGENT reached since UNIX time T.
+probed_since() {
+  awk -v t="$1" -v ua="\"$2\"" '$1 >= t && $3 == ua && !($2 in seen) { seen[$2]; k++ } END { print k + 0 }' "$access"
+}
+
+# measure NAME PID RSS-PID AGENT LOG: the window: SECONDS from now, sampling weight-0 destinations every 0.5 s; prints
+# the figures as one line of key=value.
+measure() {
+  lab_in lvs python3 -S - "$@" "$seconds" "$n" "$LAB_VIP" "$access" <<'PY'
+import os, socket, struct, subprocess, sys, time
+name, root, rss_pid, agent, log, seconds, n, vip, access = sys.argv[1:]
+seconds, n, tick = float(seconds), int(n), os.sysconf("SC_CLK_TCK")
+vip_hex = "%08X:" % struct.unpack("!I", socket.inet_aton(vip))[0]
+
+def tree():  # root and every descendant, with their utime+stime
+    parent, ticks = {}, {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[pid], ticks[pid] = fields[1], int(fields[11]) + int(fields[12])
+    pids = {root}
+    while True:
+        more = {p for p, pp in parent.items() if pp in pids} - pids
+        if not more:
+            return {p: ticks.get(p, 0) for p in pids}
+        pids |= more
+
+def lab_cpu():  # (idle+iowait, total) ticks of the lab kernel
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return v[3] + v[4], sum(v[:8])
+
+def log_lines():
+    with open(log, "rb") as f:
+        return f.read().count(b"\n")
+
+def rss_mb(pid):
+    for line in open("/proc/%s/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+def zero_weights():  # the weight-0 destinations of the VIP's services in the kernel's table
+    zero, service = set(), None
+    for line in open("/proc/net/ip_vs"):
+        f = line.split()
+        if not line.startswith(" "):
+            service = f[1] if len(f) > 1 and f[1].startswith(vip_hex) else None
+        elif service and f[0] == "->" and f[3] == "0":
+            zero.add((service, f[1]))
+    return zero
+
+t0, c0, s0, l0 = time.time(), sum(tree().values()), lab_cpu(), log_lines()
+zero = zero_weights()
+drained_max, drained_any = len(zero), zero
+while time.time() < t0 + seconds:
+    time.sleep(min(0.5, max(0, t0 + seconds - time.time())))
+    zero = zero_weights()
+    drained_max, drained_any = max(drained_max, len(zero)), drained_any | zero
+pids = tree()
+t1, c1, s1, l1 = time.time(), sum(pids.values()), lab_cpu(), log_lines()
+rss, rss_all = rss_mb(rss_pid), sum(rss_mb(p) for p in pids)
+table = subprocess.run(["ipvsadm", "-Ln"], capture_output=True, text=True).stdout.splitlines()
+inside, drained_end, dests_end = False, 0, 0
+for line in table:
+    f = line.split()
+    if f and f[0] in ("TCP", "UDP", "FWM"):
+        inside = f[1].startswith(vip + ":")
+    elif inside and f and f[0] == "->" and f[1][0].isdigit():
+        dests_end += 1
+        drained_end += f[3] == "0"
+drained_max = max(drained_max, drained_end)
+per_dest = {}
+for line in open(access):
+    f = line.split(" ", 2)
+    if t0 <= float(f[0]) < t1 and f[2].strip() == '"%s"' % agent:
+        per_dest[f[1]] = per_dest.get(f[1], 0) + 1
+window, probes, cpu = t1 - t0, sum(per_dest.values()), (c1 - c0) / tick
+idle = 100 * (s1[0] - s0[0]) / max(1, s1[1] - s0[1])
+print("checker=%s n=%d window_s=%.1f probes=%d probes_per_s=%.1f cpu_s=%.2f cpu_ms_per_probe=%.3f cpu_pct=%.1f "
+      "rss_mb=%.1f rss_all_mb=%.1f drained_max=%d drained_any=%d drained_end=%d dests_end=%d log_lines=%d probed=%d "
+      "interval_s=%.2f lab_idle_pct=%.1f" % (
+      name, n, window, probes, probes / window, cpu, 1000 * cpu / max(1, probes), 100 * cpu / window, rss,
+      rss_all, drained_max, len(drained_any), drained_end, dests_end, l1 - l0, len(per_dest),
+      window / (probes / n) if probes else float("inf"), idle))
+PY
+}
+
+# run NAME PID RSS-PID AGENT LOG: warm-up (at least 5 s, at most 60, until every destination was probed), the
+# window, then stops PID (TERM) and flushes the table; keeps the figures in results.
+run() {
+  local name=$1 pid=$2 start=$EPOCHREALTIME start_s=$SECONDS probed=0 line
+  sleep 5
+  while probed=$(probed_since "$start" "$4") && [ "$probed" -lt "$n" ] && [ $((SECONDS - start_s)) -lt 60 ] &&
+    kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+  done
+  kill -0 "$pid" 2>/dev/null || fail "$name stopped during the warm-up; its log: $(tail -n 5 "$5")"
+  echo "== $name: warm-up $((SECONDS - start_s)) s, $probed of $n destinations probed; measuring $seconds s"
+  line=$(measure "$@") || fail "measuring $name failed"
+  echo "$line"
+  results+=("$line")
+  kill -TERM "$pid"
+  wait "$pid"
+  lab_in lvs ipvsadm -C
+}
+
+# keepalived_run: keepalived's checker alone (-C, no VRRP), in the foreground, building the table from its config.
+keepalived_run() {
+  local pid k
+  keepalived_conf >"$dir/keepalived.conf"
+  lab_in lvs ipvsadm -C
+  ip netns exec lvs keepalived --dont-fork --dont-respawn --log-console --log-detail --check \
+    -f "$dir/keepalived.conf" -p "$dir/keepalived.pid" -c "$dir/checker.pid" >"$dir/keepalived.log" 2>&1 &
+  pid=$!
+  lab_wait 20 test -s "$dir/checker.pid" || fail "keepalived's checker did not start: $(tail -n 5 "$dir/keepalived.log")"
+  read -r k <"$dir/checker.pid"
+  run keepalived "$pid" "$k" KeepAliveClient "$dir/keepalived.log"
+}
+
+# drcheck_run: the drcheck daemon discovering the same table, restored with ipvsadm -R.
+drcheck_run() {
+  lab_in lvs ipvsadm -C
+  ipvs_rules | lab_in lvs ipvsadm -R || fail "ipvsadm -R failed"
+  printf 'discover: true\ndefaults: {interval: 1s, timeout: 1s, rise: 1, fall: 2, mode: rip}\n' >"$dir/drcheck.yaml"
+  ip netns exec lvs "$drcheck" --config "$dir/drcheck.yaml" --state "$dir/state.json" --listen 127.0.0.1:9469 \
+    --log-level info 2>"$dir/drcheck.log" >/dev/null &
+  run drcheck "$!" "$!" drcheck "$dir/drcheck.log"
+}
+
+mkdir -p "$dir"
+ulimit -n 65536 || fail "ulimit -n 65536 refused"
+topology || fail "topology failed"
+nginx_start || fail "nginx did not listen: $(tail -n 5 "$dir/nginx.err")"
+echo "== $n destinations: $services service(s) $LAB_VIP:$LAB_PORT..$((LAB_PORT + services - 1)) x up to $rips RIPs" \
+  "$(lab_rip 1)..$(lab_rip "$rips"), one nginx; every check 1 s; open-file limit $(ulimit -n) for both checkers"
+keepalived_run
+drcheck_run
+mkdir -p "$LAB_ROOT/Checks/out/vs-keepalived"
+cp "$dir"/*.log "$dir/nginx.err" "$dir/keepalived.conf" "$LAB_ROOT/Checks/out/vs-keepalived/" 2>/dev/null
+echo
+echo "== $n destinations, window $seconds s, drcheck $drcheck"
+printf '%s\n' "${results[@]}" | awk '
+  BEGIN { printf "%-10s %8s %10s %6s %8s %8s %12s %12s %12s %9s %6s %8s %8s\n", "checker", "probes/s", "cpu/probe",
+          "cpu", "RSS", "RSS all", "drained(max)", "drained(any)", "drained(end)", "log lines", "probed", "interval",
+          "lab idle" }
+  { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "%-10s %8s %7s ms %5s%% %5s MB %5s MB %12s %12s %12s %9s %6s %6s s %7s%%\n", v["checker"],
+      v["probes_per_s"], v["cpu_ms_per_probe"], v["cpu_pct"], v["rss_mb"], v["rss_all_mb"], v["drained_max"],
+      v["drained_any"], v["drained_end"], v["log_lines"], v["probed"], v["interval_s"], v["lab_idle_pct"] }'
+echo "(RSS: the checking process, keepalived's --check child; RSS all: with its parent. drained: healthy destinations" \
+  "at weight 0, most at once and all distinct ones in samples every 0.5 s, and at the end)"
