@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The checker's own overload never drains a healthy server: 50 checks at 1 s (fall 1: any timeout counted against a
+# server drains it) while a CPU hog at a higher priority takes most of the lab's one CPU for 20 s. The daemon's
+# loop then runs late, so its timeouts cannot be told from a reply that waited: none is counted (they show in
+# drcheck_probes_discounted_total{reason="overload"}), no weight changes, the log says "overloaded" once and
+# "overload over" once the hog is gone, and drcheck_overloaded is 1 meanwhile and 0 after.
+# Uses the shipped (release) binary from Packaging/out's .deb, or $DRCHECK.
+set -uo pipefail
+. "$(dirname "$0")/../lab/lib.sh"
+if [ -z "${DRCHECK:-}" ]; then
+  deb=$(lab_unpack_deb /tmp/pkg) || exit 1
+  DRCHECK=/tmp/pkg/usr/sbin/drcheck
+fi
+. "$(dirname "$0")/../lab/agent.sh"
+agent_require
+servers=10
+services=5
+checks=$((servers * services))
+LAB_RS_SERVER=nginx
+
+# weights_not_one: prints how many of the checked destinations have a weight other than 1 in the kernel.
+weights_not_one() { lab_in lvs ipvsadm -Ln | awk '$1 == "->" && $2 ~ /^203/ && $4 != 1 { n++ } END { print n + 0 }'; }
+
+lab_step "topology: $servers nginx real servers, $services services over all of them: $checks checks, fall 1"
+lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
+agent_many_services "$servers" "$services"
+sed -i 's/timeout: 900ms}/timeout: 900ms, rise: 1, fall: 1}/' "$AGENT_CONFIG"
+AGENT_LOG_LEVEL=info agent_start || agent_finish
+lab_wait 30 lab_prints 200 lab_in lvs curl -s -o /dev/null -w '%{http_code}' "http://$AGENT_LISTEN/healthz"
+sleep 3
+lab_expect_eq "every weight is 1 before the hog" "0" "$(weights_not_one)"
+lab_expect_eq "not overloaded before the hog" "0.0" "$(agent_metric drcheck_overloaded)"
+
+lab_step "a CPU hog at nice -10 for 20 s (the daemon and nginx at 0 share what it leaves)"
+nice -n -10 bash -c 'end=$((SECONDS + 20)); while [ $SECONDS -lt $end ]; do :; done' &
+hog=$!
+sleep 10
+overloaded_during=$(agent_metric drcheck_overloaded)
+wait "$hog"
+echo "the hog is gone"
+
+lab_step "verdict, after the overload has calmed down"
+agent_wait_log "overload over" 1 40
+lab_expect_eq "no weight changed: every destination still at 1" "0" "$(weights_not_one)"
+lab_expect_eq "no server went down, none was drained" "0 0" \
+  "$(agent_log_count ': down (') $(agent_log_count ', drain (')"
+lab_expect_eq "overload logged once when it began and once when it ended" "1 1" \
+  "$(agent_log_count 'overloaded: ') $(agent_log_count 'overload over')"
+lab_expect_eq "drcheck_overloaded was 1 during the hog and is 0 after" "1.0 0.0" \
+  "$overloaded_during $(agent_metric drcheck_overloaded)"
+echo "timeouts not counted: $(agent_metric 'drcheck_probes_discounted_total{reason="overload"}')"
+echo "the daemon's log above debug:"
+grep -E 'overload|down|drain' "$AGENT_LOG" | head -n 10
+agent_finish
