@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The checker's own overload never drains a healthy server: 50 checks at 1 s (fall 1: any timeout counted against a
-# server drains it) while a CPU hog at a higher priority takes most of the lab's one CPU for 20 s. The daemon's
+# server drains it) while a real-time CPU hog takes 95 % of the lab's one CPU for 20 s. The daemon's
 # loop then runs late, so its timeouts cannot be told from a reply that waited: none is counted (they show in
 # drcheck_probes_discounted_total{reason="overload"}), no weight changes, the log says "overloaded" once and
 # "overload over" once the hog is gone, and drcheck_overloaded is 1 meanwhile and 0 after.
@@ -31,8 +31,8 @@ sleep 3
 lab_expect_eq "every weight is 1 before the hog" "0" "$(weights_not_one)"
 lab_expect_eq "not overloaded before the hog" "0.0" "$(agent_metric drcheck_overloaded)"
 
-lab_step "a CPU hog at nice -10 for 20 s (the daemon and nginx at 0 share what it leaves)"
-nice -n -10 bash -c 'end=$((SECONDS + 20)); while [ $SECONDS -lt $end ]; do :; done' &
+lab_step "a CPU hog at real-time priority for 20 s: the kernel leaves the daemon and nginx 5 % of the CPU (sched_rt_runtime_us)"
+chrt -f 10 bash -c 'end=$((SECONDS + 20)); while [ $SECONDS -lt $end ]; do :; done' &
 hog=$!
 sleep 10
 overloaded_during=$(agent_metric drcheck_overloaded)
