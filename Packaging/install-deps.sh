@@ -10,6 +10,8 @@ packages=(
   openssl
   # the lab: a real IPVS kernel in User-Mode Linux and the tools run inside it
   user-mode-linux kmod ipvsadm iproute2 procps python3 curl
+  # UML's register-restore fix for AVX-512/AMX hosts (Checks/lab/uml-xstate.c, built at boot)
+  gcc libc6-dev
   # the lab's packet view and its faster real server (benchmarks)
   tcpdump nginx
   # the lab's peer: the checker Checks/bench/vs-keepalived.sh compares drcheck against

@@ -55,16 +55,8 @@ nice -n 19 bash -c 'while :; do :; done' &
 spinner_pid=$!
 trap 'kill "$spinner_pid" 2>/dev/null; rm -rf "$run"' EXIT
 
-# On hosts with AVX-512 or AMX, bookworm's UML keeps too short an XSAVE buffer and the host refuses its register
-# restores (UML panics: "ptrace set fp regs failed, errno = 14"); uml-xstate.c completes them (a no-op elsewhere).
-preload=
-if command -v gcc >/dev/null; then
-  shim="$root/Checks/out/uml-xstate.so"
-  if [ ! -f "$shim" ] || [ "$here/uml-xstate.c" -nt "$shim" ]; then
-    gcc -O2 -shared -fPIC -o "$shim.$$" "$here/uml-xstate.c" -ldl && mv "$shim.$$" "$shim"
-  fi
-  [ -f "$shim" ] && preload=$shim
-fi
+. "$here/uml-xstate.sh"
+preload=$(uml_xstate_preload "$root")
 
 # UML needs a writable, exec-able tmp for its memory file; keep it away from the lab's tmpfs.
 LD_PRELOAD=$preload TMPDIR=${TMPDIR:-/tmp} "$uml" mem=${DRCHECK_UML_MEM:-1024M} rootfstype=hostfs rootflags=/ rw init="$run/init" \

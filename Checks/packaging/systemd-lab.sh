@@ -16,6 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 uml=${DRCHECK_UML:-/usr/bin/linux.uml}
 [ -x "$uml" ] || { echo "systemd-lab: $uml missing; run Packaging/install-deps.sh" >&2; exit 2; }
+. "$here/../lab/uml-xstate.sh"
+preload=$(uml_xstate_preload "$repo")
 
 mkdir -p "$repo/Checks/out"
 run=$(mktemp -d "$repo/Checks/out/systemd-lab.XXXXXX")
@@ -74,7 +76,7 @@ INIT
 chmod +x "$run/init"
 : >"$run/output"
 
-TMPDIR=${TMPDIR:-/tmp} timeout --kill-after=10 300 "$uml" mem=1024M rootfstype=hostfs rootflags=/ rw \
+LD_PRELOAD=$preload TMPDIR=${TMPDIR:-/tmp} timeout --kill-after=10 300 "$uml" mem=1024M rootfstype=hostfs rootflags=/ rw \
   init="$run/init" con=null con0=null,fd:1 quiet </dev/null >"$run/console" 2>&1 || true
 cat "$run/output"
 grep -qE '^[0-9]+ of [0-9]+ checks held$' "$run/output" || {
