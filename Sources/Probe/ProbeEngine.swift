@@ -62,7 +62,7 @@ public final class ProbeEngine {
         let id = ProbeID(raw: nextID)
         nextID += 1
         let transfer = try Transfer(id: id, check: check, completion: completion)
-        let code = curl_multi_add_handle(multi, transfer.easy)
+        let code = inCurl { curl_multi_add_handle(multi, transfer.easy) }
         guard code == CURLM_OK else {
             throw ProbeSetupError(description: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")
         }
@@ -73,7 +73,7 @@ public final class ProbeEngine {
     /// Abandons a probe in flight; its completion is not called.
     public func cancel(_ id: ProbeID) {
         guard let transfer = transfers.removeValue(forKey: id) else { return }
-        curl_multi_remove_handle(multi, transfer.easy)
+        inCurl { _ = curl_multi_remove_handle(multi, transfer.easy) }
     }
 
     private func socketChanged(_ fd: Int32, _ what: Int32) {
@@ -103,9 +103,12 @@ public final class ProbeEngine {
         var flags: Int32 = 0
         if !ready.isDisjoint(with: [.readable, .hangup]) { flags |= CURL_CSELECT_IN }
         if ready.contains(.writable) { flags |= CURL_CSELECT_OUT }
-        var running: Int32 = 0
-        _ = curl_multi_socket_action(multi, fd, flags, &running)
-        finishDone()
+        complete(
+            inCurl {
+                var running: Int32 = 0
+                _ = curl_multi_socket_action(multi, fd, flags, &running)
+                return collectDone()
+            })
     }
 
     private func timerChanged(_ milliseconds: Int) {
@@ -129,13 +132,24 @@ public final class ProbeEngine {
     }
 
     private func timeoutDue() {
-        var running: Int32 = 0
-        _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
-        finishDone()
+        complete(
+            inCurl {
+                var running: Int32 = 0
+                _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+                return collectDone()
+            })
     }
 
-    /// Collects finished transfers first and completes them after, so a completion may start or cancel probes.
-    private func finishDone() {
+    /// Runs a libcurl call with the clock frozen at the loop's time for this turn (see CCurl.h: libcurl reads it
+    /// dozens of times per transfer). libcurl then never sees a deadline pass before the loop does.
+    private func inCurl<T>(_ call: () -> T) -> T {
+        drcheck_clock_freeze(Int64(clamping: loop.now().nanoseconds))
+        defer { drcheck_clock_thaw() }
+        return call()
+    }
+
+    /// The transfers libcurl has finished, with their results, removed from it (call inside `inCurl`).
+    private func collectDone() -> [(Transfer, ProbeResult)] {
         var done: [(Transfer, ProbeResult)] = []
         var queued: Int32 = 0
         while let message = curl_multi_info_read(multi, &queued) {
@@ -146,6 +160,12 @@ public final class ProbeEngine {
             done.append((transfer, transfer.result(message.pointee.data.result)))
         }
         for (transfer, _) in done { curl_multi_remove_handle(multi, transfer.easy) }
+        return done
+    }
+
+    /// Completes the collected transfers, outside libcurl and its frozen clock, so a completion may start or cancel
+    /// probes.
+    private func complete(_ done: [(Transfer, ProbeResult)]) {
         for (transfer, result) in done {
             // An earlier completion in this batch may have cancelled this probe.
             guard transfers.removeValue(forKey: transfer.id) != nil else { continue }

@@ -43,6 +43,8 @@ final class Transfer {
         try set(CURLOPT_PATH_AS_IS, 1)
         try set(CURLOPT_USERAGENT, string: "drcheck")
         try set(CURLOPT_NOSIGNAL, 1)
+        // A probe's request goes out in one write, which Nagle never holds back; TLS keeps the default.
+        if check.scheme == .http { try set(CURLOPT_TCP_NODELAY, 0) }
         try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
         try set(CURLOPT_FOLLOWLOCATION, 0)
         try set(CURLOPT_FORBID_REUSE, 1)
@@ -91,7 +93,9 @@ final class Transfer {
     }
 
     private func openSocket(_ address: curl_sockaddr) -> curl_socket_t {
-        let fd = socket(address.family, address.socktype, address.protocol)
+        // Non-blocking from the start: libcurl then skips its own fcntl to make it so.
+        let fd = socket(
+            address.family, address.socktype | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), address.protocol)
         guard fd >= 0 else {
             socketErrno = errno
             return CURL_SOCKET_BAD

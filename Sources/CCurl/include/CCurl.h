@@ -18,4 +18,12 @@ CURLMcode drcheck_multi_setopt_ptr(CURLM *multi, CURLMoption option, void *value
 CURLMcode drcheck_multi_setopt_socket(CURLM *multi, curl_socket_callback callback);
 CURLMcode drcheck_multi_setopt_timer(CURLM *multi, curl_multi_timer_callback callback);
 
+// libcurl reads the monotonic clock some 30 times per transfer and time() twice. drcheck defines both symbols here
+// (the dynamic linker binds libcurl's calls to the executable's definitions) so that, on this thread and only
+// while drcheck calls into libcurl, they return the event loop's time for the turn under way, as nginx and
+// keepalived read the clock once per loop turn. Outside those calls both are the C library's. Where each read is a
+// trapped system call (User-Mode Linux, some virtual machines) this is a large part of a probe's cost.
+void drcheck_clock_freeze(long long monotonic_ns);
+void drcheck_clock_thaw(void);
+
 #endif
