@@ -16,7 +16,7 @@
 #   lab idle      the UML kernel's idle CPU over the window (/proc/stat)
 # Why it exists: keepalived is the checker drcheck replaces; the issue asks for both on one load, one lab, one boot.
 # Usage (from the host): Checks/bench/vs-keepalived.sh [N [SECONDS]]   (defaults 500 60; DRCHECK=path for the
-# drcheck binary, default a release build of this checkout). The checkers' logs and the access log are left in
+# drcheck binary, default a release build of this checkout; INTERVAL=seconds for another check interval, default 1). The checkers' logs and the access log are left in
 # Checks/out/vs-keepalived/ (the lab's /tmp is gone after the run).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,11 +28,12 @@ if [ ! -d "/usr/lib/uml/modules/$(uname -r)" ]; then
     drcheck=$here/../../.build/release/drcheck
   fi
   drcheck=$(realpath "$drcheck") || exit 1
-  exec "$here/../lab/uml-run.sh" env DRCHECK="$drcheck" bash "$here/vs-keepalived.sh" "$@"
+  exec "$here/../lab/uml-run.sh" env DRCHECK="$drcheck" INTERVAL="${INTERVAL:-1}" bash "$here/vs-keepalived.sh" "$@"
 fi
 . "$here/../lab/lib.sh"
 n=${1:-500}
 seconds=${2:-60}
+interval=${INTERVAL:-1}
 rips=$((n < 200 ? n : 200))
 services=$(((n + rips - 1) / rips))
 dir=$LAB_STATE/bench
@@ -99,7 +100,7 @@ ipvs_rules() {
   done
 }
 
-# keepalived_conf: prints keepalived's config for the same table: HTTP_GET every 1 s, a failed server inhibited
+# keepalived_conf: prints keepalived's config for the same table: HTTP_GET every $INTERVAL s, a failed server inhibited
 # (weight 0) rather than removed, as drcheck drains it. One keyword a line: keepalived knows no ";".
 keepalived_conf() {
   local port rip last=""
@@ -107,7 +108,8 @@ keepalived_conf() {
   destinations | while read -r port rip; do
     if [ "$port" != "$last" ]; then
       [ -z "$last" ] || echo "}"
-      printf 'virtual_server %s %s {\n  delay_loop 1\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n' "$LAB_VIP" "$port"
+      printf 'virtual_server %s %s {\n  delay_loop %s\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n' "$LAB_VIP" "$port" \
+        "$interval"
       last=$port
     fi
     printf '  real_server %s %s {\n    weight 1\n    inhibit_on_failure\n    HTTP_GET {\n' "$rip" "$port"
@@ -206,13 +208,13 @@ print("checker=%s n=%d window_s=%.1f probes=%d probes_per_s=%.1f cpu_s=%.2f cpu_
 PY
 }
 
-# run NAME PID RSS-PID AGENT LOG: warm-up (at least 5 s, at most 60, until every destination was probed), the
-# window, then stops PID (TERM) and flushes the table; keeps the figures in results.
+# run NAME PID RSS-PID AGENT LOG: warm-up (at least 5 s, at most 60 s and three intervals, until every destination
+# was probed), the window, then stops PID (TERM) and flushes the table; keeps the figures in results.
 run() {
   local name=$1 pid=$2 start=$EPOCHREALTIME start_s=$SECONDS probed=0 line
   sleep 5
-  while probed=$(probed_since "$start" "$4") && [ "$probed" -lt "$n" ] && [ $((SECONDS - start_s)) -lt 60 ] &&
-    kill -0 "$pid" 2>/dev/null; do
+  while probed=$(probed_since "$start" "$4") && [ "$probed" -lt "$n" ] &&
+    [ $((SECONDS - start_s)) -lt $((60 + 3 * interval)) ] && kill -0 "$pid" 2>/dev/null; do
     sleep 1
   done
   kill -0 "$pid" 2>/dev/null || fail "$name stopped during the warm-up; its log: $(tail -n 5 "$5")"
@@ -242,7 +244,8 @@ keepalived_run() {
 drcheck_run() {
   lab_in lvs ipvsadm -C
   ipvs_rules | lab_in lvs ipvsadm -R || fail "ipvsadm -R failed"
-  printf 'discover: true\ndefaults: {interval: 1s, timeout: 1s, rise: 1, fall: 2, mode: rip}\n' >"$dir/drcheck.yaml"
+  printf 'discover: true\ndefaults: {interval: %ss, timeout: 1s, rise: 1, fall: 2, mode: rip}\n' "$interval" \
+    >"$dir/drcheck.yaml"
   ip netns exec lvs "$drcheck" --config "$dir/drcheck.yaml" --state "$dir/state.json" --listen 127.0.0.1:9469 \
     --log-level info 2>"$dir/drcheck.log" >/dev/null &
   run drcheck "$!" "$!" drcheck "$dir/drcheck.log"
@@ -253,7 +256,7 @@ ulimit -n 65536 || fail "ulimit -n 65536 refused"
 topology || fail "topology failed"
 nginx_start || fail "nginx did not listen: $(tail -n 5 "$dir/nginx.err")"
 echo "== $n destinations: $services service(s) $LAB_VIP:$LAB_PORT..$((LAB_PORT + services - 1)) x up to $rips RIPs" \
-  "$(lab_rip 1)..$(lab_rip "$rips"), one nginx; every check 1 s; open-file limit $(ulimit -n) for both checkers"
+  "$(lab_rip 1)..$(lab_rip "$rips"), one nginx; every check ${interval} s; open-file limit $(ulimit -n) for both checkers"
 keepalived_run
 drcheck_run
 mkdir -p "$LAB_ROOT/Checks/out/vs-keepalived"
