@@ -3,7 +3,8 @@
 # 200 -> ok, 500 -> http_status, hang -> timeout at the deadline (within 100 ms), trickle -> timeout,
 # reset -> reset, close without a response -> protocol_error (an orderly FIN before any byte of HTTP: the server's
 # TCP is fine, its application answered nothing; a reset is kept for RSTs), wrong body -> body_mismatch,
-# stopped -> connect_refused. Exit status 0 only for ok.
+# stopped -> connect_refused; the director out of descriptors (ulimit -n 6: the process's own six are taken, the
+# probe's socket is not) -> local_error, which the daemon counts against no server. Exit status 0 only for ok.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 drcheck=$(lab_exe drcheck) || exit 1
@@ -64,6 +65,11 @@ expect_class "close -> protocol_error (empty reply), exit 1" "protocol_error - e
 lab_step "answers a wrong body"
 lab_rs_mode 1 body maintenance
 expect_class "wrong body -> body_mismatch 200, exit 1" "body_mismatch 200 exit=1" --expect-body '^rs1$' "$rip1"
+
+lab_step "the director out of descriptors"
+got=$(lab_in lvs bash -c 'ulimit -n 6; exec "$0" probe "$1"' "$drcheck" "$rip1" 2>/dev/null)
+echo "drcheck probe with ulimit -n 6: $got"
+lab_expect_eq "no socket for the probe -> local_error" "local_error -" "$(awk '{print $1, $2}' <<<"$got")"
 
 lab_step "stopped"
 lab_rs_stop 1
