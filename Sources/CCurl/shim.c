@@ -4,6 +4,7 @@ CURLcode drcheck_easy_setopt_long(CURL *easy, CURLoption option, long value) { r
 CURLcode drcheck_easy_setopt_ptr(CURL *easy, CURLoption option, const void *value) { return curl_easy_setopt(easy, option, value); }
 CURLcode drcheck_easy_setopt_write(CURL *easy, curl_write_callback callback) { return curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, callback); }
 CURLcode drcheck_easy_setopt_opensocket(CURL *easy, curl_opensocket_callback callback) { return curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, callback); }
+CURLcode drcheck_easy_setopt_closesocket(CURL *easy, curl_closesocket_callback callback) { return curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, callback); }
 
 CURLcode drcheck_easy_getinfo_long(CURL *easy, CURLINFO info, long *value) { return curl_easy_getinfo(easy, info, value); }
 CURLcode drcheck_easy_getinfo_off(CURL *easy, CURLINFO info, curl_off_t *value) { return curl_easy_getinfo(easy, info, value); }

@@ -38,6 +38,9 @@ public final class EventLoop {
     private let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: batch)
     /// The clock as read for the turn under way; nil between turns (then `now()` reads the clock).
     private var turnTime: Monotonic?
+    /// The last turn's reading before its timers, from which the next wait is timed (a read saved per turn; the
+    /// work after it makes the wait at most that much long, which the lateness history shows).
+    private var lastRead: Monotonic?
     private var running = false
 
     /// How late the loop has run its timers: the evidence that decides whether a probe's timeout can be trusted.
@@ -79,9 +82,14 @@ public final class EventLoop {
             data: UInt64(watch.generation) << 32 | UInt64(UInt32(fd)))
     }
 
-    /// Stops watching `fd`. Call before closing it.
-    public func unwatch(_ fd: Int32) {
-        guard watches.removeValue(forKey: fd) != nil else { return }
+    /// Stops watching `fd`. Call before closing it. `closing`: the caller closes it right away (and it is not
+    /// shared with another process), which drops it from epoll by itself, so no system call is made for it here.
+    public func unwatch(_ fd: Int32, closing: Bool = false) {
+        guard watches.removeValue(forKey: fd) != nil, !closing else { return }
+        drop(fd)
+    }
+
+    private func drop(_ fd: Int32) {
         var event = epoll_event()
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
     }
@@ -157,12 +165,18 @@ public final class EventLoop {
         for index in 0..<Int(count) {
             let data = events[index].data.u64
             let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: data))
-            // A handler earlier in this batch may have dropped or replaced this watch.
-            guard let watch = watches[fd], watch.generation == UInt32(data >> 32) else { continue }
+            guard let watch = watches[fd] else {
+                // Still registered although unwatched: said to be closing, it was not. Dropped now, once.
+                drop(fd)
+                continue
+            }
+            // A handler earlier in this batch may have replaced this watch.
+            guard watch.generation == UInt32(data >> 32) else { continue }
             watch.handler(Events(rawValue: events[index].events))
         }
         let now = count > 0 ? Monotonic.now() : turnTime!
         turnTime = now
+        lastRead = now
         if let first = timers.earliest, first <= now { lateness.record(now - first, at: now) }
         for action in timers.popDue(now) { action() }
         runSoon()
@@ -181,7 +195,7 @@ public final class EventLoop {
     private func waitTimeout(_ timeout: Int32) -> Int32 {
         if !soonQueue.isEmpty { return 0 }
         guard let earliest = timers.earliest else { return timeout }
-        let now = Monotonic.now()
+        let now = lastRead ?? Monotonic.now()
         guard earliest > now else { return 0 }
         let milliseconds = (earliest.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
         let due = Int32(clamping: milliseconds)

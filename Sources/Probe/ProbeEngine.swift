@@ -1,5 +1,6 @@
 import CCurl
 import EventLoop
+import Glibc
 
 public struct ProbeID: Hashable, Sendable {
     let raw: UInt64
@@ -16,6 +17,9 @@ public final class ProbeEngine {
     private let multi: UnsafeMutableRawPointer
     private var transfers: [ProbeID: Transfer] = [:]
     private var watched: Set<Int32> = []
+    /// Sockets curl stopped waiting on in this libcurl call: unwatched when curl closes them (the close drops them
+    /// from epoll, no system call), else after the call.
+    private var released: Set<Int32> = []
     private var curlTimer: EventLoop.TimerID?
     /// Tells a `soon` timeout that a later timer call replaced it.
     private var timerGeneration: UInt64 = 0
@@ -62,6 +66,15 @@ public final class ProbeEngine {
         let id = ProbeID(raw: nextID)
         nextID += 1
         let transfer = try Transfer(id: id, check: check, completion: completion)
+        // drcheck closes curl's sockets itself, to know that a socket curl stops waiting on is closed at once.
+        _ = drcheck_easy_setopt_ptr(transfer.easy, CURLOPT_CLOSESOCKETDATA, Unmanaged.passUnretained(self).toOpaque())
+        let closing = drcheck_easy_setopt_closesocket(transfer.easy) { context, fd in
+            Unmanaged<ProbeEngine>.fromOpaque(context!).takeUnretainedValue().closeSocket(fd)
+        }
+        guard closing == CURLE_OK else {
+            throw ProbeSetupError(
+                description: "libcurl option CLOSESOCKETFUNCTION: \(String(cString: curl_easy_strerror(closing)))")
+        }
         let code = inCurl { curl_multi_add_handle(multi, transfer.easy) }
         guard code == CURLM_OK else {
             throw ProbeSetupError(description: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")
@@ -78,10 +91,13 @@ public final class ProbeEngine {
 
     private func socketChanged(_ fd: Int32, _ what: Int32) {
         guard what != CURL_POLL_REMOVE else {
-            loop.unwatch(fd)
-            watched.remove(fd)
+            if watched.remove(fd) != nil {
+                if released.isEmpty { loop.soon { [unowned self] in unwatchReleased() } }
+                released.insert(fd)
+            }
             return
         }
+        released.remove(fd)
         var events: EventLoop.Events = []
         if what & CURL_POLL_IN != 0 { events.insert(.readable) }
         if what & CURL_POLL_OUT != 0 { events.insert(.writable) }
@@ -97,6 +113,17 @@ public final class ProbeEngine {
         // A failure to watch leaves the transfer to its deadline, which classifies it; nothing else is possible here.
         try? loop.watch(fd, for: events) { [unowned self] ready in self.socketReady(fd, ready) }
         watched.insert(fd)
+    }
+
+    private func closeSocket(_ fd: curl_socket_t) -> Int32 {
+        if released.remove(fd) != nil || watched.remove(fd) != nil { loop.unwatch(fd, closing: true) }
+        return close(fd)
+    }
+
+    /// The sockets curl stopped waiting on but kept open.
+    private func unwatchReleased() {
+        for fd in released { loop.unwatch(fd) }
+        released.removeAll()
     }
 
     private func socketReady(_ fd: Int32, _ ready: EventLoop.Events) {

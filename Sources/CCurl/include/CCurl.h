@@ -9,6 +9,7 @@ CURLcode drcheck_easy_setopt_long(CURL *easy, CURLoption option, long value);
 CURLcode drcheck_easy_setopt_ptr(CURL *easy, CURLoption option, const void *value);
 CURLcode drcheck_easy_setopt_write(CURL *easy, curl_write_callback callback);
 CURLcode drcheck_easy_setopt_opensocket(CURL *easy, curl_opensocket_callback callback);
+CURLcode drcheck_easy_setopt_closesocket(CURL *easy, curl_closesocket_callback callback);
 
 CURLcode drcheck_easy_getinfo_long(CURL *easy, CURLINFO info, long *value);
 CURLcode drcheck_easy_getinfo_off(CURL *easy, CURLINFO info, curl_off_t *value);
