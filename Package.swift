@@ -72,7 +72,13 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop", "Primitives", "FuzzSupport"]),
+        // swift-prometheus renders what drcheck renders itself too, for the tests to compare.
+        .testTarget(
+            name: "ExporterTests",
+            dependencies: [
+                "Exporter", "EventLoop", "Primitives", "FuzzSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

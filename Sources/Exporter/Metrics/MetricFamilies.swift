@@ -106,6 +106,9 @@ enum MetricFamilies {
         ]
     }
 
+    /// The families kept in swift-prometheus registries, the others being `ServerFamily`'s, in exposition order.
+    static var registered: [MetricNameDescriptor] { all.filter { ServerFamily($0) == nil } }
+
     /// Probe durations from 1 ms to 10 s, roughly three buckets a decade.
     static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
