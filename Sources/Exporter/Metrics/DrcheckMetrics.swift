@@ -15,6 +15,9 @@ public final class DrcheckMetrics {
     private let reloadTimestamp: Gauge
     private let directorFault: Gauge
     private var arpConflicts: [ARPConflictLabels: Gauge] = [:]
+    /// The last exposition's size, which the next rendering reserves at once (with a little to spare): grown from
+    /// empty by doubling, its buffer held up to three times the exposition at the last copy and twice it after.
+    private var lastSize = 0
 
     public init(version: String) {
         store.registry(MetricFamilies.buildInfo)
@@ -34,7 +37,7 @@ public final class DrcheckMetrics {
     public func render() -> [UInt8] {
         let rendering = startRendering()
         for unit in 0..<rendering.unitCount { rendering.emit(unit: unit) }
-        return rendering.buffer
+        return finish(rendering)
     }
 
     /// Renders the exposition a slice at a time on `loop`: after each `slice` of work it yields, so that timers due
@@ -43,11 +46,16 @@ public final class DrcheckMetrics {
         let rendering = startRendering()
         loop.runInSlices(
             count: rendering.unitCount, slice: slice, { unit in rendering.emit(unit: unit) },
-            done: { done(rendering.buffer) })
+            done: { done(self.finish(rendering)) })
     }
 
     private func startRendering() -> Rendering {
-        Rendering(store: store, servers: Array(servers.values))
+        Rendering(store: store, servers: Array(servers.values), capacity: lastSize + lastSize / 16)
+    }
+
+    private func finish(_ rendering: Rendering) -> [UInt8] {
+        lastSize = rendering.buffer.count
+        return rendering.buffer
     }
 
     // MARK: real servers

@@ -19,9 +19,10 @@ final class Rendering {
     private(set) var buffer: [UInt8] = []
     private var familyStarted = false
 
-    init(store: ShardedRegistry, servers: [ServerRecord]) {
+    init(store: ShardedRegistry, servers: [ServerRecord], capacity: Int) {
         self.store = store
         self.servers = servers
+        buffer.reserveCapacity(capacity)
         var units: [Unit] = []
         var registryUnits = 0..<0
         for descriptor in MetricFamilies.all {
