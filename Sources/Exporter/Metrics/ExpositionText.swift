@@ -17,14 +17,15 @@ extension [UInt8] {
         append(newline)
     }
 
-    /// Starts a sample: its name with `suffix`, and the server's labels, leaving the braces open for more.
-    mutating func appendSeries(_ name: String, _ server: ServerLabels, suffix: String = "") {
+    /// Starts a sample: its name with `suffix`, and the server's labels (escaped already), leaving the braces open
+    /// for more.
+    mutating func appendSeries(_ name: String, _ escaped: ServerLabels, suffix: String = "") {
         append(contentsOf: name.utf8)
         append(contentsOf: suffix.utf8)
         append(contentsOf: #"{service=""#.utf8)
-        appendEscaped(server.service)
+        append(contentsOf: escaped.service.utf8)
         append(contentsOf: #"",real_server=""#.utf8)
-        appendEscaped(server.realServer)
+        append(contentsOf: escaped.realServer.utf8)
         append(quote)
     }
 
@@ -33,7 +34,7 @@ extension [UInt8] {
         append(comma)
         append(contentsOf: name.utf8)
         append(contentsOf: #"=""#.utf8)
-        appendEscaped(value)
+        append(contentsOf: value.escapedLabelValue.utf8)
         append(quote)
     }
 
@@ -43,20 +44,23 @@ extension [UInt8] {
         append(contentsOf: value.description.utf8)
         append(newline)
     }
+}
 
-    /// A label value, its backslashes, double quotes and line feeds escaped.
-    private mutating func appendEscaped(_ value: String) {
-        guard value.utf8.contains(where: { $0 == backslash || $0 == quote || $0 == newline }) else {
-            return append(contentsOf: value.utf8)
-        }
-        for byte in value.utf8 {
+extension String {
+    /// The string as a label value: its backslashes, double quotes and line feeds escaped. Most need none and are
+    /// returned as they are, sharing their storage.
+    var escapedLabelValue: String {
+        guard utf8.contains(where: { $0 == backslash || $0 == quote || $0 == newline }) else { return self }
+        var escaped: [UInt8] = []
+        for byte in utf8 {
             switch byte {
-            case backslash: append(contentsOf: #"\\"#.utf8)
-            case quote: append(contentsOf: #"\""#.utf8)
-            case newline: append(contentsOf: #"\n"#.utf8)
-            default: append(byte)
+            case backslash: escaped.append(contentsOf: #"\\"#.utf8)
+            case quote: escaped.append(contentsOf: #"\""#.utf8)
+            case newline: escaped.append(contentsOf: #"\n"#.utf8)
+            default: escaped.append(byte)
             }
         }
+        return String(decoding: escaped, as: UTF8.self)
     }
 }
 

@@ -74,7 +74,7 @@ enum ServerFamily: CaseIterable {
 
     /// Gauges render as Double and counters as Int64, as swift-prometheus renders its Gauge and Counter.
     private func emit(_ record: ServerRecord, name: String, into buffer: inout [UInt8]) {
-        let labels = record.labels
+        let labels = record.escapedLabels
         func gauge(_ value: Double) {
             buffer.appendSeries(name, labels)
             buffer.appendValue(value)
@@ -95,9 +95,9 @@ enum ServerFamily: CaseIterable {
             }
         case .probeDuration:
             guard let durations = record.durations else { return }
-            for (bound, count) in zip(MetricFamilies.durationBuckets, durations.cumulative) {
+            for (bound, count) in zip(MetricFamilies.durationBucketLabels, durations.cumulative) {
                 buffer.appendSeries(name, labels, suffix: "_bucket")
-                buffer.appendLabel("le", bound.description)
+                buffer.appendLabel("le", bound)
                 buffer.appendValue(count)
             }
             buffer.appendSeries(name, labels, suffix: "_bucket")

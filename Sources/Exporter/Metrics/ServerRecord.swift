@@ -4,7 +4,8 @@
 /// line, over 300 bytes with its registry's dictionary entry, and a server has 13 or more of them. These values take
 /// a tenth of that, and drcheck sets and renders them on one thread, so they need no atomics.
 final class ServerRecord {
-    let labels: ServerLabels
+    /// The labels' values escaped, as they are rendered in every series of the server.
+    let escapedLabels: ServerLabels
     var up = false
     var weight = 0
     var configuredWeight = 0
@@ -18,7 +19,8 @@ final class ServerRecord {
     var kernel: DestinationCounters?
 
     init(_ labels: ServerLabels) {
-        self.labels = labels
+        escapedLabels = ServerLabels(
+            service: labels.service.escapedLabelValue, realServer: labels.realServer.escapedLabelValue)
     }
 
     func observeProbe(resultClass: String, seconds: Double) {
