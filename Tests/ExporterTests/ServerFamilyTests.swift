@@ -4,8 +4,8 @@ import Testing
 
 @testable import Exporter
 
-/// drcheck renders the per-server families itself; swift-prometheus, which kept and rendered them before, is the
-/// reference for every byte of them.
+/// drcheck renders the per-server families itself; the same state set on swift-prometheus series, one a series as the
+/// library keeps them, is the reference for every line of them.
 @Suite struct ServerFamilyTests {
     /// What happens to one server, done to `DrcheckMetrics` and to swift-prometheus series alike.
     struct Server {
@@ -96,7 +96,7 @@ import Testing
         }
     }
 
-    /// The series drcheck kept in swift-prometheus before it rendered them itself, set as it set them.
+    /// The server's series in swift-prometheus: made on first use and set as `DrcheckMetrics` sets its values.
     private static func apply(_ server: Server, to registry: PrometheusCollectorRegistry) {
         let labels = [("service", server.labels.service), ("real_server", server.labels.realServer)]
         let up = registry.makeGauge(descriptor: MetricFamilies.up, labels: labels)
