@@ -20,7 +20,7 @@ let package = Package(
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-genl-3-dev"])]
         ),
-        // Headers only: epoll, timerfd and signalfd, which Glibc's module leaves out.
+        // Headers only: epoll, timerfd, signalfd and mallinfo2, which Glibc's module leaves out.
         .systemLibrary(name: "CLinux"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CNetlink", dependencies: ["CLibNL"]),
@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(name: "ipvs-lab", dependencies: ["IPVS", "Primitives"]),
         // Serves N synthetic servers' metrics for Checks/bench/exporter-bench.sh; not installed.
         .executableTarget(
-            name: "exporter-bench", dependencies: ["Exporter", "EventLoop", "Primitives"],
+            name: "exporter-bench", dependencies: ["CLinux", "Exporter", "EventLoop", "Primitives"],
             path: "Checks/bench/exporter-bench"),
         // The fuzz tests' seeded generator and mutations; only test targets use it.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
@@ -72,7 +72,13 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "EventLoop", "Primitives", "FuzzSupport"]),
+        // swift-prometheus renders what drcheck renders itself too, for the tests to compare.
+        .testTarget(
+            name: "ExporterTests",
+            dependencies: [
+                "Exporter", "EventLoop", "Primitives", "FuzzSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

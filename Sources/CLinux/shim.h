@@ -5,3 +5,4 @@
 #include <netpacket/packet.h>
 #include <net/if.h>
 #include <linux/if_ether.h>
+#include <malloc.h>

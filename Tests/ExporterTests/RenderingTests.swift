@@ -88,6 +88,18 @@ import Testing
         #expect(renders == 1)
     }
 
+    @Test func aCachedBodyIsLetGoOnceStale() throws {
+        let loop = try EventLoop()
+        let cache = CachedBody(loop: loop, maxAge: .milliseconds(20)) { done in done(Array("body".utf8)) }
+        var answered = false
+        cache.get { _ in answered = true }
+        #expect(answered)
+        #expect(cache.holdsBody)
+        let stale = loop.now() + .milliseconds(30)
+        while loop.now() < stale { try loop.runOnce(timeout: 10) }
+        #expect(!cache.holdsBody)
+    }
+
     @Test func scrapesWithinTheCacheAgeShareOneRendering() throws {
         var limits = MetricsServerLimits()
         limits.renderCacheAge = .seconds(3600)

@@ -1,8 +1,10 @@
 // Fills the metrics registry and the status document with N synthetic real servers (every family populated),
-// prints how long rendering takes inside the loop, then serves them until SIGTERM, for exporter-bench.sh to scrape.
+// prints the heap the metrics take and how long rendering takes inside the loop, then serves them until SIGTERM, for
+// exporter-bench.sh to scrape.
 // With TIMERS > 0 it also runs that many timers at a 1 s interval, standing in for probes on the same loop, and on
 // SIGUSR1 prints how late they fired since the last report (exporter-hostile.sh).
 // Usage: exporter-bench [SERVERS] [LISTEN] [TIMERS]   (defaults 2000, 127.0.0.1:0 and 0)
+import CLinux
 import EventLoop
 import Exporter
 import Glibc
@@ -29,13 +31,21 @@ func measure(_ label: String, runs: Int, _ body: () -> Int) {
 
 func format2(_ value: Double) -> String { "\((value * 100).rounded() / 100)" }
 
+/// Heap bytes in use (malloc's arenas and its mmapped blocks), to weigh the metrics alone.
+func heapInUse() -> Int {
+    let info = mallinfo2()
+    return Int(info.uordblks + info.hblkhd)
+}
+
+func labels(_ index: Int) -> ServerLabels {
+    ServerLabels(service: "svc\(index / perService)", realServer: "203.0.\(113 + index / 250).\(index % 250 + 1):8000")
+}
+
+let heapBefore = heapInUse()
 let metrics = DrcheckMetrics(version: "bench")
-var services: [StatusDocument.Service] = []
 let fill = Monotonic.now()
 for index in 0..<servers {
-    let service = "svc\(index / perService)"
-    let address = "203.0.\(113 + index / 250).\(index % 250 + 1):8000"
-    let server = ServerLabels(service: service, realServer: address)
+    let server = labels(index)
     let up = index % 10 != 0
     metrics.updateServer(server, up: up, weight: up ? 10 : 0, configuredWeight: 10)
     for probe in 0..<5 {
@@ -49,22 +59,30 @@ for index in 0..<servers {
             activeConnections: UInt64(index % 50), inactiveConnections: UInt64(index % 70),
             connections: UInt64(index * 1000), packetsIn: UInt64(index * 9000), packetsOut: 0,
             bytesIn: UInt64(index * 1_000_000), bytesOut: 0))
-    if index % perService == 0 {
-        metrics.setServicePanic(service, false)
-        services.append(
-            .init(
-                name: service, address: "198.51.100.33:\(8000 + index / perService)", protocol: "tcp",
-                panic: false, realServers: []))
-    }
-    services[services.count - 1].realServers.append(
-        .init(
-            address: address, state: up ? "up" : "down", healthy: up, kernelWeight: up ? 10 : 0, configuredWeight: 10,
-            lastResult: up ? "ok" : "timeout", lastDetail: up ? nil : "no answer within 1s", latencySeconds: 0.0021,
-            lastProbeAt: 1_764_072_599, lastChangeAt: 1_764_072_010))
+    if index % perService == 0 { metrics.setServicePanic(server.service, false) }
 }
 metrics.recordIPVSUpdate(.setWeight)
 metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)
 print("fill: \(servers) servers in \(format2((Monotonic.now() - fill).seconds * 1000)) ms")
+let metricsHeap = heapInUse() - heapBefore
+print("metrics heap: \(metricsHeap) bytes, \(servers > 0 ? metricsHeap / servers : 0) a server")
+
+var services: [StatusDocument.Service] = []
+for index in 0..<servers {
+    let server = labels(index)
+    let up = index % 10 != 0
+    if index % perService == 0 {
+        services.append(
+            .init(
+                name: server.service, address: "198.51.100.33:\(8000 + index / perService)", protocol: "tcp",
+                panic: false, realServers: []))
+    }
+    services[services.count - 1].realServers.append(
+        .init(
+            address: server.realServer, state: up ? "up" : "down", healthy: up, kernelWeight: up ? 10 : 0,
+            configuredWeight: 10, lastResult: up ? "ok" : "timeout", lastDetail: up ? nil : "no answer within 1s",
+            latencySeconds: 0.0021, lastProbeAt: 1_764_072_599, lastChangeAt: 1_764_072_010))
+}
 
 let status = StatusDocument(
     agent: .init(

@@ -1,12 +1,12 @@
 import EventLoop
 import Prometheus
 
-/// drcheck's metrics, kept in swift-prometheus registries and rendered in the text format on each scrape.
-/// The daemon calls the methods on its loop; a series appears with the first value set for it and disappears
-/// with `removeServer` or `removeService`.
+/// drcheck's metrics, rendered in the text format on each scrape: the per-server families from plain `ServerRecord`s,
+/// the others kept in swift-prometheus registries. The daemon calls the methods on its loop; a series appears with
+/// the first value set for it and disappears with `removeServer` or `removeService`.
 public final class DrcheckMetrics {
-    private let store = ShardedRegistry(MetricFamilies.all)
-    private var servers: [ServerLabels: ServerSeries] = [:]
+    private let store = ShardedRegistry(MetricFamilies.registered)
+    private var servers: [ServerLabels: ServerRecord] = [:]
     private var panics: [String: Gauge] = [:]
     private var ipvsUpdates: [IPVSOperation: Counter] = [:]
     private var ipvsErrors: [IPVSOperation: Counter] = [:]
@@ -18,6 +18,9 @@ public final class DrcheckMetrics {
     private let overloaded: Gauge
     private let achievedInterval: Gauge
     private var discounted: [DiscountReason: Counter] = [:]
+    /// The last exposition's size, which the next rendering reserves at once (with a little to spare): grown from
+    /// empty by doubling, its buffer held up to three times the exposition at the last copy and twice it after.
+    private var lastSize = 0
 
     public init(version: String) {
         store.registry(MetricFamilies.buildInfo)
@@ -39,36 +42,42 @@ public final class DrcheckMetrics {
 
     /// The exposition, Prometheus text format 0.0.4, rendered at once.
     public func render() -> [UInt8] {
-        var buffer: [UInt8] = []
-        var familyStarted = false
-        for unit in 0..<store.unitCount { store.emit(unit: unit, into: &buffer, familyStarted: &familyStarted) }
-        return buffer
+        let rendering = startRendering()
+        for unit in 0..<rendering.unitCount { rendering.emit(unit: unit) }
+        return finish(rendering)
     }
 
     /// Renders the exposition a slice at a time on `loop`: after each `slice` of work it yields, so that timers due
     /// meanwhile (probes) run first. `done` gets the exposition on the loop.
     public func render(on loop: EventLoop, slice: Duration = .milliseconds(2), _ done: @escaping ([UInt8]) -> Void) {
-        var buffer: [UInt8] = []
-        var familyStarted = false
+        let rendering = startRendering()
         loop.runInSlices(
-            count: store.unitCount, slice: slice,
-            { unit in self.store.emit(unit: unit, into: &buffer, familyStarted: &familyStarted) },
-            done: { done(buffer) })
+            count: rendering.unitCount, slice: slice, { unit in rendering.emit(unit: unit) },
+            done: { done(self.finish(rendering)) })
+    }
+
+    private func startRendering() -> Rendering {
+        Rendering(store: store, servers: Array(servers.values), capacity: lastSize + lastSize / 16)
+    }
+
+    private func finish(_ rendering: Rendering) -> [UInt8] {
+        lastSize = rendering.buffer.count
+        return rendering.buffer
     }
 
     // MARK: real servers
 
     /// Sets the three fixed series of a real server (creating them the first time).
     public func updateServer(_ server: ServerLabels, up: Bool, weight: Int, configuredWeight: Int) {
-        let series = self.series(server)
-        series.up.set(to: up ? 1 : 0)
-        series.weight.set(to: Double(weight))
-        series.configuredWeight.set(to: Double(configuredWeight))
+        let record = self.record(server)
+        record.up = up
+        record.weight = weight
+        record.configuredWeight = configuredWeight
     }
 
     /// Counts one finished probe under its result class (`ok` or the kind of failure) and records its duration.
     public func observeProbe(_ server: ServerLabels, resultClass: String, duration: Duration) {
-        series(server).observeProbe(resultClass: resultClass, seconds: max(0, duration.seconds))
+        record(server).observeProbe(resultClass: resultClass, seconds: max(0, duration.seconds))
     }
 
     /// Records how late a probe started after it was due (its scheduler's lateness), for every probe.
@@ -78,17 +87,17 @@ public final class DrcheckMetrics {
 
     /// Counts a change of the server's health state, e.g. from `up` to `down`.
     public func recordTransition(_ server: ServerLabels, from: String, to: String) {
-        series(server).recordTransition(from: from, to: to)
+        record(server).recordTransition(from: from, to: to)
     }
 
     /// Mirrors the kernel's figures for the server's IPVS destination.
     public func updateKernelCounters(_ server: ServerLabels, _ counters: DestinationCounters) {
-        series(server).setKernelCounters(counters)
+        record(server).kernel = counters
     }
 
     /// Removes every series of a real server that is no longer checked.
     public func removeServer(_ server: ServerLabels) {
-        servers.removeValue(forKey: server)?.unregister()
+        servers[server] = nil
     }
 
     // MARK: services
@@ -104,7 +113,7 @@ public final class DrcheckMetrics {
     /// Removes every series of a service that is gone, its real servers' included.
     public func removeService(_ service: String) {
         if let gauge = panics.removeValue(forKey: service) { panicRegistry(service).unregisterGauge(gauge) }
-        for server in servers.keys where server.service == service { removeServer(server) }
+        servers = servers.filter { $0.key.service != service }
     }
 
     // MARK: DR sanity
@@ -166,11 +175,11 @@ public final class DrcheckMetrics {
         if succeeded { reloadTimestamp.set(to: time) }
     }
 
-    private func series(_ server: ServerLabels) -> ServerSeries {
-        if let series = servers[server] { return series }
-        let series = ServerSeries(server, in: store)
-        servers[server] = series
-        return series
+    private func record(_ server: ServerLabels) -> ServerRecord {
+        if let record = servers[server] { return record }
+        let record = ServerRecord(server)
+        servers[server] = record
+        return record
     }
 
     private func panicRegistry(_ service: String) -> PrometheusCollectorRegistry {

@@ -125,8 +125,14 @@ enum MetricFamilies {
         ]
     }
 
+    /// The families kept in swift-prometheus registries, the others being `ServerFamily`'s, in exposition order.
+    static var registered: [MetricNameDescriptor] { all.filter { ServerFamily($0) == nil } }
+
     /// Probe durations from 1 ms to 10 s, roughly three buckets a decade.
     static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    /// The bounds as the `le` label renders them, formatted once rather than on every line of every scrape.
+    static let durationBucketLabels = durationBuckets.map(\.description)
 
     private static func family(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)

@@ -9,6 +9,4 @@ public struct ServerLabels: Hashable, Sendable {
         self.service = service
         self.realServer = realServer
     }
-
-    var pairs: [(String, String)] { [("service", service), ("real_server", realServer)] }
 }

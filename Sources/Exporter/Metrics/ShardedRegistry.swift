@@ -1,11 +1,12 @@
 import Prometheus
 
-/// drcheck's series spread over one swift-prometheus registry per family and shard.
+/// The series of the families kept in swift-prometheus (all but the per-server ones), spread over one registry per
+/// family and shard.
 ///
-/// Why: swift-prometheus copies a family's whole label-set dictionary to add or remove one series, so with one
-/// registry 2,000 servers cost seconds of CPU to set up; and one registry renders in one piece, which holds the loop
-/// for tens of milliseconds. Shards keep each family small, and each (family, shard) is a unit the exposition can be
-/// rendered in, yielding to the loop in between. Every family is still rendered contiguously, with one HELP and TYPE.
+/// Why: swift-prometheus copies a family's whole label-set dictionary to add or remove one series, so one registry
+/// of a family with a series per service costs time quadratic in the services to set up, and renders in one piece.
+/// Shards keep each family small, and each (family, shard) is a unit the exposition can be rendered in, yielding to
+/// the loop in between. Every family is still rendered contiguously, with one HELP and TYPE.
 final class ShardedRegistry {
     static let shardCount = 16
 
@@ -20,7 +21,7 @@ final class ShardedRegistry {
         index = Dictionary(uniqueKeysWithValues: families.enumerated().map { ($0.element.name, $0.offset) })
     }
 
-    /// The shard of a server's or a service's series (stable for the life of the process).
+    /// The shard of a service's series (stable for the life of the process).
     static func shard<Key: Hashable>(for key: Key) -> Int {
         Int(UInt(bitPattern: key.hashValue) % UInt(shardCount))
     }
@@ -29,10 +30,8 @@ final class ShardedRegistry {
         families[index[family.name]!].shards[shard]
     }
 
-    /// How many units `emit(unit:into:)` renders the exposition in.
-    var unitCount: Int { families.count * Self.shardCount }
-
-    /// Appends one family shard; shards after a family's first non-empty one drop their HELP and TYPE lines.
+    /// Appends shard `unit % shardCount` of family `unit / shardCount` (in the order given to `init`); shards after a
+    /// family's first non-empty one drop their HELP and TYPE lines.
     func emit(unit: Int, into buffer: inout [UInt8], familyStarted: inout Bool) {
         let (family, shard) = unit.quotientAndRemainder(dividingBy: Self.shardCount)
         if shard == 0 { familyStarted = false }

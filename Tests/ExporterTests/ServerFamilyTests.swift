@@ -1,0 +1,150 @@
+import EventLoop
+import Prometheus
+import Testing
+
+@testable import Exporter
+
+/// drcheck renders the per-server families itself; the same state set on swift-prometheus series, one a series as the
+/// library keeps them, is the reference for every line of them.
+@Suite struct ServerFamilyTests {
+    /// What happens to one server, done to `DrcheckMetrics` and to swift-prometheus series alike.
+    struct Server {
+        var labels: ServerLabels
+        /// `(up, weight, configured weight)`, set last.
+        var state: (Bool, Int, Int)?
+        var probes: [(String, Duration)] = []
+        var transitions: [(String, String)] = []
+        var kernel: [DestinationCounters] = []
+
+        /// The labels as rendered, escaped.
+        var rendered: String
+    }
+
+    static let servers = [
+        Server(
+            labels: ServerLabels(service: "web", realServer: "203.0.113.21:8000"), state: (true, 7, 7),
+            probes: [
+                ("ok", .milliseconds(3)), ("ok", .milliseconds(20)), ("timeout", .seconds(1)), ("ok", .milliseconds(1)),
+                ("ok", .microseconds(2500)), ("http_status", .seconds(10)), ("timeout", .seconds(12)),
+                ("ok", .milliseconds(-5)), ("ok", .nanoseconds(1_234_567)),
+            ],
+            transitions: [("unknown", "up"), ("up", "down"), ("down", "up"), ("up", "down")],
+            kernel: [
+                DestinationCounters(
+                    activeConnections: 3, inactiveConnections: 4_000_000_000, connections: 150, packetsIn: 100,
+                    packetsOut: 0, bytesIn: 5_000_000_000, bytesOut: .max)
+            ],
+            rendered: #"service="web",real_server="203.0.113.21:8000""#),
+        Server(
+            labels: ServerLabels(service: "we\"b\\1\nx", realServer: "[2001:db8::1]:443"),
+            probes: [("connect_refused", .milliseconds(250))],
+            rendered: #"service="we\"b\\1\nx",real_server="[2001:db8::1]:443""#),
+        Server(
+            labels: ServerLabels(service: "fwmark:7/ipv6", realServer: "198.51.100.2:80"), state: (false, 0, 100),
+            rendered: #"service="fwmark:7/ipv6",real_server="198.51.100.2:80""#),
+        Server(
+            labels: ServerLabels(service: "web", realServer: "203.0.113.22:8000"),
+            transitions: [("up", "admin_drained")],
+            kernel: [
+                DestinationCounters(
+                    activeConnections: 9, inactiveConnections: 1, connections: 900, packetsIn: 9, packetsOut: 1,
+                    bytesIn: 7, bytesOut: 3),
+                DestinationCounters(
+                    activeConnections: 0, inactiveConnections: 0, connections: 20, packetsIn: 2, packetsOut: 0,
+                    bytesIn: 1, bytesOut: 0),
+            ],
+            rendered: #"service="web",real_server="203.0.113.22:8000""#),
+    ]
+
+    @Test func perServerFamiliesRenderAsSwiftPrometheusRendersThem() {
+        let metrics = DrcheckMetrics(version: "1")
+        let reference = PrometheusCollectorRegistry()
+        for server in Self.servers {
+            Self.apply(server, to: metrics)
+            Self.apply(server, to: reference)
+        }
+        let gone = ServerLabels(service: "web", realServer: "203.0.113.99:8000")
+        MetricsFixtures.populate(metrics, gone)
+        metrics.removeServer(gone)
+
+        let rendered = Self.families(metrics.render())
+        let expected = Self.families(reference.emitToBuffer())
+        #expect(expected.count == ServerFamily.allCases.count)
+        for family in ServerFamily.allCases {
+            let name = family.descriptor.name
+            let lines = rendered[name] ?? []
+            let reference = expected[name] ?? []
+            #expect(lines.prefix(2) == reference.prefix(2), "\(name)")
+            // Series may come in any order, each histogram's lines together in the order of its buckets.
+            #expect(lines.dropFirst(2).sorted() == reference.dropFirst(2).sorted(), "\(name)")
+            guard family == .probeDuration else { continue }
+            for server in Self.servers {
+                let fragment = "{\(server.rendered)"
+                #expect(lines.filter { $0.contains(fragment) } == reference.filter { $0.contains(fragment) })
+            }
+        }
+    }
+
+    private static func apply(_ server: Server, to metrics: DrcheckMetrics) {
+        for (resultClass, duration) in server.probes {
+            metrics.observeProbe(server.labels, resultClass: resultClass, duration: duration)
+        }
+        for (from, to) in server.transitions { metrics.recordTransition(server.labels, from: from, to: to) }
+        for counters in server.kernel { metrics.updateKernelCounters(server.labels, counters) }
+        if let (up, weight, configured) = server.state {
+            metrics.updateServer(server.labels, up: up, weight: weight, configuredWeight: configured)
+        }
+    }
+
+    /// The server's series in swift-prometheus: made on first use and set as `DrcheckMetrics` sets its values.
+    private static func apply(_ server: Server, to registry: PrometheusCollectorRegistry) {
+        let labels = [("service", server.labels.service), ("real_server", server.labels.realServer)]
+        let up = registry.makeGauge(descriptor: MetricFamilies.up, labels: labels)
+        let weight = registry.makeGauge(descriptor: MetricFamilies.weight, labels: labels)
+        let configured = registry.makeGauge(descriptor: MetricFamilies.configuredWeight, labels: labels)
+        for (resultClass, duration) in server.probes {
+            registry.makeValueHistogram(
+                descriptor: MetricFamilies.probeDuration, labels: labels, buckets: MetricFamilies.durationBuckets
+            ).record(max(0, duration.seconds))
+            registry.makeCounter(descriptor: MetricFamilies.probeResults, labels: labels + [("class", resultClass)])
+                .increment()
+        }
+        for (from, to) in server.transitions {
+            registry.makeCounter(
+                descriptor: MetricFamilies.transitions, labels: labels + [("from", from), ("to", to)]
+            ).increment()
+        }
+        for counters in server.kernel {
+            registry.makeGauge(descriptor: MetricFamilies.activeConnections, labels: labels)
+                .set(to: Double(counters.activeConnections))
+            registry.makeGauge(descriptor: MetricFamilies.inactiveConnections, labels: labels)
+                .set(to: Double(counters.inactiveConnections))
+            let figures: [(MetricNameDescriptor, UInt64)] = [
+                (MetricFamilies.connections, counters.connections), (MetricFamilies.packetsIn, counters.packetsIn),
+                (MetricFamilies.packetsOut, counters.packetsOut), (MetricFamilies.bytesIn, counters.bytesIn),
+                (MetricFamilies.bytesOut, counters.bytesOut),
+            ]
+            for (family, value) in figures {
+                let counter = registry.makeCounter(descriptor: family, labels: labels)
+                counter.reset()
+                counter.increment(by: Int64(clamping: value))
+            }
+        }
+        if let (isUp, weightNow, configuredWeight) = server.state {
+            up.set(to: isUp ? 1 : 0)
+            weight.set(to: Double(weightNow))
+            configured.set(to: Double(configuredWeight))
+        }
+    }
+
+    /// Each family's lines by its name, its HELP and TYPE first.
+    private static func families(_ exposition: [UInt8]) -> [String: [String]] {
+        var families: [String: [String]] = [:]
+        var family = ""
+        for line in String(decoding: exposition, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("# HELP ") { family = String(line.split(separator: " ")[2]) }
+            families[family, default: []].append(String(line))
+        }
+        return families
+    }
+}
