@@ -72,13 +72,10 @@ extension AgentDaemon {
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
         let builder = TargetBuilder(config: loaded.config, interfaces: interfaces, drRefused: drRefused)
         let (wanted, notes) = builder.targets(for: snapshot, marks: &marks)
-        for id in Set(wanted.keys).union(notes.keys) {
-            if let note = notes[id] {
-                raise("target \(id)", wanted[id] == nil ? .error : .warning, note)
-            } else {
-                clear("target \(id)", "\(id): probed as configured")
-            }
-        }
+        for (id, note) in notes { raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
+        // Only the servers noted before can have a note to clear: no text is built per server per pass.
+        for id in notedTargets where notes[id] == nil { clear("target \(id)", "\(id): probed as configured") }
+        notedTargets = Set(notes.keys)
         return wanted
     }
 
