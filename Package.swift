@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Agent", "EventLoop", "IPVS", "Exporter", "Probe", "Primitives",
+                "Agent", "CLinux", "EventLoop", "IPVS", "Exporter", "Probe", "Primitives",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,5 @@
 // Linux interfaces the Glibc module does not import.
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <sys/signalfd.h>
 #include <netpacket/packet.h>
 #include <net/if.h>

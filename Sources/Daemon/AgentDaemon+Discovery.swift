@@ -1,4 +1,5 @@
 import Agent
+import CLinux
 import Exporter
 import IPVS
 import Primitives
@@ -8,6 +9,9 @@ extension AgentDaemon {
     /// and weights set by others are seen.
     func discoverPeriodically() {
         discover()
+        // Memory freed since (a state file's JSON, a scrape's rendering, probes that ended) goes back to the system
+        // rather than staying in malloc's free lists, where it would count as the daemon's for good.
+        malloc_trim(0)
         loop.schedule(after: loaded.config.discoveryInterval) { [weak self] in self?.discoverPeriodically() }
     }
 

@@ -43,6 +43,9 @@ final class Transfer {
         try set(CURLOPT_PATH_AS_IS, 1)
         try set(CURLOPT_USERAGENT, string: "drcheck")
         try set(CURLOPT_NOSIGNAL, 1)
+        // A health answer fits in a few kilobytes; libcurl's default 16 KB receive buffer per probe in flight is most
+        // of a probe's memory (hundreds run at once on a large director).
+        try set(CURLOPT_BUFFERSIZE, 4096)
         // A probe's request goes out in one write, which Nagle never holds back; TLS keeps the default.
         if check.scheme == .http { try set(CURLOPT_TCP_NODELAY, 0) }
         try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
