@@ -6,8 +6,9 @@
 // Frozen only on the thread that froze it, between drcheck_clock_freeze and drcheck_clock_thaw.
 static __thread int frozen;
 static __thread struct timespec frozen_monotonic;
-// time() while frozen: the wall clock read at the last re-base, advanced by the monotonic clock since then.
-static __thread time_t base_wall;
+// time() while frozen: the wall clock read at the last re-base (every 10 s at most, so that clock adjustments
+// since are a few milliseconds at most), advanced by the monotonic clock since then.
+static __thread long long base_wall_ns;
 static __thread long long base_monotonic_ns = -1;
 
 static int (*real_clock_gettime)(clockid_t, struct timespec *);
@@ -20,9 +21,12 @@ static void resolve(void) {
 
 void drcheck_clock_freeze(long long monotonic_ns) {
   resolve();
-  if (base_monotonic_ns < 0 || monotonic_ns - base_monotonic_ns > 60000000000LL) {
-    base_wall = real_time(NULL);
-    base_monotonic_ns = monotonic_ns;
+  if (base_monotonic_ns < 0 || monotonic_ns - base_monotonic_ns > 10000000000LL) {
+    struct timespec wall, monotonic;
+    real_clock_gettime(CLOCK_REALTIME, &wall);
+    real_clock_gettime(CLOCK_MONOTONIC, &monotonic);
+    base_wall_ns = (long long)wall.tv_sec * 1000000000LL + wall.tv_nsec;
+    base_monotonic_ns = (long long)monotonic.tv_sec * 1000000000LL + monotonic.tv_nsec;
   }
   frozen_monotonic.tv_sec = monotonic_ns / 1000000000LL;
   frozen_monotonic.tv_nsec = monotonic_ns % 1000000000LL;
@@ -46,7 +50,7 @@ time_t time(time_t *out) {
     return real_time(out);
   }
   long long now_ns = (long long)frozen_monotonic.tv_sec * 1000000000LL + frozen_monotonic.tv_nsec;
-  time_t now = base_wall + (time_t)((now_ns - base_monotonic_ns) / 1000000000LL);
+  time_t now = (time_t)((base_wall_ns + (now_ns - base_monotonic_ns)) / 1000000000LL);
   if (out) *out = now;
   return now;
 }
