@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The checker's own overload never drains a healthy server: 50 checks at 1 s (fall 1: any timeout counted against a
+# The checker's own overload never drains a healthy server: 200 checks at 1 s (fall 1: any timeout counted against a
 # server drains it) while a real-time CPU hog takes 95 % of the lab's one CPU for 20 s. The daemon's
 # loop then runs late, so its timeouts cannot be told from a reply that waited: none is counted (they show in
 # drcheck_probes_discounted_total{reason="overload"}), no weight changes, the log says "overloaded" once and
@@ -14,7 +14,7 @@ fi
 . "$(dirname "$0")/../lab/agent.sh"
 agent_require
 servers=10
-services=5
+services=20
 checks=$((servers * services))
 LAB_RS_SERVER=nginx
 

@@ -74,7 +74,8 @@ extension AgentDaemon {
     }
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
-        let builder = TargetBuilder(config: loaded.config, interfaces: interfaces, drRefused: drRefused)
+        let builder = TargetBuilder(
+            config: loaded.config, interfaces: interfaces, drRefused: drRefused, patterns: bodyPatterns)
         let (wanted, notes) = builder.targets(for: snapshot, marks: &marks)
         for (id, note) in notes { raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
         // Only the servers noted before can have a note to clear: no text is built per server per pass.

@@ -44,6 +44,7 @@ public final class AgentDaemon {
     var drRefused = false
     var vettedInterfaces: Set<String> = []
     var lastProbe: [ServerID: LastProbe] = [:]
+    let bodyPatterns = BodyPatterns()
     /// Servers whose target has a note logged (probed otherwise than configured, or not at all).
     var notedTargets: Set<ServerID> = []
     /// Targets not yet probed once: the daemon is ready when none is left.

@@ -36,6 +36,9 @@ struct TargetBuilder {
     var interfaces: DirectorInterfaces
     /// dr mode was refused (`dr_sysctls: check` with sysctls to fix): every check falls back to the RIP.
     var drRefused: Bool
+    /// Compiled body patterns, kept across builds by the daemon (a regular expression per target and pass was the
+    /// bulk of a discovery pass's CPU with `expect_body` on thousands of servers).
+    var patterns = BodyPatterns()
 
     /// Every destination of the snapshot as a target; `notes` says, per server, why one is probed otherwise than
     /// configured or not at all (then it has no target).
@@ -106,7 +109,7 @@ struct TargetBuilder {
                 scheme: settings.scheme == .https ? .https : .http, address: address, port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in
-                    try BodyPattern(pattern)
+                    try patterns.pattern(pattern)
                 },
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
                 sourceAddress: source)
@@ -115,5 +118,17 @@ struct TargetBuilder {
         } catch {
             throw TargetError(description: "\(error)")
         }
+    }
+}
+
+/// Body patterns compiled once per text.
+final class BodyPatterns {
+    private var compiled: [String: BodyPattern] = [:]
+
+    func pattern(_ text: String) throws(BodyPattern.SyntaxError) -> BodyPattern {
+        if let known = compiled[text] { return known }
+        let pattern = try BodyPattern(text)
+        compiled[text] = pattern
+        return pattern
     }
 }
