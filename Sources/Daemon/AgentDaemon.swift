@@ -50,6 +50,8 @@ public final class AgentDaemon {
     /// Targets not yet probed once: the daemon is ready when none is left.
     var unprobed: Set<ServerID> = []
     var overload = OverloadGuard()
+    /// What the overload gauges show now.
+    private var overloadShown: (Bool, Duration?) = (false, nil)
     var lastChange: [ServerID: Double] = [:]
     var publishedServices: Set<String> = []
     var ready = false
@@ -256,7 +258,12 @@ public final class AgentDaemon {
 
     /// Logs and exports a change of the overload state, once.
     func report(_ change: OverloadGuard.Change?) {
-        metrics.setOverload(overload.overloaded, achievedInterval: overload.last.achievedInterval)
+        // Called for every probe: the gauges are set only when what they show changes.
+        let shown = (overload.overloaded, overload.last.achievedInterval)
+        if shown != overloadShown {
+            overloadShown = shown
+            metrics.setOverload(shown.0, achievedInterval: shown.1)
+        }
         guard let change else { return }
         switch change {
         case .began(let summary):
