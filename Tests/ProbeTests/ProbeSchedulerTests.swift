@@ -138,39 +138,13 @@ struct ProbeSchedulerTests {
         #expect(
             results == Array(repeating: ProbeResult(.connectError, duration: .zero, detail: "no handles"), count: 2))
     }
-}
 
-final class Box<Value> {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-final class FailingRunner: ProbeRunner {
-    func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) -> Int {
-        throw ProbeSetupError(description: "no handles")
-    }
-
-    func cancel(_ probe: Int) {}
-}
-
-/// The in-flight cap: rounds beyond it wait in the order they fell due, start as probes end, and show their wait as
-/// lateness; nothing is lost or started twice.
-struct ProbeSchedulerCapTests {
-    private let clock = FakeClock()
-    private let runner: FakeRunner
-    private let scheduler: ProbeScheduler<Int, FakeClock, FakeRunner>
-    private let records: Box<[ProbeScheduler<Int, FakeClock, FakeRunner>.Record]>
-
-    init() {
-        runner = FakeRunner(clock: clock)
-        let records = Box<[ProbeScheduler<Int, FakeClock, FakeRunner>.Record]>([])
-        self.records = records
-        scheduler = ProbeScheduler(clock: clock, runner: runner) { records.value.append($0) }
-    }
-
-    private func check(_ key: Int) throws -> HTTPCheck {
+    private func check(key: Int) throws -> HTTPCheck {
         try HTTPCheck(address: "203.0.113.21", port: 8000, path: "/\(key)")
     }
+
+    // The in-flight cap: rounds beyond it wait in the order they fell due, start as probes end, and show their wait
+    // as lateness; nothing is lost or started twice.
 
     /// The k-th target's offset in a 1 s interval (the scheduler's golden-ratio phases).
     private func phase(_ k: UInt64) -> Duration {
@@ -179,7 +153,7 @@ struct ProbeSchedulerCapTests {
 
     @Test func roundsBeyondTheCapWaitInDueOrderAndStartAsProbesEnd() throws {
         scheduler.maxInFlight = 2
-        for key in 0..<5 { scheduler.set(key, check: try check(key), interval: .seconds(1)) }
+        for key in 0..<5 { scheduler.set(key, check: try check(key: key), interval: .seconds(1)) }
         // Due at 0, 618, 236, 854 and 472 ms: /0 and /2 start, /4, /1 and /3 wait in that order.
         clock.advance(to: .milliseconds(999))
         #expect(runner.started.map(\.check.path) == ["/0", "/2"])
@@ -200,8 +174,8 @@ struct ProbeSchedulerCapTests {
 
     @Test func aWaitingTargetIsNotStartedTwiceAndItsNextRoundFollowsItsStart() throws {
         scheduler.maxInFlight = 1
-        scheduler.set(0, check: try check(0), interval: .seconds(1))
-        scheduler.set(1, check: try check(1), interval: .seconds(1))
+        scheduler.set(0, check: try check(key: 0), interval: .seconds(1))
+        scheduler.set(1, check: try check(key: 1), interval: .seconds(1))
         // /0 runs for 3.5 s; /1, due at 618 ms, waits all that time.
         clock.advance(to: .milliseconds(3_500))
         #expect(runner.started.map(\.check.path) == ["/0"])
@@ -224,7 +198,7 @@ struct ProbeSchedulerCapTests {
 
     @Test func removingAWaitingTargetDropsItsRoundAndAddingRoomStartsTheRest() throws {
         scheduler.maxInFlight = 1
-        for key in 0..<3 { scheduler.set(key, check: try check(key), interval: .seconds(10)) }
+        for key in 0..<3 { scheduler.set(key, check: try check(key: key), interval: .seconds(10)) }
         clock.advance(to: .seconds(9))
         #expect(scheduler.waiting == 2)
         scheduler.remove(2)
@@ -235,11 +209,24 @@ struct ProbeSchedulerCapTests {
     }
 
     @Test func recordsCarryThePreviousStart() throws {
-        scheduler.set(0, check: try check(0), interval: .seconds(1))
+        scheduler.set(0, check: try check(key: 0), interval: .seconds(1))
         for step in 1...3 {
             clock.advance(to: .seconds(step) - .milliseconds(1))
             runner.finishAll()
         }
         #expect(records.value.map { $0.previousStart.map { $0 - clock.start } } == [nil, .zero, .seconds(1)])
     }
+}
+
+final class Box<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+final class FailingRunner: ProbeRunner {
+    func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) -> Int {
+        throw ProbeSetupError(description: "no handles")
+    }
+
+    func cancel(_ probe: Int) {}
 }
