@@ -44,17 +44,31 @@ cat >"$run/init" <<INIT
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# A checkout under /tmp or /var (a CI clone) is bound back in after the fresh tmpfs hides them, and excluded from
+# systemd-tmpfiles' cleaning of /tmp and /var at boot.
+top=\$(echo "$repo" | cut -d/ -f2)
+case "\$top" in
+  tmp | var) mkdir -p "/run/host-\$top" && mount --bind "/\$top" "/run/host-\$top" ;;
+esac
+mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /var
+case "\$top" in
+  tmp | var)
+    mkdir -p "$repo" && mount --bind "/run/host-\$top/${repo#/*/}" "$repo"
+    mkdir -p /run/tmpfiles.d && echo "x $repo" >/run/tmpfiles.d/drcheck-lab-checkout.conf
+    ;;
+esac
 mkdir -p /run/netns /var/tmp /var/lib /var/log
 ip link set lo up
-mkdir -p /run/systemd/system/drcheck.service.d
+mkdir -p /run/systemd/system/drcheck.service.d /run/drcheck-lab
 cp "$package/lib/systemd/system/drcheck.service" /run/systemd/system/
+# The binary and config where the unit's sandbox sees them (its PrivateTmp=yes hides a checkout under /tmp).
+cp "$package/usr/sbin/drcheck" "$run/drcheck.yaml" /run/drcheck-lab/
 cat >/run/systemd/system/drcheck.service.d/lab.conf <<UNIT
 [Service]
 ExecStart=
-ExecStart=$package/usr/sbin/drcheck --config $run/drcheck.yaml
+ExecStart=/run/drcheck-lab/drcheck --config /run/drcheck-lab/drcheck.yaml
 NetworkNamespacePath=/run/netns/lvs
 BindReadOnlyPaths=/run/lvs-sys:/sys
 UNIT
