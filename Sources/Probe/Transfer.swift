@@ -12,6 +12,7 @@ final class Transfer {
     private var bodyLimitReached = false
     private var markErrno: Int32 = 0
     private var socketErrno: Int32 = 0
+    private var socketKind: (family: Int32, type: Int32) = (0, 0)
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
@@ -101,6 +102,7 @@ final class Transfer {
             address.family, address.socktype | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), address.protocol)
         guard fd >= 0 else {
             socketErrno = errno
+            socketKind = (address.family, address.socktype)
             return CURL_SOCKET_BAD
         }
         guard var mark = check.mark else { return fd }
@@ -136,7 +138,10 @@ final class Transfer {
         }
         if socketErrno != 0 {
             return ProbeResult(
-                .localError, duration: duration, detail: "socket: \(String(cString: strerror(socketErrno)))")
+                .localError, duration: duration,
+                detail:
+                    "socket(family \(socketKind.family), type \(socketKind.type)): "
+                    + String(cString: strerror(socketErrno)))
         }
         if markErrno != 0 {
             return ProbeResult(
