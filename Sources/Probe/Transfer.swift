@@ -99,7 +99,7 @@ final class Transfer {
     private func openSocket(_ address: curl_sockaddr) -> curl_socket_t {
         // Non-blocking from the start: libcurl then skips its own fcntl to make it so.
         let fd = socket(
-            address.family, address.socktype | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), address.protocol)
+            address.family, address.socktype, address.protocol)
         guard fd >= 0 else {
             socketErrno = errno
             socketKind = (address.family, address.socktype)
