@@ -97,9 +97,9 @@ final class Transfer {
     }
 
     private func openSocket(_ address: curl_sockaddr) -> curl_socket_t {
-        // Non-blocking from the start: libcurl then skips its own fcntl to make it so.
-        let fd = socket(
-            address.family, address.socktype, address.protocol)
+        // The type exactly as libcurl asks: under the packaged unit's sandbox (systemd 252, RestrictAddressFamilies=)
+        // socket() with SOCK_NONBLOCK|SOCK_CLOEXEC added failed with EAFNOSUPPORT (measured in its lab).
+        let fd = socket(address.family, address.socktype, address.protocol)
         guard fd >= 0 else {
             socketErrno = errno
             socketKind = (address.family, address.socktype)
