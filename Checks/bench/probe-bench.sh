@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The probe engine's benchmark (prints figures, asserts nothing): N checks (default 2,000) at a 1 s interval for
 # S seconds (default 30) against nginx on loopback addresses 127.0.0.1..127.0.0.10, each check its own URL.
-# Prints probes per CPU-second of drcheck, lateness of probe starts against their due time (p50/p99/max) and RSS,
-# next to keepalived's figures for the same load.
+# Prints probes per CPU-second of drcheck, lateness of probe starts against their due time (p50/p99/max) and RSS.
+# Against keepalived, compare with Checks/bench/vs-keepalived.sh (both checkers in one lab boot).
 # Usage: Checks/bench/probe-bench.sh [CHECKS [SECONDS]]   (DRCHECK=path to use an already built binary)
 set -euo pipefail
 
@@ -56,4 +56,4 @@ done >"$work/urls"
 echo "== drcheck probe engine: $checks checks, 1 s interval, ${seconds} s, nginx on $addresses loopback addresses"
 echo "machine: $(nproc) CPUs, load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$DRCHECK" probe --bench "$work/urls" --bench-duration "${seconds}s" --interval 1s --timeout 1s --expect-body '^ok$'
-echo "keepalived for comparison (the mission's figures): 591 probes/s at 2,000 servers, 1.4 ms CPU per probe"
+echo "(the engine alone on this host; Checks/bench/vs-keepalived.sh compares the daemon with keepalived in one lab boot)"
