@@ -97,9 +97,8 @@ final class Transfer {
     }
 
     private func openSocket(_ address: curl_sockaddr) -> curl_socket_t {
-        // The type exactly as libcurl asks: under the packaged unit's sandbox (systemd 252, RestrictAddressFamilies=)
-        // socket() with SOCK_NONBLOCK|SOCK_CLOEXEC added failed with EAFNOSUPPORT (measured in its lab).
-        let fd = socket(address.family, address.socktype, address.protocol)
+        // Through CCurl's widened call: a seccomp filter (the packaged unit's) sees every argument as the kernel does.
+        let fd = drcheck_socket(address.family, address.socktype, address.protocol)
         guard fd >= 0 else {
             socketErrno = errno
             socketKind = (address.family, address.socktype)
