@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The checker's own overload never drains a healthy server: 200 checks at 1 s (fall 1: any timeout counted against a
-# server drains it) while a real-time CPU hog takes 95 % of the lab's one CPU for 20 s. The daemon's
-# loop then runs late, so its timeouts cannot be told from a reply that waited: none is counted (they show in
-# drcheck_probes_discounted_total{reason="overload"}), no weight changes, the log says "overloaded" once and
+# The checker's own overload never drains a healthy server: 200 checks at 1 s through the DR path (fall 1: any timeout
+# or dr_path counted against a server drains it) while a real-time CPU hog takes 95 % of the lab's one CPU for 20 s.
+# The daemon's loop then runs late, so its timeouts cannot be told from a reply that waited: none is counted (they show
+# in drcheck_probes_discounted_total{reason="overload"}), no weight changes, the log says "overloaded" once and
 # "overload over" once the hog is gone, and drcheck_overloaded is 1 meanwhile and 0 after.
 # Uses the shipped (release) binary from Packaging/out's .deb, or $DRCHECK.
 set -uo pipefail
@@ -21,17 +21,17 @@ LAB_RS_SERVER=nginx
 # weights_not_one: prints how many of the checked destinations have a weight other than 1 in the kernel.
 weights_not_one() { lab_in lvs ipvsadm -Ln | awk '$1 == "->" && $2 ~ /^203/ && $4 != 1 { n++ } END { print n + 0 }'; }
 
-lab_step "topology: $servers nginx real servers, $services services over all of them: $checks checks, fall 1"
+lab_step "topology: $servers nginx real servers, $services services over all of them: $checks checks, dr mode, fall 1"
 lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
 agent_many_services "$servers" "$services"
-sed -i 's/timeout: 900ms}/timeout: 900ms, rise: 1, fall: 1}/' "$AGENT_CONFIG"
+sed -i 's/mode: rip,/mode: dr,/; s/timeout: 900ms}/timeout: 900ms, rise: 1, fall: 1}/' "$AGENT_CONFIG"
 AGENT_LOG_LEVEL=info agent_start || agent_finish
 lab_wait 30 lab_prints 200 lab_in lvs curl -s -o /dev/null -w '%{http_code}' "http://$AGENT_LISTEN/healthz"
 sleep 3
 lab_expect_eq "every weight is 1 before the hog" "0" "$(weights_not_one)"
 lab_expect_eq "not overloaded before the hog" "0.0" "$(agent_metric drcheck_overloaded)"
 
-lab_step "a CPU hog at real-time priority for 20 s: the kernel leaves the daemon and nginx 5 % of the CPU (sched_rt_runtime_us)"
+lab_step "a real-time CPU hog for 20 s: the kernel leaves the daemon and nginx 5 % of the CPU (sched_rt_runtime_us)"
 chrt -f 10 bash -c 'end=$((SECONDS + 20)); while [ $SECONDS -lt $end ]; do :; done' &
 hog=$!
 sleep 10

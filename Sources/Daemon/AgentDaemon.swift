@@ -168,7 +168,11 @@ public final class AgentDaemon {
         metrics.observeProbeStartDelay(record.lateness)
         guard let target = targets[record.key] else { return }
         noteStart(record, interval: target.interval)
-        guard let ripCheck = target.ripCheck, !record.result.isOK else {
+        // A DR probe that timed out while the loop ran late says nothing (its verdict is inconclusive): a RIP probe
+        // that passed after it must not turn it into `dr_path`.
+        guard let ripCheck = target.ripCheck, !record.result.isOK,
+            record.result.probeClass != .timeout || trusted(timeoutOf: target, since: record.started)
+        else {
             return deliver(record.result, for: record.key, started: record.started)
         }
         // The DR probe failed: does the server answer on its own address? Then the DR path is what is broken.
@@ -214,11 +218,10 @@ public final class AgentDaemon {
                     + "free local ports or memory)")
             return .inconclusive(result.probeClass.rawValue)
         case .timeout:
-            let late = loop.lateness.worst(from: started, to: loop.now())
-            guard OverloadGuard.trusts(timeout: target.check.timeout, lateness: late) else {
+            guard trusted(timeoutOf: target, since: started) else {
                 metrics.recordDiscounted(.overload)
                 report(overload.discounted(at: now()))
-                log.debug("\(id): timeout not counted, the loop ran up to \(late.formatted3) late meanwhile")
+                log.debug("\(id): timeout not counted, the loop ran late while it was under way")
                 return .inconclusive(result.probeClass.rawValue)
             }
         case .drPath:
@@ -230,6 +233,12 @@ public final class AgentDaemon {
             clear("local-error", "probes can be made again")
         }
         return Agent.ProbeResult(result)
+    }
+
+    /// Whether a timeout of `target`'s probe that began at `started` is evidence (`OverloadGuard.trusts`).
+    private func trusted(timeoutOf target: ProbeTarget, since started: Monotonic) -> Bool {
+        OverloadGuard.trusts(
+            timeout: target.check.timeout, lateness: loop.lateness.worst(from: started, to: loop.now()))
     }
 
     /// Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
