@@ -149,24 +149,19 @@ public final class DrcheckMetrics {
 
     /// Counts a failed probe that was counted against no server.
     public func recordDiscounted(_ reason: DiscountReason) {
-        let counter =
-            discounted[reason]
-            ?? store.registry(MetricFamilies.discounted).makeCounter(
-                descriptor: MetricFamilies.discounted, labels: [("reason", reason.rawValue)])
-        discounted[reason] = counter
-        counter.increment()
+        counter(reason, label: "reason", in: &discounted, family: MetricFamilies.discounted).increment()
     }
 
     // MARK: IPVS and configuration
 
     /// Counts a change made to the kernel's IPVS table.
     public func recordIPVSUpdate(_ operation: IPVSOperation) {
-        counter(operation, in: &ipvsUpdates, family: MetricFamilies.ipvsUpdates).increment()
+        counter(operation, label: "operation", in: &ipvsUpdates, family: MetricFamilies.ipvsUpdates).increment()
     }
 
     /// Counts a failed IPVS netlink request (a read or a change).
     public func recordIPVSError(_ operation: IPVSOperation) {
-        counter(operation, in: &ipvsErrors, family: MetricFamilies.ipvsErrors).increment()
+        counter(operation, label: "operation", in: &ipvsErrors, family: MetricFamilies.ipvsErrors).increment()
     }
 
     /// Records a configuration load (at start or on SIGHUP); `time` is Unix seconds.
@@ -186,13 +181,13 @@ public final class DrcheckMetrics {
         store.registry(MetricFamilies.servicePanic, shard: ShardedRegistry.shard(for: service))
     }
 
-    private func counter(
-        _ operation: IPVSOperation, in counters: inout [IPVSOperation: Counter], family: MetricNameDescriptor
-    ) -> Counter {
-        if let counter = counters[operation] { return counter }
-        let counter = store.registry(family).makeCounter(
-            descriptor: family, labels: [("operation", operation.rawValue)])
-        counters[operation] = counter
+    /// The counter of `family` whose one label `label` is `key`, made the first time it is asked for.
+    private func counter<Key: RawRepresentable & Hashable>(
+        _ key: Key, label: String, in counters: inout [Key: Counter], family: MetricNameDescriptor
+    ) -> Counter where Key.RawValue == String {
+        if let counter = counters[key] { return counter }
+        let counter = store.registry(family).makeCounter(descriptor: family, labels: [(label, key.rawValue)])
+        counters[key] = counter
         return counter
     }
 }
