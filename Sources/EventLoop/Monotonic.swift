@@ -27,7 +27,6 @@ public struct Monotonic: Comparable, Hashable, Sendable {
             ? .nanoseconds(Int64(clamping: a.nanoseconds - b.nanoseconds))
             : .nanoseconds(-Int64(clamping: b.nanoseconds - a.nanoseconds))
     }
-
 }
 
 extension Duration {

@@ -65,16 +65,7 @@ public final class ProbeEngine {
     {
         let id = ProbeID(raw: nextID)
         nextID += 1
-        let transfer = try Transfer(id: id, check: check, completion: completion)
-        // drcheck closes curl's sockets itself, to know that a socket curl stops waiting on is closed at once.
-        _ = drcheck_easy_setopt_ptr(transfer.easy, CURLOPT_CLOSESOCKETDATA, Unmanaged.passUnretained(self).toOpaque())
-        let closing = drcheck_easy_setopt_closesocket(transfer.easy) { context, fd in
-            Unmanaged<ProbeEngine>.fromOpaque(context!).takeUnretainedValue().closeSocket(fd)
-        }
-        guard closing == CURLE_OK else {
-            throw ProbeSetupError(
-                description: "libcurl option CLOSESOCKETFUNCTION: \(String(cString: curl_easy_strerror(closing)))")
-        }
+        let transfer = try Transfer(id: id, check: check, engine: self, completion: completion)
         let code = inCurl { curl_multi_add_handle(multi, transfer.easy) }
         guard code == CURLM_OK else {
             throw ProbeSetupError(description: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")
@@ -115,7 +106,8 @@ public final class ProbeEngine {
         watched.insert(fd)
     }
 
-    private func closeSocket(_ fd: curl_socket_t) -> Int32 {
+    /// Closes a socket of a transfer (its CLOSESOCKETFUNCTION).
+    func closeSocket(_ fd: curl_socket_t) -> Int32 {
         if released.remove(fd) != nil || watched.remove(fd) != nil { loop.unwatch(fd, closing: true) }
         return close(fd)
     }
@@ -130,6 +122,11 @@ public final class ProbeEngine {
         var flags: Int32 = 0
         if !ready.isDisjoint(with: [.readable, .hangup]) { flags |= CURL_CSELECT_IN }
         if ready.contains(.writable) { flags |= CURL_CSELECT_OUT }
+        socketAction(fd, flags)
+    }
+
+    /// Lets libcurl act on `fd` (or on its timeouts, CURL_SOCKET_TIMEOUT), then completes what it finished.
+    private func socketAction(_ fd: curl_socket_t, _ flags: Int32) {
         complete(
             inCurl {
                 var running: Int32 = 0
@@ -148,23 +145,14 @@ public final class ProbeEngine {
         guard milliseconds > 0 else {
             let generation = timerGeneration
             loop.soon { [unowned self] in
-                if generation == timerGeneration { timeoutDue() }
+                if generation == timerGeneration { socketAction(CURL_SOCKET_TIMEOUT, 0) }
             }
             return
         }
         curlTimer = loop.schedule(after: .milliseconds(milliseconds)) { [unowned self] in
             curlTimer = nil
-            timeoutDue()
+            socketAction(CURL_SOCKET_TIMEOUT, 0)
         }
-    }
-
-    private func timeoutDue() {
-        complete(
-            inCurl {
-                var running: Int32 = 0
-                _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
-                return collectDone()
-            })
     }
 
     /// Runs a libcurl call with the clock frozen at the loop's time for this turn (see CCurl.h: libcurl reads it

@@ -11,19 +11,22 @@ final class Transfer {
     private var body: [UInt8] = []
     private var bodyLimitReached = false
     private var markErrno: Int32 = 0
-    private var socketErrno: Int32 = 0
-    private var socketKind: (family: Int32, type: Int32) = (0, 0)
+    /// The socket libcurl asked for and could not have, and why.
+    private var socketFailure: (errno: Int32, family: Int32, type: Int32)?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
-    init(id: ProbeID, check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) {
+    /// `engine` closes the transfer's sockets (it outlives every transfer it runs).
+    init(id: ProbeID, check: HTTPCheck, engine: ProbeEngine, completion: @escaping (ProbeResult) -> Void)
+        throws(ProbeSetupError)
+    {
         guard let easy = curl_easy_init() else { throw ProbeSetupError(description: "curl_easy_init failed") }
         self.id = id
         self.check = check
         self.completion = completion
         self.easy = easy
         errorBuffer.initialize(to: 0)
-        try configure()
+        try configure(engine: Unmanaged.passUnretained(engine).toOpaque())
     }
 
     deinit {
@@ -32,7 +35,7 @@ final class Transfer {
         errorBuffer.deallocate()
     }
 
-    private func configure() throws(ProbeSetupError) {
+    private func configure(engine: UnsafeMutableRawPointer) throws(ProbeSetupError) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try set(CURLOPT_PRIVATE, pointer: context)
         try set(CURLOPT_URL, string: check.url)
@@ -81,6 +84,13 @@ final class Transfer {
             drcheck_easy_setopt_opensocket(easy) { context, _, address in
                 Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().openSocket(address!.pointee)
             })
+        // The engine closes them, to know that a socket curl stops waiting on is closed at once.
+        try set(CURLOPT_CLOSESOCKETDATA, pointer: engine)
+        try require(
+            CURLOPT_CLOSESOCKETFUNCTION,
+            drcheck_easy_setopt_closesocket(easy) { context, fd in
+                Unmanaged<ProbeEngine>.fromOpaque(context!).takeUnretainedValue().closeSocket(fd)
+            })
     }
 
     /// Keeps at most `ProbeEngine.bodyLimit` bytes; past that the transfer is stopped on purpose (a write error
@@ -100,8 +110,7 @@ final class Transfer {
         // Through CCurl's widened call: a seccomp filter (the packaged unit's) sees every argument as the kernel does.
         let fd = drcheck_socket(address.family, address.socktype, address.protocol)
         guard fd >= 0 else {
-            socketErrno = errno
-            socketKind = (address.family, address.socktype)
+            socketFailure = (errno, address.family, address.socktype)
             return CURL_SOCKET_BAD
         }
         guard var mark = check.mark else { return fd }
@@ -135,12 +144,12 @@ final class Transfer {
             }
             return ProbeResult(.ok, duration: duration, status: received)
         }
-        if socketErrno != 0 {
+        if let socketFailure {
             return ProbeResult(
                 .localError, duration: duration,
                 detail:
-                    "socket(family \(socketKind.family), type \(socketKind.type)): "
-                    + String(cString: strerror(socketErrno)))
+                    "socket(family \(socketFailure.family), type \(socketFailure.type)): "
+                    + String(cString: strerror(socketFailure.errno)))
         }
         if markErrno != 0 {
             return ProbeResult(

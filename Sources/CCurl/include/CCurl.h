@@ -25,12 +25,12 @@ CURLMcode drcheck_multi_setopt_timer(CURLM *multi, curl_multi_timer_callback cal
 // keepalived read the clock once per loop turn. Outside those calls both are the C library's. Where each read is a
 // trapped system call (User-Mode Linux, some virtual machines) this is a large part of a probe's cost.
 void drcheck_clock_freeze(long long monotonic_ns);
+void drcheck_clock_thaw(void);
 
 // socket(2) with each argument widened to 64 bits. The C ABI leaves a register's upper half undefined for an int,
 // and optimised Swift may pass one with bits there (two adjacent int fields loaded at once); the kernel ignores them,
 // but a seccomp filter compares the whole register: under systemd's RestrictAddressFamilies= AF_INET read as an
 // unknown family and socket() failed with EAFNOSUPPORT (measured with the packaged unit).
 int drcheck_socket(int family, int type, int protocol);
-void drcheck_clock_thaw(void);
 
 #endif
