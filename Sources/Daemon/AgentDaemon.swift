@@ -322,6 +322,14 @@ public final class AgentDaemon {
     /// Beyond this many lines of one kind in one turn, the log gets one summary line and the lines go to debug.
     static let logBurst = 10
 
+    /// The level of `count` per-server lines of one kind in a turn: notice, or debug in a burst.
+    static func lineLevel(_ count: Int) -> Logger.Level { count > logBurst ? .debug : .notice }
+
+    /// Logs the summary of a burst of `count` lines of one kind (nothing when they were logged at notice).
+    func summarize(_ count: Int, _ summary: @autoclosure () -> String) {
+        if count > Self.logBurst { log.notice("\(summary()) (each at debug level)") }
+    }
+
     /// Sets the scheduler's in-flight cap from the config and the open-file limit; says so when the limit is the
     /// tighter.
     func limitProbesInFlight() {
@@ -345,10 +353,9 @@ public final class AgentDaemon {
         pending.removeAll()
         let decision = reconciler.turn(events, at: now())
         let wall = Date().timeIntervalSince1970
-        let burst = decision.transitions.count > Self.logBurst
+        let level = Self.lineLevel(decision.transitions.count)
         for transition in decision.transitions {
-            log.log(
-                level: burst ? .debug : .notice, "\(transition)", metadata: serviceMetadata(transition.service))
+            log.log(level: level, "\(transition)", metadata: serviceMetadata(transition.service))
             if let server = transition.server {
                 let id = ServerID(service: transition.service, server: server)
                 lastChange[id] = wall
@@ -357,20 +364,16 @@ public final class AgentDaemon {
                 }
             }
         }
-        if burst { log.notice("\(TurnSummary.transitions(decision.transitions)) (each at debug level)") }
-        let dryBurst = decision.wouldChange.count > Self.logBurst
+        summarize(decision.transitions.count, TurnSummary.transitions(decision.transitions))
+        let dryLevel = Self.lineLevel(decision.wouldChange.count)
         for change in decision.wouldChange {
-            log.log(
-                level: dryBurst ? .debug : .notice, "dry run: would set \(change)",
-                metadata: serviceMetadata(change.id.service))
+            log.log(level: dryLevel, "dry run: would set \(change)", metadata: serviceMetadata(change.id.service))
         }
-        if dryBurst {
-            log.notice("dry run: would make \(TurnSummary.weights(decision.wouldChange)) (each at debug level)")
-        }
+        summarize(decision.wouldChange.count, "dry run: would make \(TurnSummary.weights(decision.wouldChange))")
         // Saved before the writes: a crash between the two then leaves a kernel weight the state does not expect,
         // which the next start adopts and re-probes, rather than a drcheck drain that looks like an operator's.
         if decision.stateChanged { saveState() }
-        let failed = apply(decision.changes)
+        let failed = apply(decision.changes, at: wall)
         if failed { saveState() }
         if let next = ([decision.wakeAt] + (failed ? [now() + Reconciler.retryDelay] : [])).compactMap({ $0 }).min() {
             wake(at: next)
@@ -381,14 +384,13 @@ public final class AgentDaemon {
         publish(probesOnly ? decision.decided : nil)
     }
 
-    /// Makes the weight changes of one turn; true when any failed (the reconciler retries it).
-    private func apply(_ changes: [WeightChange]) -> Bool {
+    /// Makes the weight changes of one turn (at Unix time `wall`); true when any failed (the reconciler retries it).
+    private func apply(_ changes: [WeightChange], at wall: Double) -> Bool {
         var fresh: [ServiceKey: [Destination]] = [:]
         var failed = false
         var written: [WeightChange] = []
-        let burst = changes.count > Self.logBurst
-        let wall = Date().timeIntervalSince1970
-        defer { if burst { log.notice("\(TurnSummary.weights(written)) (each at debug level)") } }
+        let level = Self.lineLevel(changes.count)
+        defer { summarize(changes.count, TurnSummary.weights(written)) }
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }
             let key = change.id.service  // the snapshot keys each service by the kernel's own key
@@ -417,7 +419,7 @@ public final class AgentDaemon {
                 try ipvs.setWeight(Int32(change.to), of: destination, in: key)
                 metrics.recordIPVSUpdate(.setWeight)
                 lastChange[change.id] = wall
-                log.log(level: burst ? .debug : .notice, "\(change)", metadata: serviceMetadata(change.id.service))
+                log.log(level: level, "\(change)", metadata: serviceMetadata(change.id.service))
                 written.append(change)
             } catch {
                 failed = true
