@@ -21,6 +21,9 @@ public struct Config: Hashable, Sendable {
     public var probeMarks: ClosedRange<UInt32> = 0x4452_0000...0x4452_FFFF
     /// The most probes running at once (fewer when the open-file limit allows fewer); rounds due beyond it wait.
     public var maxProbesInFlight = 256
+    /// The most exec checks' commands running at once, so that thousands of them cannot fork-bomb the director;
+    /// rounds due beyond it wait (a start delay, never a failure).
+    public var maxCommandsInFlight = 16
     public var services: [ServiceConfig] = []
 
     public init() {}
@@ -38,8 +41,19 @@ public struct Config: Hashable, Sendable {
     /// What metrics, /status and logs call a service: its configured name, else its key's label (VIP:port, fwmark:N).
     public func label(of key: ServiceKey) -> String { service(key)?.label ?? key.label }
 
-    /// How a service is checked: its own settings when listed, the defaults when discovered, nil when not checked.
-    public func check(for key: ServiceKey) -> CheckSettings? { service(key)?.check ?? (discover ? defaults : nil) }
+    /// How a service is checked: its own settings when listed, the defaults when discovered and they can judge it,
+    /// nil when not checked.
+    public func check(for key: ServiceKey) -> CheckSettings? {
+        if let listed = service(key) { return listed.check }
+        return discover && defaults.type.canJudge(key) ? defaults : nil
+    }
+
+    /// Why discovery leaves this service alone although it would check it: its defaults' check cannot judge it (an
+    /// HTTP or TCP check on a UDP or SCTP service). Nil when the service is checked, listed, or not discovered.
+    public func notChecked(_ key: ServiceKey) -> String? {
+        guard discover, service(key) == nil, !defaults.type.canJudge(key) else { return nil }
+        return defaults.type.whyNot(key)
+    }
 }
 
 public enum SysctlPolicy: String, Hashable, Sendable, CaseIterable {
@@ -58,8 +72,28 @@ public enum ProbeScheme: String, Hashable, Sendable, CaseIterable {
     case http, https
 }
 
+/// What a probe does: an HTTP(S) request, a TCP connect, or an external command.
+public enum CheckType: String, Hashable, Sendable, CaseIterable {
+    case http, tcp, exec
+
+    /// HTTP and TCP checks speak TCP: they judge TCP services and fwmark services (whose destinations carry the
+    /// port). A command can judge anything.
+    public func canJudge(_ key: ServiceKey) -> Bool {
+        guard self != .exec, case .virtual(_, let transport) = key else { return true }
+        return transport == .tcp
+    }
+
+    /// Why this check cannot judge `key` (see `canJudge`), as /status and the log say it.
+    func whyNot(_ key: ServiceKey) -> String? {
+        guard !canJudge(key), case .virtual(_, let transport) = key else { return nil }
+        return "a \(transport) service, which a\(self == .http ? "n" : "") \(rawValue) check cannot judge "
+            + "(list it with an exec check)"
+    }
+}
+
 /// Everything about how one service's real servers are probed and weighted.
 public struct CheckSettings: Hashable, Sendable {
+    public var type = CheckType.http
     public var interval: Duration = .seconds(2)
     /// The whole probe: connect, request and response.
     public var timeout: Duration = .seconds(1)
@@ -85,6 +119,11 @@ public struct CheckSettings: Hashable, Sendable {
     /// PEM file of the CAs that vouch for https servers' certificates; nil: the system's bundle. In `defaults` it
     /// serves every service whose check verifies a certificate.
     public var tlsCAFile: String?
+    /// exec: the command and its arguments, run without a shell; the first is an absolute path (resolved through
+    /// PATH at load when written without a slash).
+    public var command: [String] = []
+    /// exec: an exit status of 2-255 passes and sets the weight to status - 2 (keepalived's misc_dynamic).
+    public var dynamicWeight = false
 
     public init() {}
 }

@@ -5,12 +5,15 @@ import Yams
 public enum ConfigParser {
     static let checkKeys = [
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
-        "tls_ca_file",
+        "tls_ca_file", "type", "command", "dynamic_weight",
     ]
     static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify"]
+    /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
+    static let httpKeys = ["path", "expect_status", "tls_ca_file", "host", "expect_body", "scheme", "tls_verify"]
+    static let execKeys = ["command", "dynamic_weight"]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
-        "on_arp_conflict", "probe_marks", "max_probes_in_flight", "services",
+        "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "services",
     ]
 
     /// Parses `yaml`; `file` names the source in error messages. An empty document is the default configuration.
@@ -40,6 +43,7 @@ public enum ConfigParser {
         if let field = top["on_arp_conflict"] { config.onArpConflict = try field.choice(ArpConflictAction.self) }
         if let field = top["probe_marks"] { config.probeMarks = try markRange(field) }
         if let field = top["max_probes_in_flight"] { config.maxProbesInFlight = try field.int(in: 1...1_000_000) }
+        if let field = top["max_commands_in_flight"] { config.maxCommandsInFlight = try field.int(in: 1...4096) }
         if let field = top["services"] {
             config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
                 .parse(field)
@@ -71,6 +75,10 @@ public enum ConfigParser {
         if let f = map["port"] { check.port = UInt16(try f.int(in: 1...65535)) }
         if let f = map["scheme"] { check.scheme = try f.choice(ProbeScheme.self) }
         if let f = map["tls_verify"] { check.tlsVerify = try f.bool() }
+        if let f = map["type"] { check.type = try f.choice(CheckType.self) }
+        if let f = map["command"] { check.command = try CommandFile.argv(f) }
+        if let f = map["dynamic_weight"] { check.dynamicWeight = try f.bool() }
+        try vetType(check, map, field)
         if check.timeout > check.interval {
             let culprit = map["timeout"] ?? map["interval"] ?? field
             throw culprit.error(
@@ -78,6 +86,19 @@ public enum ConfigParser {
                     + PrometheusDuration.format(check.interval))
         }
         return check
+    }
+
+    /// The keys given here fit the check's type, and an exec check has its command.
+    static func vetType(_ check: CheckSettings, _ map: YAMLMapping, _ field: YAMLField) throws(ConfigError) {
+        for name in httpKeys where check.type != .http {
+            if let given = map[name] { throw given.error("applies only to an http check (type is \(check.type))") }
+        }
+        for name in execKeys where check.type != .exec {
+            if let given = map[name] { throw given.error("applies only to an exec check (type is \(check.type))") }
+        }
+        if check.type == .exec, check.command.isEmpty {
+            throw (map["type"] ?? field).error("an exec check needs command: [PROGRAM, ARGUMENT...]")
+        }
     }
 
     static func positive(_ field: YAMLField) throws(ConfigError) -> Duration {

@@ -15,6 +15,7 @@ public enum ConfigPrinter {
             ("on_arp_conflict", Node(config.onArpConflict.rawValue)),
             ("probe_marks", Node(hex(config.probeMarks.lowerBound) + "-" + hex(config.probeMarks.upperBound))),
             ("max_probes_in_flight", Node(String(config.maxProbesInFlight))),
+            ("max_commands_in_flight", Node(String(config.maxCommandsInFlight))),
         ]
         top.append(("services", Node(config.services.map(service))))
         // Serializing plain strings and mappings cannot fail.
@@ -45,23 +46,33 @@ public enum ConfigPrinter {
 
     private static func check(_ check: CheckSettings, serviceKeys: Bool) -> Node {
         var pairs: [(Node, Node)] = [
+            ("type", Node(check.type.rawValue)),
             ("interval", duration(check.interval)),
             ("timeout", duration(check.timeout)),
             ("rise", Node(String(check.rise))),
             ("fall", Node(String(check.fall))),
             ("mode", Node(check.mode.rawValue)),
-            ("path", Node(check.path, Tag(.str))),
-            ("expect_status", Node(check.expectStatus.description, Tag(.str), .doubleQuoted)),
-            ("slow_start", duration(check.slowStart)),
-            ("keep_last", Node(String(check.keepLast))),
         ]
-        if let file = check.tlsCAFile { pairs.append(("tls_ca_file", Node(file, Tag(.str)))) }
+        let http = check.type == .http
+        if http {
+            pairs.append(("path", Node(check.path, Tag(.str))))
+            pairs.append(("expect_status", Node(check.expectStatus.description, Tag(.str), .doubleQuoted)))
+        }
+        pairs.append(("slow_start", duration(check.slowStart)))
+        pairs.append(("keep_last", Node(String(check.keepLast))))
+        if http, let file = check.tlsCAFile { pairs.append(("tls_ca_file", Node(file, Tag(.str)))) }
+        if check.type == .exec {
+            pairs.append(("command", Node(check.command.map { Node($0, Tag(.str), .doubleQuoted) })))
+            pairs.append(("dynamic_weight", Node(String(check.dynamicWeight))))
+        }
         guard serviceKeys else { return Node(pairs) }
-        if let host = check.host { pairs.append(("host", Node(host, Tag(.str), .doubleQuoted))) }
-        if let body = check.expectBody { pairs.append(("expect_body", Node(body, Tag(.str), .doubleQuoted))) }
+        if http, let host = check.host { pairs.append(("host", Node(host, Tag(.str), .doubleQuoted))) }
+        if http, let body = check.expectBody { pairs.append(("expect_body", Node(body, Tag(.str), .doubleQuoted))) }
         if let port = check.port { pairs.append(("port", Node(String(port)))) }
-        pairs.append(("scheme", Node(check.scheme.rawValue)))
-        pairs.append(("tls_verify", Node(String(check.tlsVerify))))
+        if http {
+            pairs.append(("scheme", Node(check.scheme.rawValue)))
+            pairs.append(("tls_verify", Node(String(check.tlsVerify))))
+        }
         return Node(pairs)
     }
 

@@ -52,10 +52,13 @@ struct ServiceParser {
             if let family = map["family"] { throw family.error("applies only to a fwmark service (a VIP has its own)") }
             key = .virtual(endpoint, try map["protocol"]?.choice(TransportProtocol.self, named: \.description) ?? .tcp)
             keyField = vip
+            if let why = check.type.whyNot(key) {
+                throw (map["check"] ?? map["protocol"] ?? vip).error("cannot be checked: \(why)")
+            }
         case (nil, let fwmark?):
             let mark = UInt32(try fwmark.int(in: 1...Int(UInt32.max)))
             if let proto = map["protocol"] { throw proto.error("does not apply to a fwmark service") }
-            guard check.port != nil else {
+            guard check.port != nil || check.type == .exec else {
                 throw YAMLField(node: fwmark.node, key: "\(item.key).check.port", file: item.file)
                     .error("required for a fwmark service (the port to probe)")
             }

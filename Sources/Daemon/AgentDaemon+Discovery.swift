@@ -38,6 +38,9 @@ extension AgentDaemon {
                 clear("family \(service.key)", "\(service.label): IPVS has its fwmark service now")
             }
         }
+        for (key, why) in fresh.notChecked.sorted(by: { $0.key < $1.key }) where snapshot.notChecked[key] == nil {
+            log.notice("\(key.label) (\(key.transportName)): not checked: \(why)")
+        }
         snapshot = fresh
         let interfaces = DirectorInterfaces.current()
         retarget(interfaces)

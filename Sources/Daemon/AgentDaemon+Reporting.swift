@@ -55,7 +55,12 @@ extension AgentDaemon {
         let records = reconciler.state.servers
         let (wall, monotonic) = (Date().timeIntervalSince1970, loop.now())
         let statuses = Dictionary(grouping: reconciler.statuses, by: \.id.service)
-        let services = snapshot.services.keys.sorted().map { key in
+        let unchecked = snapshot.notChecked.sorted { $0.key < $1.key }.map { key, why in
+            StatusDocument.Service(
+                name: serviceLabel(key), address: key.label, protocol: key.transportName, panic: false,
+                notChecked: why, realServers: [])
+        }
+        let checked = snapshot.services.keys.sorted().map { key in
             StatusDocument.Service(
                 name: serviceLabel(key), address: key.label, protocol: key.transportName,
                 panic: reconciler.panics.contains(key),
@@ -80,7 +85,7 @@ extension AgentDaemon {
                 generatedAt: wall, configFile: configFile, configLoadedAt: configLoadedAt,
                 lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready,
                 directorFault: directorFault, arpConflicts: arpConflictLabels),
-            services: services)
+            services: checked + unchecked)
     }
 
     /// `up`, `down`, `falling` (up, failing), `rising` (down, passing) or `admin_drained`.

@@ -18,6 +18,8 @@ struct KernelSnapshot {
     /// Listed fwmark services the kernel has only in the other family (a config written before `family`, when
     /// `fwmark: N` also meant the IPv6 service): what to tell the operator, by the listed key.
     var otherFamilyOnly: [ServiceKey: String] = [:]
+    /// Services discovery leaves alone because their check could not judge them, with why (`Config.notChecked`).
+    var notChecked: [ServiceKey: String] = [:]
 
     /// Reads every service drcheck checks (listed in the config, or any with `discover`), leaving out drcheck's own
     /// DR-probe services (marks in the reserved range).
@@ -27,6 +29,7 @@ struct KernelSnapshot {
         for service in try ipvs.services() {
             if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) { continue }
             inKernel.insert(service.key)
+            snapshot.notChecked[service.key] = config.notChecked(service.key)
             guard config.check(for: service.key) != nil, snapshot.services[service.key] == nil else { continue }
             snapshot.services[service.key] = CheckedService(
                 kernel: service, destinations: try ipvs.destinations(of: service.key))

@@ -45,6 +45,9 @@ import Testing
               tls_verify: false
           - vip: "[2001:db8::1]:443"
             protocol: udp
+            check:
+              type: exec
+              command: [/bin/true, --dns]
           - fwmark: 5
             family: ipv6
             check:
@@ -97,6 +100,8 @@ import Testing
         #expect(config.services[1].check.expectStatus.description == "200-299")
         #expect(config.services[2].key == .virtual(Endpoint("[2001:db8::1]:443")!, .udp))
         #expect(config.services[2].label == "[2001:db8::1]:443")
+        #expect(config.services[2].check.type == .exec)
+        #expect(config.services[2].check.command == ["/bin/true", "--dns"])
         #expect(config.services[3].key == .fwmark(5, family: .ipv6))
         #expect(config.services[3].label == "fwmark:5/ipv6")
         #expect(config.check(for: .fwmark(5, family: .ipv6))?.scheme == .http)
@@ -314,8 +319,8 @@ import Testing
         #expect(
             error("services:\n  - vip: 198.51.100.33:80\n    check:\n      hosts: a\n")
                 == "drcheck.yaml:4: services[0].check.hosts: unknown key (known here: interval, timeout, rise, fall, "
-                + "mode, path, expect_status, slow_start, keep_last, tls_ca_file, host, expect_body, port, scheme, "
-                + "tls_verify)")
+                + "mode, path, expect_status, slow_start, keep_last, tls_ca_file, type, command, dynamic_weight, host, "
+                + "expect_body, port, scheme, tls_verify)")
         #expect(error("defaults:\n  host: a\n").hasPrefix("drcheck.yaml:2: defaults.host: unknown key (known here: "))
         #expect(error("\n\nbogus: 1\n").hasPrefix("drcheck.yaml:3: bogus: unknown key (known here: listen, "))
     }

@@ -52,7 +52,7 @@ struct TLSCAFileConfigTests {
         let files = try Files()
         let config = try parse("defaults:\n  tls_ca_file: \(files.ca)\n" + Self.service("scheme: https"))
         let printed = ConfigPrinter.yaml(config)
-        #expect(printed.contains("defaults:\n  interval: 2s\n"))
+        #expect(printed.contains("defaults:\n  type: http\n  interval: 2s\n"))
         #expect(printed.contains("  keep_last: true\n  tls_ca_file: \(files.ca)\ndr_sysctls: fix\n"))
         #expect(printed.contains("    keep_last: true\n    tls_ca_file: \(files.ca)\n    scheme: https\n"))
         #expect(try parse(printed) == config)

@@ -44,4 +44,23 @@ import Testing
                 "ARP CONFLICT: real server 203.0.113.21 (MAC 02:00:00:00:00:01) answers ARP for VIP 198.51.100.33",
             ])
     }
+
+    @Test func servicesLeftAloneAreNamedBelowTheTableAndInTheJSON() throws {
+        let agent = StatusDocument.Agent(
+            version: "0.1.0", pid: 7, startedAt: 100, generatedAt: 160, configFile: nil, configLoadedAt: nil,
+            lastReloadSucceeded: true, dryRun: false, ready: true)
+        let dns = StatusDocument.Service(
+            name: "198.51.100.33:53", address: "198.51.100.33:53", protocol: "udp", panic: false,
+            notChecked: "a udp service, which an http check cannot judge", realServers: [])
+        let document = StatusDocument(agent: agent, services: [dns])
+        let lines = StatusTable.render(document).split(separator: "\n")
+        #expect(
+            lines.suffix(2) == [
+                "SERVICE  REAL SERVER  STATE  WEIGHT  CONFIGURED  RESULT  LATENCY  CHANGED  DETAIL",
+                "NOT CHECKED: 198.51.100.33:53 (udp): a udp service, which an http check cannot judge",
+            ])
+        let json = String(decoding: document.json(), as: UTF8.self)
+        #expect(json.contains(#""not_checked":"a udp service, which an http check cannot judge""#))
+        #expect(try StatusDocument(json: document.json()) == document)
+    }
 }

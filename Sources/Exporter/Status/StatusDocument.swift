@@ -56,13 +56,19 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var `protocol`: String
         /// drcheck refuses to drain this service's servers (all failing, or the last one with weight).
         public var panic: Bool
+        /// Why drcheck leaves this IPVS service alone (no check could judge it); nil for a checked service.
+        public var notChecked: String?
         public var realServers: [RealServer]
 
-        public init(name: String, address: String, protocol: String, panic: Bool, realServers: [RealServer]) {
+        public init(
+            name: String, address: String, protocol: String, panic: Bool, notChecked: String? = nil,
+            realServers: [RealServer]
+        ) {
             self.name = name
             self.address = address
             self.protocol = `protocol`
             self.panic = panic
+            self.notChecked = notChecked
             self.realServers = realServers
         }
     }

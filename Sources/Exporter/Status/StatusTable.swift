@@ -7,6 +7,7 @@ public enum StatusTable {
         ]
         for service in document.services {
             let name = service.panic ? "\(service.name) [panic]" : service.name
+            if service.notChecked != nil { continue }
             if service.realServers.isEmpty { rows.append([name, "(no real servers)"]) }
             for (index, server) in service.realServers.enumerated() {
                 rows.append([
@@ -24,6 +25,11 @@ public enum StatusTable {
         }
         if document.services.isEmpty { rows.append(["(no services)"]) }
         lines += layout(rows, rightAligned: [3, 4, 6])
+        // Below the table: long reasons would widen its columns, and these services have no rows.
+        for service in document.services {
+            guard let why = service.notChecked else { continue }
+            lines.append("NOT CHECKED: \(service.name) (\(service.protocol)): \(why)")
+        }
         // The DR faults that no weight shows: below the table, where the eye ends.
         if let fault = document.agent.directorFault { lines.append("DIRECTOR FAULT: \(fault)") }
         for conflict in document.agent.arpConflicts ?? [] {

@@ -1,0 +1,171 @@
+import Foundation
+import Primitives
+import Testing
+
+@testable import Agent
+
+/// `type` (http, tcp, exec), an exec check's `command` and `dynamic_weight`, and which services each type can
+/// judge: what a listed service may have, and what discovery leaves alone.
+struct CheckTypeConfigTests {
+    func parse(_ yaml: String) throws(ConfigError) -> Config { try ConfigTests().parse(yaml) }
+
+    func error(_ yaml: String) -> String { ConfigTests().error(yaml) }
+
+    static let web = ServiceKey.virtual(Endpoint("198.51.100.33:8000")!, .tcp)
+    static let dns = ServiceKey.virtual(Endpoint("198.51.100.33:53")!, .udp)
+    static let sctp = ServiceKey.virtual(Endpoint("198.51.100.33:3868")!, .sctp)
+    static let mark = ServiceKey.fwmark(7, family: .ipv4)
+
+    @Test func discoveryChecksOnlyWhatItsHTTPCheckCanJudge() throws {
+        let config = try parse("discover: true\n")
+        #expect(config.check(for: Self.web) == CheckSettings())
+        #expect(config.check(for: Self.mark) == CheckSettings())
+        #expect(config.check(for: Self.dns) == nil)
+        #expect(config.check(for: Self.sctp) == nil)
+        #expect(
+            config.notChecked(Self.dns)
+                == "a udp service, which an http check cannot judge (list it with an exec check)")
+        #expect(
+            config.notChecked(Self.sctp)
+                == "a sctp service, which an http check cannot judge (list it with an exec check)")
+        #expect(config.notChecked(Self.web) == nil)
+        #expect(Config.zeroConfig.check(for: Self.dns) == nil)
+    }
+
+    @Test func discoveryWithTCPDefaultsLeavesUDPAlone() throws {
+        let config = try parse("discover: true\ndefaults:\n  type: tcp\n")
+        #expect(config.check(for: Self.web)?.type == .tcp)
+        #expect(config.check(for: Self.dns) == nil)
+        #expect(
+            config.notChecked(Self.dns) == "a udp service, which a tcp check cannot judge (list it with an exec check)")
+    }
+
+    @Test func discoveryWithExecDefaultsChecksEveryService() throws {
+        let config = try parse("discover: true\ndefaults:\n  type: exec\n  command: [/bin/true]\n")
+        #expect(config.check(for: Self.dns)?.command == ["/bin/true"])
+        #expect(config.notChecked(Self.dns) == nil)
+    }
+
+    @Test func withoutDiscoveryNothingUnlistedIsNamed() throws {
+        #expect(try parse("").notChecked(Self.dns) == nil)
+    }
+
+    @Test func aListedUDPServiceWithAnExecCheckIsChecked() throws {
+        let config = try parse(
+            "services:\n  - vip: 198.51.100.33:53\n    protocol: udp\n    check:\n      type: exec\n"
+                + "      command: [true, \"a b\"]\n      dynamic_weight: true\n")
+        let check = try #require(config.check(for: Self.dns))
+        #expect(check.type == .exec)
+        // A name without a slash is resolved through PATH at load; arguments are kept as written.
+        #expect(check.command.count == 2 && check.command[0].hasSuffix("/true") && check.command[0].hasPrefix("/"))
+        #expect(check.command[1] == "a b")
+        #expect(check.dynamicWeight)
+    }
+
+    @Test func aFwmarkServiceWithAnExecCheckNeedsNoPort() throws {
+        let config = try parse("services:\n  - fwmark: 7\n    check: {type: exec, command: [/bin/true]}\n")
+        #expect(config.check(for: Self.mark)?.port == nil)
+    }
+
+    @Test(arguments: [
+        (
+            "services:\n  - vip: 198.51.100.33:53\n    protocol: udp\n",
+            "drcheck.yaml:3: services[0].protocol: cannot be checked: a udp service, which an http check cannot "
+                + "judge (list it with an exec check)"
+        ),
+        (
+            "services:\n  - vip: 198.51.100.33:53\n    protocol: udp\n    check:\n      type: tcp\n",
+            "drcheck.yaml:5: services[0].check: cannot be checked: a udp service, which a tcp check cannot judge "
+                + "(list it with an exec check)"
+        ),
+        (
+            "defaults:\n  type: tcp\nservices:\n  - vip: 198.51.100.33:3868\n    protocol: sctp\n",
+            "drcheck.yaml:5: services[0].protocol: cannot be checked: a sctp service, which a tcp check cannot "
+                + "judge (list it with an exec check)"
+        ),
+        (
+            "defaults:\n  type: ping\n",
+            "drcheck.yaml:2: defaults.type: must be one of http, tcp, exec (got \"ping\")"
+        ),
+        (
+            "defaults:\n  type: exec\n",
+            "drcheck.yaml:2: defaults.type: an exec check needs command: [PROGRAM, ARGUMENT...]"
+        ),
+        (
+            "defaults:\n  command: [/bin/true]\n",
+            "drcheck.yaml:2: defaults.command: applies only to an exec check (type is http)"
+        ),
+        (
+            "defaults:\n  dynamic_weight: true\n  type: tcp\n",
+            "drcheck.yaml:2: defaults.dynamic_weight: applies only to an exec check (type is tcp)"
+        ),
+        (
+            "defaults:\n  type: tcp\n  path: /health\n",
+            "drcheck.yaml:3: defaults.path: applies only to an http check (type is tcp)"
+        ),
+        (
+            "services:\n  - vip: 198.51.100.33:80\n    check: {type: exec, command: [/bin/true], scheme: https}\n",
+            "drcheck.yaml:3: services[0].check.scheme: applies only to an http check (type is exec)"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: /bin/true --x\n",
+            "drcheck.yaml:3: defaults.command: must be a list, the program then its arguments, like "
+                + "[/usr/bin/dig, +short] (no shell)"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: []\n",
+            "drcheck.yaml:3: defaults.command: must name a program"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: [bin/true]\n",
+            "drcheck.yaml:3: defaults.command: \"bin/true\" must be an absolute path or a name found in PATH"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: [/nonexistent/drcheck-probe]\n",
+            "drcheck.yaml:3: defaults.command: /nonexistent/drcheck-probe: no such file or directory"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: [/etc]\n",
+            "drcheck.yaml:3: defaults.command: /etc: is a directory"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: [/proc/version]\n",
+            "drcheck.yaml:3: defaults.command: /proc/version: not executable"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: [/dev/null]\n",
+            "drcheck.yaml:3: defaults.command: /dev/null: not a regular file"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: [drcheck-no-such-program-here]\n",
+            "drcheck.yaml:3: defaults.command: drcheck-no-such-program-here: no executable of that name in PATH"
+        ),
+        (
+            "defaults:\n  type: exec\n  command: [/bin/true, [a]]\n",
+            "drcheck.yaml:3: defaults.command[1]: must be a single value"
+        ),
+        (
+            "max_commands_in_flight: 0\n",
+            "drcheck.yaml:1: max_commands_in_flight: must be at least 1 (got 0)"
+        ),
+    ])
+    func badValuesAreOneLineErrors(yaml: String, expected: String) {
+        let message = error(yaml)
+        // The PATH searched is named after the expected text; the rest must match exactly.
+        #expect(message == expected || message.hasPrefix(expected + " ("))
+        #expect(!message.contains("\n"))
+    }
+
+    @Test func printedExecAndTCPChecksReadBackTheSame() throws {
+        let config = try parse(
+            "max_commands_in_flight: 4\ndefaults:\n  type: tcp\nservices:\n  - vip: 198.51.100.33:8000\n"
+                + "  - vip: 198.51.100.33:53\n    protocol: udp\n"
+                + "    check: {type: exec, command: [/bin/true, \"two words\"], dynamic_weight: true}\n")
+        let printed = ConfigPrinter.yaml(config)
+        #expect(printed.contains("max_commands_in_flight: 4\n"))
+        #expect(printed.contains("defaults:\n  type: tcp\n  interval: 2s\n"))
+        #expect(printed.contains("    command:\n    - \"/bin/true\"\n    - \"two words\"\n    dynamic_weight: true\n"))
+        #expect(!printed.contains("path:"))
+        #expect(try parse(printed) == config)
+    }
+}
