@@ -20,7 +20,7 @@ let package = Package(
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-genl-3-dev"])]
         ),
-        // Headers only: epoll, timerfd, signalfd and mallinfo2, which Glibc's module leaves out.
+        // Headers only: epoll, signalfd, pidfd, posix_spawn's closefrom and mallinfo2, which Glibc's module leaves out.
         .systemLibrary(name: "CLinux"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CNetlink", dependencies: ["CLibNL"]),
@@ -28,7 +28,7 @@ let package = Package(
         // The value types the other modules share: addresses, endpoints, status ranges.
         .target(name: "Primitives"),
         .target(name: "IPVS", dependencies: ["CNetlink", "Primitives"]),
-        .target(name: "Probe", dependencies: ["CCurl", "EventLoop", "Primitives"]),
+        .target(name: "Probe", dependencies: ["CCurl", "CLinux", "EventLoop", "Primitives"]),
         .target(
             name: "Agent",
             dependencies: [

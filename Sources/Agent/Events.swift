@@ -6,13 +6,15 @@ public typealias AgentTime = Duration
 /// One probe's verdict, with its class (e.g. `ok`, `timeout`, `refused`, `status`, `dr_path`).
 public enum ProbeResult: Hashable, Sendable {
     case success
+    /// Passed, and the server reported the weight it should have now (a dynamic exec check).
+    case reported(weight: Int)
     case failure(String)
     /// A failure that is not the server's fault (the director-fault guard): counts neither way, drains nothing.
     case inconclusive(String)
 
     public var probeClass: String {
         switch self {
-        case .success: "ok"
+        case .success, .reported: "ok"
         case .failure(let name), .inconclusive(let name): name
         }
     }
@@ -39,6 +41,8 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
         case slowStart(step: Int, steps: Int)
         /// The config names a new weight for a healthy server (a reload, or a start with an edited config).
         case reconfigured
+        /// A dynamic exec check reported a new weight for its healthy server.
+        case reported
     }
 
     public var id: ServerID
@@ -53,6 +57,7 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
             case .restore: "restore"
             case .slowStart(let step, let steps): "slow start \(step)/\(steps)"
             case .reconfigured: "configured weight changed"
+            case .reported: "weight reported by its check"
             }
         return "\(id): weight \(from) -> \(to), \(why)"
     }

@@ -52,12 +52,15 @@ extension Reconciler {
         guard let record = state.servers[id], record.drainedBy != .operator else { return nil }
         let current = weight(of: id) ?? record.weight
         let reconfigured = reweigh.remove(id) != nil
+        let rereported = rereported.remove(id) != nil
         guard record.up else {
             ramps[id] = nil
             return current > 0 ? (0, .drain(record.downClass ?? "unknown")) : nil
         }
-        guard let target = record.configured else { return nil }
-        if reconfigured, ramps[id] == nil, current > 0, target != current { return (target, .reconfigured) }
+        guard let target = reported[id] ?? record.configured else { return nil }
+        if reconfigured || rereported, ramps[id] == nil, current > 0, target != current {
+            return (target, rereported ? .reported : .reconfigured)
+        }
         if current == 0, ramps[id] == nil, SlowStart.applies(target: target, duration: check.slowStart) {
             ramps[id] = SlowStart(start: now, duration: check.slowStart, target: target)
         }
@@ -97,9 +100,11 @@ extension Reconciler {
     /// Weighted and staying so (a server no event concerns keeps its weight unless it is to be drained).
     func keepsWeight(_ id: ServerID) -> Bool { (weight(of: id) ?? 0) > 0 && !toBeDrained(id) }
 
-    /// Unhealthy and still weighted (whether or not keep_last will let the drain happen).
+    /// Still weighted, and unhealthy or reporting weight 0 (whether or not keep_last will let it reach 0).
     func toBeDrained(_ id: ServerID) -> Bool {
-        guard let record = state.servers[id] else { return false }
-        return !record.up && record.drainedBy != .operator && (weight(of: id) ?? 0) > 0
+        guard let record = state.servers[id], record.drainedBy != .operator, (weight(of: id) ?? 0) > 0 else {
+            return false
+        }
+        return !record.up || reported[id] == 0
     }
 }

@@ -5,7 +5,8 @@ extension Reconciler {
     mutating func record(_ result: ProbeResult, for id: ServerID, into log: inout [Transition]) {
         guard var record = state.servers[id], let check = config.check(for: id.service) else { return }
         switch result {
-        case .success:
+        case .success, .reported:
+            noteReported(result, for: id)
             record.failures = 0
             record.successes = min(record.successes + 1, check.rise)
             if !record.up, record.successes >= check.rise {
@@ -25,6 +26,15 @@ extension Reconciler {
             return
         }
         if record != state.servers[id] { state.servers[id] = record }
+    }
+
+    /// A dynamic check's weight, kept until the check says otherwise (exit 0: the configured weight again); a
+    /// change is written at the next decision.
+    mutating func noteReported(_ result: ProbeResult, for id: ServerID) {
+        let weight: Int? = if case .reported(let weight) = result { weight } else { nil }
+        guard reported[id] != weight else { return }
+        reported[id] = weight
+        rereported.insert(id)
     }
 
     mutating func observe(
@@ -118,6 +128,8 @@ extension Reconciler {
             simulated[id] = nil
             retryAt[id] = nil
             reweigh.remove(id)
+            reported[id] = nil
+            rereported.remove(id)
         }
     }
 }

@@ -42,6 +42,10 @@ public struct Reconciler: Sendable {
     var retryAt: [ServerID: AgentTime] = [:]
     /// Healthy servers whose configured weight the config just changed: set at the next decision.
     var reweigh: Set<ServerID> = []
+    /// The weights dynamic exec checks reported, which stand in for the configured weight while they last.
+    var reported: [ServerID: Int] = [:]
+    /// Servers whose dynamic check reported a new weight (or the configured one again): set at the next decision.
+    var rereported: Set<ServerID> = []
     var stateChanged = false
     /// The destinations of each service in `state`, so that a turn touches only the services it concerns.
     var members: [ServiceKey: Set<Endpoint>] = [:]
@@ -101,6 +105,7 @@ public struct Reconciler: Sendable {
         }
         // A health change is decided again from the record; a reload's new weight only from `reweigh`.
         if change.reason == .reconfigured { reweigh.insert(change.id) }
+        if change.reason == .reported { rereported.insert(change.id) }
         retryAt[change.id] = now + Self.retryDelay
         return now + Self.retryDelay
     }

@@ -5,3 +5,9 @@
 #include <net/if.h>
 #include <linux/if_ether.h>
 #include <malloc.h>
+#include <spawn.h>
+#include <sys/pidfd.h>
+
+// Declared by glibc only under _GNU_SOURCE, which the Glibc module is not built with.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+extern int pipe2(int fds[2], int flags);

@@ -61,13 +61,21 @@ extension AgentDaemon {
         syncProbeServices(&wanted)
         for (id, target) in targets where wanted[id] == nil {
             scheduler.remove(id)
+            commandScheduler.remove(id)
             metrics.removeServer(target.labels)
             lastProbe[id] = nil
             lastChange[id] = nil
         }
         for (id, target) in wanted where targets[id] != target {
             if let old = targets[id], old.labels != target.labels { metrics.removeServer(old.labels) }
-            scheduler.set(id, check: target.check, interval: target.interval)
+            switch target.check {
+            case .network(let check):
+                commandScheduler.remove(id)
+                scheduler.set(id, check: check, interval: target.interval)
+            case .command(let check):
+                scheduler.remove(id)
+                commandScheduler.set(id, check: check, interval: target.interval)
+            }
         }
         targets = wanted
         for (id, target) in targets {
@@ -136,9 +144,7 @@ extension AgentDaemon {
                 raise(
                     "probe-service \(path.server)", .error,
                     "cannot create the DR probe service for \(path.server): \(error); probing its RIP")
-                wanted[id]?.check = target.ripCheck ?? target.check
-                wanted[id]?.ripCheck = nil
-                wanted[id]?.drPath = nil
+                wanted[id]?.probeRIP()
             }
         }
     }

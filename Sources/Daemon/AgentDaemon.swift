@@ -29,7 +29,11 @@ public final class AgentDaemon {
     let origin: Monotonic
     let startedAt = Date().timeIntervalSince1970
     private let engine: ProbeEngine
+    private let commands: CommandRunner
+    /// HTTP and TCP checks, through libcurl.
     var scheduler: LoopProbeScheduler<ServerID>!
+    /// Exec checks, under their own cap (`max_commands_in_flight`).
+    var commandScheduler: ProbeScheduler<ServerID, EventLoop, CommandRunner>!
     var server: MetricsServer?
 
     var loaded: LoadedConfig
@@ -90,7 +94,11 @@ public final class AgentDaemon {
         } catch {
             throw .runtime("cannot start probing: \(error)")
         }
+        commands = CommandRunner(loop: loop)
         scheduler = LoopProbeScheduler(clock: loop, runner: engine) { [unowned self] record in
+            probeFinished(record)
+        }
+        commandScheduler = ProbeScheduler(clock: loop, runner: commands) { [unowned self] record in
             probeFinished(record)
         }
     }
@@ -164,7 +172,7 @@ public final class AgentDaemon {
 
     // MARK: probes
 
-    private func probeFinished(_ record: LoopProbeScheduler<ServerID>.Record) {
+    private func probeFinished<Runner>(_ record: ProbeScheduler<ServerID, EventLoop, Runner>.Record) {
         metrics.observeProbeStartDelay(record.lateness)
         guard let target = targets[record.key] else { return }
         noteStart(record, interval: target.interval)
@@ -217,7 +225,7 @@ public final class AgentDaemon {
                 "cannot make probes: \(result.detail); no server is judged on such a probe (raise LimitNOFILE, "
                     + "free local ports or memory)")
             return .inconclusive(result.probeClass.rawValue)
-        case .timeout:
+        case .timeout, .execTimeout:
             guard trusted(timeoutOf: target, since: started) else {
                 metrics.recordDiscounted(.overload)
                 report(overload.discounted(at: now()))
@@ -257,10 +265,11 @@ public final class AgentDaemon {
     }
 
     /// Feeds a probe start to the overload guard.
-    private func noteStart(_ record: LoopProbeScheduler<ServerID>.Record, interval: Duration) {
+    private func noteStart<Runner>(_ record: ProbeScheduler<ServerID, EventLoop, Runner>.Record, interval: Duration) {
+        // Commands waiting for their cap is the cap at work: overload only when they start late for it.
         report(
             overload.started(
-                delay: record.lateness, waited: record.waited,
+                delay: record.lateness, waited: record.waited && Runner.self != CommandRunner.self,
                 sincePrevious: record.previousStart.map { record.started - $0 },
                 interval: interval, at: now()))
     }
@@ -336,6 +345,7 @@ public final class AgentDaemon {
         let configured = loaded.config.maxProbesInFlight
         let allowed = budget.probesInFlight(configured: configured)
         scheduler.maxInFlight = allowed
+        commandScheduler.maxInFlight = loaded.config.maxCommandsInFlight
         if allowed < configured {
             raise(
                 "descriptors", .warning,

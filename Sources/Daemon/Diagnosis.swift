@@ -58,7 +58,7 @@ public struct Diagnosis {
         }
         let conflicts = arp(snapshot)
         let viaVIP = try ProbeRound.run(targets.compactMapValues { $0.drPath == nil ? nil : $0.check })
-        let atRIP = try ProbeRound.run(targets.mapValues { $0.ripCheck ?? $0.check })
+        let atRIP = try ProbeRound.run(targets.mapValues { $0.ripCheck.map(TargetCheck.network) ?? $0.check })
         if viaVIP.count > 1, viaVIP.values.allSatisfy({ !$0.isOK }),
             atRIP.filter({ viaVIP[$0.key] != nil }).values.allSatisfy(\.isOK)
         {

@@ -65,9 +65,7 @@ struct OncePlan {
                 continue
             }
             notes.append("\(id): no DR probe service for \(path.server); probed at its RIP")
-            result[id]?.check = target.ripCheck ?? target.check
-            result[id]?.ripCheck = nil
-            result[id]?.drPath = nil
+            result[id]?.probeRIP()
         }
         return result
     }

@@ -51,7 +51,7 @@ public struct OnceRun {
         var plan = OncePlan(config: config, snapshot: snapshot, acting: lock != nil, ipvs: ipvs)
         plan.adoptDaemonProbeServices(existing)
         let targets = plan.targets(notes: &notes)
-        let results = try ProbeRound.verdicts(targets)
+        let results = try ProbeRound.verdicts(targets, maxCommands: config.maxCommandsInFlight)
         plan.removeCreatedProbeServices()
 
         let kernel = snapshot.services.mapValues(\.weights)

@@ -4,7 +4,10 @@ import Probe
 /// One probe of each check, all in parallel on a loop of their own, for the one-pass commands (`--once`,
 /// `diagnose`).
 enum ProbeRound {
-    static func run<Key: Hashable>(_ checks: [Key: HTTPCheck]) throws(StartupError) -> [Key: ProbeResult] {
+    /// Network checks all start at once; commands at most `maxCommands` at a time.
+    static func run<Key: Hashable>(_ checks: [Key: TargetCheck], maxCommands: Int = 16) throws(StartupError)
+        -> [Key: ProbeResult]
+    {
         guard !checks.isEmpty else { return [:] }
         let loop: EventLoop
         let engine: ProbeEngine
@@ -14,17 +17,32 @@ enum ProbeRound {
         } catch {
             throw .runtime("cannot start probing: \(error)")
         }
+        let runner = CommandRunner(loop: loop)
         var results: [Key: ProbeResult] = [:]
+        var commands: [(Key, CommandCheck)] = []
         for (key, check) in checks {
-            do {
-                try engine.start(check) { results[key] = $0 }
-            } catch {
-                results[key] = ProbeResult(.connectError, duration: .zero, detail: "\(error)")
+            switch check {
+            case .network(let check):
+                do {
+                    try engine.start(check) { results[key] = $0 }
+                } catch {
+                    results[key] = ProbeResult(.connectError, duration: .zero, detail: "\(error)")
+                }
+            case .command(let check): commands.append((key, check))
             }
         }
+        func startCommand() {
+            guard let (key, check) = commands.popLast() else { return }
+            runner.start(check) { result in
+                results[key] = result
+                startCommand()
+            }
+        }
+        for _ in 0..<maxCommands { startCommand() }
         // Each probe ends at its own deadline; this bound only guards against a transfer that never completes.
         let longest = checks.values.map(\.timeout).max() ?? .zero
-        let giveUp = loop.now() + longest + .seconds(5)
+        let rounds = (checks.count + maxCommands - 1) / maxCommands
+        let giveUp = loop.now() + longest * rounds + .seconds(5)
         while results.count < checks.count, loop.now() < giveUp {
             do { try loop.runOnce(timeout: 100) } catch { throw .runtime("event loop: \(error)") }
         }
@@ -36,9 +54,12 @@ enum ProbeRound {
 
     /// Each target's verdict as the daemon reaches it: the configured probe, and for a failed DR-path probe the
     /// RIP probe that tells `dr_path` from a dead server.
-    static func verdicts<Key: Hashable>(_ targets: [Key: ProbeTarget]) throws(StartupError) -> [Key: ProbeResult] {
-        var results = try run(targets.mapValues(\.check))
-        let followUps = targets.compactMapValues { target in target.ripCheck }.filter { results[$0.key]?.isOK == false }
+    static func verdicts<Key: Hashable>(_ targets: [Key: ProbeTarget], maxCommands: Int = 16) throws(StartupError)
+        -> [Key: ProbeResult]
+    {
+        var results = try run(targets.mapValues(\.check), maxCommands: maxCommands)
+        let followUps = targets.compactMapValues { target in target.ripCheck.map(TargetCheck.network) }
+            .filter { results[$0.key]?.isOK == false }
         for (key, rip) in try run(followUps) {
             results[key] = DRPathVerdict.classify(dr: results[key]!, rip: rip)
         }

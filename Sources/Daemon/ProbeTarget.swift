@@ -11,11 +11,31 @@ struct ProbeTarget: Equatable {
     var interval: Duration
     /// Failures in a row that drain the server (its check's `fall`); the director-fault guard asks as many.
     var fall: Int
-    /// What the scheduler runs: through the DR path (VIP, probe mark, director source) or to the RIP.
-    var check: HTTPCheck
+    /// What the scheduler runs: through the DR path (VIP, probe mark, director source), to the RIP, or a command.
+    var check: TargetCheck
     /// dr mode: the same request to the RIP, run when the DR probe fails to tell `dr_path` from a dead server.
-    var ripCheck: HTTPCheck?
+    var ripCheck: NetworkCheck?
     var drPath: DRPath?
+
+    /// Probes the RIP instead of the DR path (no probe service for it).
+    mutating func probeRIP() {
+        if let ripCheck { check = .network(ripCheck) }
+        ripCheck = nil
+        drPath = nil
+    }
+}
+
+/// What one target's probe runs: a libcurl check (HTTP or TCP connect) or an exec check's command.
+enum TargetCheck: Equatable {
+    case network(NetworkCheck)
+    case command(CommandCheck)
+
+    var timeout: Duration {
+        switch self {
+        case .network(let check): check.timeout
+        case .command(let check): check.timeout
+        }
+    }
 }
 
 /// dr mode: the fwmark probe service that leads to the real server, and the director's interface toward it.
@@ -74,10 +94,22 @@ struct TargetBuilder {
         let vip: (address: IPAddress, port: UInt16)?
         if case .virtual(let endpoint, _) = service.key { vip = (endpoint.address, endpoint.port) } else { vip = nil }
         let port = settings.port ?? vip?.port ?? destination.port
+        guard settings.type != .exec else {
+            let command = CommandCheck(
+                argv: settings.command,
+                environment: Self.environment(id, label: label, vip: vip, port: settings.port ?? destination.port),
+                timeout: settings.timeout, dynamicWeight: settings.dynamicWeight)
+            return (
+                ProbeTarget(
+                    id: id, labels: labels, interval: settings.interval, fall: settings.fall,
+                    check: .command(command)), nil
+            )
+        }
         let rip = try check(
             settings, address: destination.address.description, port: port,
             host: settings.host ?? vip?.address.description)
-        var target = ProbeTarget(id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: rip)
+        var target = ProbeTarget(
+            id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip))
         // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (DESIGN.md).
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)
@@ -92,9 +124,10 @@ struct TargetBuilder {
         guard let mark = marks.mark(for: destination.address) else {
             return (target, "\(id): every mark of probe_marks is in use; probing the RIP instead")
         }
-        target.check = try check(
-            settings, address: vip.address.description, port: port, host: settings.host, mark: mark,
-            source: source.address)
+        target.check = .network(
+            try check(
+                settings, address: vip.address.description, port: port, host: settings.host, mark: mark,
+                source: source.address))
         target.ripCheck = rip
         target.drPath = DRPath(mark: mark, server: destination.address, interface: source.interface)
         return (target, nil)
@@ -103,21 +136,39 @@ struct TargetBuilder {
     private func check(
         _ settings: CheckSettings, address: String, port: UInt16, host: String?, mark: UInt32? = nil,
         source: String? = nil
-    ) throws(TargetError) -> HTTPCheck {
+    ) throws(TargetError) -> NetworkCheck {
         do {
-            return try HTTPCheck(
-                scheme: settings.scheme == .https ? .https : .http, address: address, port: port, host: host,
+            return try NetworkCheck(
+                scheme: settings.type == .tcp ? .tcp : settings.scheme == .https ? .https : .http, address: address,
+                port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in
                     try patterns.pattern(pattern)
                 },
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
                 sourceAddress: source)
-        } catch let error as HTTPCheck.InvalidError {
+        } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {
             throw TargetError(description: "\(error)")
         }
+    }
+}
+
+extension TargetBuilder {
+    /// What an exec check's command is told of its server: `DRCHECK_VIP` and `DRCHECK_VPORT` (empty for a fwmark
+    /// service, which has `DRCHECK_FWMARK`), `DRCHECK_RIP`, `DRCHECK_RPORT` (the check's port, else the
+    /// destination's), `DRCHECK_SERVICE` (its label) and `DRCHECK_PROTOCOL` (tcp, udp, sctp or fwmark).
+    static func environment(
+        _ id: ServerID, label: String, vip: (address: IPAddress, port: UInt16)?, port: UInt16
+    ) -> [String: String] {
+        var environment = [
+            "DRCHECK_VIP": vip?.address.description ?? "", "DRCHECK_VPORT": vip.map { String($0.port) } ?? "",
+            "DRCHECK_RIP": id.server.address.description, "DRCHECK_RPORT": String(port),
+            "DRCHECK_SERVICE": label, "DRCHECK_PROTOCOL": id.service.transportName,
+        ]
+        if case .fwmark(let mark, _) = id.service { environment["DRCHECK_FWMARK"] = String(mark) }
+        return environment
     }
 }
 

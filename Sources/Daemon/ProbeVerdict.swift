@@ -2,8 +2,13 @@ import Agent
 import Probe
 
 extension Agent.ProbeResult {
-    /// The decision core's view of a probe: passed, or failed with its class.
+    /// The decision core's view of a probe: passed (with the weight the server reported, if any), or failed with
+    /// its class.
     init(_ result: Probe.ProbeResult) {
-        self = result.isOK ? .success : .failure(result.probeClass.rawValue)
+        guard result.isOK else {
+            self = .failure(result.probeClass.rawValue)
+            return
+        }
+        self = result.weight.map { .reported(weight: $0) } ?? .success
     }
 }

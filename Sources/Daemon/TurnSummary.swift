@@ -43,6 +43,7 @@ enum TurnSummary {
         case .restore: "restore"
         case .slowStart: "slow start step"
         case .reconfigured: "configured weight"
+        case .reported: "reported weight"
         }
     }
 }

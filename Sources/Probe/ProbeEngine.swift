@@ -60,7 +60,7 @@ public final class ProbeEngine {
 
     /// Starts `check`; `completion` runs on the loop when it ends, never from inside this call.
     @discardableResult
-    public func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError)
+    public func start(_ check: NetworkCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError)
         -> ProbeID
     {
         let id = ProbeID(raw: nextID)

@@ -21,6 +21,10 @@ public enum ProbeClass: String, Sendable, CaseIterable {
     case localError = "local_error"
     /// Reserved for the daemon: a DR-path probe failed while the same server's RIP probe passed.
     case drPath = "dr_path"
+    /// An exec check's command exited with a failing status (or was killed by a signal).
+    case execFailed = "exec_failed"
+    /// An exec check's command was still running at the timeout; its process group was killed.
+    case execTimeout = "exec_timeout"
 }
 
 public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
@@ -31,19 +35,24 @@ public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
     public var status: Int?
     /// A short human explanation; empty when the probe is ok.
     public var detail: String
+    /// The weight the server reported for itself (a dynamic exec check's exit status - 2).
+    public var weight: Int?
 
-    public init(_ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "") {
+    public init(
+        _ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "", weight: Int? = nil
+    ) {
         self.probeClass = probeClass
         self.duration = duration
         self.status = status
         self.detail = detail
+        self.weight = weight
     }
 
     public var isOK: Bool { probeClass == .ok }
 
     public var description: String {
         "\(probeClass.rawValue) \(status.map(String.init) ?? "-") \(duration.formatted3)"
-            + (detail.isEmpty ? "" : " (\(detail))")
+            + (weight.map { " weight \($0)" } ?? "") + (detail.isEmpty ? "" : " (\(detail))")
     }
 }
 

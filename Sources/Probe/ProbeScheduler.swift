@@ -15,7 +15,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
     /// One finished probe, with when it was due and when it really started (the loop's lateness).
     public struct Record {
         public var key: Key
-        public var check: HTTPCheck
+        public var check: Runner.Check
         public var result: ProbeResult
         public var due: Monotonic
         public var started: Monotonic
@@ -27,7 +27,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
     }
 
     private final class Target {
-        var check: HTTPCheck
+        var check: Runner.Check
         var interval: Duration
         /// This target's offset in its interval, as a fraction of 2^64.
         let phase: UInt64
@@ -41,7 +41,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         var lastStart: Monotonic?
         var skipped = 0
 
-        init(check: HTTPCheck, interval: Duration, phase: UInt64, now: Monotonic) {
+        init(check: Runner.Check, interval: Duration, phase: UInt64, now: Monotonic) {
             self.check = check
             self.interval = interval
             self.phase = phase
@@ -102,7 +102,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
 
     /// Adds a target or changes one. A changed check is used from the next round; a changed interval re-anchors the
     /// target's schedule at its phase of the new interval. A probe in flight finishes either way.
-    public func set(_ key: Key, check: HTTPCheck, interval: Duration) {
+    public func set(_ key: Key, check: Runner.Check, interval: Duration) {
         precondition(interval > .zero, "a probe interval must be positive")
         if let target = targets[key] {
             target.check = check

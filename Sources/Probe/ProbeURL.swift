@@ -1,16 +1,18 @@
-/// An http(s) URL as an operator writes it for a one-off probe: scheme, host, optional port, path.
+/// A URL as an operator writes it for a one-off probe: http(s) with scheme, host, optional port, path; or
+/// tcp://HOST:PORT for a connect check.
 public struct ProbeURL: Equatable, Sendable {
-    public var scheme: HTTPCheck.Scheme
+    public var scheme: NetworkCheck.Scheme
     /// The host as written, without IPv6 brackets.
     public var host: String
     public var port: UInt16
     /// The path and query, "/" when the URL has none.
     public var path: String
 
-    public init(_ text: String) throws(HTTPCheck.InvalidError) {
-        let invalid = HTTPCheck.InvalidError(description: "URL \"\(text)\" is not http://HOST[:PORT][/PATH]")
+    public init(_ text: String) throws(NetworkCheck.InvalidError) {
+        let invalid = NetworkCheck.InvalidError(
+            description: "URL \"\(text)\" is not http(s)://HOST[:PORT][/PATH] or tcp://HOST:PORT")
         guard let schemeEnd = text.firstRange(of: "://"),
-            let scheme = HTTPCheck.Scheme(rawValue: text[..<schemeEnd.lowerBound].lowercased())
+            let scheme = NetworkCheck.Scheme(rawValue: text[..<schemeEnd.lowerBound].lowercased())
         else { throw invalid }
         let rest = text[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
@@ -36,6 +38,7 @@ public struct ProbeURL: Equatable, Sendable {
             guard let number = UInt16(port), number > 0 else { throw invalid }
             self.port = number
         } else {
+            guard scheme != .tcp else { throw invalid }
             self.port = scheme == .https ? 443 : 80
         }
         self.path = path.isEmpty ? "/" : (path.hasPrefix("?") ? "/" + path : String(path))

@@ -10,10 +10,11 @@ public protocol ScheduleClock: AnyObject {
 
 extension EventLoop: ScheduleClock {}
 
-/// What starts probes for the scheduler: the libcurl engine in the agent, a fake in tests.
+/// What starts probes for the scheduler: the libcurl engine or the command runner in the agent, a fake in tests.
 public protocol ProbeRunner: AnyObject {
+    associatedtype Check
     associatedtype Probe
-    func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) -> Probe
+    func start(_ check: Check, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) -> Probe
     func cancel(_ probe: Probe)
 }
 

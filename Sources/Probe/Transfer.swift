@@ -1,11 +1,11 @@
 import CCurl
 import Glibc
 
-/// One probe in flight: a libcurl easy handle configured from an `HTTPCheck`, and what it has received.
+/// One probe in flight: a libcurl easy handle configured from an `NetworkCheck`, and what it has received.
 /// libcurl's callbacks reach it through Unmanaged pointers; the engine keeps it alive until the transfer ends.
 final class Transfer {
     let id: ProbeID
-    let check: HTTPCheck
+    let check: NetworkCheck
     let completion: (ProbeResult) -> Void
     let easy: UnsafeMutableRawPointer
     private var body: [UInt8] = []
@@ -17,7 +17,7 @@ final class Transfer {
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
     /// `engine` closes the transfer's sockets (it outlives every transfer it runs).
-    init(id: ProbeID, check: HTTPCheck, engine: ProbeEngine, completion: @escaping (ProbeResult) -> Void)
+    init(id: ProbeID, check: NetworkCheck, engine: ProbeEngine, completion: @escaping (ProbeResult) -> Void)
         throws(ProbeSetupError)
     {
         guard let easy = curl_easy_init() else { throw ProbeSetupError(description: "curl_easy_init failed") }
@@ -44,6 +44,7 @@ final class Transfer {
             try set(CURLOPT_CONNECT_TO, pointer: connectTo)
         }
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        if check.scheme == .tcp { try set(CURLOPT_CONNECT_ONLY, 1) }
         try set(CURLOPT_PATH_AS_IS, 1)
         try set(CURLOPT_USERAGENT, string: "drcheck")
         try set(CURLOPT_NOSIGNAL, 1)
@@ -131,6 +132,7 @@ final class Transfer {
         _ = drcheck_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno)
         let duration = Duration.microseconds(micros)
         let received = status > 0 ? status : nil
+        if code == CURLE_OK, check.scheme == .tcp { return ProbeResult(.ok, duration: duration) }
         if code == CURLE_OK || (code == CURLE_WRITE_ERROR && bodyLimitReached) {
             guard check.expectedStatus.contains(status) else {
                 return ProbeResult(

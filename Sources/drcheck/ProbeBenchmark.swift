@@ -5,7 +5,7 @@ import Probe
 /// The hidden `drcheck probe --bench FILE`: every check on the scheduler for a while, then the figures the probe
 /// benchmark prints (Checks/bench/probe-bench.sh): probes per CPU-second, lateness of starts, memory.
 struct ProbeBenchmark {
-    var checks: [HTTPCheck]
+    var checks: [NetworkCheck]
     var interval: Duration
     var length: Duration
 

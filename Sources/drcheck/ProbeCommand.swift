@@ -120,11 +120,11 @@ struct ProbeCommand: ParsableCommand {
         }
     }
 
-    private func check(_ text: String) throws -> HTTPCheck {
+    private func check(_ text: String) throws -> NetworkCheck {
         do {
             let url = try ProbeURL(text)
             let address = connectTo ?? url.host
-            return try HTTPCheck(
+            return try NetworkCheck(
                 scheme: url.scheme, address: address, port: url.port,
                 host: host ?? (url.host == address ? nil : url.host), path: url.path,
                 expectedStatus: try StatusRanges(parsing: expectStatus),
@@ -133,7 +133,8 @@ struct ProbeCommand: ParsableCommand {
                 },
                 timeout: try duration(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
                 sourceAddress: source)
-        } catch let error as HTTPCheck.InvalidError where connectTo == nil && error.description.hasPrefix("address") {
+        } catch let error as NetworkCheck.InvalidError where connectTo == nil && error.description.hasPrefix("address")
+        {
             throw ValidationError("\(error) (names are never resolved: give --connect-to ADDR)")
         } catch let error as ValidationError {
             throw error

@@ -16,7 +16,7 @@ struct CheckTypeConfigTests {
     static let sctp = ServiceKey.virtual(Endpoint("198.51.100.33:3868")!, .sctp)
     static let mark = ServiceKey.fwmark(7, family: .ipv4)
 
-    @Test func discoveryChecksOnlyWhatItsHTTPCheckCanJudge() throws {
+    @Test func discoveryChecksOnlyWhatItsNetworkCheckCanJudge() throws {
         let config = try parse("discover: true\n")
         #expect(config.check(for: Self.web) == CheckSettings())
         #expect(config.check(for: Self.mark) == CheckSettings())

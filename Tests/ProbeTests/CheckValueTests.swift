@@ -18,12 +18,12 @@ struct BodyPatternTests {
     }
 }
 
-struct HTTPCheckTests {
+struct NetworkCheckTests {
     @Test func urlAndConnectToKeepHostAndAddressApart() throws {
-        let check = try HTTPCheck(scheme: .https, address: "203.0.113.21", port: 8443, host: "www.example.com")
+        let check = try NetworkCheck(scheme: .https, address: "203.0.113.21", port: 8443, host: "www.example.com")
         #expect(check.url == "https://www.example.com:8443/")
         #expect(check.connectTo == "www.example.com:8443:203.0.113.21:8443")
-        let plain = try HTTPCheck(address: "2001:db8::1", port: 80, path: "/health?full=1")
+        let plain = try NetworkCheck(address: "2001:db8::1", port: 80, path: "/health?full=1")
         #expect(plain.url == "http://[2001:db8::1]:80/health?full=1")
         #expect(plain.connectTo == nil)
     }
@@ -39,17 +39,17 @@ struct HTTPCheckTests {
             ("203.0.113.21", nil, "/a b", "path \"/a b\" must start with / and hold no spaces or control characters"),
         ] as [(String, String?, String, String)])
     func rejects(address: String, host: String?, path: String, message: String) {
-        #expect(throws: HTTPCheck.InvalidError(description: message)) {
-            try HTTPCheck(address: address, port: 80, host: host, path: path)
+        #expect(throws: NetworkCheck.InvalidError(description: message)) {
+            try NetworkCheck(address: address, port: 80, host: host, path: path)
         }
     }
 
     @Test func rejectsZeroTimeoutAndUnusableSource() {
-        #expect(throws: HTTPCheck.InvalidError(description: "timeout must be positive")) {
-            try HTTPCheck(address: "203.0.113.21", port: 80, timeout: .zero)
+        #expect(throws: NetworkCheck.InvalidError(description: "timeout must be positive")) {
+            try NetworkCheck(address: "203.0.113.21", port: 80, timeout: .zero)
         }
-        #expect(throws: HTTPCheck.InvalidError(description: "source address \"eth0\" is not an IP")) {
-            try HTTPCheck(address: "203.0.113.21", port: 80, sourceAddress: "eth0")
+        #expect(throws: NetworkCheck.InvalidError(description: "source address \"eth0\" is not an IP")) {
+            try NetworkCheck(address: "203.0.113.21", port: 80, sourceAddress: "eth0")
         }
     }
 }
@@ -85,13 +85,14 @@ struct CurlFailureTests {
         #expect(
             ProbeClass.allCases.map(\.rawValue) == [
                 "ok", "timeout", "connect_refused", "connect_error", "reset", "protocol_error", "http_status",
-                "body_mismatch", "tls_error", "local_error", "dr_path",
+                "body_mismatch", "tls_error", "local_error", "dr_path", "exec_failed", "exec_timeout",
             ])
     }
 
     @Test func resultPrintsClassStatusDuration() {
         #expect(ProbeResult(.ok, duration: .microseconds(1_500), status: 200).description == "ok 200 0.002s")
         #expect(ProbeResult(.timeout, duration: .milliseconds(1_001)).description == "timeout - 1.001s")
+        #expect(ProbeResult(.ok, duration: .milliseconds(20), weight: 3).description == "ok - 0.020s weight 3")
     }
 }
 
@@ -101,6 +102,7 @@ struct ProbeURLTests {
         ("https://www.example.com/health?x=1", .init(.https, "www.example.com", 443, "/health?x=1")),
         ("HTTP://[2001:db8::1]:81", .init(.http, "2001:db8::1", 81, "/")),
         ("http://198.51.100.1?q", .init(.http, "198.51.100.1", 80, "/?q")),
+        ("tcp://198.51.100.33:25", .init(.tcp, "198.51.100.33", 25, "/")),
     ])
     func parses(text: String, parts: ProbeURL.Parts) throws {
         let url = try ProbeURL(text)
@@ -109,10 +111,13 @@ struct ProbeURLTests {
 
     @Test(arguments: [
         "198.51.100.33:8000/", "ftp://host/", "http://", "http://host:0/", "http://host:65536/", "http://host:x/",
-        "http://[::1/", "http://user@host/",
+        "http://[::1/", "http://user@host/", "tcp://198.51.100.33",
     ])
     func rejects(text: String) {
-        #expect(throws: HTTPCheck.InvalidError(description: "URL \"\(text)\" is not http://HOST[:PORT][/PATH]")) {
+        #expect(
+            throws: NetworkCheck.InvalidError(
+                description: "URL \"\(text)\" is not http(s)://HOST[:PORT][/PATH] or tcp://HOST:PORT")
+        ) {
             try ProbeURL(text)
         }
     }
@@ -120,11 +125,11 @@ struct ProbeURLTests {
 
 extension ProbeURL {
     struct Parts: Equatable {
-        var scheme: HTTPCheck.Scheme
+        var scheme: NetworkCheck.Scheme
         var host: String
         var port: UInt16
         var path: String
-        init(_ scheme: HTTPCheck.Scheme, _ host: String, _ port: UInt16, _ path: String) {
+        init(_ scheme: NetworkCheck.Scheme, _ host: String, _ port: UInt16, _ path: String) {
             (self.scheme, self.host, self.port, self.path) = (scheme, host, port, path)
         }
     }

@@ -54,7 +54,7 @@ final class FakeClock: ScheduleClock {
 /// Records the probes the scheduler starts; the test finishes them when it wants.
 final class FakeRunner: ProbeRunner {
     struct Started {
-        var check: HTTPCheck
+        var check: NetworkCheck
         var at: Monotonic
     }
 
@@ -65,7 +65,7 @@ final class FakeRunner: ProbeRunner {
 
     init(clock: FakeClock) { self.clock = clock }
 
-    func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) -> Int {
+    func start(_ check: NetworkCheck, completion: @escaping (ProbeResult) -> Void) -> Int {
         started.append(Started(check: check, at: clock.now()))
         pending[started.count - 1] = completion
         return started.count - 1

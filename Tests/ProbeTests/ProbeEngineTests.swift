@@ -10,24 +10,16 @@ struct ProbeEngineTests {
     /// Runs one probe of `check` (the server's port filled in) against a server in `mode`.
     private func probe(
         _ mode: LoopbackServer.Mode, expectStatus: String = "200-399", body: String? = nil,
-        timeout: Duration = .seconds(5), scheme: HTTPCheck.Scheme = .http
+        timeout: Duration = .seconds(5), scheme: NetworkCheck.Scheme = .http
     ) throws -> (ProbeResult, LoopbackServer) {
         let loop = try EventLoop()
         let server = try LoopbackServer(loop: loop, mode: mode)
         defer { server.stop() }
-        let check = try HTTPCheck(
+        let check = try NetworkCheck(
             scheme: scheme, address: "127.0.0.1", port: server.port, host: "probe.test", path: "/health",
             expectedStatus: StatusRanges(parsing: expectStatus), expectedBody: body.map { try BodyPattern($0) },
             timeout: timeout)
-        return (try run(check, on: loop), server)
-    }
-
-    private func run(_ check: HTTPCheck, on loop: EventLoop) throws -> ProbeResult {
-        let engine = try ProbeEngine(loop: loop)
-        var result: ProbeResult?
-        try engine.start(check) { result = $0 }
-        try loop.run(until: { result != nil })
-        return try #require(result)
+        return (try runOnce(check, on: loop), server)
     }
 
     @Test func okReadsStatusBodyAndTimingThroughTheShim() throws {
@@ -110,8 +102,8 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let refusing = try RefusingPort()
         defer { refusing.close() }
-        let check = try HTTPCheck(address: "127.0.0.1", port: refusing.port)
-        let result = try run(check, on: loop)
+        let check = try NetworkCheck(address: "127.0.0.1", port: refusing.port)
+        let result = try runOnce(check, on: loop)
         #expect(result.probeClass == .connectRefused)
         #expect(result.status == nil)
     }
@@ -126,8 +118,8 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let server = try LoopbackServer(loop: loop, mode: .respond(status: 200, body: "ok"))
         defer { server.stop() }
-        let check = try HTTPCheck(address: "127.0.0.1", port: server.port, sourceAddress: "127.0.0.2")
-        #expect(try run(check, on: loop).probeClass == .ok)
+        let check = try NetworkCheck(address: "127.0.0.1", port: server.port, sourceAddress: "127.0.0.2")
+        #expect(try runOnce(check, on: loop).probeClass == .ok)
         #expect(server.peers == ["127.0.0.2"])
     }
 
@@ -136,8 +128,8 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let refusing = try RefusingPort()
         defer { refusing.close() }
-        let check = try HTTPCheck(address: "127.0.0.1", port: refusing.port, sourceAddress: "203.0.113.1")
-        let result = try run(check, on: loop)
+        let check = try NetworkCheck(address: "127.0.0.1", port: refusing.port, sourceAddress: "203.0.113.1")
+        let result = try runOnce(check, on: loop)
         #expect(result.probeClass == .localError)
     }
 
@@ -145,8 +137,8 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let server = try LoopbackServer(loop: loop, mode: .respond(status: 200, body: "ok"))
         defer { server.stop() }
-        let check = try HTTPCheck(address: "127.0.0.1", port: server.port, mark: 0x100)
-        let result = try run(check, on: loop)
+        let check = try NetworkCheck(address: "127.0.0.1", port: server.port, mark: 0x100)
+        let result = try runOnce(check, on: loop)
         if geteuid() == 0 {
             #expect(result.probeClass == .ok)
         } else {
@@ -160,7 +152,7 @@ struct ProbeEngineTests {
         let server = try LoopbackServer(loop: loop, mode: .respond(status: 200, body: "ok"))
         defer { server.stop() }
         let engine = try ProbeEngine(loop: loop)
-        let check = try HTTPCheck(address: "127.0.0.1", port: server.port)
+        let check = try NetworkCheck(address: "127.0.0.1", port: server.port)
         var results: [ProbeClass] = []
         for _ in 0..<50 { try engine.start(check) { results.append($0.probeClass) } }
         #expect(engine.inFlight == 50)
@@ -175,7 +167,7 @@ struct ProbeEngineTests {
         let server = try LoopbackServer(loop: loop, mode: .hang)
         defer { server.stop() }
         let engine = try ProbeEngine(loop: loop)
-        let check = try HTTPCheck(address: "127.0.0.1", port: server.port, timeout: .milliseconds(200))
+        let check = try NetworkCheck(address: "127.0.0.1", port: server.port, timeout: .milliseconds(200))
         var cancelledResult: ProbeResult?
         var otherResult: ProbeResult?
         let id = try engine.start(check) { cancelledResult = $0 }

@@ -16,8 +16,8 @@ struct ProbeSchedulerTests {
         scheduler = ProbeScheduler(clock: clock, runner: runner) { records.value.append($0) }
     }
 
-    private func check(_ path: String = "/") throws -> HTTPCheck {
-        try HTTPCheck(address: "203.0.113.21", port: 8000, path: path)
+    private func check(_ path: String = "/") throws -> NetworkCheck {
+        try NetworkCheck(address: "203.0.113.21", port: 8000, path: path)
     }
 
     /// Start times of the probes run so far, as offsets from the clock's start.
@@ -139,8 +139,8 @@ struct ProbeSchedulerTests {
             results == Array(repeating: ProbeResult(.connectError, duration: .zero, detail: "no handles"), count: 2))
     }
 
-    private func check(key: Int) throws -> HTTPCheck {
-        try HTTPCheck(address: "203.0.113.21", port: 8000, path: "/\(key)")
+    private func check(key: Int) throws -> NetworkCheck {
+        try NetworkCheck(address: "203.0.113.21", port: 8000, path: "/\(key)")
     }
 
     // The in-flight cap: rounds beyond it wait in the order they fell due, start as probes end, and show their wait
@@ -224,7 +224,7 @@ final class Box<Value> {
 }
 
 final class FailingRunner: ProbeRunner {
-    func start(_ check: HTTPCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) -> Int {
+    func start(_ check: NetworkCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError) -> Int {
         throw ProbeSetupError(description: "no handles")
     }
 

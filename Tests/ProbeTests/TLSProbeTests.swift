@@ -88,7 +88,7 @@ struct TLSProbeTests {
         _ server: TLSServer, caFile: String?, tlsVerify: Bool = true, host: String? = "probe.test",
         engine: ProbeEngine, loop: EventLoop
     ) throws -> ProbeResult {
-        let check = try HTTPCheck(
+        let check = try NetworkCheck(
             scheme: .https, address: "127.0.0.1", port: server.port, host: host, tlsVerify: tlsVerify,
             tlsCAFile: caFile)
         var result: ProbeResult?

@@ -1,10 +1,13 @@
 import Primitives
 
-/// One HTTP(S) health check: where to connect, what to ask, what counts as healthy. A plain value; the engine runs it.
-public struct HTTPCheck: Sendable, Equatable {
+/// One check libcurl makes, an HTTP(S) request or a TCP connect: where to connect, what to ask, what counts as
+/// healthy. A plain value; the engine runs it.
+public struct NetworkCheck: Sendable, Equatable {
     public enum Scheme: String, Sendable {
         case http
         case https
+        /// A TCP connect and nothing more (libcurl's CONNECT_ONLY): ok once the handshake completes.
+        case tcp
     }
 
     public struct InvalidError: Error, Equatable, CustomStringConvertible {
@@ -74,7 +77,8 @@ public struct HTTPCheck: Sendable, Equatable {
     /// The host as written in a URL: IPv6 literals in brackets.
     var urlHost: String { Self.bracketed(host ?? address) }
 
-    var url: String { "\(scheme.rawValue)://\(urlHost):\(port)\(path)" }
+    /// A TCP check connects as an HTTP transfer that stops once connected.
+    var url: String { "\(scheme == .tcp ? "http" : scheme.rawValue)://\(urlHost):\(port)\(path)" }
 
     /// CURLOPT_CONNECT_TO entry sending the connection to `address` while Host and SNI stay `host`.
     var connectTo: String? {

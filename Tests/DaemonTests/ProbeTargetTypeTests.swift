@@ -1,0 +1,45 @@
+import Agent
+import Primitives
+import Testing
+
+@testable import Daemon
+@testable import Probe
+
+/// What each check type makes of a DR destination: a TCP connect through the DR path and at the RIP, or a command
+/// told its server.
+struct ProbeTargetTypeTests {
+    @Test func aTCPCheckConnectsThroughTheDRPathAndAtTheRIP() throws {
+        var settings = CheckSettings()
+        settings.type = .tcp
+        let target = try ProbeTargetTLSTests.target(
+            settings, vip: Endpoint("198.51.100.33:25")!, server: Endpoint("127.0.0.2:25")!)
+        #expect(target.check.network?.scheme == .tcp)
+        #expect(target.check.network?.address == "198.51.100.33")
+        #expect(target.check.network?.mark == 0x4452_0000)
+        #expect(target.ripCheck?.scheme == .tcp)
+        #expect(target.ripCheck?.address == "127.0.0.2")
+        #expect(target.drPath?.server == IPAddress("127.0.0.2"))
+    }
+
+    @Test func anExecCheckRunsItsCommandToldOfItsServer() throws {
+        var settings = CheckSettings()
+        settings.type = .exec
+        settings.command = ["/usr/bin/dig", "+short"]
+        settings.dynamicWeight = true
+        settings.timeout = .milliseconds(700)
+        let target = try ProbeTargetTLSTests.target(
+            settings, vip: Endpoint("198.51.100.33:53")!, transport: .udp, server: Endpoint("127.0.0.2:53")!)
+        let command = try #require(target.check.command)
+        #expect(command.argv == ["/usr/bin/dig", "+short"])
+        #expect(command.timeout == .milliseconds(700))
+        #expect(command.dynamicWeight)
+        #expect(
+            command.environment == [
+                "DRCHECK_VIP": "198.51.100.33", "DRCHECK_VPORT": "53", "DRCHECK_RIP": "127.0.0.2",
+                "DRCHECK_RPORT": "53", "DRCHECK_SERVICE": "198.51.100.33:53", "DRCHECK_PROTOCOL": "udp",
+            ])
+        // No DR path and no RIP follow-up: the command decides on its own.
+        #expect(target.ripCheck == nil)
+        #expect(target.drPath == nil)
+    }
+}
