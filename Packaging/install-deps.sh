@@ -14,6 +14,8 @@ packages=(
   gcc libc6-dev
   # the lab's packet view and its faster real server (benchmarks)
   tcpdump nginx
+  # the lab's DNS real servers (UDP and TCP services) and the exec check that queries them
+  dnsmasq-base bind9-dnsutils
   # the lab's peer: the checker Checks/bench/vs-keepalived.sh compares drcheck against
   keepalived
   # metrics checks: promtool and a real Prometheus server

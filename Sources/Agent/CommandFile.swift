@@ -12,6 +12,10 @@ enum CommandFile {
         for item in try field.sequence() {
             let text = try item.scalar()
             guard !text.utf8.contains(0) else { throw item.error("must not contain a NUL character") }
+            if let unknown = CommandVariable.unknown(in: text) {
+                let known = CommandVariable.allCases.map(\.rawValue).joined(separator: ", ")
+                throw item.error("\(unknown) is not a variable drcheck sets (it sets \(known))")
+            }
             argv.append(text)
         }
         guard let program = argv.first, !program.isEmpty else { throw field.error("must name a program") }

@@ -226,10 +226,10 @@ public final class AgentDaemon {
                     + "free local ports or memory)")
             return .inconclusive(result.probeClass.rawValue)
         case .timeout, .execTimeout:
-            guard trusted(timeoutOf: target, since: started) else {
+            guard trusted(timeoutOf: target, since: started, cpuWait: result.cpuWait ?? .zero) else {
                 metrics.recordDiscounted(.overload)
                 report(overload.discounted(at: now()))
-                log.debug("\(id): timeout not counted, the loop ran late while it was under way")
+                log.debug("\(id): timeout not counted, the director was short of CPU while it was under way")
                 return .inconclusive(result.probeClass.rawValue)
             }
         case .drPath:
@@ -243,10 +243,12 @@ public final class AgentDaemon {
         return Agent.ProbeResult(result)
     }
 
-    /// Whether a timeout of `target`'s probe that began at `started` is evidence (`OverloadGuard.trusts`).
-    private func trusted(timeoutOf target: ProbeTarget, since started: Monotonic) -> Bool {
+    /// Whether a timeout of `target`'s probe that began at `started` is evidence (`OverloadGuard.trusts`): the loop
+    /// ran late, or a command waited for a CPU (`cpuWait`), by no more than the guard allows.
+    private func trusted(timeoutOf target: ProbeTarget, since started: Monotonic, cpuWait: Duration = .zero) -> Bool {
         OverloadGuard.trusts(
-            timeout: target.check.timeout, lateness: loop.lateness.worst(from: started, to: loop.now()))
+            timeout: target.check.timeout,
+            lateness: max(loop.lateness.worst(from: started, to: loop.now()), cpuWait))
     }
 
     /// Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a

@@ -95,9 +95,10 @@ struct TargetBuilder {
         if case .virtual(let endpoint, _) = service.key { vip = (endpoint.address, endpoint.port) } else { vip = nil }
         let port = settings.port ?? vip?.port ?? destination.port
         guard settings.type != .exec else {
+            let values = Self.variables(id, label: label, vip: vip, port: settings.port ?? destination.port)
             let command = CommandCheck(
-                argv: settings.command,
-                environment: Self.environment(id, label: label, vip: vip, port: settings.port ?? destination.port),
+                argv: settings.command.map { CommandVariable.expand($0, values) },
+                environment: Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }),
                 timeout: settings.timeout, dynamicWeight: settings.dynamicWeight)
             return (
                 ProbeTarget(
@@ -156,19 +157,17 @@ struct TargetBuilder {
 }
 
 extension TargetBuilder {
-    /// What an exec check's command is told of its server: `DRCHECK_VIP` and `DRCHECK_VPORT` (empty for a fwmark
-    /// service, which has `DRCHECK_FWMARK`), `DRCHECK_RIP`, `DRCHECK_RPORT` (the check's port, else the
-    /// destination's), `DRCHECK_SERVICE` (its label) and `DRCHECK_PROTOCOL` (tcp, udp, sctp or fwmark).
-    static func environment(
+    /// What an exec check's command is told of its server (`CommandVariable`).
+    static func variables(
         _ id: ServerID, label: String, vip: (address: IPAddress, port: UInt16)?, port: UInt16
-    ) -> [String: String] {
-        var environment = [
-            "DRCHECK_VIP": vip?.address.description ?? "", "DRCHECK_VPORT": vip.map { String($0.port) } ?? "",
-            "DRCHECK_RIP": id.server.address.description, "DRCHECK_RPORT": String(port),
-            "DRCHECK_SERVICE": label, "DRCHECK_PROTOCOL": id.service.transportName,
+    ) -> [CommandVariable: String] {
+        var mark = ""
+        if case .fwmark(let value, _) = id.service { mark = String(value) }
+        return [
+            .vip: vip?.address.description ?? "", .vport: vip.map { String($0.port) } ?? "",
+            .rip: id.server.address.description, .rport: String(port), .service: label,
+            .transport: id.service.transportName, .fwmark: mark,
         ]
-        if case .fwmark(let mark, _) = id.service { environment["DRCHECK_FWMARK"] = String(mark) }
-        return environment
     }
 }
 

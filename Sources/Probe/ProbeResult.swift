@@ -37,6 +37,9 @@ public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
     public var detail: String
     /// The weight the server reported for itself (a dynamic exec check's exit status - 2).
     public var weight: Int?
+    /// exec_timeout: how long the command's processes waited for a CPU. A director short of CPU, rather than the
+    /// server, may be why the command did not finish.
+    public var cpuWait: Duration?
 
     public init(
         _ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "", weight: Int? = nil

@@ -145,6 +145,12 @@ struct CheckTypeConfigTests {
             "drcheck.yaml:3: defaults.command[1]: must be a single value"
         ),
         (
+            "defaults:\n  type: exec\n  command: [/bin/true, \"@${DRCHECK_RIP}\", \"${DRCHECK_HOST}\"]\n",
+            "drcheck.yaml:3: defaults.command[2]: ${DRCHECK_HOST} is not a variable drcheck sets (it sets "
+                + "DRCHECK_VIP, DRCHECK_VPORT, DRCHECK_RIP, DRCHECK_RPORT, DRCHECK_SERVICE, DRCHECK_PROTOCOL, "
+                + "DRCHECK_FWMARK)"
+        ),
+        (
             "max_commands_in_flight: 0\n",
             "drcheck.yaml:1: max_commands_in_flight: must be at least 1 (got 0)"
         ),

@@ -24,19 +24,20 @@ struct ProbeTargetTypeTests {
     @Test func anExecCheckRunsItsCommandToldOfItsServer() throws {
         var settings = CheckSettings()
         settings.type = .exec
-        settings.command = ["/usr/bin/dig", "+short"]
+        settings.command = ["/usr/bin/dig", "@${DRCHECK_RIP}", "-p", "${DRCHECK_RPORT}", "${DRCHECK_VIP}:x"]
         settings.dynamicWeight = true
         settings.timeout = .milliseconds(700)
         let target = try ProbeTargetTLSTests.target(
             settings, vip: Endpoint("198.51.100.33:53")!, transport: .udp, server: Endpoint("127.0.0.2:53")!)
         let command = try #require(target.check.command)
-        #expect(command.argv == ["/usr/bin/dig", "+short"])
+        #expect(command.argv == ["/usr/bin/dig", "@127.0.0.2", "-p", "53", "198.51.100.33:x"])
         #expect(command.timeout == .milliseconds(700))
         #expect(command.dynamicWeight)
         #expect(
             command.environment == [
                 "DRCHECK_VIP": "198.51.100.33", "DRCHECK_VPORT": "53", "DRCHECK_RIP": "127.0.0.2",
                 "DRCHECK_RPORT": "53", "DRCHECK_SERVICE": "198.51.100.33:53", "DRCHECK_PROTOCOL": "udp",
+                "DRCHECK_FWMARK": "",
             ])
         // No DR path and no RIP follow-up: the command decides on its own.
         #expect(target.ripCheck == nil)

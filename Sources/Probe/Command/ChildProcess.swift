@@ -11,7 +11,8 @@ final class ChildProcess {
     private var kept: [UInt8] = []
     private var outputOpen = true
     private var timer: EventLoop.TimerID?
-    private var timedOut = false
+    /// Set at the timeout: how long the group had waited for a CPU by then.
+    private var timedOut: Duration?
     private var reaped = false
     var cancelled = false
 
@@ -86,7 +87,7 @@ final class ChildProcess {
     {
         let reaped = { [unowned self] in
             guard let status = reap(loop) else { return false }
-            ended(timedOut ? .timedOut : CommandVerdict.end(waitStatus: status))
+            ended(timedOut.map { .timedOut(cpuWait: $0) } ?? CommandVerdict.end(waitStatus: status))
             return true
         }
         do {
@@ -100,7 +101,7 @@ final class ChildProcess {
             timer = nil
             // A late loop may see the deadline before the exit that came first: that exit is the answer.
             guard !reaped() else { return }
-            timedOut = true
+            timedOut = GroupCPUWait.of(group: pid)
             killGroup()
         }
     }

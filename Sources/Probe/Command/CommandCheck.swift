@@ -23,8 +23,8 @@ public enum CommandVerdict {
     public enum End: Equatable, Sendable {
         case exited(Int32)
         case signalled(Int32)
-        /// Killed by drcheck at the check's timeout.
-        case timedOut
+        /// Killed by drcheck at the check's timeout, after its processes waited this long for a CPU.
+        case timedOut(cpuWait: Duration)
     }
 
     public static func result(_ end: End, dynamicWeight: Bool, output: String, duration: Duration) -> ProbeResult {
@@ -38,9 +38,11 @@ public enum CommandVerdict {
             return ProbeResult(.execFailed, duration: duration, detail: "exit \(status)\(said)")
         case .signalled(let signal):
             return ProbeResult(.execFailed, duration: duration, detail: "killed by signal \(signal)\(said)")
-        case .timedOut:
-            return ProbeResult(
+        case .timedOut(let cpuWait):
+            var result = ProbeResult(
                 .execTimeout, duration: duration, detail: "still running at the timeout, process group killed\(said)")
+            result.cpuWait = cpuWait
+            return result
         }
     }
 
