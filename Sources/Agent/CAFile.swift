@@ -3,15 +3,17 @@
 enum CAFile {
     static func path(_ field: YAMLField) throws(ConfigError) -> String {
         let path = try field.string()
-        guard path.hasPrefix("/") else { throw field.error("must be an absolute path (got \"\(path)\")") }
+        guard path.hasPrefix("/") else {
+            throw field.error("must be an absolute path (got \(ConfigError.quoted(path)))")
+        }
         let bytes: [UInt8]
         do {
             bytes = try ConfigFile.read(path)
         } catch {
-            throw field.error("cannot read \(path): \(error)")
+            throw field.error("cannot read \(ConfigError.shown(path)): \(error)")
         }
         guard String(decoding: bytes, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
-            throw field.error("\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+            throw field.error("\(ConfigError.shown(path)) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
         }
         return path
     }
