@@ -166,7 +166,7 @@ lab_rs_stop() {
 }
 
 # lab_rs_mode I MODE [ARG]: switches rsI's answers; MODE is ok | error | status CODE | body TEXT | hang | trickle |
-# reset | close (see realserver.py). Takes effect from the next request.
+# reset | close | bighead | bigbody (see realserver.py). Takes effect from the next request.
 lab_rs_mode() {
   local i=$1 file="$LAB_STATE/rs$1.mode"
   shift

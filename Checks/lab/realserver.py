@@ -10,6 +10,9 @@ The mode file is re-read for every request (after the request head arrives); its
   trickle         the ok response, one byte every 200 ms
   reset           read the request, then close with SO_LINGER 0 (the client sees a reset)
   close           read the request, then close without a response (the client sees an empty reply)
+  bighead         200 with a header line of 1 MiB (X-Filler: aaa...), body "NAME\\n"
+  bigbody         200 with a body of 100 MiB, sent as fast as the client reads it; logs "bigbody: sent N bytes"
+                  when the client has read it all or gone away
 "Stopped" is this process killed: connections are refused. Every request is logged on stderr, one line each.
 Standard library only; one bad client never stops the server.
 """
@@ -25,6 +28,8 @@ import time
 HEAD_LIMIT = 16384  # bytes of request head read before giving up on a client
 READ_TIMEOUT = 10.0  # seconds a client may take to send its request head
 TRICKLE_DELAY = 0.2  # seconds between bytes in trickle mode
+BIG_HEAD_LINE = 1 << 20  # bytes of the header line in bighead mode
+BIG_BODY = 100 << 20  # bytes of body in bigbody mode
 
 
 def read_mode(path):
@@ -41,11 +46,16 @@ def read_mode(path):
     return mode, arg if mode == "body" else arg.strip()
 
 
-def response(code, body):
-    """A complete HTTP/1.0 response with Content-Length and Connection: close."""
+def head(code, length, extra=b""):
+    """An HTTP/1.0 response head with Content-Length, Connection: close and the `extra` header lines."""
     reason = http.HTTPStatus(code).phrase if code in http.HTTPStatus.__members__.values() else "Status"
-    head = f"HTTP/1.0 {code} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
-    return (head + "Connection: close\r\n\r\n").encode() + body
+    lines = f"HTTP/1.0 {code} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {length}\r\n"
+    return (lines + "Connection: close\r\n").encode() + extra + b"\r\n"
+
+
+def response(code, body):
+    """A complete HTTP/1.0 response."""
+    return head(code, len(body)) + body
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -96,9 +106,27 @@ class Handler(socketserver.BaseRequestHandler):
             conn.close()  # now, before socketserver's shutdown(SHUT_WR) would send a FIN instead
         elif mode == "close":
             pass
+        elif mode == "bighead":
+            conn.sendall(head(200, len(name) + 1, b"X-Filler: " + b"a" * BIG_HEAD_LINE + b"\r\n") + name + b"\n")
+        elif mode == "bigbody":
+            self.send_big_body(conn)
         else:
             print(f"mode not understood: {mode!r} {arg!r}: answering 500", file=sys.stderr, flush=True)
             conn.sendall(response(500, f"mode not understood: {mode} {arg}\n".encode()))
+
+    def send_big_body(self, conn):
+        """Sends BIG_BODY bytes of body and logs how many the kernel took, until the client goes away. A small send
+        buffer keeps what the kernel holds ahead of a client that stopped reading to a few hundred KB."""
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+        chunk = b"a" * 65536
+        sent = 0
+        try:
+            conn.sendall(head(200, BIG_BODY))
+            while sent < BIG_BODY:
+                sent += conn.send(chunk[:BIG_BODY - sent])
+        except OSError:
+            pass
+        print(f"bigbody: sent {sent} bytes", file=sys.stderr, flush=True)
 
 
 class Server(socketserver.ThreadingTCPServer):

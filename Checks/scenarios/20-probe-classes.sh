@@ -2,7 +2,9 @@
 # drcheck probe classifies every behaviour of the lab's real server, probing rs1's RIP from the director:
 # 200 -> ok, 500 -> http_status, hang -> timeout at the deadline (within 100 ms), trickle -> timeout,
 # reset -> reset, close without a response -> protocol_error (an orderly FIN before any byte of HTTP: the server's
-# TCP is fine, its application answered nothing; a reset is kept for RSTs), wrong body -> body_mismatch,
+# TCP is fine, its application answered nothing; a reset is kept for RSTs), wrong body -> body_mismatch, a header
+# line of 1 MiB -> protocol_error, a body of 100 MiB -> ok at once with less than 1 MiB of it sent (the status
+# decides and the probe stops after the head; with --expect-body it reads only the 64 KiB it matches),
 # stopped -> connect_refused; the director out of descriptors (ulimit -n 6: the process's own six are taken, the
 # probe's socket is not) -> local_error, which the daemon counts against no server. Exit status 0 only for ok.
 set -uo pipefail
@@ -65,6 +67,36 @@ expect_class "close -> protocol_error (empty reply), exit 1" "protocol_error - e
 lab_step "answers a wrong body"
 lab_rs_mode 1 body maintenance
 expect_class "wrong body -> body_mismatch 200, exit 1" "body_mismatch 200 exit=1" --expect-body '^rs1$' "$rip1"
+
+lab_step "answers a header line of 1 MiB"
+lab_rs_mode 1 bighead
+expect_class "1 MiB header line -> protocol_error 200, exit 1" "protocol_error 200 exit=1" "$rip1"
+
+# big_body_sent N: waits (at most 5 s) for rs1's Nth "bigbody: sent" log line and prints its byte count.
+big_body_sent() {
+  local log=$LAB_STATE/rs1.log
+  lab_wait 5 lab_prints "$1" grep -c '^bigbody: sent' "$log"
+  grep '^bigbody: sent' "$log" | tail -n 1 | awk '{print $3}'
+}
+
+# expect_big_body N DESC ARG...: a probe of rs1 in bigbody mode (the Nth) is ok 200 well before its 2 s deadline,
+# and rs1 sent less than 1 MiB of the body for it.
+expect_big_body() {
+  local n=$1 desc=$2 got sent
+  shift 2
+  got=$(probe --timeout 2s "$@" "$rip1")
+  echo "drcheck probe --timeout 2s${*:+ $*}: $got"
+  lab_expect_match "$desc -> ok 200 within 500 ms, exit 0" '^ok 200 0\.[0-4][0-9]{2}s exit=0$' "$got"
+  sent=$(big_body_sent "$n")
+  echo "rs1 sent $sent bytes of its 100 MiB body"
+  lab_expect_eq "$desc: rs1 sent less than 1 MiB of the body" yes \
+    "$([ "${sent:-0}" -gt 0 ] && [ "$sent" -lt 1048576 ] && echo yes || echo "no (${sent:-none})")"
+}
+
+lab_step "answers a body of 100 MiB, as fast as it is read"
+lab_rs_mode 1 bigbody
+expect_big_body 1 "100 MiB body, the status decides"
+expect_big_body 2 "100 MiB body, --expect-body matching its first bytes" --expect-body '^aaaa'
 
 lab_step "the director out of descriptors"
 got=$(lab_in lvs bash -c 'ulimit -n 6; exec "$0" probe "$1"' "$drcheck" "$rip1" 2>/dev/null)

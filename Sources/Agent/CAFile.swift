@@ -1,25 +1,19 @@
-import Foundation
-
 /// `tls_ca_file`: vetted when the config is loaded, so that a missing or unusable file is a config error (and a
 /// reload naming one keeps the running config) instead of a tls_error on every probe.
 enum CAFile {
     static func path(_ field: YAMLField) throws(ConfigError) -> String {
         let path = try field.string()
-        guard path.hasPrefix("/") else { throw field.error("must be an absolute path (got \"\(path)\")") }
-        // Only a regular file (through symlinks): reading a FIFO or a device such as /dev/zero would never end.
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            let what = info.st_mode & S_IFMT == S_IFDIR ? "is a directory" : "not a regular file"
-            throw field.error("cannot read \(path): \(what)")
+        guard path.hasPrefix("/") else {
+            throw field.error("must be an absolute path (got \(ConfigError.quoted(path)))")
         }
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes = try ConfigFile.read(path)
         } catch {
-            throw field.error("cannot read \(path): \(ConfigLoader.readProblem(error))")
+            throw field.error("cannot read \(ConfigError.shown(path)): \(error)")
         }
-        guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
-            throw field.error("\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+        guard String(decoding: bytes, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+            throw field.error("\(ConfigError.shown(path)) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
         }
         return path
     }

@@ -15,11 +15,39 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The characters of a value or key an error shows at most: a unix socket path (107 bytes and `unix:`) still
+    /// whole, while a pasted blob is cut. With the file's and the message's own limits, no line is longer than
+    /// about 800 characters, whatever the file holds.
+    static let quoteLimit = 120
+    static let fileLimit = 256
+    static let messageLimit = 400
+
     public var description: String {
-        let place = line.map { "\(file):\($0)" } ?? file
-        let text = key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
-        // Keys and values are quoted as written; a line break in one, escaped, keeps the message on its line.
-        return text.map { $0.isNewline ? $0.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() : String($0) }
-            .joined()
+        let place = Self.oneLine(file, limit: Self.fileLimit) + (line.map { ":\($0)" } ?? "")
+        let key = key.isEmpty ? [] : [Self.oneLine(key, limit: Self.quoteLimit)]
+        return ([place] + key + [Self.oneLine(message, limit: Self.messageLimit)]).joined(separator: ": ")
+    }
+
+    /// A value or path as a message shows it: on one line, cut at `quoteLimit` characters.
+    static func shown(_ text: some StringProtocol) -> String { oneLine(text, limit: quoteLimit) }
+
+    /// `shown(text)` in double quotes.
+    static func quoted(_ text: some StringProtocol) -> String { "\"\(shown(text))\"" }
+
+    /// The line breaks Character.isNewline knows, one scalar each.
+    private static let lineBreaks: Set<UInt32> = [0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029]
+
+    /// `text` with its line breaks escaped (`\n`), so a message keeps to its line, and cut with "…" past `limit`
+    /// characters. Counted in scalars: a character can be any number of combining scalars long.
+    static func oneLine(_ text: some StringProtocol, limit: Int) -> String {
+        var line = ""
+        var length = 0
+        for scalar in text.unicodeScalars {
+            let piece = lineBreaks.contains(scalar.value) ? scalar.escaped(asASCII: true) : String(scalar)
+            length += piece.unicodeScalars.count
+            guard length <= limit else { return line + "…" }
+            line += piece
+        }
+        return line
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Where the effective configuration came from.
 public enum ConfigSource: Hashable, Sendable {
@@ -18,25 +18,26 @@ public enum ConfigLoader {
         -> LoadedConfig
     {
         let file = path ?? defaultPath
-        if path == nil, !FileManager.default.fileExists(atPath: file) {
-            return LoadedConfig(config: .zeroConfig, source: .zeroConfig(missing: file))
-        }
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
+            bytes = try ConfigFile.read(file)
+        } catch .system(errno: ENOENT) where path == nil {
+            return LoadedConfig(config: .zeroConfig, source: .zeroConfig(missing: file))
         } catch {
-            throw ConfigError(file: file, line: nil, key: "", message: "cannot read: \(readProblem(error))")
+            throw ConfigError(file: file, line: nil, key: "", message: "cannot read: \(error)")
         }
-        guard let yaml = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: file, line: nil, key: "", message: "not UTF-8 text")
+        guard let yaml = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigError(file: file, line: lineOfFirstNonUTF8(in: bytes), key: "", message: "not UTF-8 text")
         }
         return LoadedConfig(config: try ConfigParser.parse(yaml: yaml, file: file), source: .file(file))
     }
 
-    static func readProblem(_ error: any Error) -> String {
-        let code = (error as NSError).code
-        if code == NSFileReadNoSuchFileError { return "no such file" }
-        if code == NSFileReadNoPermissionError { return "permission denied" }
-        return (error as NSError).localizedDescription
+    /// The line of the first byte that is not UTF-8 (a Latin-1 "é" in a comment, say), to say where it is.
+    static func lineOfFirstNonUTF8(in bytes: [UInt8]) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var valid = 0
+        while case .valid(let scalar) = parser.parseScalar(from: &iterator) { valid += scalar.count }
+        return 1 + bytes[..<valid].count { $0 == UInt8(ascii: "\n") }
     }
 }

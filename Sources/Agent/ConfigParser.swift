@@ -64,7 +64,9 @@ public enum ConfigParser {
         if let f = map["mode"] { check.mode = try f.choice(ProbeMode.self) }
         if let f = map["path"] {
             check.path = try requestText(f)
-            guard check.path.hasPrefix("/") else { throw f.error("must start with / (got \"\(check.path)\")") }
+            guard check.path.hasPrefix("/") else {
+                throw f.error("must start with / (got \(ConfigError.quoted(check.path)))")
+            }
         }
         if let f = map["expect_status"] { check.expectStatus = try statuses(f) }
         if let f = map["slow_start"] { check.slowStart = try f.duration() }
@@ -131,7 +133,7 @@ public enum ConfigParser {
             default: break
             }
         } catch {
-            throw field.error("\(error.reason) (got \"\(text)\")")
+            throw field.error("\(error.reason) (got \(ConfigError.quoted(text)))")
         }
         return text
     }
@@ -146,7 +148,8 @@ public enum ConfigParser {
             text = try field.string()
         }
         guard let ranges = try? StatusRanges(parsing: text) else {
-            throw field.error("must be statuses or ranges within 100-599, like \"200,204,300-399\" (got \"\(text)\")")
+            throw field.error(
+                "must be statuses or ranges within 100-599, like \"200,204,300-399\" (got \(ConfigError.quoted(text)))")
         }
         return ranges
     }
@@ -165,7 +168,8 @@ public enum ConfigParser {
         let text = try field.string()
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(mark)
         guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 1, low <= high else {
-            throw field.error("must be a range of marks FIRST-LAST, like 0x44520000-0x4452ffff (got \"\(text)\")")
+            throw field.error(
+                "must be a range of marks FIRST-LAST, like 0x44520000-0x4452ffff (got \(ConfigError.quoted(text)))")
         }
         return low...high
     }

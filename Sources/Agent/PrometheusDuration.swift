@@ -4,7 +4,7 @@ public enum PrometheusDuration {
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let text: String
         public var description: String {
-            "not a duration: \"\(text)\" (write it like 500ms, 2s, 1m30s or 1h)"
+            "not a duration: \(ConfigError.quoted(text)) (write it like 500ms, 2s, 1m30s or 1h)"
         }
     }
 

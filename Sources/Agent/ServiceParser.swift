@@ -21,7 +21,7 @@ struct ServiceParser {
             if let name = service.name {
                 if let first = seenNames[name] {
                     throw YAMLField(node: keyField.node, key: "\(item.key).name", file: item.file)
-                        .error("name \"\(name)\" already used by \(first)")
+                        .error("name \(ConfigError.quoted(name)) already used by \(first)")
                 }
                 seenNames[name] = item.key
             }
@@ -47,7 +47,7 @@ struct ServiceParser {
         case (let vip?, nil):
             let text = try vip.string()
             guard let endpoint = Endpoint(text) else {
-                throw vip.error("must be ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
+                throw vip.error("must be ADDR:PORT or [ADDR6]:PORT (got \(ConfigError.quoted(text)))")
             }
             if let family = map["family"] { throw family.error("applies only to a fwmark service (a VIP has its own)") }
             key = .virtual(endpoint, try map["protocol"]?.choice(TransportProtocol.self, named: \.description) ?? .tcp)
@@ -91,7 +91,7 @@ struct ServiceParser {
             } else if let endpoint = Endpoint(text) {
                 server = RealServerConfig(address: endpoint.address, port: endpoint.port)
             } else {
-                throw addressField.error("must be ADDR, ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
+                throw addressField.error("must be ADDR, ADDR:PORT or [ADDR6]:PORT (got \(ConfigError.quoted(text)))")
             }
             if servers.contains(where: { $0.address == server.address && $0.port == server.port }) {
                 throw addressField.error("\(text) is listed twice")

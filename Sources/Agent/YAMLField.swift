@@ -28,7 +28,7 @@ struct YAMLField {
         let text = try scalar()
         // Yams reads `1:30` as base 60 and traps when that overflows; no count here is written so.
         guard !text.contains(":"), let value = node.int else {
-            throw error("must be a whole number (got \"\(text)\")")
+            throw error("must be a whole number (got \(ConfigError.quoted(text)))")
         }
         guard value >= range.lowerBound else { throw error("must be at least \(range.lowerBound) (got \(value))") }
         guard value <= range.upperBound else { throw error("must be at most \(range.upperBound) (got \(value))") }
@@ -37,7 +37,7 @@ struct YAMLField {
 
     func bool() throws(ConfigError) -> Bool {
         let text = try scalar()
-        guard let value = node.bool else { throw error("must be true or false (got \"\(text)\")") }
+        guard let value = node.bool else { throw error("must be true or false (got \(ConfigError.quoted(text)))") }
         return value
     }
 
@@ -59,7 +59,8 @@ struct YAMLField {
     func choice<T: CaseIterable>(_: T.Type, named name: (T) -> String) throws(ConfigError) -> T {
         let text = try scalar()
         guard let value = T.allCases.first(where: { name($0) == text }) else {
-            throw error("must be one of \(T.allCases.map(name).joined(separator: ", ")) (got \"\(text)\")")
+            throw error(
+                "must be one of \(T.allCases.map(name).joined(separator: ", ")) (got \(ConfigError.quoted(text)))")
         }
         return value
     }

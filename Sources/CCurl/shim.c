@@ -9,7 +9,7 @@ int drcheck_socket(int family, int type, int protocol) {
 
 CURLcode drcheck_easy_setopt_long(CURL *easy, CURLoption option, long value) { return curl_easy_setopt(easy, option, value); }
 CURLcode drcheck_easy_setopt_ptr(CURL *easy, CURLoption option, const void *value) { return curl_easy_setopt(easy, option, value); }
-CURLcode drcheck_easy_setopt_write(CURL *easy, curl_write_callback callback) { return curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, callback); }
+CURLcode drcheck_easy_setopt_write(CURL *easy, CURLoption option, curl_write_callback callback) { return curl_easy_setopt(easy, option, callback); }
 CURLcode drcheck_easy_setopt_opensocket(CURL *easy, curl_opensocket_callback callback) { return curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, callback); }
 CURLcode drcheck_easy_setopt_closesocket(CURL *easy, curl_closesocket_callback callback) { return curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, callback); }
 

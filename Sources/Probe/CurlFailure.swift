@@ -15,6 +15,10 @@ enum CurlFailure {
             return .timeout
         case CURLE_COULDNT_CONNECT:
             return osErrno == ECONNREFUSED ? .connectRefused : .connectError
+        // libcurl could not allocate: the director's memory. (A header line past libcurl's limit, reported the same
+        // way, is told apart before this.)
+        case CURLE_OUT_OF_MEMORY:
+            return .localError
         // GOT_NOTHING is an orderly close (FIN) before any byte of a response: the server's TCP stack is healthy
         // and the application chose to answer nothing, which is a protocol failure, not a reset. A close that
         // comes as an RST (a crashed process, unread request data) reports ECONNRESET and is classified above.

@@ -10,8 +10,11 @@ public struct ProbeID: Hashable, Sendable {
 /// sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to call back (CURLMOPT_TIMERFUNCTION); the loop reports
 /// readiness to curl_multi_socket_action. Nothing here blocks, and every completion runs on the loop's thread.
 public final class ProbeEngine {
-    /// The body prefix kept for the regular expression; reading stops there.
+    /// The body prefix kept for the regular expression; reading stops there. Without one no body byte is read.
     public static let bodyLimit = 64 * 1024
+    /// The response head accepted (status line and headers); a longer one is the server's protocol error. It is
+    /// below libcurl's own limit for a whole head (300 KB), which libcurl reports as a receive error.
+    public static let headerLimit = 64 * 1024
 
     private let loop: EventLoop
     private let multi: UnsafeMutableRawPointer

@@ -9,7 +9,9 @@ final class Transfer {
     let completion: (ProbeResult) -> Void
     let easy: UnsafeMutableRawPointer
     private var body: [UInt8] = []
-    private var bodyLimitReached = false
+    private var headBytes = 0
+    /// Set when a callback ended the transfer on purpose (libcurl then reports CURLE_WRITE_ERROR).
+    private var stop: Stop?
     private var markErrno: Int32 = 0
     /// The socket libcurl asked for and could not have, and why.
     private var socketFailure: (errno: Int32, family: Int32, type: Int32)?
@@ -67,13 +69,14 @@ final class Transfer {
             try set(CURLOPT_CA_CACHE_TIMEOUT, 0)
         }
         try set(CURLOPT_ERRORBUFFER, pointer: errorBuffer)
-        try set(CURLOPT_WRITEDATA, pointer: context)
-        try require(
-            CURLOPT_WRITEFUNCTION,
-            drcheck_easy_setopt_write(easy) { data, size, count, context in
-                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-                return transfer.receive(UnsafeRawBufferPointer(start: data, count: size * count))
-            })
+        try set(CURLOPT_HEADERFUNCTION, data: CURLOPT_HEADERDATA) { data, size, count, context in
+            Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                .receiveHeader(UnsafeRawBufferPointer(start: data, count: size * count))
+        }
+        try set(CURLOPT_WRITEFUNCTION, data: CURLOPT_WRITEDATA) { data, size, count, context in
+            Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                .receive(UnsafeRawBufferPointer(start: data, count: size * count))
+        }
         if let source = check.sourceAddress {
             try set(CURLOPT_INTERFACE, string: "host!\(source)")
         }
@@ -94,16 +97,41 @@ final class Transfer {
             })
     }
 
-    /// Keeps at most `ProbeEngine.bodyLimit` bytes; past that the transfer is stopped on purpose (a write error
-    /// that `result` treats as a complete response).
-    private func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let room = ProbeEngine.bodyLimit - body.count
-        guard bytes.count <= room else {
-            if check.expectedBody != nil { body.append(contentsOf: bytes.prefix(room)) }
-            bodyLimitReached = true
+    /// Why a callback ended the transfer.
+    private enum Stop {
+        /// The answer is complete as far as the check reads it: the status and the body prefix it needs.
+        case answered
+        /// The head grew past `ProbeEngine.headerLimit`.
+        case headTooLong
+    }
+
+    /// Counts one line of the head (libcurl passes them whole); at the blank line that ends the final head, stops
+    /// unless the body is needed, so a server's large body is never read.
+    private func receiveHeader(_ line: UnsafeRawBufferPointer) -> Int {
+        headBytes += line.count
+        guard headBytes <= ProbeEngine.headerLimit else {
+            stop = .headTooLong
             return 0
         }
-        if check.expectedBody != nil { body.append(contentsOf: bytes) }
+        guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) else { return line.count }
+        var status = 0
+        _ = drcheck_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        // An interim 1xx head comes before the real one.
+        guard status >= 200, check.expectedBody == nil || !check.expectedStatus.contains(status) else {
+            return line.count
+        }
+        stop = .answered
+        return 0
+    }
+
+    /// Keeps at most `ProbeEngine.bodyLimit` bytes for the body pattern; past that the transfer stops as answered.
+    private func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let room = ProbeEngine.bodyLimit - body.count
+        body.append(contentsOf: bytes.prefix(room))
+        guard bytes.count <= room else {
+            stop = .answered
+            return 0
+        }
         return bytes.count
     }
 
@@ -133,7 +161,7 @@ final class Transfer {
         let duration = Duration.microseconds(micros)
         let received = status > 0 ? status : nil
         if code == CURLE_OK, check.scheme == .tcp { return ProbeResult(.ok, duration: duration) }
-        if code == CURLE_OK || (code == CURLE_WRITE_ERROR && bodyLimitReached) {
+        if code == CURLE_OK || (code == CURLE_WRITE_ERROR && stop == .answered) {
             guard check.expectedStatus.contains(status) else {
                 return ProbeResult(
                     .httpStatus, duration: duration, status: received,
@@ -145,6 +173,9 @@ final class Transfer {
                     detail: "body does not match \"\(pattern)\"")
             }
             return ProbeResult(.ok, duration: duration, status: received)
+        }
+        if let problem = oversizedHead(code) {
+            return ProbeResult(.protocolError, duration: duration, status: received, detail: problem)
         }
         if let socketFailure {
             return ProbeResult(
@@ -164,12 +195,33 @@ final class Transfer {
             CurlFailure.classify(code, osErrno: Int32(osErrno)), duration: duration, status: received, detail: message)
     }
 
+    /// A head past drcheck's limit, or one line of it past libcurl's (100 KB; libcurl 7.88 reports that as out of
+    /// memory, and only once the answer has begun is it the server's doing).
+    private func oversizedHead(_ code: CURLcode) -> String? {
+        if code == CURLE_WRITE_ERROR, stop == .headTooLong {
+            return "a response head longer than \(ProbeEngine.headerLimit) bytes"
+        }
+        guard code == CURLE_OUT_OF_MEMORY else { return nil }
+        var firstByte: curl_off_t = 0
+        _ = drcheck_easy_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &firstByte)
+        guard firstByte > 0 else { return nil }
+        return "a response header line longer than libcurl accepts (100 KB)"
+    }
+
     private func set(_ option: CURLoption, _ value: Int) throws(ProbeSetupError) {
         try require(option, drcheck_easy_setopt_long(easy, option, value))
     }
 
     private func set(_ option: CURLoption, string: String) throws(ProbeSetupError) {
         try require(option, drcheck_easy_setopt_ptr(easy, option, string))
+    }
+
+    /// A callback that receives bytes (head lines or body), called with this transfer.
+    private func set(_ function: CURLoption, data: CURLoption, _ callback: curl_write_callback)
+        throws(ProbeSetupError)
+    {
+        try set(data, pointer: Unmanaged.passUnretained(self).toOpaque())
+        try require(function, drcheck_easy_setopt_write(easy, function, callback))
     }
 
     private func set(_ option: CURLoption, pointer: UnsafeRawPointer?) throws(ProbeSetupError) {

@@ -15,8 +15,10 @@ struct ProbeCommand: ParsableCommand {
         abstract: "Probe one URL the way drcheck does and print: class status duration.",
         discussion: """
             Classes: ok, timeout, connect_refused, connect_error, reset, protocol_error, http_status, body_mismatch, \
-            tls_error. The status is "-" without a status line; the duration is in seconds. Names are never \
-            resolved: a URL with a host name needs --connect-to. Redirects are not followed.
+            tls_error, local_error. The status is "-" without a status line; the duration is in seconds. Names are \
+            never resolved: a URL with a host name needs --connect-to. Redirects are not followed. A response head \
+            longer than 64 KiB is a protocol_error; without --expect-body the probe ends after the head, its body \
+            unread.
             Exit status: 0 ok, 1 any other class, 2 usage error.
             DR path: --mark M --source DIP http://VIP:PORT/ sends the probe through the fwmark probe service M; \
             with --dr-server RIP drcheck creates that service (one destination, RIP, route, weight 1) through \

@@ -16,11 +16,15 @@ final class LoopbackServer {
         case close
         /// Answers bytes that are not HTTP.
         case garbage
+        /// A 200 head announcing `bytes` of body, then the body as fast as the client takes it.
+        case largeBody(bytes: Int)
     }
 
     let port: UInt16
     private(set) var requests: [String] = []
     private(set) var peers: [String] = []
+    /// Bytes of responses written to clients, heads included.
+    private(set) var bytesSent = 0
     private let loop: EventLoop
     private let mode: Mode
     private let listener: Int32
@@ -80,8 +84,7 @@ final class LoopbackServer {
             let head =
                 (["HTTP/1.1 \(status) Status", "Content-Length: \(body.utf8.count)", "Connection: close"]
                 + headers).joined(separator: "\r\n")
-            send(fd, head + "\r\n\r\n" + body)
-            drop(fd)
+            stream(fd, head: head + "\r\n\r\n" + body, filler: 0)
         case .hang:
             break
         case .trickle(let every):
@@ -96,7 +99,36 @@ final class LoopbackServer {
         case .garbage:
             send(fd, "this is not HTTP at all\r\n\r\n")
             drop(fd)
+        case .largeBody(let bytes):
+            // A small send buffer, so that what the kernel takes ahead of the client is little beside what it reads.
+            var size: Int32 = 65536
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            stream(fd, head: "HTTP/1.1 200 OK\r\nContent-Length: \(bytes)\r\nConnection: close\r\n\r\n", filler: bytes)
         }
+    }
+
+    /// Writes `head`, then `filler` bytes of "a", as fast as the client takes them (a response of megabytes does not
+    /// fit one write); closes when all is written or the client has gone.
+    private func stream(_ fd: Int32, head: String, filler: Int) {
+        var pending = ArraySlice(head.utf8)
+        var left = filler
+        let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 65536)
+        /// True when there is nothing more to write.
+        func pump() -> Bool {
+            while true {
+                if pending.isEmpty {
+                    guard left > 0 else { return true }
+                    pending = chunk.prefix(left)
+                    left -= pending.count
+                }
+                let count = pending.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard count > 0 else { return errno != EAGAIN }
+                pending = pending.dropFirst(count)
+                bytesSent += count
+            }
+        }
+        guard !pump() else { return drop(fd) }
+        try? loop.watch(fd, for: .writable) { [unowned self] _ in if pump() { drop(fd) } }
     }
 
     private func trickle(_ fd: Int32, every: Duration) {

@@ -8,7 +8,7 @@ import Testing
 /// Real libcurl transfers through the shim to in-process servers on 127.0.0.1.
 struct ProbeEngineTests {
     /// Runs one probe of `check` (the server's port filled in) against a server in `mode`.
-    private func probe(
+    func probe(
         _ mode: LoopbackServer.Mode, expectStatus: String = "200-399", body: String? = nil,
         timeout: Duration = .seconds(5), scheme: NetworkCheck.Scheme = .http
     ) throws -> (ProbeResult, LoopbackServer) {
@@ -73,11 +73,19 @@ struct ProbeEngineTests {
         #expect(result.duration >= .milliseconds(300))
     }
 
-    @Test func trickleTimesOutAtTheDeadline() throws {
-        let (result, _) = try probe(.trickle(every: .milliseconds(50)), timeout: .milliseconds(400))
+    @Test func trickledBodyTimesOutAtTheDeadlineWhenItIsMatched() throws {
+        let (result, _) = try probe(.trickle(every: .milliseconds(50)), body: "^ok", timeout: .milliseconds(400))
         #expect(result.probeClass == .timeout)
         #expect(result.status == 200)
         #expect(result.duration >= .milliseconds(400))
+    }
+
+    /// Without expect_body the status decides, and the probe ends with the head.
+    @Test func trickledBodyIsNotWaitedForWhenNothingMatchesIt() throws {
+        let (result, _) = try probe(.trickle(every: .milliseconds(50)), timeout: .milliseconds(400))
+        #expect(result.probeClass == .ok)
+        #expect(result.status == 200)
+        #expect(result.duration < .milliseconds(400))
     }
 
     @Test func resetIsReset() throws {

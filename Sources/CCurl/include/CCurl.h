@@ -7,7 +7,8 @@
 
 CURLcode drcheck_easy_setopt_long(CURL *easy, CURLoption option, long value);
 CURLcode drcheck_easy_setopt_ptr(CURL *easy, CURLoption option, const void *value);
-CURLcode drcheck_easy_setopt_write(CURL *easy, curl_write_callback callback);
+// CURLOPT_WRITEFUNCTION or CURLOPT_HEADERFUNCTION: both take a curl_write_callback.
+CURLcode drcheck_easy_setopt_write(CURL *easy, CURLoption option, curl_write_callback callback);
 CURLcode drcheck_easy_setopt_opensocket(CURL *easy, curl_opensocket_callback callback);
 CURLcode drcheck_easy_setopt_closesocket(CURL *easy, curl_closesocket_callback callback);
 
