@@ -120,7 +120,8 @@ lab_expect_eq "rs1 drained, rs2 kept" "0 5" "$(dns_weights)"
 lab_expect_match "the class is exec_timeout" \
   "$rip1:53: weight 5 -> 0, drain \(exec_timeout\)" "$(cat "$AGENT_LOG")"
 # children_of PID STATE: how many processes whose parent is PID are in STATE (Z: zombies; . any).
-children_of() { awk -v p="$1" -v s="$2" '$4 == p && $3 ~ s {n++} END {print n + 0}' /proc/[0-9]*/stat 2>/dev/null; }
+# (Through cat: a process that ends between the glob and the read would stop awk.)
+children_of() { cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" -v s="$2" '$4 == p && $3 ~ s {n++} END {print n + 0}'; }
 zombies=0
 sleeps=0
 for _ in 1 2 3 4 5 6 7 8 9 10; do
