@@ -15,6 +15,11 @@ struct Drcheck: ParsableCommand {
             Without a subcommand drcheck runs as a daemon in the foreground; with --once it makes one pass for cron.
             Exit status of --once: 0 every checked server healthy, 1 at least one unhealthy, 2 usage or config \
             error (nothing changed), 3 IPVS unreachable.
+            Checks: type http (the default: a GET judged by status and body), tcp (a connect only) or exec (a \
+            program per real server, run without a shell, ${DRCHECK_RIP} and the like in its arguments; exit 0 \
+            passes, 1 fails, and with dynamic_weight 2-255 passes with weight status - 2). With discover, http and \
+            tcp defaults check TCP and fwmark services only: UDP and SCTP services are left alone unless listed with \
+            an exec check.
             Configuration: `drcheck config check` prints every key with its effective value; the shipped \
             /etc/drcheck/drcheck.yaml explains each one, commented out at its default, and \
             /usr/share/doc/drcheck/OPERATIONS.md the rest.

@@ -16,7 +16,8 @@ struct ProbeCommand: ParsableCommand {
         discussion: """
             Classes: ok, timeout, connect_refused, connect_error, reset, protocol_error, http_status, body_mismatch, \
             tls_error, local_error. The status is "-" without a status line; the duration is in seconds. Names are \
-            never resolved: a URL with a host name needs --connect-to. Redirects are not followed. A response head \
+            never resolved: a URL with a host name needs --connect-to. Redirects are not followed. tcp://HOST:PORT \
+            makes a tcp check's connect and nothing more. A response head \
             longer than 64 KiB is a protocol_error; without --expect-body the probe ends after the head, its body \
             unread.
             Exit status: 0 ok, 1 any other class, 2 usage error.
@@ -26,7 +27,7 @@ struct ProbeCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("http://HOST[:PORT][/PATH] or https://…", valueName: "url"))
+    @Argument(help: ArgumentHelp("http://HOST[:PORT][/PATH], https://… or tcp://HOST:PORT", valueName: "url"))
     var url: String?
 
     @Option(
