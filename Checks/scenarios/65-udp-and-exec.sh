@@ -159,8 +159,20 @@ dynamic "$rip1" 0
 lab_wait 15 lab_prints "5 5" dns_weights
 lab_expect_eq "exit 0 again: back to 5" "5 5" "$(dns_weights)"
 
-lab_step "a TCP check on the DNS servers' TCP port, through the DR path: the VIP missing from rs1's lo"
+lab_step "the same exec checks from cron: drcheck --once runs the commands and follows their exit status"
 agent_stop
+dynamic "$rip1" 9
+once=$(agent_once)
+lab_expect_eq "--once: exit 9 passes (exit status 0), weight 7" "0 7 5" "$? $(dns_weights)"
+dynamic "$rip1" 1
+agent_once >/dev/null
+lab_expect_eq "--once: exit 1 drains (exit status 1)" "1 0 5" "$? $(dns_weights)"
+lab_expect_match "--once's report names the class" "exec_failed" "$(agent_once --dry-run)"
+dynamic "$rip1" 0
+agent_once >/dev/null
+lab_expect_eq "--once: exit 0 restores the configured weight" "0 5 5" "$? $(dns_weights)"
+
+lab_step "a TCP check on the DNS servers' TCP port, through the DR path: the VIP missing from rs1's lo"
 lab_in lvs ipvsadm -R <<IPVS
 -A -t $DNS -s rr
 -a -t $DNS -r $rip1:53 -g -w 5

@@ -12,6 +12,14 @@ public enum ProbeResult: Hashable, Sendable {
     /// A failure that is not the server's fault (the director-fault guard): counts neither way, drains nothing.
     case inconclusive(String)
 
+    /// Passed, with or without a reported weight.
+    public var passed: Bool {
+        switch self {
+        case .success, .reported: true
+        case .failure, .inconclusive: false
+        }
+    }
+
     public var probeClass: String {
         switch self {
         case .success, .reported: "ok"

@@ -49,7 +49,7 @@ public enum OncePass {
                 result: probes[status.id], up: status.up, weightBefore: before[status.id] ?? status.weight,
                 weightAfter: status.weight, configured: status.configured, drainedBy: status.drainedBy)
         }
-        let healthy = rows.allSatisfy { $0.up && $0.result.map { $0 == .success } ?? true }
+        let healthy = rows.allSatisfy { $0.up && $0.result?.passed ?? true }
         return Outcome(
             changes: decision.changes, wouldChange: decision.wouldChange, transitions: decision.transitions,
             rows: rows, state: reconciler.state, exitStatus: healthy ? 0 : 1)

@@ -64,4 +64,11 @@ import Testing
         #expect(outcome.changes == [])
         #expect(outcome.rows.map(\.result) == [.success, .success])
     }
+
+    @Test func aReportedWeightPassesAndIsSet() {
+        let outcome = run(AgentState(), kernel: 7, rs1: .reported(weight: 4))
+        #expect(outcome.exitStatus == 0)
+        #expect(outcome.changes == [WeightChange(id: rs1, from: 7, to: 4, reason: .reported)])
+        #expect(outcome.rows[0].weightAfter == 4)
+    }
 }
