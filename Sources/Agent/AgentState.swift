@@ -35,6 +35,8 @@ public struct ServerRecord: Hashable, Sendable, Codable {
     public var failures = 0
     /// A slow-start ramp was under way: a restart finishes it at once.
     public var ramping = false
+    /// Drained with `drcheck drain`: held at weight 0 whatever its checks say, until `drcheck undrain`.
+    public var maintenance: DrainNote?
 
     public init(weight: Int, up: Bool) {
         self.weight = weight

@@ -36,6 +36,9 @@ public enum AgentEvent: Hashable, Sendable {
     case kernel(ServiceKey, [Endpoint: Int])
     /// The service is no longer in the kernel: its servers are forgotten.
     case serviceGone(ServiceKey)
+    /// Every drain made with `drcheck drain` now (the drains file): a server listed is held at 0, one no longer
+    /// listed is handed back to its checks.
+    case drains([ServerID: DrainNote])
     case configChanged(Config)
 }
 
@@ -51,6 +54,8 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
         case reconfigured
         /// A dynamic exec check reported a new weight for its healthy server.
         case reported
+        /// `drcheck drain`.
+        case maintenance
     }
 
     public var id: ServerID
@@ -66,6 +71,7 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
             case .slowStart(let step, let steps): "slow start \(step)/\(steps)"
             case .reconfigured: "configured weight changed"
             case .reported: "weight reported by its check"
+            case .maintenance: "drained with drcheck drain"
             }
         return "\(id): weight \(from) -> \(to), \(why)"
     }
@@ -84,6 +90,10 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
         case adopted(weight: Int)
         /// Someone else set weight 0: an administrative drain drcheck never undoes.
         case administrativeDrain
+        /// `drcheck drain`: held at weight 0 until `drcheck undrain`.
+        case maintenance(DrainNote)
+        /// `drcheck undrain`: back to its checks, restored once `rise` probes pass.
+        case handedBack
         /// The service's last weighted server is unhealthy but keeps its weight (`keep_last`).
         case panic
         case panicOver
@@ -103,6 +113,10 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
         case .up: return "\(subject): up (ok)"
         case .adopted(let weight): return "\(subject): weight \(weight) set by someone else, adopted as configured"
         case .administrativeDrain: return "\(subject): weight 0 set by someone else, an administrative drain left alone"
+        case .maintenance(let note):
+            return
+                "\(subject): drained by \(note.by) with drcheck drain (\(note.reason)), held at 0 until drcheck undrain"
+        case .handedBack: return "\(subject): undrained, back to its checks (restored once they pass)"
         case .panic: return "\(subject): panic, the last server with weight is unhealthy and keeps it (keep_last)"
         case .panicOver: return "\(subject): panic over"
         }

@@ -28,9 +28,10 @@ public enum OncePass {
         public var exitStatus: Int32
     }
 
+    /// `drains`: the drains file's drains; nil when it could not be read (the drains stay as the state has them).
     public static func run(
         config: Config, state: AgentState, kernel: [ServiceKey: [Endpoint: Int]], probes: [ServerID: ProbeResult],
-        dryRun: Bool
+        drains: [ServerID: DrainNote]? = nil, dryRun: Bool
     ) -> Outcome {
         var config = config
         config.defaults.slowStart = .zero
@@ -40,7 +41,8 @@ public enum OncePass {
             for (server, weight) in service.value { weights[ServerID(service: service.key, server: server)] = weight }
         }
         let events =
-            kernel.sorted { $0.key < $1.key }.map { AgentEvent.kernel($0.key, $0.value) }
+            (drains.map { [AgentEvent.drains($0)] } ?? [])
+            + kernel.sorted { $0.key < $1.key }.map { AgentEvent.kernel($0.key, $0.value) }
             + probes.sorted { $0.key < $1.key }.map { AgentEvent.probed($0.key, $0.value) }
         let decision = reconciler.turn(events, at: .zero)
         let rows = reconciler.statuses.map { status in

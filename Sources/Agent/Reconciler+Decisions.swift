@@ -40,7 +40,7 @@ extension Reconciler {
                 record.weight = to
                 decision.changes.append(change)
             }
-            record.drainedBy = to == 0 ? .drcheck : nil
+            record.drainedBy = reason == .maintenance ? .operator : to == 0 ? .drcheck : nil
             state.servers[id] = record
         }
     }
@@ -49,8 +49,14 @@ extension Reconciler {
     mutating func plan(_ id: ServerID, check: CheckSettings, at now: AgentTime) -> (
         to: Int, reason: WeightChange.Reason
     )? {
-        guard let record = state.servers[id], record.drainedBy != .operator else { return nil }
+        guard let record = state.servers[id] else { return nil }
         let current = weight(of: id) ?? record.weight
+        // `drcheck drain` holds the server at 0, whatever its checks say or anyone else set.
+        if record.maintenance != nil {
+            ramps[id] = nil
+            return current > 0 ? (0, .maintenance) : nil
+        }
+        guard record.drainedBy != .operator else { return nil }
         let reconfigured = reweigh.remove(id) != nil
         let rereported = rereported.remove(id) != nil
         guard record.up else {
@@ -80,7 +86,7 @@ extension Reconciler {
     {
         let weighted = ids.contains { (planned[$0]?.to ?? weight(of: $0) ?? 0) > 0 }
         guard !weighted else { return nil }
-        return ids.first { planned[$0]?.to == 0 && (weight(of: $0) ?? 0) > 0 }
+        return ids.first { planned[$0]?.to == 0 && planned[$0]?.reason != .maintenance && (weight(of: $0) ?? 0) > 0 }
     }
 
     func ids(of service: ServiceKey) -> [ServerID] {
@@ -98,7 +104,9 @@ extension Reconciler {
     }
 
     /// Weighted and staying so (a server no event concerns keeps its weight unless it is to be drained).
-    func keepsWeight(_ id: ServerID) -> Bool { (weight(of: id) ?? 0) > 0 && !toBeDrained(id) }
+    func keepsWeight(_ id: ServerID) -> Bool {
+        (weight(of: id) ?? 0) > 0 && !toBeDrained(id) && state.servers[id]?.maintenance == nil
+    }
 
     /// Still weighted, and unhealthy or reporting weight 0 (whether or not keep_last will let it reach 0).
     func toBeDrained(_ id: ServerID) -> Bool {

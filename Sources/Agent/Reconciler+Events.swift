@@ -64,7 +64,11 @@ extension Reconciler {
         record.configured = record.configWeight ?? (weight > 0 ? weight : nil)
         record.configuredFrom = record.configWeight != nil ? .config : (weight > 0 ? .firstSeen : nil)
         log.append(Transition(service: id.service, server: id.server, kind: .appeared(weight: weight)))
-        if weight == 0 {
+        if let note = drainNotes[id] {
+            record.maintenance = note
+            record.drainedBy = .operator
+            log.append(Transition(service: id.service, server: id.server, kind: .maintenance(note)))
+        } else if weight == 0 {
             record.drainedBy = .operator
             log.append(Transition(service: id.service, server: id.server, kind: .administrativeDrain))
         }
@@ -92,6 +96,34 @@ extension Reconciler {
             log.append(Transition(service: id.service, server: id.server, kind: .adopted(weight: weight)))
         }
         return record
+    }
+
+    /// The drains file's drains now: a server newly listed is held at 0 (by `plan`), one no longer listed goes back
+    /// to its checks, down until `rise` probes pass. Returns the services concerned.
+    mutating func applyDrains(_ notes: [ServerID: DrainNote], into log: inout [Transition]) -> Set<ServiceKey> {
+        drainNotes = notes
+        var touched: Set<ServiceKey> = []
+        for (id, old) in state.servers.sorted(by: { $0.key < $1.key }) where old.maintenance != notes[id] {
+            touched.insert(id.service)
+            var record = old
+            record.maintenance = notes[id]
+            ramps[id] = nil
+            if let note = notes[id] {
+                record.drainedBy = .operator
+                if old.maintenance == nil {
+                    log.append(Transition(service: id.service, server: id.server, kind: .maintenance(note)))
+                }
+            } else {
+                record.drainedBy = nil
+                record.up = false
+                record.downClass = "maintenance"
+                record.successes = 0
+                record.failures = 0
+                log.append(Transition(service: id.service, server: id.server, kind: .handedBack))
+            }
+            state.servers[id] = record
+        }
+        return touched
     }
 
     mutating func reconfigure(_ new: Config, into log: inout [Transition]) {

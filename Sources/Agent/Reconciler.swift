@@ -46,6 +46,8 @@ public struct Reconciler: Sendable {
     var reported: [ServerID: Int] = [:]
     /// Servers whose dynamic check reported a new weight (or the configured one again): set at the next decision.
     var rereported: Set<ServerID> = []
+    /// The drains made with `drcheck drain`, as last read (also for servers not seen yet).
+    var drainNotes: [ServerID: DrainNote] = [:]
     var stateChanged = false
     /// The destinations of each service in `state`, so that a turn touches only the services it concerns.
     var members: [ServiceKey: Set<Endpoint>] = [:]
@@ -81,6 +83,7 @@ public struct Reconciler: Sendable {
                 observe(service, destinations, into: &decision.transitions)
                 whole.insert(service)
             case .serviceGone(let service): forget { $0.service == service }
+            case .drains(let notes): whole.formUnion(applyDrains(notes, into: &decision.transitions))
             case .configChanged(let config):
                 reconfigure(config, into: &decision.transitions)
                 whole.formUnion(members.keys)

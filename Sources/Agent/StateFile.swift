@@ -47,30 +47,11 @@ public struct StateFile: Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         // Encoding plain values cannot fail.
         let data = (try? encoder.encode(state)) ?? Data()
-        let directory =
-            (path as NSString).deletingLastPathComponent.isEmpty
-            ? "." : (path as NSString).deletingLastPathComponent
-        let temporary = "\(path).tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SaveError(path: path, step: "create \(temporary)", errno: errno) }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let writeErrno = errno
-        guard written == data.count, fsync(fd) == 0 else {
-            let error = SaveError(path: path, step: "write \(temporary)", errno: written < 0 ? writeErrno : errno)
-            close(fd)
-            unlink(temporary)
-            throw error
+        do {
+            try AtomicFile.replace(path, with: Array(data))
+        } catch {
+            throw SaveError(path: path, step: error.step, errno: error.errno)
         }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let error = SaveError(path: path, step: "rename \(temporary)", errno: errno)
-            unlink(temporary)
-            throw error
-        }
-        let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirfd >= 0 else { throw SaveError(path: path, step: "open \(directory)", errno: errno) }
-        defer { close(dirfd) }
-        guard fsync(dirfd) == 0 else { throw SaveError(path: path, step: "fsync \(directory)", errno: errno) }
     }
 
     private static func reason(_ error: any Error) -> String {

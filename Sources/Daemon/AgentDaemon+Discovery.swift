@@ -25,6 +25,9 @@ extension AgentDaemon {
             raise("ipvs-read", .error, "cannot read the IPVS table: \(error)")
             return
         }
+        // Before the kernel's weights: a server `drcheck drain` just set to 0 reads as that drain, not as a weight
+        // set by someone else.
+        readDrains()
         for key in snapshot.services.keys.sorted() where fresh.services[key] == nil {
             enqueue(.serviceGone(key))
         }

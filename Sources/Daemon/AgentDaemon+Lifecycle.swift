@@ -7,8 +7,13 @@ extension AgentDaemon {
         // A scrape client or probe peer that goes away must not kill the daemon.
         signal(SIGPIPE, SIG_IGN)
         do {
-            try loop.handleSignals([SIGHUP, SIGTERM, SIGINT]) { [unowned self] signal in
-                signal == SIGHUP ? reload() : stop(signal)
+            // SIGUSR1: `drcheck drain` or `undrain` changed the drains file.
+            try loop.handleSignals([SIGHUP, SIGTERM, SIGINT, SIGUSR1]) { [unowned self] signal in
+                switch signal {
+                case SIGHUP: reload()
+                case SIGUSR1: readDrains(force: true)
+                default: stop(signal)
+                }
             }
         } catch {
             throw .runtime("cannot handle signals: \(error)")

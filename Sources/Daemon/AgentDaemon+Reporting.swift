@@ -35,7 +35,9 @@ extension AgentDaemon {
 
     private func publish(_ status: ServerStatus?) {
         guard let status, let labels = targets[status.id]?.labels else { return }
-        metrics.updateServer(labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0)
+        metrics.updateServer(
+            labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0,
+            adminDrained: status.drainedBy == .operator)
     }
 
     /// The ARP watch's conflicts as metric labels (and in /status).
@@ -66,15 +68,22 @@ extension AgentDaemon {
                 panic: reconciler.panics.contains(key),
                 realServers: (statuses[key] ?? []).map { status in
                     let probe = lastProbe[status.id]
+                    let destination = snapshot.destination(status.id)
+                    let connections = destination.map { (Int($0.activeConnections), Int($0.inactiveConnections)) }
+                    let drain = records[status.id]?.maintenance.map {
+                        StatusDocument.Drain(
+                            reason: $0.reason, by: $0.by, at: $0.at, empty: connections.map { $0 == (0, 0) } ?? true)
+                    }
                     return StatusDocument.RealServer(
                         address: status.id.server.description,
                         state: Self.healthState(status, record: records[status.id]),
-                        healthy: status.up, kernelWeight: snapshot.destination(status.id).map { _ in status.weight },
+                        healthy: status.up, kernelWeight: destination.map { _ in status.weight },
                         configuredWeight: status.configured ?? 0, lastResult: probe?.result.probeClass.rawValue,
                         lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
                         latencySeconds: probe?.result.duration.seconds,
                         lastProbeAt: probe.map { wall - (monotonic - $0.at).seconds },
-                        lastChangeAt: lastChange[status.id])
+                        lastChangeAt: lastChange[status.id], activeConnections: connections?.0,
+                        inactiveConnections: connections?.1, drain: drain)
                 })
         }
         var configFile: String?

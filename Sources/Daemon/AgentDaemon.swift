@@ -68,6 +68,8 @@ public final class AgentDaemon {
     private var turnScheduled = false
     private var lastTurn: Monotonic?
     var budget = DescriptorBudget(limit: 1024)
+    /// The drains file as last read (inode, size, modification time): read again only when it changes.
+    var drainsFileIdentity: [UInt64]?
     private var wake: (at: AgentTime, timer: EventLoop.TimerID)?
 
     init(

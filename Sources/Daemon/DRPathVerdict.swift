@@ -20,7 +20,7 @@ extension Transition.Kind {
         switch self {
         case .down: ("up", "down")
         case .up: ("down", "up")
-        case .administrativeDrain: ("up", "admin_drained")
+        case .administrativeDrain, .maintenance: ("up", "admin_drained")
         default: nil
         }
     }

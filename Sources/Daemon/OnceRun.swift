@@ -55,9 +55,15 @@ public struct OnceRun {
         plan.removeCreatedProbeServices()
 
         let kernel = snapshot.services.mapValues(\.weights)
+        var drains: [ServerID: DrainNote]?
+        do {
+            drains = try DrainsFile(forState: config.stateFile).load()
+        } catch {
+            notes.append("\(error); the drains stay as the state file has them")
+        }
         let outcome = OncePass.run(
             config: config, state: state, kernel: kernel, probes: results.mapValues(Agent.ProbeResult.init),
-            dryRun: !acting)
+            drains: drains, dryRun: !acting)
         var exitStatus = outcome.exitStatus
         var applied: [WeightChange] = []
         var failures: [String] = []

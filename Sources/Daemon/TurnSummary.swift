@@ -32,6 +32,8 @@ enum TurnSummary {
         case .up: "up"
         case .adopted: "weight adopted"
         case .administrativeDrain: "drained by an operator"
+        case .maintenance: "drained with drcheck drain"
+        case .handedBack: "undrained"
         case .panic: "panic"
         case .panicOver: "panic over"
         }
@@ -44,6 +46,7 @@ enum TurnSummary {
         case .slowStart: "slow start step"
         case .reconfigured: "configured weight"
         case .reported: "reported weight"
+        case .maintenance: "drcheck drain"
         }
     }
 }

@@ -56,7 +56,7 @@ import Testing
         let lines = StatusTable.render(document).split(separator: "\n")
         #expect(
             lines.suffix(2) == [
-                "SERVICE  REAL SERVER  STATE  WEIGHT  CONFIGURED  RESULT  LATENCY  CHANGED  DETAIL",
+                "SERVICE  REAL SERVER  STATE  WEIGHT  CONFIGURED  CONNS  RESULT  LATENCY  CHANGED  DETAIL",
                 "NOT CHECKED: 198.51.100.33:53 (udp): a udp service, which an http check cannot judge",
             ])
         let json = String(decoding: document.json(), as: UTF8.self)

@@ -120,12 +120,12 @@ import Testing
         let metrics = DrcheckMetrics(version: "1")
         for server in [Self.rs1, Self.rs2] { MetricsFixtures.populate(metrics, server) }
         let before = Exposition(metrics.render()).series(containing: #"real_server="203.0.113.21:8000""#)
-        // 3 fixed, 1 result class, 13 buckets + Inf + sum + count, 1 transition, 7 kernel figures.
-        #expect(before.count == 28)
+        // 3 fixed, admin drained, 1 result class, 13 buckets + Inf + sum + count, 1 transition, 7 kernel figures.
+        #expect(before.count == 29)
         metrics.removeServer(Self.rs1)
         let after = Exposition(metrics.render())
         #expect(after.series(containing: "203.0.113.21").isEmpty)
-        #expect(after.series(containing: #"real_server="203.0.113.22:8000""#).count == 28)
+        #expect(after.series(containing: #"real_server="203.0.113.22:8000""#).count == 29)
     }
 
     @Test func removingAServiceRemovesItsServersAndPanicAndEmptyFamiliesVanish() {

@@ -22,7 +22,7 @@ import Testing
         metrics.setOverload(true, achievedInterval: .milliseconds(3_400))
         metrics.recordDiscounted(.overload)
         let exposition = metrics.render()
-        #expect(Exposition(exposition).types.count == 25)
+        #expect(Exposition(exposition).types.count == 26)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))

@@ -10,8 +10,8 @@ import Testing
     /// What happens to one server, done to `DrcheckMetrics` and to swift-prometheus series alike.
     struct Server {
         var labels: ServerLabels
-        /// `(up, weight, configured weight)`, set last.
-        var state: (Bool, Int, Int)?
+        /// `(up, weight, configured weight, admin drained)`, set last.
+        var state: (Bool, Int, Int, Bool)?
         var probes: [(String, Duration)] = []
         var transitions: [(String, String)] = []
         var kernel: [DestinationCounters] = []
@@ -22,7 +22,7 @@ import Testing
 
     static let servers = [
         Server(
-            labels: ServerLabels(service: "web", realServer: "203.0.113.21:8000"), state: (true, 7, 7),
+            labels: ServerLabels(service: "web", realServer: "203.0.113.21:8000"), state: (true, 7, 7, false),
             probes: [
                 ("ok", .milliseconds(3)), ("ok", .milliseconds(20)), ("timeout", .seconds(1)), ("ok", .milliseconds(1)),
                 ("ok", .microseconds(2500)), ("http_status", .seconds(10)), ("timeout", .seconds(12)),
@@ -40,7 +40,7 @@ import Testing
             probes: [("connect_refused", .milliseconds(250))],
             rendered: #"service="we\"b\\1\nx",real_server="[2001:db8::1]:443""#),
         Server(
-            labels: ServerLabels(service: "fwmark:7/ipv6", realServer: "198.51.100.2:80"), state: (false, 0, 100),
+            labels: ServerLabels(service: "fwmark:7/ipv6", realServer: "198.51.100.2:80"), state: (false, 0, 100, true),
             rendered: #"service="fwmark:7/ipv6",real_server="198.51.100.2:80""#),
         Server(
             labels: ServerLabels(service: "web", realServer: "203.0.113.22:8000"),
@@ -91,8 +91,9 @@ import Testing
         }
         for (from, to) in server.transitions { metrics.recordTransition(server.labels, from: from, to: to) }
         for counters in server.kernel { metrics.updateKernelCounters(server.labels, counters) }
-        if let (up, weight, configured) = server.state {
-            metrics.updateServer(server.labels, up: up, weight: weight, configuredWeight: configured)
+        if let (up, weight, configured, drained) = server.state {
+            metrics.updateServer(
+                server.labels, up: up, weight: weight, configuredWeight: configured, adminDrained: drained)
         }
     }
 
@@ -102,6 +103,7 @@ import Testing
         let up = registry.makeGauge(descriptor: MetricFamilies.up, labels: labels)
         let weight = registry.makeGauge(descriptor: MetricFamilies.weight, labels: labels)
         let configured = registry.makeGauge(descriptor: MetricFamilies.configuredWeight, labels: labels)
+        let drained = registry.makeGauge(descriptor: MetricFamilies.adminDrained, labels: labels)
         for (resultClass, duration) in server.probes {
             registry.makeValueHistogram(
                 descriptor: MetricFamilies.probeDuration, labels: labels, buckets: MetricFamilies.durationBuckets
@@ -130,10 +132,11 @@ import Testing
                 counter.increment(by: Int64(clamping: value))
             }
         }
-        if let (isUp, weightNow, configuredWeight) = server.state {
+        if let (isUp, weightNow, configuredWeight, adminDrained) = server.state {
             up.set(to: isUp ? 1 : 0)
             weight.set(to: Double(weightNow))
             configured.set(to: Double(configuredWeight))
+            drained.set(to: adminDrained ? 1 : 0)
         }
     }
 

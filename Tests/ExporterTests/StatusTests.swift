@@ -10,9 +10,9 @@ import Testing
         #expect(
             StatusTable.render(StatusFixtures.document) == """
                 drcheck 0.1.0 (pid 4242), up 10m, ready, config /etc/drcheck/drcheck.yaml, loaded 10m ago
-                SERVICE  REAL SERVER        STATE  WEIGHT  CONFIGURED  RESULT   LATENCY  CHANGED    DETAIL
-                web      203.0.113.21:8000  up          1           1  ok         1.2ms  9m50s ago
-                         203.0.113.22:8000  down        0           5  timeout     1.0s  3m ago     no answer within 1s
+                SERVICE  REAL SERVER        STATE  WEIGHT  CONFIGURED  CONNS  RESULT   LATENCY  CHANGED    DETAIL
+                web      203.0.113.21:8000  up          1           1    3/7  ok         1.2ms  9m50s ago
+                         203.0.113.22:8000  down        0           5      -  timeout     1.0s  3m ago     no answer within 1s
 
                 """)
     }
@@ -35,11 +35,29 @@ import Testing
         #expect(
             StatusTable.render(document) == """
                 drcheck 0.1.0 (pid 4242), up 10m, not ready (not every server probed yet), dry run, LAST RELOAD FAILED (old config still running)
-                SERVICE      REAL SERVER        STATE    WEIGHT  CONFIGURED  RESULT  LATENCY  CHANGED  DETAIL
-                web [panic]  203.0.113.23:8000  unknown       -           1  -             -  -
+                SERVICE      REAL SERVER        STATE    WEIGHT  CONFIGURED  CONNS  RESULT  LATENCY  CHANGED  DETAIL
+                web [panic]  203.0.113.23:8000  unknown       -           1      -  -             -  -
                 empty        (no real servers)
 
                 """)
+    }
+
+    @Test func aDrainSaysWhoWhyWhenAndWhetherConnectionsAreLeft() {
+        var document = StatusFixtures.document
+        document.services[0].realServers[0].state = "admin_drained"
+        document.services[0].realServers[0].drain = .init(
+            reason: "deploy 4.2", by: "alice", at: 1_764_072_480, empty: false)
+        document.services[0].realServers[1].drain = .init(reason: "disk", by: "bob", at: 1_764_071_000, empty: true)
+        let lines = StatusTable.render(document).split(separator: "\n")
+        #expect(
+            lines[2].hasSuffix(
+                "admin_drained       1           1    3/7  ok         1.2ms  9m50s ago  drained by alice 2m ago: deploy 4.2, connections left"
+            ))
+        #expect(lines[3].hasSuffix("drained by bob 26m40s ago: disk, empty"))
+        #expect(try! StatusDocument(json: document.json()) == document)
+        #expect(
+            String(decoding: document.json(), as: UTF8.self).contains(
+                #""drain":{"at":1764071000,"by":"bob","empty":true,"reason":"disk"}"#))
     }
 
     @Test func durationsAndLatenciesReadLikePrometheus() {

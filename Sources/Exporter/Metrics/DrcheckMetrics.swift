@@ -68,11 +68,14 @@ public final class DrcheckMetrics {
     // MARK: real servers
 
     /// Sets the three fixed series of a real server (creating them the first time).
-    public func updateServer(_ server: ServerLabels, up: Bool, weight: Int, configuredWeight: Int) {
+    public func updateServer(
+        _ server: ServerLabels, up: Bool, weight: Int, configuredWeight: Int, adminDrained: Bool = false
+    ) {
         let record = self.record(server)
         record.up = up
         record.weight = weight
         record.configuredWeight = configuredWeight
+        record.adminDrained = adminDrained
     }
 
     /// Counts one finished probe under its result class (`ok` or the kind of failure) and records its duration.

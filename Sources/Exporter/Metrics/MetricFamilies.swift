@@ -13,6 +13,11 @@ enum MetricFamilies {
         family(
             "drcheck_real_server_configured_weight", "The weight drcheck restores when the real server is healthy.")
     }
+    static var adminDrained: MetricNameDescriptor {
+        family(
+            "drcheck_real_server_admin_drained",
+            "1 while an operator holds the real server at weight 0 (drcheck drain, or weight 0 set by hand), else 0.")
+    }
     static var probeResults: MetricNameDescriptor {
         family(
             "drcheck_probe_results_total", "Health probes finished, by result class (ok or the kind of failure).")
@@ -117,7 +122,8 @@ enum MetricFamilies {
     /// Every family, in exposition order.
     static var all: [MetricNameDescriptor] {
         [
-            up, weight, configuredWeight, probeResults, probeDuration, probeStartDelay, transitions, servicePanic,
+            up, weight, configuredWeight, adminDrained, probeResults, probeDuration, probeStartDelay, transitions,
+            servicePanic,
             activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
             directorFault, arpConflict, overloaded, achievedInterval, discounted, reloadSuccessful, reloadTimestamp,

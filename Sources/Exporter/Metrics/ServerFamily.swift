@@ -5,6 +5,7 @@ enum ServerFamily: CaseIterable {
     case up
     case weight
     case configuredWeight
+    case adminDrained
     case probeResults
     case probeDuration
     case transitions
@@ -27,6 +28,7 @@ enum ServerFamily: CaseIterable {
         case .up: MetricFamilies.up
         case .weight: MetricFamilies.weight
         case .configuredWeight: MetricFamilies.configuredWeight
+        case .adminDrained: MetricFamilies.adminDrained
         case .probeResults: MetricFamilies.probeResults
         case .probeDuration: MetricFamilies.probeDuration
         case .transitions: MetricFamilies.transitions
@@ -42,7 +44,7 @@ enum ServerFamily: CaseIterable {
 
     private var type: String {
         switch self {
-        case .up, .weight, .configuredWeight, .activeConnections, .inactiveConnections: "gauge"
+        case .up, .weight, .configuredWeight, .adminDrained, .activeConnections, .inactiveConnections: "gauge"
         case .probeDuration: "histogram"
         case .probeResults, .transitions, .connections, .packetsIn, .packetsOut, .bytesIn, .bytesOut: "counter"
         }
@@ -63,7 +65,7 @@ enum ServerFamily: CaseIterable {
 
     private func hasSeries(_ record: ServerRecord) -> Bool {
         switch self {
-        case .up, .weight, .configuredWeight: true
+        case .up, .weight, .configuredWeight, .adminDrained: true
         case .probeResults: !record.results.isEmpty
         case .probeDuration: record.durations != nil
         case .transitions: !record.transitions.isEmpty
@@ -87,6 +89,7 @@ enum ServerFamily: CaseIterable {
         case .up: gauge(record.up ? 1 : 0)
         case .weight: gauge(Double(record.weight))
         case .configuredWeight: gauge(Double(record.configuredWeight))
+        case .adminDrained: gauge(record.adminDrained ? 1 : 0)
         case .probeResults:
             for result in record.results {
                 buffer.appendSeries(name, labels)

@@ -9,6 +9,7 @@ final class ServerRecord {
     var up = false
     var weight = 0
     var configuredWeight = 0
+    var adminDrained = false
     /// Probes finished, by result class, in the order the classes first came.
     private(set) var results: [(resultClass: String, count: Int)] = []
     /// Changes of health state, by old and new state.

@@ -89,12 +89,20 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var latencySeconds: Double?
         public var lastProbeAt: Double?
         public var lastChangeAt: Double?
+        /// The destination's connections in the kernel (IPVS's ActiveConn and InActConn); nil when not found there.
+        public var activeConnections: Int?
+        public var inactiveConnections: Int?
+        /// A drain made with `drcheck drain`, while it lasts.
+        public var drain: Drain?
 
         public init(
             address: String, state: String, healthy: Bool, kernelWeight: Int?, configuredWeight: Int,
             lastResult: String?, lastDetail: String?, latencySeconds: Double?, lastProbeAt: Double?,
-            lastChangeAt: Double?
+            lastChangeAt: Double?, activeConnections: Int? = nil, inactiveConnections: Int? = nil, drain: Drain? = nil
         ) {
+            self.activeConnections = activeConnections
+            self.inactiveConnections = inactiveConnections
+            self.drain = drain
             self.address = address
             self.state = state
             self.healthy = healthy
@@ -110,6 +118,23 @@ public struct StatusDocument: Codable, Equatable, Sendable {
 }
 
 extension StatusDocument {
+    /// Why, by whom and since when a server is drained with `drcheck drain`.
+    public struct Drain: Codable, Equatable, Sendable {
+        public var reason: String
+        public var by: String
+        /// Unix time.
+        public var at: Double
+        /// No connection is left on it (active and inactive).
+        public var empty: Bool
+
+        public init(reason: String, by: String, at: Double, empty: Bool) {
+            self.reason = reason
+            self.by = by
+            self.at = at
+            self.empty = empty
+        }
+    }
+
     /// The JSON the daemon serves: snake_case keys, sorted, compact.
     public func json() -> [UInt8] {
         var output: [UInt8] = []

@@ -3,7 +3,10 @@ public enum StatusTable {
     public static func render(_ document: StatusDocument) -> String {
         var lines = [summary(document.agent)]
         var rows = [
-            ["SERVICE", "REAL SERVER", "STATE", "WEIGHT", "CONFIGURED", "RESULT", "LATENCY", "CHANGED", "DETAIL"]
+            [
+                "SERVICE", "REAL SERVER", "STATE", "WEIGHT", "CONFIGURED", "CONNS", "RESULT", "LATENCY", "CHANGED",
+                "DETAIL",
+            ]
         ]
         for service in document.services {
             let name = service.panic ? "\(service.name) [panic]" : service.name
@@ -16,15 +19,16 @@ public enum StatusTable {
                     server.state,
                     server.kernelWeight.map(String.init) ?? "-",
                     String(server.configuredWeight),
+                    server.activeConnections.map { "\($0)/\(server.inactiveConnections ?? 0)" } ?? "-",
                     server.lastResult ?? "-",
                     server.latencySeconds.map(latency) ?? "-",
                     server.lastChangeAt.map { age(document.agent.generatedAt - $0) + " ago" } ?? "-",
-                    server.lastDetail ?? "",
+                    server.drain.map { drained($0, now: document.agent.generatedAt) } ?? server.lastDetail ?? "",
                 ])
             }
         }
         if document.services.isEmpty { rows.append(["(no services)"]) }
-        lines += layout(rows, rightAligned: [3, 4, 6])
+        lines += layout(rows, rightAligned: [3, 4, 5, 7])
         // Below the table: long reasons would widen its columns, and these services have no rows.
         for service in document.services {
             guard let why = service.notChecked else { continue }
@@ -64,6 +68,12 @@ public enum StatusTable {
             while line.last == " " { line.removeLast() }
             return line
         }
+    }
+
+    /// "drained by alice 2m ago: deploy, empty" (or the connections still on it).
+    private static func drained(_ drain: StatusDocument.Drain, now: Double) -> String {
+        "drained by \(drain.by) \(age(now - drain.at)) ago: \(drain.reason), "
+            + (drain.empty ? "empty" : "connections left")
     }
 
     /// `1.2ms` below 10 ms, `950ms` below a second, `1.25s` above.

@@ -13,7 +13,7 @@ enum StatusFixtures {
                     .init(
                         address: "203.0.113.21:8000", state: "up", healthy: true, kernelWeight: 1, configuredWeight: 1,
                         lastResult: "ok", lastDetail: nil, latencySeconds: 0.0012, lastProbeAt: 1_764_072_599,
-                        lastChangeAt: 1_764_072_010),
+                        lastChangeAt: 1_764_072_010, activeConnections: 3, inactiveConnections: 7),
                     .init(
                         address: "203.0.113.22:8000", state: "down", healthy: false, kernelWeight: 0,
                         configuredWeight: 5, lastResult: "timeout", lastDetail: "no answer within 1s",
