@@ -88,7 +88,10 @@ extension Reconciler {
         record.weight = weight
         if weight == 0 {
             record.drainedBy = .operator
-            log.append(Transition(service: id.service, server: id.server, kind: .administrativeDrain))
+            // A drcheck drain's own 0 (set by the command itself) is that drain, already logged.
+            if record.maintenance == nil {
+                log.append(Transition(service: id.service, server: id.server, kind: .administrativeDrain))
+            }
         } else {
             record.drainedBy = nil
             record.configured = weight

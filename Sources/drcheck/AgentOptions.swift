@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 
 /// Options of the daemon and of `--once`.
 struct AgentOptions: ParsableArguments {
@@ -24,4 +25,11 @@ struct AgentOptions: ParsableArguments {
 
     @Flag(name: .long, help: "With --once: print the result as JSON.")
     var json = false
+}
+
+extension AgentOptions {
+    /// The options as the daemon, `--once` and the commands that share its files take them.
+    var daemonOptions: DaemonOptions {
+        DaemonOptions(configPath: config, listen: listen, statePath: state, dryRun: dryRun, json: json)
+    }
 }

@@ -18,8 +18,10 @@ struct DiagnoseCommand: ParsableCommand {
     @OptionGroup(visibility: .private) var options: AgentOptions
 
     func run() throws {
-        let daemonOptions = DaemonOptions(
-            configPath: options.config, listen: nil, statePath: options.state, dryRun: true, json: false)
+        var daemonOptions = options.daemonOptions
+        daemonOptions.listen = nil
+        daemonOptions.dryRun = true
+        daemonOptions.json = false
         throw ExitCode(Diagnosis.run(options: daemonOptions))
     }
 }

@@ -26,6 +26,7 @@ struct Drcheck: ParsableCommand {
             """,
         subcommands: [
             IPVSCommand.self, StatusCommand.self, ConfigCommand.self, DiagnoseCommand.self, ProbeCommand.self,
+            DrainCommand.self, UndrainCommand.self,
         ]
     )
 
@@ -45,9 +46,7 @@ struct Drcheck: ParsableCommand {
 
     func run() throws {
         try validateAgentOptions()
-        let daemonOptions = DaemonOptions(
-            configPath: options.config, listen: options.listen, statePath: options.state, dryRun: options.dryRun,
-            json: options.json)
+        let daemonOptions = options.daemonOptions
         if options.once {
             throw ExitCode(OnceRun.run(options: daemonOptions))
         }

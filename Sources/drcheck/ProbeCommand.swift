@@ -99,8 +99,8 @@ struct ProbeCommand: ParsableCommand {
         if let bench {
             let urls = try String(contentsOfFile: bench, encoding: .utf8).split(whereSeparator: \.isNewline)
             let benchmark = ProbeBenchmark(
-                checks: try urls.map { try check(String($0)) }, interval: try duration(interval),
-                length: try duration(benchDuration))
+                checks: try urls.map { try check(String($0)) }, interval: try durationOption(interval),
+                length: try durationOption(benchDuration))
             try benchmark.run()
             return
         }
@@ -134,7 +134,7 @@ struct ProbeCommand: ParsableCommand {
                 expectedBody: try expectBody.map { (pattern) throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },
-                timeout: try duration(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
+                timeout: try durationOption(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
                 sourceAddress: source)
         } catch let error as NetworkCheck.InvalidError where connectTo == nil && error.description.hasPrefix("address")
         {
@@ -146,13 +146,6 @@ struct ProbeCommand: ParsableCommand {
         }
     }
 
-    private func duration(_ text: String) throws -> Duration {
-        do {
-            return try PrometheusDuration.parse(text)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-    }
 }
 
 /// The fwmark probe service `drcheck probe --dr-server` makes for one probe and removes after it.
