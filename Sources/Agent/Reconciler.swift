@@ -17,6 +17,8 @@ import Primitives
 /// - A kernel weight that differs from the last one read or written was set by someone else: non-zero is adopted as
 ///   the configured weight (it wins over the config's until a reload names a different weight: the most recent act
 ///   wins); 0 is an administrative drain, never undone until someone sets a non-zero weight.
+/// - A server drcheck drained that vanishes from the kernel (its service flushed, ip_vs unloaded) and comes back at
+///   weight 0 is still drcheck's drain, restored after `rise`; back at a non-zero weight it is seen afresh.
 /// - A failed write (`writeFailed`) leaves the kernel's weight known and is decided again `retryDelay` later.
 /// - `ProbeResult.inconclusive` (the director-fault guard) counts neither way.
 /// - Dry run: the same decisions in `Decision.wouldChange`, none in `changes`; the daemon saves no state then.
@@ -40,6 +42,8 @@ public struct Reconciler: Sendable {
     /// Dry run: the weights drcheck would have set, kept apart from the kernel's to tell others' changes.
     var simulated: [ServerID: Int] = [:]
     var retryAt: [ServerID: AgentTime] = [:]
+    /// Servers drcheck had drained when the kernel stopped listing them, until they come back.
+    var vanished: [ServerID: ServerRecord] = [:]
     /// Healthy servers whose configured weight the config just changed: set at the next decision.
     var reweigh: Set<ServerID> = []
     var stateChanged = false
@@ -76,7 +80,7 @@ public struct Reconciler: Sendable {
             case .kernel(let service, let destinations):
                 observe(service, destinations, into: &decision.transitions)
                 whole.insert(service)
-            case .serviceGone(let service): forget { $0.service == service }
+            case .serviceGone(let service): vanish { $0.service == service }
             case .configChanged(let config):
                 reconfigure(config, into: &decision.transitions)
                 whole.formUnion(members.keys)
