@@ -18,14 +18,19 @@ struct KernelSnapshot {
     /// Listed fwmark services the kernel has only in the other family (a config written before `family`, when
     /// `fwmark: N` also meant the IPv6 service): what to tell the operator, by the listed key.
     var otherFamilyOnly: [ServiceKey: String] = [:]
+    /// drcheck's own DR probe services (marks in probe_marks) as listed: audited against the wanted ones, not checked.
+    var probeServices: Set<ServiceKey> = []
 
-    /// Reads every service drcheck checks (listed in the config, or any with `discover`), leaving out drcheck's own
-    /// DR-probe services (marks in the reserved range).
+    /// Reads every service drcheck checks (listed in the config, or any with `discover`), and only the keys of
+    /// drcheck's own DR-probe services (marks in the reserved range).
     static func read(_ ipvs: IPVSControl, config: Config) throws(IPVSError) -> KernelSnapshot {
         var snapshot = KernelSnapshot()
         var inKernel: Set<ServiceKey> = []
         for service in try ipvs.services() {
-            if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) { continue }
+            if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) {
+                snapshot.probeServices.insert(service.key)
+                continue
+            }
             inKernel.insert(service.key)
             guard config.check(for: service.key) != nil, snapshot.services[service.key] == nil else { continue }
             snapshot.services[service.key] = CheckedService(
