@@ -109,6 +109,18 @@ public struct Reconciler: Sendable {
         return now + Self.retryDelay
     }
 
+    /// Whether `result` would leave the server's health where it is and bring it no closer to a change: a success
+    /// while up with no failure counted, a failure while down with no success counted, or an inconclusive one (and
+    /// any result for a server not known). The daemon checks that a DR probe took its path only when it would not.
+    public func confirms(_ result: ProbeResult, for id: ServerID) -> Bool {
+        guard let record = state.servers[id] else { return true }
+        switch result {
+        case .success: return record.up && record.failures == 0
+        case .failure: return !record.up && record.successes == 0
+        case .inconclusive: return true
+        }
+    }
+
     /// The weight in the kernel as far as drcheck knows (in dry run: the weight it would have set).
     public func weight(of id: ServerID) -> Int? { simulated[id] ?? state.servers[id]?.weight }
 

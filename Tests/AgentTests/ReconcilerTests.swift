@@ -237,6 +237,25 @@ import Testing
         #expect(f.probe(rs1, .failure("timeout")).changes == [.drain(rs1, from: 7, "timeout")])
     }
 
+    /// Only a result that could move a server's health makes the daemon read its DR probe service first.
+    @Test func aResultConfirmsHealthOnlyWhenItBringsNoChangeCloser() {
+        var f = F(check: "fall: 2, rise: 2")
+        let unknown = ServerID(service: F.service, server: Endpoint("203.0.113.99:8000")!)
+        #expect(f.reconciler.confirms(.failure("timeout"), for: unknown))
+        _ = f.kernel([rs1: 7, rs2: 7])
+        #expect(f.reconciler.confirms(.success, for: rs1))
+        #expect(!f.reconciler.confirms(.failure("timeout"), for: rs1))
+        #expect(f.reconciler.confirms(.inconclusive("timeout"), for: rs1))
+        _ = f.probe(rs1, .failure("timeout"))
+        #expect(!f.reconciler.confirms(.success, for: rs1))
+        _ = f.probe(rs1, .failure("timeout"))
+        #expect(f.record(rs1)?.up == false)
+        #expect(f.reconciler.confirms(.failure("connect_refused"), for: rs1))
+        #expect(!f.reconciler.confirms(.success, for: rs1))
+        _ = f.probe(rs1, .success)
+        #expect(!f.reconciler.confirms(.failure("connect_refused"), for: rs1))
+    }
+
     @Test func aReloadNamingANewWeightMakesItTheConfiguredOne() throws {
         var f = F(check: "fall: 1, rise: 1", servers: "{address: 203.0.113.21, weight: 7}")
         _ = f.kernel([rs1: 7, rs2: 7])
