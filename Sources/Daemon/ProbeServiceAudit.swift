@@ -7,7 +7,7 @@ import Primitives
 /// its destinations read, so a steady table costs no read beyond the listing.
 struct ProbeServiceAudit: Equatable {
     enum Reason: Equatable {
-        /// drcheck has not had it before.
+        /// drcheck has not had one for this server before.
         case new
         /// drcheck had it and the table has it no more (a flush, ip_vs unloaded, another manager's rewrite).
         case missing
@@ -39,7 +39,7 @@ struct ProbeServiceAudit: Equatable {
             keys.insert(key)
             guard listed.contains(key) else {
                 create.append(
-                    Creation(server: server, mark: mark, reason: ledger.entries[server] == nil ? .new : .missing))
+                    Creation(server: server, mark: mark, reason: ledger.known.contains(server) ? .missing : .new))
                 continue
             }
             guard !ledger.isVerified(server, mark: mark) else { continue }

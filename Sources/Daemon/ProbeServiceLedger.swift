@@ -11,10 +11,14 @@ struct ProbeServiceLedger {
     }
 
     private(set) var entries: [IPAddress: Entry] = [:]
+    /// Every server drcheck has had a probe service for since it started, needed now or not: one made again for it
+    /// is recreated, even after its service vanished (and with it the need) for a while.
+    private(set) var known: Set<IPAddress> = []
 
     /// `server`'s probe service with `mark` was just made, or read and found leading to it.
     mutating func verified(_ server: IPAddress, mark: UInt32, at time: Monotonic) {
         entries[server] = Entry(mark: mark, verifiedAt: time)
+        known.insert(server)
     }
 
     /// `server`'s probe service could not be made: its probes are not trusted until it is.

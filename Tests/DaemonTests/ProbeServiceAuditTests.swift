@@ -87,6 +87,17 @@ import Testing
         #expect(reads == [])
     }
 
+    /// A pass that read the table flushed and empty left no target needing them; when the service comes back, its
+    /// servers' probe services are made again as missing, not as new.
+    @Test func servicesOfServersForgottenWhileTheirServiceWasGoneAreRecreatedAsMissing() throws {
+        var reads: [ServiceKey] = []
+        var forgotten = ledger([Self.rs1, Self.rs2, Self.rs3], verifiedAt: Monotonic(nanoseconds: 5))
+        forgotten.forget(allBut: [])
+        let audit = try audit(listed: [:], ledger: forgotten, reads: &reads)
+        #expect(audit.create.map(\.reason) == [.missing, .missing, .missing])
+        #expect(reads == [])
+    }
+
     /// After an IPVS error nothing is trusted: each listed service is read, and one that leads elsewhere (rules an
     /// earlier run saved, restored with other marks) is made again, naming where it led.
     @Test func unverifiedServicesAreReadAndThoseLeadingElsewhereRecreated() throws {

@@ -52,5 +52,6 @@ import Testing
         ledger.verified(Self.rs2, mark: path2.mark, at: Self.at(10))
         ledger.forget(allBut: [Self.rs2])
         #expect(ledger.entries == [Self.rs2: .init(mark: path2.mark, verifiedAt: Self.at(10))])
+        #expect(ledger.known == [Self.rs1, Self.rs2])
     }
 }
