@@ -4,7 +4,10 @@
 # ip_vs unloaded, and 4 s later ip_vs loaded and the saved rules restored. drcheck's own probe services went with the
 # table: it makes them again (a line each), and no probe that did not take rs2's own probe service counts: ipvsadm,
 # sampled every ~0.3 s through the outage and 15 s after, never shows rs2 at its weight while it is down; rs1 and rs3
-# keep theirs; rs2 is restored only once its web server answers through its own probe service.
+# keep theirs. Then another manager rewrites drcheck's probe services in place, rs1's mark leading to rs2 and rs2's
+# to rs1: drcheck notices (a probe whose verdict would change a server reads its service first), makes both again
+# naming where they led, counts none of those probes, and rs2 stays at 0. rs2 is restored only once its web server
+# answers through its own probe service.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -23,7 +26,7 @@ sample_rs2() {
   lab_in lvs bash -c 'while [ ! -e "$1.stop" ]; do
       w=$(ipvsadm -Ln -t "$2" 2>/dev/null | awk -v rip="$3" "\$1 == \"->\" && \$2 == rip {print \$4}")
       echo "$EPOCHREALTIME ${w:-none}"
-      sleep 0.3
+      sleep 0.1
     done' - "$1" "$LAB_SERVICE" "$(lab_rip 2):$LAB_PORT" >>"$1"
 }
 
@@ -73,8 +76,32 @@ lab_expect_eq "the log says each was recreated" "203.0.113.21 203.0.113.22 203.0
 lab_expect_eq "rs1 and rs3 keep their weights, rs2 stays drained" "rs1=7 rs2=0 rs3=7" "$(agent_weights)"
 lab_expect_eq "rs2's probes through its own probe service are refused" "connect_refused" \
   "$(agent_status_field 2 last_result)"
-lab_expect_match "probes whose probe service was not verified were not counted" "^[1-9][0-9]*(\.0)?$" \
-  "$(agent_metric 'drcheck_probes_discounted_total{reason="probe_service"}')"
+
+lab_step "another manager rewrites drcheck's probe services in place: rs1's and rs2's marks swapped"
+discounted() { agent_metric 'drcheck_probes_discounted_total{reason="probe_service"}' | awk '{print $1 + 0}'; }
+before=$(discounted)
+rewrite=$LAB_STATE/rs2-weights-rewrite
+sample_rs2 "$rewrite" &
+sampler=$!
+sleep 1
+lab_in lvs ipvsadm -R <<<"-d -f 1146224640 -r 203.0.113.21
+-a -f 1146224640 -r 203.0.113.22 -g -w 1
+-d -f 1146224641 -r 203.0.113.22
+-a -f 1146224641 -r 203.0.113.21 -g -w 1"
+back=$EPOCHREALTIME
+agent_wait_log "recreated: it led to" 2 15
+sleep "$(awk -v back="$back" -v now="$EPOCHREALTIME" 'BEGIN { w = back + 10 - now; print (w > 0 ? w : 0) }')"
+touch "$rewrite.stop"
+wait "$sampler"
+echo "figure: $(wc -l <"$rewrite") samples of rs2's weight through the rewrite and 10 s after"
+lab_expect_eq "rs2 at 0 in every sample" "0" "$(awk '{print $2}' "$rewrite" | uniq | paste -sd' ')"
+lab_expect_eq "each swapped probe service was made again, naming where it led" \
+  "fwmark 1146224640 -> 203.0.113.21 recreated: it led to 203.0.113.22 at weight 1|fwmark 1146224641 -> 203.0.113.22 recreated: it led to 203.0.113.21 at weight 1" \
+  "$(grep -o 'fwmark [0-9]* -> [0-9.]* recreated: it led to [0-9.]* at weight [0-9]*' "$AGENT_LOG" | paste -sd'|')"
+lab_expect_eq "the probe services lead to their own real servers again" "$wanted" "$(probe_services)"
+lab_expect_eq "rs1 and rs3 keep their weights, rs2 stays drained" "rs1=7 rs2=0 rs3=7" "$(agent_weights)"
+lab_expect_eq "probes through a swapped service were not counted (drcheck_probes_discounted_total grew)" "yes" \
+  "$(awk -v a="$before" -v b="$(discounted)" 'BEGIN { print (b > a ? "yes" : "no") }')"
 
 lab_step "rs2's web server starts again"
 : >"$LAB_STATE/rs2.log"
