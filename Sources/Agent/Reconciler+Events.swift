@@ -42,7 +42,7 @@ extension Reconciler {
     ) {
         guard config.check(for: service) != nil else { return forget { $0.service == service } }
         for id in ids(of: service) where destinations[id.server] == nil {
-            forget { $0 == id }
+            vanish { $0 == id }
             log.append(Transition(service: service, server: id.server, kind: .disappeared))
         }
         for (server, weight) in destinations.sorted(by: { $0.key < $1.key }) {
@@ -57,8 +57,13 @@ extension Reconciler {
         }
     }
 
-    /// A destination seen for the first time: up at a non-zero weight, administratively drained at weight 0.
-    func firstSight(_ id: ServerID, weight: Int, into log: inout [Transition]) -> ServerRecord {
+    /// A destination seen for the first time: up at a non-zero weight, administratively drained at weight 0, unless
+    /// drcheck drained it before it vanished: back at weight 0, it is still drcheck's drain.
+    mutating func firstSight(_ id: ServerID, weight: Int, into log: inout [Transition]) -> ServerRecord {
+        if let drained = vanished.removeValue(forKey: id), weight == 0 {
+            log.append(Transition(service: id.service, server: id.server, kind: .appeared(weight: weight)))
+            return drained
+        }
         var record = ServerRecord(weight: weight, up: weight > 0)
         record.configWeight = config.service(id.service)?.configuredWeight(for: id.server)
         record.configured = record.configWeight ?? (weight > 0 ? weight : nil)
@@ -131,6 +136,7 @@ extension Reconciler {
 
     mutating func reconfigure(_ new: Config, into log: inout [Transition]) {
         config = new
+        vanished = vanished.filter { new.check(for: $0.key.service) != nil }
         for id in state.servers.keys.sorted() where new.check(for: id.service) == nil {
             forget { $0 == id }
             log.append(Transition(service: id.service, server: id.server, kind: .disappeared))
@@ -152,6 +158,14 @@ extension Reconciler {
             }
             state.servers[id] = record
         }
+    }
+
+    /// Forgets servers the kernel no longer lists, remembering those drcheck drained: a table flushed and restored
+    /// (ip_vs reloaded, ipvsadm-restore of rules saved meanwhile) brings them back at weight 0, and that is not an
+    /// operator's drain.
+    mutating func vanish(where matches: (ServerID) -> Bool) {
+        for (id, record) in state.servers where matches(id) && record.drainedBy == .drcheck { vanished[id] = record }
+        forget(where: matches)
     }
 
     mutating func forget(where matches: (ServerID) -> Bool) {

@@ -17,6 +17,8 @@ import Primitives
 /// - A kernel weight that differs from the last one read or written was set by someone else: non-zero is adopted as
 ///   the configured weight (it wins over the config's until a reload names a different weight: the most recent act
 ///   wins); 0 is an administrative drain, never undone until someone sets a non-zero weight.
+/// - A server drcheck drained that vanishes from the kernel (its service flushed, ip_vs unloaded) and comes back at
+///   weight 0 is still drcheck's drain, restored after `rise`; back at a non-zero weight it is seen afresh.
 /// - A failed write (`writeFailed`) leaves the kernel's weight known and is decided again `retryDelay` later.
 /// - `ProbeResult.inconclusive` (the director-fault guard) counts neither way.
 /// - Dry run: the same decisions in `Decision.wouldChange`, none in `changes`; the daemon saves no state then.
@@ -40,6 +42,8 @@ public struct Reconciler: Sendable {
     /// Dry run: the weights drcheck would have set, kept apart from the kernel's to tell others' changes.
     var simulated: [ServerID: Int] = [:]
     var retryAt: [ServerID: AgentTime] = [:]
+    /// Servers drcheck had drained when the kernel stopped listing them, until they come back.
+    var vanished: [ServerID: ServerRecord] = [:]
     /// Healthy servers whose configured weight the config just changed: set at the next decision.
     var reweigh: Set<ServerID> = []
     /// The weights dynamic exec checks reported, which stand in for the configured weight while they last.
@@ -82,7 +86,7 @@ public struct Reconciler: Sendable {
             case .kernel(let service, let destinations):
                 observe(service, destinations, into: &decision.transitions)
                 whole.insert(service)
-            case .serviceGone(let service): forget { $0.service == service }
+            case .serviceGone(let service): vanish { $0.service == service }
             case .drains(let notes): whole.formUnion(applyDrains(notes, into: &decision.transitions))
             case .configChanged(let config):
                 reconfigure(config, into: &decision.transitions)
@@ -111,6 +115,18 @@ public struct Reconciler: Sendable {
         if change.reason == .reported { rereported.insert(change.id) }
         retryAt[change.id] = now + Self.retryDelay
         return now + Self.retryDelay
+    }
+
+    /// Whether `result` would leave the server's health where it is and bring it no closer to a change: a success
+    /// while up with no failure counted, a failure while down with no success counted, or an inconclusive one (and
+    /// any result for a server not known). The daemon checks that a DR probe took its path only when it would not.
+    public func confirms(_ result: ProbeResult, for id: ServerID) -> Bool {
+        guard let record = state.servers[id] else { return true }
+        switch result {
+        case .success, .reported: return record.up && record.failures == 0
+        case .failure: return !record.up && record.successes == 0
+        case .inconclusive: return true
+        }
     }
 
     /// The weight in the kernel as far as drcheck knows (in dry run: the weight it would have set).

@@ -21,8 +21,7 @@ extension AgentDaemon {
             fresh = try KernelSnapshot.read(ipvs, config: loaded.config)
             clear("ipvs-read", "IPVS table readable again")
         } catch {
-            metrics.recordIPVSError(.read)
-            raise("ipvs-read", .error, "cannot read the IPVS table: \(error)")
+            ipvsReadFailed(error)
             return
         }
         // Before the kernel's weights: a server `drcheck drain` just set to 0 reads as that drain, not as a weight
@@ -126,41 +125,6 @@ extension AgentDaemon {
             "dr mode refused (dr_sysctls: check): DR-path probes cannot work until you run: \(fix); probing every RIP instead"
         )
         return true
-    }
-
-    /// Creates the probe service of each DR target's real server and deletes those no longer needed. A target
-    /// whose probe service cannot be created is probed at its RIP.
-    private func syncProbeServices(_ wanted: inout [ServerID: ProbeTarget]) {
-        let needed = Set(wanted.values.compactMap { $0.drPath?.server })
-        for released in marks.release(keeping: needed) where probeServices[released.server] != nil {
-            deleteProbeService(released.server, mark: released.mark)
-        }
-        for (id, target) in wanted {
-            guard let path = target.drPath, probeServices[path.server] != path.mark else { continue }
-            do {
-                try ipvs.createProbeService(mark: path.mark, realServer: path.server)
-                metrics.recordIPVSUpdate(.addService)
-                probeServices[path.server] = path.mark
-                log.info("DR probe service fwmark \(path.mark) -> \(path.server) created")
-            } catch {
-                metrics.recordIPVSError(.addService)
-                raise(
-                    "probe-service \(path.server)", .error,
-                    "cannot create the DR probe service for \(path.server): \(error); probing its RIP")
-                wanted[id]?.probeRIP()
-            }
-        }
-    }
-
-    func deleteProbeService(_ server: IPAddress, mark: UInt32) {
-        do {
-            try ipvs.deleteProbeService(mark: mark, family: server.family)
-            metrics.recordIPVSUpdate(.deleteService)
-            probeServices[server] = nil
-        } catch {
-            metrics.recordIPVSError(.deleteService)
-            log.error("cannot delete DR probe service fwmark \(mark): \(error)")
-        }
     }
 
     /// Deletes probe services a killed drcheck left behind (every fwmark service with a mark in the reserved range).

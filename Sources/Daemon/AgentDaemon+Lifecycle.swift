@@ -65,8 +65,8 @@ extension AgentDaemon {
     func stop(_ signal: Int32) {
         notifier.notify("STOPPING=1")
         log.notice("stopping on signal \(signal): weights stay as they are")
-        for (server, mark) in probeServices.sorted(by: { $0.value < $1.value }) {
-            deleteProbeService(server, mark: mark)
+        for (server, entry) in probeServices.entries.sorted(by: { $0.value.mark < $1.value.mark }) {
+            deleteProbeService(.fwmark(entry.mark, family: server.family))
         }
         saveState()
         arpWatch?.stop()

@@ -43,8 +43,10 @@ public final class AgentDaemon {
     var snapshot = KernelSnapshot()
     var targets: [ServerID: ProbeTarget] = [:]
     var marks: ProbeMarks
-    /// Probe services that exist in the kernel now, by real server.
-    var probeServices: [IPAddress: UInt32] = [:]
+    /// drcheck's probe services, by real server, and since when each is known to lead there.
+    var probeServices = ProbeServiceLedger()
+    /// A discovery pass is scheduled ahead of the periodic ones (`discoverSoon`).
+    var discoveryDue = false
     var drRefused = false
     var vettedInterfaces: Set<String> = []
     var lastProbe: [ServerID: LastProbe] = [:]
@@ -207,12 +209,25 @@ public final class AgentDaemon {
         if !ready, unprobed.remove(id) != nil, unprobed.isEmpty { becomeReady() }
     }
 
-    /// The decision core's verdict. What says nothing of the server counts neither way: a local error (the
-    /// director short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`), and
-    /// `dr_path` while the director's DR path is not shown to work (another server passes through it), since then
-    /// the director may be the one at fault (sysctls, routes, probe services).
+    /// The decision core's verdict. A DR probe counts only when it took its probe service: verified before it
+    /// began, and read again now when its verdict would move the server's health (IPVS flushed since the last pass
+    /// would send it through the VIP's own scheduler, to any server).
     private func verdict(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult
     {
+        guard let path = target.drPath else { return judge(result, for: target, started: started) }
+        guard probeServices.trusts(path, since: started) else { return offPath(result, for: target.id) }
+        let judged = judge(result, for: target, started: started)
+        guard reconciler.confirms(judged, for: target.id) || probeServiceLeads(path) else {
+            return offPath(result, for: target.id)
+        }
+        return judged
+    }
+
+    /// What the probe says of the server. What says nothing of it counts neither way: a local error (the director
+    /// short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`), and `dr_path`
+    /// while the director's DR path is not shown to work (another server passes through it), since then the
+    /// director may be the one at fault (sysctls, routes, probe services).
+    private func judge(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult {
         let id = target.id
         if result.isOK, directorFault != nil, target.drPath != nil {
             clear("director-fault", "DR-path probes pass again: the director's DR path works")
@@ -438,6 +453,7 @@ public final class AgentDaemon {
             } catch {
                 failed = true
                 metrics.recordIPVSError(.setWeight)
+                distrustProbeServices()
                 _ = reconciler.writeFailed(change, at: now())
                 log.error(
                     "\(change.id): cannot set weight \(change.to): \(error); retrying",

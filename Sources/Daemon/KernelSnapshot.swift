@@ -20,14 +20,19 @@ struct KernelSnapshot {
     var otherFamilyOnly: [ServiceKey: String] = [:]
     /// Services discovery leaves alone because their check could not judge them, with why (`Config.notChecked`).
     var notChecked: [ServiceKey: String] = [:]
+    /// drcheck's own DR probe services (marks in probe_marks) as listed: audited against the wanted ones, not checked.
+    var probeServices: Set<ServiceKey> = []
 
-    /// Reads every service drcheck checks (listed in the config, or any with `discover`), leaving out drcheck's own
-    /// DR-probe services (marks in the reserved range).
+    /// Reads every service drcheck checks (listed in the config, or any with `discover`), and only the keys of
+    /// drcheck's own DR-probe services (marks in the reserved range).
     static func read(_ ipvs: IPVSControl, config: Config) throws(IPVSError) -> KernelSnapshot {
         var snapshot = KernelSnapshot()
         var inKernel: Set<ServiceKey> = []
         for service in try ipvs.services() {
-            if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) { continue }
+            if case .fwmark(let mark, _) = service.key, config.probeMarks.contains(mark) {
+                snapshot.probeServices.insert(service.key)
+                continue
+            }
             inKernel.insert(service.key)
             snapshot.notChecked[service.key] = config.notChecked(service.key)
             guard config.check(for: service.key) != nil, snapshot.services[service.key] == nil else { continue }

@@ -23,10 +23,8 @@ struct ProbeMarks {
         assigned[server] = mark
     }
 
-    /// Forgets every server not in `needed`, returning what was released (to delete those probe services).
-    mutating func release(keeping needed: Set<IPAddress>) -> [(server: IPAddress, mark: UInt32)] {
-        let released = assigned.filter { !needed.contains($0.key) }.map { (server: $0.key, mark: $0.value) }
-        for entry in released { assigned[entry.server] = nil }
-        return released.sorted { $0.mark < $1.mark }
+    /// Forgets every server not in `needed` (their probe services are deleted as strays of the range).
+    mutating func release(keeping needed: Set<IPAddress>) {
+        assigned = assigned.filter { needed.contains($0.key) }
     }
 }

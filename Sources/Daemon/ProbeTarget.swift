@@ -43,6 +43,9 @@ struct DRPath: Equatable {
     var mark: UInt32
     var server: IPAddress
     var interface: String
+
+    /// The probe service's key: fwmark `mark` in the real server's family.
+    var service: ServiceKey { .fwmark(mark, family: server.family) }
 }
 
 /// Why a destination cannot be probed as configured; logged once, and the destination is left alone.

@@ -237,6 +237,25 @@ import Testing
         #expect(f.probe(rs1, .failure("timeout")).changes == [.drain(rs1, from: 7, "timeout")])
     }
 
+    /// Only a result that could move a server's health makes the daemon read its DR probe service first.
+    @Test func aResultConfirmsHealthOnlyWhenItBringsNoChangeCloser() {
+        var f = F(check: "fall: 2, rise: 2")
+        let unknown = ServerID(service: F.service, server: Endpoint("203.0.113.99:8000")!)
+        #expect(f.reconciler.confirms(.failure("timeout"), for: unknown))
+        _ = f.kernel([rs1: 7, rs2: 7])
+        #expect(f.reconciler.confirms(.success, for: rs1))
+        #expect(!f.reconciler.confirms(.failure("timeout"), for: rs1))
+        #expect(f.reconciler.confirms(.inconclusive("timeout"), for: rs1))
+        _ = f.probe(rs1, .failure("timeout"))
+        #expect(!f.reconciler.confirms(.success, for: rs1))
+        _ = f.probe(rs1, .failure("timeout"))
+        #expect(f.record(rs1)?.up == false)
+        #expect(f.reconciler.confirms(.failure("connect_refused"), for: rs1))
+        #expect(!f.reconciler.confirms(.success, for: rs1))
+        _ = f.probe(rs1, .success)
+        #expect(!f.reconciler.confirms(.failure("connect_refused"), for: rs1))
+    }
+
     @Test func aReloadNamingANewWeightMakesItTheConfiguredOne() throws {
         var f = F(check: "fall: 1, rise: 1", servers: "{address: 203.0.113.21, weight: 7}")
         _ = f.kernel([rs1: 7, rs2: 7])
@@ -349,6 +368,39 @@ import Testing
         _ = f.turn([.serviceGone(F.service)])
         #expect(f.reconciler.state.servers.isEmpty)
         #expect(f.probe(rs1, .failure("timeout")).changes == [])
+    }
+
+    /// IPVS flushed (ip_vs unloaded) and its saved rules restored: the server drcheck drained comes back at 0 and is
+    /// still drcheck's drain, restored once it passes `rise` times; an operator's drain stays the operator's.
+    @Test func aDrainedServerWhoseServiceVanishesAndComesBackAtZeroIsStillDrcheckDrain() {
+        var f = F(check: "fall: 1, rise: 2")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        #expect(f.probe(rs2, .failure("connect_refused")).changes == [.drain(rs2, from: 7, "connect_refused")])
+        _ = f.turn([.serviceGone(F.service)])
+        #expect(f.reconciler.state.servers.isEmpty)
+        let back = f.kernel([rs1: 7, rs2: 0])
+        #expect(back.transitions == [Transition(rs1, .appeared(weight: 7)), Transition(rs2, .appeared(weight: 0))])
+        #expect(back.changes == [])
+        #expect(f.record(rs2)?.drainedBy == .drcheck)
+        #expect(f.record(rs2)?.up == false)
+        #expect(f.record(rs2)?.configured == 7)
+        #expect(f.probe(rs2, .success).changes == [])
+        #expect(f.probe(rs2, .success).changes == [.restore(rs2, to: 7)])
+    }
+
+    @Test func aVanishedServerBackAtAWeightIsSeenAfreshAndAnOperatorsDrainStaysTheirs() {
+        var f = F(check: "fall: 1")
+        _ = f.kernel([rs1: 7, rs2: 7])
+        _ = f.probe(rs2, .failure("connect_refused"))
+        _ = f.kernel([rs1: 0, rs2: 0])
+        #expect(f.record(rs1)?.drainedBy == .operator)
+        #expect(f.kernel([:]).transitions == [Transition(rs1, .disappeared), Transition(rs2, .disappeared)])
+        let back = f.kernel([rs1: 0, rs2: 5])
+        #expect(back.transitions.contains(Transition(rs1, .administrativeDrain)))
+        #expect(f.record(rs1)?.drainedBy == .operator)
+        #expect(f.record(rs2)?.up == true)
+        #expect(f.record(rs2)?.configured == 5)
+        #expect(f.reconciler.vanished.isEmpty)
     }
 
     @Test func countersStopAtRiseAndFallSoHealthyTurnsLeaveTheStateAlone() {

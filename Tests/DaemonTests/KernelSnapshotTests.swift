@@ -32,10 +32,11 @@ final class FakeTable: IPVSControl {
         .fwmark(0x4452_0000, family: .ipv4): [destination("203.0.113.21:0", .route)],
     ])
 
-    @Test func discoveryReadsBothFamiliesApartAndLeavesProbeServicesOut() throws {
+    @Test func discoveryReadsBothFamiliesApartAndOnlyListsProbeServices() throws {
         let config = try ConfigParser.parse(yaml: "discover: true\n", file: "test.yaml")
         let snapshot = try KernelSnapshot.read(fake, config: config)
         #expect(snapshot.services.keys.sorted() == [.fwmark(5, family: .ipv4), .fwmark(5, family: .ipv6)])
+        #expect(snapshot.probeServices == [.fwmark(0x4452_0000, family: .ipv4)])
         #expect(snapshot.services[.fwmark(5, family: .ipv6)]?.kernel.key == .fwmark(5, family: .ipv6))
         #expect(
             snapshot.services[.fwmark(5, family: .ipv6)]?.weights == [

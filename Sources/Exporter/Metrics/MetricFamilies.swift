@@ -109,8 +109,9 @@ enum MetricFamilies {
     static var discounted: MetricNameDescriptor {
         family(
             "drcheck_probes_discounted_total",
-            "Failed probes counted against no server, by reason: overload (a timeout while drcheck's loop ran late) "
-                + "or local_error (the director out of descriptors, memory or local ports).")
+            "Probes counted for or against no server, by reason: overload (a timeout while drcheck's loop ran late), "
+                + "local_error (the director out of descriptors, memory or local ports) or probe_service (a DR probe "
+                + "whose probe service was not verified in the IPVS table).")
     }
     static var buildInfo: MetricNameDescriptor {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
