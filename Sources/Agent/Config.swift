@@ -108,6 +108,8 @@ public struct CheckSettings: Hashable, Sendable {
     public var slowStart: Duration = .zero
     /// Never drain the last server of a service that still has weight.
     public var keepLast = true
+    /// Destinations added to a watched service start down (a new one at weight 0 is brought in by its checks).
+    public var alpha = false
     /// The Host header; nil means the VIP (DR) or the address probed.
     public var host: String?
     /// A regular expression (Swift Regex syntax) the body must match.

@@ -5,7 +5,7 @@ import Yams
 public enum ConfigParser {
     static let checkKeys = [
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
-        "tls_ca_file", "type", "command", "dynamic_weight",
+        "tls_ca_file", "type", "command", "dynamic_weight", "alpha",
     ]
     static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify"]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
@@ -71,6 +71,7 @@ public enum ConfigParser {
         if let f = map["expect_status"] { check.expectStatus = try statuses(f) }
         if let f = map["slow_start"] { check.slowStart = try f.duration() }
         if let f = map["keep_last"] { check.keepLast = try f.bool() }
+        if let f = map["alpha"] { check.alpha = try f.bool() }
         if let f = map["tls_ca_file"] { check.tlsCAFile = try CAFile.path(f) }
         if let f = map["host"] { check.host = try requestText(f) }
         if let f = map["expect_body"] { check.expectBody = try regex(f) }

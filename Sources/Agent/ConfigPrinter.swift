@@ -65,7 +65,9 @@ public enum ConfigPrinter {
             pairs.append(("command", Node(check.command.map { Node($0, Tag(.str), .doubleQuoted) })))
             pairs.append(("dynamic_weight", Node(String(check.dynamicWeight))))
         }
-        guard serviceKeys else { return Node(pairs) }
+        // Only when set, after the rest: the printed file reads as before for configs without it.
+        let alpha: [(Node, Node)] = check.alpha ? [(Node("alpha"), Node("true"))] : []
+        guard serviceKeys else { return Node(pairs + alpha) }
         if http, let host = check.host { pairs.append(("host", Node(host, Tag(.str), .doubleQuoted))) }
         if http, let body = check.expectBody { pairs.append(("expect_body", Node(body, Tag(.str), .doubleQuoted))) }
         if let port = check.port { pairs.append(("port", Node(String(port)))) }
@@ -73,7 +75,7 @@ public enum ConfigPrinter {
             pairs.append(("scheme", Node(check.scheme.rawValue)))
             pairs.append(("tls_verify", Node(String(check.tlsVerify))))
         }
-        return Node(pairs)
+        return Node(pairs + alpha)
     }
 
     private static func duration(_ value: Duration) -> Node { Node(PrometheusDuration.format(value)) }

@@ -45,35 +45,51 @@ extension Reconciler {
             vanish { $0 == id }
             log.append(Transition(service: service, server: id.server, kind: .disappeared))
         }
+        // alpha: destinations added to a service drcheck already watches start down; at drcheck's first view of a
+        // service its serving destinations keep their weight (its own start must not take a pool out).
+        let alpha = config.check(for: service)?.alpha == true
+        let known = members[service]?.isEmpty == false
         for (server, weight) in destinations.sorted(by: { $0.key < $1.key }) {
             let id = ServerID(service: service, server: server)
             if let record = state.servers[id] {
                 guard weight != record.weight else { continue }
                 state.servers[id] = changedByOthers(record, to: weight, id: id, into: &log)
             } else {
-                state.servers[id] = firstSight(id, weight: weight, into: &log)
+                let start: ServerStart = alpha && (weight == 0 || known) ? .alpha : .asFound
+                state.servers[id] = firstSight(id, weight: weight, start: start, into: &log)
                 members[service, default: []].insert(server)
             }
         }
     }
 
-    /// A destination seen for the first time: up at a non-zero weight, administratively drained at weight 0, unless
-    /// drcheck drained it before it vanished: back at weight 0, it is still drcheck's drain.
-    mutating func firstSight(_ id: ServerID, weight: Int, into log: inout [Transition]) -> ServerRecord {
+    /// How a destination seen for the first time starts.
+    enum ServerStart {
+        /// Up at a non-zero weight, an administrative drain at weight 0.
+        case asFound
+        /// alpha: down until `rise` probes pass, then its configured weight (else 1); weight 0 is no drain by hand.
+        case alpha
+    }
+
+    /// A destination seen for the first time (see `ServerStart`), unless drcheck drained it before it vanished: back
+    /// at weight 0, it is still drcheck's drain.
+    mutating func firstSight(_ id: ServerID, weight: Int, start: ServerStart = .asFound, into log: inout [Transition])
+        -> ServerRecord
+    {
         if let drained = vanished.removeValue(forKey: id), weight == 0 {
             log.append(Transition(service: id.service, server: id.server, kind: .appeared(weight: weight)))
             return drained
         }
-        var record = ServerRecord(weight: weight, up: weight > 0)
+        var record = ServerRecord(weight: weight, up: weight > 0 && start == .asFound)
         record.configWeight = config.service(id.service)?.configuredWeight(for: id.server)
-        record.configured = record.configWeight ?? (weight > 0 ? weight : nil)
-        record.configuredFrom = record.configWeight != nil ? .config : (weight > 0 ? .firstSeen : nil)
+        record.configured = record.configWeight ?? (weight > 0 ? weight : start == .alpha ? 1 : nil)
+        record.configuredFrom = record.configWeight != nil ? .config : (record.configured != nil ? .firstSeen : nil)
         log.append(Transition(service: id.service, server: id.server, kind: .appeared(weight: weight)))
+        if start == .alpha { record.downClass = "alpha" }
         if let note = drainNotes[id] {
             record.maintenance = note
             record.drainedBy = .operator
             log.append(Transition(service: id.service, server: id.server, kind: .maintenance(note)))
-        } else if weight == 0 {
+        } else if weight == 0, start == .asFound {
             record.drainedBy = .operator
             log.append(Transition(service: id.service, server: id.server, kind: .administrativeDrain))
         }

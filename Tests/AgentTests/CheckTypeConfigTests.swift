@@ -166,11 +166,12 @@ struct CheckTypeConfigTests {
         let config = try parse(
             "max_commands_in_flight: 4\ndefaults:\n  type: tcp\nservices:\n  - vip: 198.51.100.33:8000\n"
                 + "  - vip: 198.51.100.33:53\n    protocol: udp\n"
-                + "    check: {type: exec, command: [/bin/true, \"two words\"], dynamic_weight: true}\n")
+                + "    check: {type: exec, command: [/bin/true, \"two words\"], dynamic_weight: true, alpha: true}\n")
         let printed = ConfigPrinter.yaml(config)
         #expect(printed.contains("max_commands_in_flight: 4\n"))
         #expect(printed.contains("defaults:\n  type: tcp\n  interval: 2s\n"))
         #expect(printed.contains("    command:\n    - \"/bin/true\"\n    - \"two words\"\n    dynamic_weight: true\n"))
+        #expect(printed.contains("    alpha: true\n"))
         #expect(!printed.contains("path:"))
         #expect(try parse(printed) == config)
     }
