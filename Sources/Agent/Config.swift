@@ -135,12 +135,25 @@ public struct ServiceConfig: Hashable, Sendable {
     public var key: ServiceKey
     public var check: CheckSettings
     public var realServers: [RealServerConfig]
+    /// A destination kept at weight 0 and raised to its weight (from `real_servers`, else 1) while no real server of
+    /// the service is up; not probed.
+    public var sorryServer: RealServerConfig?
 
-    public init(name: String?, key: ServiceKey, check: CheckSettings, realServers: [RealServerConfig]) {
+    public init(
+        name: String?, key: ServiceKey, check: CheckSettings, realServers: [RealServerConfig],
+        sorryServer: RealServerConfig? = nil
+    ) {
         self.name = name
         self.key = key
         self.check = check
         self.realServers = realServers
+        self.sorryServer = sorryServer
+    }
+
+    /// Whether `server` is this service's sorry server.
+    public func isSorryServer(_ server: Endpoint) -> Bool {
+        guard let sorry = sorryServer else { return false }
+        return sorry.address == server.address && (sorry.port ?? server.port) == server.port
     }
 
     /// The metrics and log name: `name`, else `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.

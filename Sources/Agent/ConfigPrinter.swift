@@ -41,6 +41,10 @@ public enum ConfigPrinter {
             return Node(pairs)
         }
         pairs.append(("real_servers", Node(servers)))
+        if let sorry = service.sorryServer {
+            let address = sorry.port.map { Endpoint(address: sorry.address, port: $0).description }
+            pairs.append(("sorry_server", Node(address ?? sorry.address.description, Tag(.str))))
+        }
         return Node(pairs)
     }
 

@@ -56,6 +56,8 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
         case reported
         /// `drcheck drain`.
         case maintenance
+        /// The service's sorry server: raised while no real server is up, lowered to 0 when one is.
+        case sorryServer
     }
 
     public var id: ServerID
@@ -72,6 +74,7 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
             case .reconfigured: "configured weight changed"
             case .reported: "weight reported by its check"
             case .maintenance: "drained with drcheck drain"
+            case .sorryServer: to > 0 ? "sorry server: no real server is up" : "sorry server: a real server is up"
             }
         return "\(id): weight \(from) -> \(to), \(why)"
     }

@@ -7,7 +7,8 @@ extension Reconciler {
     mutating func decide(
         _ service: ServiceKey, only: Set<Endpoint>?, at now: AgentTime, into decision: inout Decision
     ) {
-        guard let check = config.check(for: service), let members = members[service] else { return }
+        guard let check = config.check(for: service) else { return }
+        let members = members[service] ?? []
         let whole = only.map { needsWhole(service, only: $0, members: members, keepLast: check.keepLast) } ?? true
         let ids = (whole ? members : only?.intersection(members) ?? []).sorted().map {
             ServerID(service: service, server: $0)
@@ -23,7 +24,8 @@ extension Reconciler {
             let ramping = ramps[id] != nil
             if state.servers[id]?.ramping != ramping { state.servers[id]?.ramping = ramping }
         }
-        let held = check.keepLast && whole ? lastWeighted(ids, planned: planned) : nil
+        // A sorry server, not keep_last, serves a service whose every real server is down.
+        let held = check.keepLast && whole && sorry[service] == nil ? lastWeighted(ids, planned: planned) : nil
         if let held { planned[held] = nil }
         if (held != nil) != panics.contains(service) {
             if held != nil { panics.insert(service) } else { panics.remove(service) }
@@ -42,6 +44,36 @@ extension Reconciler {
             }
             record.drainedBy = reason == .maintenance ? .operator : to == 0 ? .drcheck : nil
             state.servers[id] = record
+        }
+        decideSorryServer(service, members: members, at: now, into: &decision)
+    }
+
+    /// The sorry server's weight: its configured one while no real server of the service is up, else 0.
+    mutating func decideSorryServer(
+        _ service: ServiceKey, members: Set<Endpoint>, at now: AgentTime, into decision: inout Decision
+    ) {
+        guard let (server, weight) = sorry[service], let wanted = config.service(service)?.sorryServer?.weight else {
+            return
+        }
+        let id = ServerID(service: service, server: server)
+        if let due = retryAt[id] {
+            guard now >= due else { return }
+            retryAt[id] = nil
+        }
+        let anyUp = members.contains { member in
+            guard let record = state.servers[ServerID(service: service, server: member)] else { return false }
+            return record.up && record.drainedBy != .operator
+        }
+        let target = anyUp ? 0 : wanted
+        let current = simulated[id] ?? weight
+        guard current != target else { return }
+        let change = WeightChange(id: id, from: current, to: target, reason: .sorryServer)
+        if dryRun {
+            simulated[id] = target
+            decision.wouldChange.append(change)
+        } else {
+            sorry[service]?.weight = target
+            decision.changes.append(change)
         }
     }
 

@@ -49,8 +49,15 @@ extension Reconciler {
         // service its serving destinations keep their weight (its own start must not take a pool out).
         let alpha = config.check(for: service)?.alpha == true
         let known = members[service]?.isEmpty == false
+        let listed = config.service(service)
+        sorry[service] = nil
         for (server, weight) in destinations.sorted(by: { $0.key < $1.key }) {
             let id = ServerID(service: service, server: server)
+            if listed?.isSorryServer(server) == true {
+                sorry[service] = (server, weight)
+                forget { $0 == id }
+                continue
+            }
             if let record = state.servers[id] {
                 guard weight != record.weight else { continue }
                 state.servers[id] = changedByOthers(record, to: weight, id: id, into: &log)

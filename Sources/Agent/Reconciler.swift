@@ -52,6 +52,9 @@ public struct Reconciler: Sendable {
     var rereported: Set<ServerID> = []
     /// The drains made with `drcheck drain`, as last read (also for servers not seen yet).
     var drainNotes: [ServerID: DrainNote] = [:]
+    /// Each service's sorry server in the kernel, with its weight as last read or written (not a member: not probed,
+    /// not in the state).
+    var sorry: [ServiceKey: (server: Endpoint, weight: Int)] = [:]
     var stateChanged = false
     /// The destinations of each service in `state`, so that a turn touches only the services it concerns.
     var members: [ServiceKey: Set<Endpoint>] = [:]
@@ -113,6 +116,7 @@ public struct Reconciler: Sendable {
         // A health change is decided again from the record; a reload's new weight only from `reweigh`.
         if change.reason == .reconfigured { reweigh.insert(change.id) }
         if change.reason == .reported { rereported.insert(change.id) }
+        if change.reason == .sorryServer { sorry[change.id.service]?.weight = change.from }
         retryAt[change.id] = now + Self.retryDelay
         return now + Self.retryDelay
     }

@@ -3,7 +3,7 @@ import Yams
 
 /// Reads the `services` list: keys, checks merged over `defaults`, real servers, and the checks across services.
 struct ServiceParser {
-    static let serviceKeys = ["name", "vip", "fwmark", "family", "protocol", "check", "real_servers"]
+    static let serviceKeys = ["name", "vip", "fwmark", "family", "protocol", "check", "real_servers", "sorry_server"]
 
     let defaults: CheckSettings
     let probeMarks: ClosedRange<UInt32>
@@ -76,7 +76,22 @@ struct ServiceParser {
         case (nil, nil):
             throw item.error("needs vip or fwmark")
         }
-        return (ServiceConfig(name: name, key: key, check: check, realServers: realServers), keyField)
+        var sorry: RealServerConfig?
+        if let field = map["sorry_server"] {
+            var server = try Self.server(field)
+            server.weight = realServers.first { $0.address == server.address && $0.port == server.port }?.weight ?? 1
+            sorry = server
+        }
+        let service = ServiceConfig(name: name, key: key, check: check, realServers: realServers, sorryServer: sorry)
+        return (service, keyField)
+    }
+
+    /// ADDR, ADDR:PORT or [ADDR6]:PORT (a destination on any port, or on that one).
+    private static func server(_ field: YAMLField) throws(ConfigError) -> RealServerConfig {
+        let text = try field.string()
+        if let address = IPAddress(text) { return RealServerConfig(address: address) }
+        if let endpoint = Endpoint(text) { return RealServerConfig(address: endpoint.address, port: endpoint.port) }
+        throw field.error("must be ADDR, ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
     }
 
     private func parseRealServers(_ field: YAMLField) throws(ConfigError) -> [RealServerConfig] {

@@ -72,7 +72,10 @@ struct TargetBuilder {
         var notes: [ServerID: String] = [:]
         // Sorted, so that probe marks are assigned in the same order every run.
         for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
-            for destination in service.destinations.sorted(by: { $0.endpoint < $1.endpoint }) {
+            let listed = config.service(key)
+            // A sorry server is not probed: it serves only while every real server is down.
+            for destination in service.destinations.sorted(by: { $0.endpoint < $1.endpoint })
+            where listed?.isSorryServer(destination.endpoint) != true {
                 let id = ServerID(service: key, server: destination.endpoint)
                 do {
                     let (target, note) = try target(

@@ -47,6 +47,7 @@ enum TurnSummary {
         case .reconfigured: "configured weight"
         case .reported: "reported weight"
         case .maintenance: "drcheck drain"
+        case .sorryServer: "sorry server"
         }
     }
 }
