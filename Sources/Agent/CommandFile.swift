@@ -4,7 +4,8 @@ import Glibc
 /// program is a config error (and a reload naming one keeps the running config) instead of a failure of every
 /// server's check.
 enum CommandFile {
-    static func argv(_ field: YAMLField) throws(ConfigError) -> [String] {
+    /// `hook`: a change hook's command, whose arguments may name `HookVariable`s too.
+    static func argv(_ field: YAMLField, hook: Bool = false) throws(ConfigError) -> [String] {
         guard case .sequence = field.node else {
             throw field.error("must be a list, the program then its arguments, like [/usr/bin/dig, +short] (no shell)")
         }
@@ -12,8 +13,9 @@ enum CommandFile {
         for item in try field.sequence() {
             let text = try item.scalar()
             guard !text.utf8.contains(0) else { throw item.error("must not contain a NUL character") }
-            if let unknown = CommandVariable.unknown(in: text) {
-                let known = CommandVariable.allCases.map(\.rawValue).joined(separator: ", ")
+            let names = CommandVariable.allCases.map(\.rawValue) + (hook ? HookVariable.allCases.map(\.rawValue) : [])
+            if let unknown = CommandVariable.unknown(in: text, known: names) {
+                let known = names.joined(separator: ", ")
                 throw item.error("\(unknown) is not a variable drcheck sets (it sets \(known))")
             }
             argv.append(text)

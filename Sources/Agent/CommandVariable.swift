@@ -15,23 +15,23 @@ public enum CommandVariable: String, CaseIterable, Sendable {
     /// The firewall mark of a fwmark service; empty otherwise.
     case fwmark = "DRCHECK_FWMARK"
 
-    /// `argument` with every `${NAME}` of these replaced by its value.
-    public static func expand(_ argument: String, _ values: [CommandVariable: String]) -> String {
+    /// `argument` with every `${NAME}` of `values` replaced by its value.
+    public static func expand(_ argument: String, _ values: [String: String]) -> String {
         guard argument.contains("${DRCHECK_") else { return argument }
         var expanded = argument
-        for (variable, value) in values { expanded = expanded.replacing("${\(variable.rawValue)}", with: value) }
+        for (name, value) in values { expanded = expanded.replacing("${\(name)}", with: value) }
         return expanded
     }
 
-    /// The first `${DRCHECK_...}` in `argument` that names none of these, if any.
-    static func unknown(in argument: String) -> String? {
+    /// The first `${DRCHECK_...}` in `argument` that names none of `known`, if any.
+    static func unknown(in argument: String, known: [String]) -> String? {
         var rest = argument[...]
         while let start = rest.firstRange(of: "${DRCHECK_") {
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
                 return String(rest[start.lowerBound...])
             }
             let name = String(rest[rest.index(start.lowerBound, offsetBy: 2)..<end])
-            if CommandVariable(rawValue: name) == nil { return "${\(name)}" }
+            if !known.contains(name) { return "${\(name)}" }
             rest = rest[rest.index(after: end)...]
         }
         return nil

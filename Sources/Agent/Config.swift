@@ -24,6 +24,10 @@ public struct Config: Hashable, Sendable {
     /// The most exec checks' commands running at once, so that thousands of them cannot fork-bomb the director;
     /// rounds due beyond it wait (a start delay, never a failure).
     public var maxCommandsInFlight = 16
+    /// A change hook still running after this long is killed with its process group.
+    public var onChangeTimeout: Duration = .seconds(10)
+    /// Change hooks running at once; 1 keeps them in the order of their events.
+    public var maxHooksInFlight = 1
     public var services: [ServiceConfig] = []
 
     public init() {}
@@ -126,6 +130,8 @@ public struct CheckSettings: Hashable, Sendable {
     public var command: [String] = []
     /// exec: an exit status of 2-255 passes and sets the weight to status - 2 (keepalived's misc_dynamic).
     public var dynamicWeight = false
+    /// A command run, without a shell, on every state change of the service or its servers (empty: none).
+    public var onChange: [String] = []
 
     public init() {}
 }

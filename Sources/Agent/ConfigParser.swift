@@ -5,7 +5,7 @@ import Yams
 public enum ConfigParser {
     static let checkKeys = [
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
-        "tls_ca_file", "type", "command", "dynamic_weight", "alpha",
+        "tls_ca_file", "type", "command", "dynamic_weight", "alpha", "on_change",
     ]
     static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify"]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
@@ -13,7 +13,8 @@ public enum ConfigParser {
     static let execKeys = ["command", "dynamic_weight"]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
-        "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "services",
+        "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "on_change_timeout",
+        "max_hooks_in_flight", "services",
     ]
 
     /// Parses `yaml`; `file` names the source in error messages. An empty document is the default configuration.
@@ -44,6 +45,8 @@ public enum ConfigParser {
         if let field = top["probe_marks"] { config.probeMarks = try markRange(field) }
         if let field = top["max_probes_in_flight"] { config.maxProbesInFlight = try field.int(in: 1...1_000_000) }
         if let field = top["max_commands_in_flight"] { config.maxCommandsInFlight = try field.int(in: 1...4096) }
+        if let field = top["on_change_timeout"] { config.onChangeTimeout = try positive(field) }
+        if let field = top["max_hooks_in_flight"] { config.maxHooksInFlight = try field.int(in: 1...64) }
         if let field = top["services"] {
             config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
                 .parse(field)
@@ -72,6 +75,7 @@ public enum ConfigParser {
         if let f = map["slow_start"] { check.slowStart = try f.duration() }
         if let f = map["keep_last"] { check.keepLast = try f.bool() }
         if let f = map["alpha"] { check.alpha = try f.bool() }
+        if let f = map["on_change"] { check.onChange = try CommandFile.argv(f, hook: true) }
         if let f = map["tls_ca_file"] { check.tlsCAFile = try CAFile.path(f) }
         if let f = map["host"] { check.host = try requestText(f) }
         if let f = map["expect_body"] { check.expectBody = try regex(f) }

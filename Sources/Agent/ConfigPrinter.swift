@@ -16,6 +16,8 @@ public enum ConfigPrinter {
             ("probe_marks", Node(hex(config.probeMarks.lowerBound) + "-" + hex(config.probeMarks.upperBound))),
             ("max_probes_in_flight", Node(String(config.maxProbesInFlight))),
             ("max_commands_in_flight", Node(String(config.maxCommandsInFlight))),
+            ("on_change_timeout", duration(config.onChangeTimeout)),
+            ("max_hooks_in_flight", Node(String(config.maxHooksInFlight))),
         ]
         top.append(("services", Node(config.services.map(service))))
         // Serializing plain strings and mappings cannot fail.
@@ -69,9 +71,12 @@ public enum ConfigPrinter {
             pairs.append(("command", Node(check.command.map { Node($0, Tag(.str), .doubleQuoted) })))
             pairs.append(("dynamic_weight", Node(String(check.dynamicWeight))))
         }
-        // Only when set, after the rest: the printed file reads as before for configs without it.
-        let alpha: [(Node, Node)] = check.alpha ? [(Node("alpha"), Node("true"))] : []
-        guard serviceKeys else { return Node(pairs + alpha) }
+        // Only when set, after the rest: the printed file reads as before for configs without them.
+        var optional: [(Node, Node)] = check.alpha ? [(Node("alpha"), Node("true"))] : []
+        if !check.onChange.isEmpty {
+            optional.append((Node("on_change"), Node(check.onChange.map { Node($0, Tag(.str), .doubleQuoted) })))
+        }
+        guard serviceKeys else { return Node(pairs + optional) }
         if http, let host = check.host { pairs.append(("host", Node(host, Tag(.str), .doubleQuoted))) }
         if http, let body = check.expectBody { pairs.append(("expect_body", Node(body, Tag(.str), .doubleQuoted))) }
         if let port = check.port { pairs.append(("port", Node(String(port)))) }
@@ -79,7 +84,7 @@ public enum ConfigPrinter {
             pairs.append(("scheme", Node(check.scheme.rawValue)))
             pairs.append(("tls_verify", Node(String(check.tlsVerify))))
         }
-        return Node(pairs + alpha)
+        return Node(pairs + optional)
     }
 
     private static func duration(_ value: Duration) -> Node { Node(PrometheusDuration.format(value)) }

@@ -34,6 +34,7 @@ public final class AgentDaemon {
     var scheduler: LoopProbeScheduler<ServerID>!
     /// Exec checks, under their own cap (`max_commands_in_flight`).
     var commandScheduler: ProbeScheduler<ServerID, EventLoop, CommandRunner>!
+    var hooks: HookRunner!
     var server: MetricsServer?
 
     var loaded: LoadedConfig
@@ -105,6 +106,7 @@ public final class AgentDaemon {
         commandScheduler = ProbeScheduler(clock: loop, runner: commands) { [unowned self] record in
             probeFinished(record)
         }
+        hooks = HookRunner(loop: loop) { [unowned self] result, job, detail in hookEnded(result, job, detail) }
     }
 
     /// Loads the config, connects to IPVS, takes the state lock, listens, prunes stale probe services and makes
@@ -232,6 +234,7 @@ public final class AgentDaemon {
         if result.isOK, directorFault != nil, target.drPath != nil {
             clear("director-fault", "DR-path probes pass again: the director's DR path works")
             metrics.setDirectorFault(false)
+            fireHook(.directorFault(nil))
         }
         if let arp = arpVerdict(for: id) { return arp }
         switch result.probeClass {
@@ -279,6 +282,7 @@ public final class AgentDaemon {
         if directorFault == nil, viaDR.allSatisfy({ (lastProbe[$0.id]?.drPathStreak ?? 0) >= $0.fall }) {
             raise("director-fault", .error, DirectorFault.message(viaDR))
             metrics.setDirectorFault(true)
+            fireHook(.directorFault(directorFault))
         }
         return .inconclusive(result.probeClass.rawValue)
     }
@@ -365,6 +369,8 @@ public final class AgentDaemon {
         let allowed = budget.probesInFlight(configured: configured)
         scheduler.maxInFlight = allowed
         commandScheduler.maxInFlight = loaded.config.maxCommandsInFlight
+        hooks.maxInFlight = loaded.config.maxHooksInFlight
+        hooks.timeout = loaded.config.onChangeTimeout
         if allowed < configured {
             raise(
                 "descriptors", .warning,
@@ -402,8 +408,11 @@ public final class AgentDaemon {
         // Saved before the writes: a crash between the two then leaves a kernel weight the state does not expect,
         // which the next start adopts and re-probes, rather than a drcheck drain that looks like an operator's.
         if decision.stateChanged { saveState() }
-        let failed = apply(decision.changes, at: wall)
+        let (failed, written) = apply(decision.changes, at: wall)
         if failed { saveState() }
+        // After the writes: a hook never holds a weight change back.
+        for transition in decision.transitions { fireHook(.of(transition)) }
+        for change in written { fireHook(.of(change)) }
         if let next = ([decision.wakeAt] + (failed ? [now() + Reconciler.retryDelay] : [])).compactMap({ $0 }).min() {
             wake(at: next)
         }
@@ -413,8 +422,9 @@ public final class AgentDaemon {
         publish(probesOnly ? decision.decided : nil)
     }
 
-    /// Makes the weight changes of one turn (at Unix time `wall`); true when any failed (the reconciler retries it).
-    private func apply(_ changes: [WeightChange], at wall: Double) -> Bool {
+    /// Makes the weight changes of one turn (at Unix time `wall`): whether any failed (the reconciler retries it),
+    /// and those written.
+    private func apply(_ changes: [WeightChange], at wall: Double) -> (failed: Bool, written: [WeightChange]) {
         var fresh: [ServiceKey: [Destination]] = [:]
         var failed = false
         var written: [WeightChange] = []
@@ -460,7 +470,7 @@ public final class AgentDaemon {
                     metadata: serviceMetadata(change.id.service))
             }
         }
-        return failed
+        return (failed, written)
     }
 
     private func wake(at time: AgentTime) {

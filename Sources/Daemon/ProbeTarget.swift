@@ -101,10 +101,10 @@ struct TargetBuilder {
         if case .virtual(let endpoint, _) = service.key { vip = (endpoint.address, endpoint.port) } else { vip = nil }
         let port = settings.port ?? vip?.port ?? destination.port
         guard settings.type != .exec else {
-            let values = Self.variables(id, label: label, vip: vip, port: settings.port ?? destination.port)
+            let values = Self.variables(
+                id.service, server: id.server.address, label: label, port: settings.port ?? destination.port)
             let command = CommandCheck(
-                argv: settings.command.map { CommandVariable.expand($0, values) },
-                environment: Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }),
+                argv: settings.command.map { CommandVariable.expand($0, values) }, environment: values,
                 timeout: settings.timeout, dynamicWeight: settings.dynamicWeight)
             return (
                 ProbeTarget(
@@ -163,17 +163,23 @@ struct TargetBuilder {
 }
 
 extension TargetBuilder {
-    /// What an exec check's command is told of its server (`CommandVariable`).
+    /// What an exec check's command (or a change hook) is told of its server (`CommandVariable`), by name.
+    /// `server` and `port` are nil for an event of the service as a whole (a hook's): empty then.
     static func variables(
-        _ id: ServerID, label: String, vip: (address: IPAddress, port: UInt16)?, port: UInt16
-    ) -> [CommandVariable: String] {
+        _ service: ServiceKey, server: IPAddress?, label: String, port: UInt16?
+    ) -> [String: String] {
         var mark = ""
-        if case .fwmark(let value, _) = id.service { mark = String(value) }
-        return [
+        var vip: Endpoint?
+        switch service {
+        case .fwmark(let value, _): mark = String(value)
+        case .virtual(let endpoint, _): vip = endpoint
+        }
+        let values: [CommandVariable: String] = [
             .vip: vip?.address.description ?? "", .vport: vip.map { String($0.port) } ?? "",
-            .rip: id.server.address.description, .rport: String(port), .service: label,
-            .transport: id.service.transportName, .fwmark: mark,
+            .rip: server?.description ?? "", .rport: port.map(String.init) ?? "", .service: label,
+            .transport: service.transportName, .fwmark: mark,
         ]
+        return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
     }
 }
 

@@ -175,4 +175,21 @@ struct CheckTypeConfigTests {
         #expect(!printed.contains("path:"))
         #expect(try parse(printed) == config)
     }
+
+    @Test func aChangeHookIsAnArgvThatMayNameTheEventsVariables() throws {
+        let config = try parse(
+            "on_change_timeout: 3s\nmax_hooks_in_flight: 2\ndefaults:\n"
+                + "  on_change: [/bin/true, \"${DRCHECK_EVENT}\", \"${DRCHECK_RIP}\"]\n")
+        #expect(config.defaults.onChange == ["/bin/true", "${DRCHECK_EVENT}", "${DRCHECK_RIP}"])
+        #expect(config.onChangeTimeout == .seconds(3))
+        #expect(config.maxHooksInFlight == 2)
+        #expect(try parse(ConfigPrinter.yaml(config)) == config)
+        #expect(
+            error("defaults:\n  on_change: [/bin/true, \"${DRCHECK_EVENTS}\"]\n").hasPrefix(
+                "drcheck.yaml:2: defaults.on_change[1]: ${DRCHECK_EVENTS} is not a variable drcheck sets"))
+        #expect(
+            error("defaults:\n  type: exec\n  command: [/bin/true, \"${DRCHECK_EVENT}\"]\n").hasPrefix(
+                "drcheck.yaml:3: defaults.command[1]: ${DRCHECK_EVENT} is not a variable drcheck sets"))
+        #expect(error("max_hooks_in_flight: 0\n") == "drcheck.yaml:1: max_hooks_in_flight: must be at least 1 (got 0)")
+    }
 }

@@ -18,6 +18,7 @@ public final class DrcheckMetrics {
     private let overloaded: Gauge
     private let achievedInterval: Gauge
     private var discounted: [DiscountReason: Counter] = [:]
+    private var hookRuns: [HookResult: Counter] = [:]
     /// The last exposition's size, which the next rendering reserves at once (with a little to spare): grown from
     /// empty by doubling, its buffer held up to three times the exposition at the last copy and twice it after.
     private var lastSize = 0
@@ -153,6 +154,11 @@ public final class DrcheckMetrics {
     /// Counts a failed probe that was counted against no server.
     public func recordDiscounted(_ reason: DiscountReason) {
         counter(reason, label: "reason", in: &discounted, family: MetricFamilies.discounted).increment()
+    }
+
+    /// Counts a change hook's end (or its event dropped).
+    public func recordHook(_ result: HookResult) {
+        counter(result, label: "result", in: &hookRuns, family: MetricFamilies.hookRuns).increment()
     }
 
     // MARK: IPVS and configuration

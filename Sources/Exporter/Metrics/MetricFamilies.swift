@@ -106,6 +106,12 @@ enum MetricFamilies {
             "Mean time between two probes of the same real server over the last 10 s (the configured interval when "
                 + "on schedule).")
     }
+    static var hookRuns: MetricNameDescriptor {
+        family(
+            "drcheck_hook_runs_total",
+            "Change hooks (on_change), by result: ok, failed, timeout, error (not started) or dropped (the queue was "
+                + "full).")
+    }
     static var discounted: MetricNameDescriptor {
         family(
             "drcheck_probes_discounted_total",
@@ -127,7 +133,8 @@ enum MetricFamilies {
             servicePanic,
             activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
-            directorFault, arpConflict, overloaded, achievedInterval, discounted, reloadSuccessful, reloadTimestamp,
+            directorFault, arpConflict, overloaded, achievedInterval, discounted, hookRuns, reloadSuccessful,
+            reloadTimestamp,
             buildInfo,
         ]
     }
