@@ -20,6 +20,8 @@ struct Drcheck: ParsableCommand {
             passes, 1 fails, and with dynamic_weight 2-255 passes with weight status - 2). With discover, http and \
             tcp defaults check TCP and fwmark services only: UDP and SCTP services are left alone unless listed with \
             an exec check.
+            Maintenance: `drcheck drain SERVICE REAL_SERVER --reason TEXT [--wait]` holds a server at weight 0 \
+            until `drcheck undrain`; alpha, sorry_server and on_change hooks are config keys.
             Configuration: `drcheck config check` prints every key with its effective value; the shipped \
             /etc/drcheck/drcheck.yaml explains each one, commented out at its default, and \
             /usr/share/doc/drcheck/OPERATIONS.md the rest.
