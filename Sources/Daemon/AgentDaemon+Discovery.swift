@@ -16,6 +16,8 @@ extension AgentDaemon {
     }
 
     func discover() {
+        // Last pass's weights against the verdicts its turn reached.
+        compareShadow()
         let fresh: KernelSnapshot
         do {
             fresh = try KernelSnapshot.read(ipvs, config: loaded.config)

@@ -93,7 +93,9 @@ extension AgentDaemon {
                 version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
                 generatedAt: wall, configFile: configFile, configLoadedAt: configLoadedAt,
                 lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready,
-                directorFault: directorFault, arpConflicts: arpConflictLabels),
+                directorFault: directorFault, arpConflicts: arpConflictLabels,
+                shadowDisagreements: options.dryRun
+                    ? shadow.reported.values.sorted { $0.id < $1.id }.map(describe) : nil),
             services: checked + unchecked)
     }
 

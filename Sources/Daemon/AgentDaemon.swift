@@ -57,6 +57,8 @@ public final class AgentDaemon {
     /// Targets not yet probed once: the daemon is ready when none is left.
     var unprobed: Set<ServerID> = []
     var overload = OverloadGuard()
+    /// Shadow mode's comparison (`--dry-run` only).
+    var shadow = ShadowComparison()
     /// What the overload gauges show now.
     private var overloadShown: (Bool, Duration?) = (false, nil)
     var lastChange: [ServerID: Double] = [:]

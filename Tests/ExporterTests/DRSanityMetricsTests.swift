@@ -63,4 +63,21 @@ import Testing
         #expect(json.contains(#""not_checked":"a udp service, which an http check cannot judge""#))
         #expect(try StatusDocument(json: document.json()) == document)
     }
+
+    @Test func shadowDisagreementsAreSeriesAndLinesBelowTheTable() {
+        let metrics = DrcheckMetrics(version: "1")
+        let rs1 = ShadowLabels(server: ServerLabels(service: "web", realServer: "203.0.113.21:8000"), drcheck: "down")
+        metrics.setShadowDisagreements([rs1])
+        #expect(
+            Exposition(metrics.render()).samples[
+                #"drcheck_shadow_disagreement{service="web",real_server="203.0.113.21:8000",drcheck="down"}"#] == "1.0")
+        metrics.setShadowDisagreements([])
+        #expect(!Exposition(metrics.render()).text.contains("drcheck_shadow_disagreement{"))
+        let agent = StatusDocument.Agent(
+            version: "0.1.0", pid: 7, startedAt: 100, generatedAt: 160, configFile: nil, configLoadedAt: nil,
+            lastReloadSucceeded: true, dryRun: true, ready: true,
+            shadowDisagreements: ["web 203.0.113.21:8000: drcheck finds it down, the kernel has it at weight 5"])
+        let lines = StatusTable.render(StatusDocument(agent: agent, services: [])).split(separator: "\n")
+        #expect(lines.last == "SHADOW: web 203.0.113.21:8000: drcheck finds it down, the kernel has it at weight 5")
+    }
 }

@@ -15,6 +15,7 @@ public final class DrcheckMetrics {
     private let reloadTimestamp: Gauge
     private let directorFault: Gauge
     private var arpConflicts: [ARPConflictLabels: Gauge] = [:]
+    private var shadowDisagreements: [ShadowLabels: Gauge] = [:]
     private let overloaded: Gauge
     private let achievedInterval: Gauge
     private var discounted: [DiscountReason: Counter] = [:]
@@ -129,17 +130,32 @@ public final class DrcheckMetrics {
 
     /// Makes the ARP-conflict series exactly `conflicts`: a series per conflict, removed when it ends.
     public func setARPConflicts(_ conflicts: Set<ARPConflictLabels>) {
-        let registry = store.registry(MetricFamilies.arpConflict)
-        for (labels, gauge) in arpConflicts where !conflicts.contains(labels) {
-            registry.unregisterGauge(gauge)
-            arpConflicts[labels] = nil
+        setPresent(conflicts, in: &arpConflicts, family: MetricFamilies.arpConflict) {
+            [("vip", $0.vip), ("mac", $0.mac), ("real_server", $0.realServer)]
         }
-        for labels in conflicts where arpConflicts[labels] == nil {
-            let gauge = registry.makeGauge(
-                descriptor: MetricFamilies.arpConflict,
-                labels: [("vip", labels.vip), ("mac", labels.mac), ("real_server", labels.realServer)])
+    }
+
+    /// Makes the shadow-mode series exactly `disagreements`: a series per server and drcheck's verdict on it.
+    public func setShadowDisagreements(_ disagreements: Set<ShadowLabels>) {
+        setPresent(disagreements, in: &shadowDisagreements, family: MetricFamilies.shadowDisagreement) {
+            [("service", $0.server.service), ("real_server", $0.server.realServer), ("drcheck", $0.drcheck)]
+        }
+    }
+
+    /// Makes the series of `family` exactly one per key of `present`, at 1: those of keys gone are removed.
+    private func setPresent<Key: Hashable>(
+        _ present: Set<Key>, in gauges: inout [Key: Gauge], family: MetricNameDescriptor,
+        labels: (Key) -> [(String, String)]
+    ) {
+        let registry = store.registry(family)
+        for (key, gauge) in gauges where !present.contains(key) {
+            registry.unregisterGauge(gauge)
+            gauges[key] = nil
+        }
+        for key in present where gauges[key] == nil {
+            let gauge = registry.makeGauge(descriptor: family, labels: labels(key))
             gauge.set(to: 1)
-            arpConflicts[labels] = gauge
+            gauges[key] = gauge
         }
     }
 

@@ -106,6 +106,12 @@ enum MetricFamilies {
             "Mean time between two probes of the same real server over the last 10 s (the configured interval when "
                 + "on schedule).")
     }
+    static var shadowDisagreement: MetricNameDescriptor {
+        family(
+            "drcheck_shadow_disagreement",
+            "Shadow mode (--dry-run): 1 while drcheck's verdict on the real server (label drcheck: up or down) has "
+                + "disagreed for 10s with its weight in the kernel, which another checker keeps.")
+    }
     static var hookRuns: MetricNameDescriptor {
         family(
             "drcheck_hook_runs_total",
@@ -133,7 +139,8 @@ enum MetricFamilies {
             servicePanic,
             activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
-            directorFault, arpConflict, overloaded, achievedInterval, discounted, hookRuns, reloadSuccessful,
+            directorFault, arpConflict, overloaded, achievedInterval, discounted, hookRuns, shadowDisagreement,
+            reloadSuccessful,
             reloadTimestamp,
             buildInfo,
         ]

@@ -28,12 +28,16 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var directorFault: String?
         /// Hosts other than the director that answer ARP for a VIP held here.
         public var arpConflicts: [ARPConflictLabels]?
+        /// Shadow mode (`--dry-run`): the servers whose verdict has disagreed with their kernel weight for a while.
+        public var shadowDisagreements: [String]?
 
         public init(
             version: String, pid: Int32, startedAt: Double, generatedAt: Double, configFile: String?,
             configLoadedAt: Double?, lastReloadSucceeded: Bool, dryRun: Bool, ready: Bool,
-            directorFault: String? = nil, arpConflicts: [ARPConflictLabels]? = nil
+            directorFault: String? = nil, arpConflicts: [ARPConflictLabels]? = nil,
+            shadowDisagreements: [String]? = nil
         ) {
+            self.shadowDisagreements = shadowDisagreements
             self.directorFault = directorFault
             self.arpConflicts = arpConflicts
             self.version = version

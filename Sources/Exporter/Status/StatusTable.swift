@@ -36,6 +36,7 @@ public enum StatusTable {
         }
         // The DR faults that no weight shows: below the table, where the eye ends.
         if let fault = document.agent.directorFault { lines.append("DIRECTOR FAULT: \(fault)") }
+        for disagreement in document.agent.shadowDisagreements ?? [] { lines.append("SHADOW: \(disagreement)") }
         for conflict in document.agent.arpConflicts ?? [] {
             let owner = conflict.realServer.isEmpty ? "an unknown host" : "real server \(conflict.realServer)"
             lines.append("ARP CONFLICT: \(owner) (MAC \(conflict.mac)) answers ARP for VIP \(conflict.vip)")
