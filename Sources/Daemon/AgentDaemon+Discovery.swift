@@ -3,6 +3,7 @@ import CLinux
 import Exporter
 import IPVS
 import Primitives
+import Probe
 
 extension AgentDaemon {
     /// Discovers now and every `discovery_interval`: destinations added or removed in the kernel are picked up,
@@ -73,7 +74,7 @@ extension AgentDaemon {
             switch target.check {
             case .network(let check):
                 commandScheduler.remove(id)
-                scheduler.set(id, check: check, interval: target.interval)
+                scheduler.set(id, check: DRPathCheck(check, atRIP: target.ripCheck), interval: target.interval)
             case .command(let check):
                 scheduler.remove(id)
                 commandScheduler.set(id, check: check, interval: target.interval)
