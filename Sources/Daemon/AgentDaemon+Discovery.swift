@@ -45,9 +45,12 @@ extension AgentDaemon {
             log.notice("\(key.label) (\(key.transportName)): not checked: \(why)")
         }
         snapshot = fresh
-        let interfaces = DirectorInterfaces.current()
-        retarget(interfaces)
-        arpWatch?.update(snapshot.arpSubjects(interfaces))
+        // Out of descriptors getifaddrs fails: read as no address at all, every DR target would move to its RIP and
+        // lose its probe service. The targets stay as they are until the addresses can be read.
+        if let interfaces = DirectorInterfaces.read() {
+            retarget(interfaces)
+            arpWatch?.update(snapshot.arpSubjects(interfaces))
+        }
         if !ready {
             unprobed = Set(targets.keys.filter { lastProbe[$0] == nil })
             if unprobed.isEmpty { becomeReady() }
