@@ -140,7 +140,9 @@ public final class AgentDaemon {
         daemon.budget = budget
         daemon.limitProbesInFlight()
         do {
-            daemon.server = try MetricsServer(loop: loop, address: listen, endpoints: daemon.endpoints)
+            daemon.server = try MetricsServer(
+                loop: loop, address: listen, endpoints: daemon.endpoints,
+                onExhausted: daemon.metrics.recordDescriptorsExhausted)
         } catch {
             throw .runtime(error.description)
         }

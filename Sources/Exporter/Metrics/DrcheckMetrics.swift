@@ -18,6 +18,7 @@ public final class DrcheckMetrics {
     private let overloaded: Gauge
     private let achievedInterval: Gauge
     private var discounted: [DiscountReason: Counter] = [:]
+    private let descriptorsExhausted: Counter
     /// The last exposition's size, which the next rendering reserves at once (with a little to spare): grown from
     /// empty by doubling, its buffer held up to three times the exposition at the last copy and twice it after.
     private var lastSize = 0
@@ -38,6 +39,8 @@ public final class DrcheckMetrics {
         overloaded.set(to: 0)
         achievedInterval = store.registry(MetricFamilies.achievedInterval)
             .makeGauge(descriptor: MetricFamilies.achievedInterval)
+        descriptorsExhausted = store.registry(MetricFamilies.descriptorsExhausted)
+            .makeCounter(descriptor: MetricFamilies.descriptorsExhausted)
     }
 
     /// The exposition, Prometheus text format 0.0.4, rendered at once.
@@ -153,6 +156,11 @@ public final class DrcheckMetrics {
     /// Counts a failed probe that was counted against no server.
     public func recordDiscounted(_ reason: DiscountReason) {
         counter(reason, label: "reason", in: &discounted, family: MetricFamilies.discounted).increment()
+    }
+
+    /// Counts a connection to the metrics listener accepted on its spare descriptor, drcheck having no other.
+    public func recordDescriptorsExhausted() {
+        descriptorsExhausted.increment()
     }
 
     // MARK: IPVS and configuration
