@@ -26,10 +26,11 @@ measure() {
   : >>"$AGENT_LOG"
   ready=$(($(agent_log_count "every server probed once") + 1))
   agent_start || lab_finish
-  agent_wait_log "every server probed once" "$ready" 10 || echo "FAIL - not ready"
+  lab_expect_eq "$mode, fall $fall: ready" "yes" \
+    "$(agent_wait_log "every server probed once" "$ready" 10 && echo yes || echo no)"
   lab_rs_mode 1 hang
   switched=$EPOCHREALTIME
-  agent_watch_weight 1 0 0 10 >/dev/null || echo "FAIL - rs1 not drained within 10 s"
+  agent_watch_weight 1 0 0 10 >/dev/null
   lab_expect_eq "$mode, fall $fall: rs1 drained" "0" "$(agent_weight 1)"
   why=""
   [ "$mode" == rip ] || why=" (the DR probe's class when both fail)"

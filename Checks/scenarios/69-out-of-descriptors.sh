@@ -13,7 +13,7 @@ lab_step "topology: rs1 and rs2 at weight 1; the daemon in dr mode"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }
 agent_web_config | agent_config
 agent_start || lab_finish
-agent_wait_log "every server probed once" 1 10 || echo "FAIL - not ready"
+agent_wait_log "every server probed once" 1 10
 
 lab_step "the open-file limit is lowered to the listener's spare descriptor + 1: every lower number is held"
 # The spare is the highest-numbered /dev/null (stdin is one too): a limit just above it leaves no number free.
@@ -21,7 +21,8 @@ spare=$(for fd in /proc/"$AGENT_PID"/fd/*; do [ "$(readlink "$fd")" == /dev/null
 echo "the daemon's descriptors: $(ls /proc/"$AGENT_PID"/fd | sort -n | paste -sd' '); the spare: $spare"
 prlimit --pid "$AGENT_PID" --nofile=$((spare + 1)):$((spare + 1))
 lab_expect_eq "the limit is set" "$((spare + 1))" "$(prlimit --pid "$AGENT_PID" --nofile --noheadings --output SOFT | tr -d ' ')"
-agent_wait_log "cannot make probes" 1 10 || echo "FAIL - no probe failed for want of descriptors"
+lab_expect_eq "probes fail for want of a descriptor" "yes" \
+  "$(agent_wait_log "cannot make probes" 1 10 && echo yes || echo no)"
 
 lab_step "scrapes while out of descriptors"
 for round in 1 2 3; do
@@ -47,7 +48,8 @@ lab_expect_eq "targets kept as they were (the director's addresses unreadable wi
 
 lab_step "the limit raised again"
 prlimit --pid "$AGENT_PID" --nofile=65536:65536
-agent_wait_log "probes can be made again" 1 10 || echo "FAIL - probes did not resume"
+lab_expect_eq "the log says probes can be made again" "yes" \
+  "$(agent_wait_log "probes can be made again" 1 10 && echo yes || echo no)"
 lab_expect_eq "rs1 passes again" "ok" "$(agent_status_field 1 last_result)"
 lab_expect_eq "weights unchanged" "rs1=1 rs2=1" "$(agent_weights)"
 agent_finish
