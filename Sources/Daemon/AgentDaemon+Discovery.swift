@@ -56,6 +56,8 @@ extension AgentDaemon {
             if unprobed.isEmpty { becomeReady() }
         }
         report(overload.tick(at: now()))
+        // A state the last change could not save (a full or read-only file system) is saved once it can be.
+        if conditions["state-save"] != nil { saveState() }
     }
 
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.

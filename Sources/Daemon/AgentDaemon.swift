@@ -472,7 +472,10 @@ public final class AgentDaemon {
             try stateFile.save(reconciler.state)
             clear("state-save", "state saved to \(stateFile.path) again")
         } catch {
-            raise("state-save", .error, "\(error); the decisions stand, saving is retried at the next change")
+            raise(
+                "state-save", .error,
+                "\(error); the decisions stand, saving is retried at every change and discovery pass (until then a "
+                    + "restart would take drcheck's drains since for an operator's)")
         }
     }
 }
