@@ -4,7 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// The state file: JSON with a version field, replaced atomically on every save.
+/// The state file: JSON with a version field, replaced atomically on every save (rewritten in place when it cannot
+/// be replaced).
 public struct StateFile: Sendable {
     public let path: String
 
@@ -41,17 +42,32 @@ public struct StateFile: Sendable {
     }
 
     /// Writes a temporary file in the same directory, fsyncs it, renames it over the state file, fsyncs the directory.
+    /// The file is padded with spaces (JSON allows them) to leave room to grow, so that when it cannot be replaced (a
+    /// full file system) it is rewritten in place: a drain drcheck made is then still saved, and a restart does not
+    /// read the kernel's 0 against a weight saved before it as an operator's drain.
     public func save(_ state: AgentState) throws(SaveError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         // Encoding plain values cannot fail.
-        let data = (try? encoder.encode(state)) ?? Data()
+        let json = Array((try? encoder.encode(state)) ?? Data()) + [UInt8(ascii: "\n")]
         do {
-            try AtomicFile.replace(path, with: Array(data))
+            try AtomicFile.replace(path, with: json + Self.room(for: json.count))
         } catch {
-            throw SaveError(path: path, step: error.step, errno: error.errno)
+            do {
+                try InPlaceFile.overwrite(path, with: json, padding: UInt8(ascii: " "))
+            } catch _ {
+                throw SaveError(path: path, step: error.step, errno: error.errno)
+            }
         }
+    }
+
+    /// Spaces after `size` bytes of JSON up to a whole number of 4 KiB blocks with at least a quarter of `size`
+    /// (and 1 KiB) to spare: room for the state to grow while the file system is full.
+    static func room(for size: Int) -> [UInt8] {
+        let block = 4096
+        let capacity = (size + max(size / 4, 1024) + block - 1) / block * block
+        return [UInt8](repeating: UInt8(ascii: " "), count: capacity - size)
     }
 
     private static func reason(_ error: any Error) -> String {

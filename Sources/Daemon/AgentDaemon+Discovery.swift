@@ -3,6 +3,7 @@ import CLinux
 import Exporter
 import IPVS
 import Primitives
+import Probe
 
 extension AgentDaemon {
     /// Discovers now and every `discovery_interval`: destinations added or removed in the kernel are picked up,
@@ -46,14 +47,19 @@ extension AgentDaemon {
             log.notice("\(key.label) (\(key.transportName)): not checked: \(why)")
         }
         snapshot = fresh
-        let interfaces = DirectorInterfaces.current()
-        retarget(interfaces)
-        arpWatch?.update(snapshot.arpSubjects(interfaces))
+        // Out of descriptors getifaddrs fails: read as no address at all, every DR target would move to its RIP and
+        // lose its probe service. The targets stay as they are until the addresses can be read.
+        if let interfaces = DirectorInterfaces.read() {
+            retarget(interfaces)
+            arpWatch?.update(snapshot.arpSubjects(interfaces))
+        }
         if !ready {
             unprobed = Set(targets.keys.filter { lastProbe[$0] == nil })
             if unprobed.isEmpty { becomeReady() }
         }
         report(overload.tick(at: now()))
+        // A state the last change could not save (a full or read-only file system) is saved once it can be.
+        if conditions["state-save"] != nil { saveState() }
     }
 
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
@@ -75,7 +81,7 @@ extension AgentDaemon {
             switch target.check {
             case .network(let check):
                 commandScheduler.remove(id)
-                scheduler.set(id, check: check, interval: target.interval)
+                scheduler.set(id, check: DRPathCheck(check, atRIP: target.ripCheck), interval: target.interval)
             case .command(let check):
                 scheduler.remove(id)
                 commandScheduler.set(id, check: check, interval: target.interval)

@@ -28,10 +28,9 @@ public final class AgentDaemon {
     let lock: StateLock
     let origin: Monotonic
     let startedAt = Date().timeIntervalSince1970
-    private let engine: ProbeEngine
     private let commands: CommandRunner
-    /// HTTP and TCP checks, through libcurl.
-    var scheduler: LoopProbeScheduler<ServerID>!
+    /// HTTP and TCP checks, through libcurl; in dr mode with their RIP probes.
+    var scheduler: ProbeScheduler<ServerID, EventLoop, DRPathRunner<EventLoop, ProbeEngine>>!
     /// Exec checks, under their own cap (`max_commands_in_flight`).
     var commandScheduler: ProbeScheduler<ServerID, EventLoop, CommandRunner>!
     var hooks: HookRunner!
@@ -96,13 +95,20 @@ public final class AgentDaemon {
         marks = ProbeMarks(range: loaded.config.probeMarks)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
         metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
+        let engine: ProbeEngine
         do {
             engine = try ProbeEngine(loop: loop)
         } catch {
             throw .runtime("cannot start probing: \(error)")
         }
         commands = CommandRunner(loop: loop)
-        scheduler = LoopProbeScheduler(clock: loop, runner: engine) { [unowned self] record in
+        // A DR probe that timed out while the loop ran late says nothing (its verdict is inconclusive): a RIP probe
+        // that passed beside it must not turn it into `dr_path`.
+        let runner = DRPathRunner(clock: loop, engine: engine) { [unowned self] check, dr, rip, started in
+            guard dr.probeClass != .timeout || trusted(timeout: check.viaVIP.timeout, since: started) else { return dr }
+            return DRPathVerdict.classify(dr: dr, rip: rip)
+        }
+        scheduler = ProbeScheduler(clock: loop, runner: runner) { [unowned self] record in
             probeFinished(record)
         }
         commandScheduler = ProbeScheduler(clock: loop, runner: commands) { [unowned self] record in
@@ -138,7 +144,9 @@ public final class AgentDaemon {
         daemon.budget = budget
         daemon.limitProbesInFlight()
         do {
-            daemon.server = try MetricsServer(loop: loop, address: listen, endpoints: daemon.endpoints)
+            daemon.server = try MetricsServer(
+                loop: loop, address: listen, endpoints: daemon.endpoints,
+                onExhausted: daemon.metrics.recordDescriptorsExhausted)
         } catch {
             throw .runtime(error.description)
         }
@@ -184,22 +192,7 @@ public final class AgentDaemon {
         metrics.observeProbeStartDelay(record.lateness)
         guard let target = targets[record.key] else { return }
         noteStart(record, interval: target.interval)
-        // A DR probe that timed out while the loop ran late says nothing (its verdict is inconclusive): a RIP probe
-        // that passed after it must not turn it into `dr_path`.
-        guard let ripCheck = target.ripCheck, !record.result.isOK,
-            record.result.probeClass != .timeout || trusted(timeoutOf: target, since: record.started)
-        else {
-            return deliver(record.result, for: record.key, started: record.started)
-        }
-        // The DR probe failed: does the server answer on its own address? Then the DR path is what is broken.
-        do {
-            try engine.start(ripCheck) { [weak self] rip in
-                self?.deliver(
-                    DRPathVerdict.classify(dr: record.result, rip: rip), for: record.key, started: record.started)
-            }
-        } catch {
-            deliver(record.result, for: record.key, started: record.started)
-        }
+        deliver(record.result, for: record.key, started: record.started)
     }
 
     /// `started`: when the probe (its DR probe, in dr mode) began, for the loop's lateness since.
@@ -248,7 +241,7 @@ public final class AgentDaemon {
                     + "free local ports or memory)")
             return .inconclusive(result.probeClass.rawValue)
         case .timeout, .execTimeout:
-            guard trusted(timeoutOf: target, since: started, cpuWait: result.cpuWait ?? .zero) else {
+            guard trusted(timeout: target.check.timeout, since: started, cpuWait: result.cpuWait ?? .zero) else {
                 metrics.recordDiscounted(.overload)
                 report(overload.discounted(at: now()))
                 log.debug("\(id): timeout not counted, the director was short of CPU while it was under way")
@@ -265,11 +258,11 @@ public final class AgentDaemon {
         return Agent.ProbeResult(result)
     }
 
-    /// Whether a timeout of `target`'s probe that began at `started` is evidence (`OverloadGuard.trusts`): the loop
-    /// ran late, or a command waited for a CPU (`cpuWait`), by no more than the guard allows.
-    private func trusted(timeoutOf target: ProbeTarget, since started: Monotonic, cpuWait: Duration = .zero) -> Bool {
+    /// Whether a timeout of a probe of `timeout` that began at `started` is evidence (`OverloadGuard.trusts`): the
+    /// loop ran late, or a command waited for a CPU (`cpuWait`), by no more than the guard allows.
+    private func trusted(timeout: Duration, since started: Monotonic, cpuWait: Duration = .zero) -> Bool {
         OverloadGuard.trusts(
-            timeout: target.check.timeout,
+            timeout: timeout,
             lateness: max(loop.lateness.worst(from: started, to: loop.now()), cpuWait))
     }
 
@@ -491,7 +484,10 @@ public final class AgentDaemon {
             try stateFile.save(reconciler.state)
             clear("state-save", "state saved to \(stateFile.path) again")
         } catch {
-            raise("state-save", .error, "\(error); the decisions stand, saving is retried at the next change")
+            raise(
+                "state-save", .error,
+                "\(error); the decisions stand, saving is retried at every change and discovery pass (until then a "
+                    + "restart would take drcheck's drains since for an operator's)")
         }
     }
 }

@@ -6,7 +6,8 @@ import Glibc
 /// Why: at the usual soft limit of 1,024, a director with a thousand servers runs out of descriptors, and every probe
 /// that cannot open a socket would look like a failed server. The hard limit is what the administrator allows.
 struct DescriptorBudget {
-    /// Descriptors kept for everything but probes: the loop, netlink, the state file, the ARP watch, logging.
+    /// Descriptors kept for everything but probes: the loop, netlink, the state file, the ARP watch, logging, and
+    /// the metrics listener's reserve (a spare it lends to a scrape when the rest run out).
     static let reserve = 64
 
     /// The soft limit after raising it (to the hard limit).

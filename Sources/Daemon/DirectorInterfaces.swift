@@ -15,10 +15,13 @@ public struct DirectorInterfaces: Sendable {
 
     public init(addresses: [Address]) { self.addresses = addresses }
 
-    /// Reads every address of every interface (getifaddrs).
-    public static func current() -> DirectorInterfaces {
+    /// Reads every address of every interface (getifaddrs); none when they cannot be read.
+    public static func current() -> DirectorInterfaces { read() ?? DirectorInterfaces(addresses: []) }
+
+    /// Every address of every interface, or nil when getifaddrs fails (it needs a socket: out of descriptors).
+    public static func read() -> DirectorInterfaces? {
         var list: UnsafeMutablePointer<ifaddrs>?
-        guard getifaddrs(&list) == 0, let first = list else { return DirectorInterfaces(addresses: []) }
+        guard getifaddrs(&list) == 0, let first = list else { return nil }
         defer { freeifaddrs(list) }
         var found: [Address] = []
         for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {

@@ -4,10 +4,11 @@ import Probe
 /// One probe of each check, all in parallel on a loop of their own, for the one-pass commands (`--once`,
 /// `diagnose`).
 enum ProbeRound {
-    /// Network checks all start at once; commands at most `maxCommands` at a time.
-    static func run<Key: Hashable>(_ checks: [Key: TargetCheck], maxCommands: Int = 16) throws(StartupError)
-        -> [Key: ProbeResult]
-    {
+    /// Network checks all start at once, each with its RIP probe from `atRIP` as the daemon runs them
+    /// (`DRPathRunner`); commands at most `maxCommands` at a time.
+    static func run<Key: Hashable>(
+        _ checks: [Key: TargetCheck], atRIP: [Key: NetworkCheck] = [:], maxCommands: Int = 16
+    ) throws(StartupError) -> [Key: ProbeResult] {
         guard !checks.isEmpty else { return [:] }
         let loop: EventLoop
         let engine: ProbeEngine
@@ -17,6 +18,9 @@ enum ProbeRound {
         } catch {
             throw .runtime("cannot start probing: \(error)")
         }
+        let paired = DRPathRunner(clock: loop, engine: engine) { _, dr, rip, _ in
+            DRPathVerdict.classify(dr: dr, rip: rip)
+        }
         let runner = CommandRunner(loop: loop)
         var results: [Key: ProbeResult] = [:]
         var commands: [(Key, CommandCheck)] = []
@@ -24,7 +28,7 @@ enum ProbeRound {
             switch check {
             case .network(let check):
                 do {
-                    try engine.start(check) { results[key] = $0 }
+                    _ = try paired.start(DRPathCheck(check, atRIP: atRIP[key])) { results[key] = $0 }
                 } catch {
                     results[key] = ProbeResult(.connectError, duration: .zero, detail: "\(error)")
                 }
@@ -52,17 +56,11 @@ enum ProbeRound {
         return results
     }
 
-    /// Each target's verdict as the daemon reaches it: the configured probe, and for a failed DR-path probe the
-    /// RIP probe that tells `dr_path` from a dead server.
+    /// Each target's verdict as the daemon reaches it: the configured probe, and for a DR-path probe the RIP probe
+    /// that tells `dr_path` from a dead server.
     static func verdicts<Key: Hashable>(_ targets: [Key: ProbeTarget], maxCommands: Int = 16) throws(StartupError)
         -> [Key: ProbeResult]
     {
-        var results = try run(targets.mapValues(\.check), maxCommands: maxCommands)
-        let followUps = targets.compactMapValues { target in target.ripCheck.map(TargetCheck.network) }
-            .filter { results[$0.key]?.isOK == false }
-        for (key, rip) in try run(followUps) {
-            results[key] = DRPathVerdict.classify(dr: results[key]!, rip: rip)
-        }
-        return results
+        try run(targets.mapValues(\.check), atRIP: targets.compactMapValues(\.ripCheck), maxCommands: maxCommands)
     }
 }

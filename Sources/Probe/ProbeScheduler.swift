@@ -6,7 +6,9 @@ public typealias LoopProbeScheduler<Key: Hashable> = ProbeScheduler<Key, EventLo
 /// Runs each target's check every interval. Starts are spread over the interval (the k-th target added starts at
 /// the golden-ratio fraction frac(k·0.618…) of it, so any number of targets is evenly spread); the n-th probe of a
 /// target is due at anchor + n·interval whatever earlier probes took (no drift); at most one probe per target is
-/// in flight, and a round that finds the previous probe still running is skipped and counted.
+/// in flight. A round that finds the previous probe still running starts as soon as that probe ends (a probe as long
+/// as its interval must not cost a round, and detection a whole interval); further rounds it overlaps are skipped
+/// and counted.
 ///
 /// At most `maxInFlight` probes run at once. A round due beyond that waits, in the order rounds fell due, for a probe
 /// to end: overload then shows as later starts (each record's lateness) and longer real intervals, never as probes
@@ -38,6 +40,8 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         var probe: Runner.Probe?
         /// Its due round waits for room under `maxInFlight`.
         var waiting = false
+        /// A round came due while its probe ran: it starts when that probe ends.
+        var owed = false
         var lastStart: Monotonic?
         var skipped = 0
 
@@ -144,7 +148,9 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         guard let target = targets[key] else { return }
         target.timer = nil
         let now = clock.now()
-        if target.probe != nil || target.waiting {
+        if target.probe != nil, !target.owed {
+            target.owed = true
+        } else if target.probe != nil || target.waiting {
             countSkipped(target, 1)
         } else if running < maxInFlight {
             launch(key, target, due: target.due, now: now)
@@ -200,6 +206,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
                     Record(
                         key: key, check: check, result: result, due: due, started: now, previousStart: previous,
                         waited: waited))
+                startOwed(key, target)
                 admit()
             }
             running += 1
@@ -210,6 +217,18 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
                     key: key, check: check, result: result, due: due, started: now, previousStart: previous,
                     waited: waited))
         }
+    }
+
+    /// Starts the round that came due while `target`'s probe ran, unless rounds waiting for room come first (then
+    /// it is skipped). It is due now: the probe's own length, not the loop, delayed it.
+    private func startOwed(_ key: Key, _ target: Target) {
+        guard target.owed else { return }
+        target.owed = false
+        // onResult may have removed or replaced the target, or started nothing else: it must still be this one, idle.
+        guard targets[key] === target, target.probe == nil, !target.waiting else { return }
+        guard running < maxInFlight, head == queue.count else { return countSkipped(target, 1) }
+        let now = clock.now()
+        launch(key, target, due: now, now: now)
     }
 
     private func countSkipped(_ target: Target, _ rounds: Int) {

@@ -107,6 +107,71 @@ import Testing
                 == "cannot save state to /x/state.json: create /x/state.json.tmp.1: No such file or directory")
     }
 
+    @Test func theFileIsPaddedWithSpacesToWholeBlocksWithAQuarterToSpare() throws {
+        #expect(StateFile.room(for: 100).count == 3996)
+        #expect(StateFile.room(for: 3000).count == 1096)
+        #expect(StateFile.room(for: 3500).count == 4692)
+        #expect(StateFile.room(for: 20000).count == 8672)
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = StateFile(path: dir + "/state.json")
+        try file.save(sample())
+        let bytes = try #require(FileManager.default.contents(atPath: file.path))
+        #expect(bytes.count == 4096)
+        #expect(bytes.last == UInt8(ascii: " "))
+        #expect(file.load() == (sample(), nil))
+    }
+
+    /// A full file system, as the save sees it: an empty state saved in `dir`, then no temporary file can be written
+    /// (here a directory stands at its path).
+    func emptyStateThatCannotBeReplaced(in dir: String) throws -> StateFile {
+        let file = StateFile(path: dir + "/state.json")
+        try file.save(AgentState())
+        try FileManager.default.createDirectory(
+            atPath: "\(file.path).tmp.\(getpid())", withIntermediateDirectories: false)
+        return file
+    }
+
+    /// The state file is rewritten in place, within its size.
+    @Test func aStateThatCannotBeReplacedIsRewrittenInPlace() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = try emptyStateThatCannotBeReplaced(in: dir)
+        try file.save(sample())
+        #expect(file.load() == (sample(), nil))
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int == 4096)
+        try file.save(AgentState())
+        #expect(file.load() == (AgentState(), nil))
+    }
+
+    @Test func aStateTooLargeForItsFileInPlaceFailsWithTheReplacesError() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = try emptyStateThatCannotBeReplaced(in: dir)
+        let temporary = "\(file.path).tmp.\(getpid())"
+        var large = AgentState()
+        for port in 1...100 {
+            large.servers[ServerID(service: ReconcilerFixture.rs1.service, server: Endpoint("203.0.113.21:\(port)")!)] =
+                ServerRecord(weight: 1, up: true)
+        }
+        #expect(throws: StateFile.SaveError(path: file.path, step: "create \(temporary)", errno: EISDIR)) {
+            try file.save(large)
+        }
+        #expect(file.load() == (AgentState(), nil))
+    }
+
+    @Test func inPlaceTheRestOfTheFileIsPadded() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/file"
+        FileManager.default.createFile(atPath: path, contents: Data("0123456789".utf8))
+        try InPlaceFile.overwrite(path, with: Array("abc".utf8), padding: UInt8(ascii: " "))
+        #expect(FileManager.default.contents(atPath: path) == Data("abc       ".utf8))
+        #expect(throws: FileWriteError(path: path, step: "rewrite in place (11 bytes, room for 10)", errno: ENOSPC)) {
+            try InPlaceFile.overwrite(path, with: Array("abcdefghijk".utf8), padding: UInt8(ascii: " "))
+        }
+    }
+
     @Test func aMissingFileIsAFreshStartWithoutWarning() throws {
         let loaded = StateFile(path: "/nonexistent-\(UUID().uuidString)/state.json").load()
         #expect(loaded.state == AgentState())

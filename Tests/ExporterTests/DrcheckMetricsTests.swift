@@ -82,6 +82,16 @@ import Testing
         #expect(exposition.samples["drcheck_config_last_reload_success_timestamp_seconds"] == "1764072000.0")
     }
 
+    @Test func descriptorsExhaustedCountsFromZero() {
+        let metrics = DrcheckMetrics(version: "1")
+        #expect(Exposition(metrics.render()).samples["drcheck_descriptors_exhausted_total"] == "0")
+        metrics.recordDescriptorsExhausted()
+        metrics.recordDescriptorsExhausted()
+        let exposition = Exposition(metrics.render())
+        #expect(exposition.samples["drcheck_descriptors_exhausted_total"] == "2")
+        #expect(exposition.types["drcheck_descriptors_exhausted_total"] == "counter")
+    }
+
     @Test func kernelCountersMirrorTheKernelsAbsoluteValues() {
         let metrics = DrcheckMetrics(version: "1")
         func set(_ connections: UInt64) {

@@ -21,8 +21,9 @@ import Testing
         metrics.setARPConflicts([ARPConflictLabels(vip: "198.51.100.33", mac: "02:00:00:00:00:01", realServer: "")])
         metrics.setOverload(true, achievedInterval: .milliseconds(3_400))
         metrics.recordDiscounted(.overload)
+        metrics.recordDescriptorsExhausted()
         let exposition = metrics.render()
-        #expect(Exposition(exposition).types.count == 26)
+        #expect(Exposition(exposition).types.count == 27)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))

@@ -70,15 +70,42 @@ struct ProbeSchedulerTests {
         #expect(scheduler.nextDue(1) == clock.start + .seconds(4))
     }
 
-    @Test func aRoundWithTheProbeStillInFlightIsSkipped() throws {
+    @Test func aRoundDueWhileTheProbeRunsStartsWhenItEndsAndLaterOnesAreSkipped() throws {
         scheduler.set(1, check: try check(), interval: .seconds(1))
         clock.advance(to: .milliseconds(3_500))
         #expect(starts == [.zero])
-        #expect(scheduler.skipped == 3)
-        #expect(scheduler.skipped(1) == 3)
+        #expect(scheduler.skipped == 2)
+        #expect(scheduler.skipped(1) == 2)
+        runner.finishAll()
+        #expect(starts == [.zero, .milliseconds(3_500)])
+        #expect(records.value.map(\.lateness) == [.zero])
         runner.finishAll()
         clock.advance(to: .milliseconds(4_500))
-        #expect(starts == [.zero, .seconds(4)])
+        #expect(starts == [.zero, .milliseconds(3_500), .seconds(4)])
+        #expect(records.value.map(\.lateness) == [.zero, .zero])
+    }
+
+    @Test func aProbeAsLongAsItsIntervalIsFollowedAtOnceByTheNext() throws {
+        scheduler.set(1, check: try check(), interval: .seconds(1))
+        // Each probe times out 1 s after it starts, just after its next round came due.
+        for step in 1...3 {
+            clock.advance(to: .seconds(step) + .milliseconds(2 * step))
+            runner.finish(step - 1, .timeout)
+        }
+        #expect(starts == [.zero, .milliseconds(1_002), .milliseconds(2_004), .milliseconds(3_006)])
+        #expect(records.value.map(\.result.probeClass) == [.timeout, .timeout, .timeout])
+        #expect(records.value.map(\.lateness) == [.zero, .zero, .zero])
+        #expect(scheduler.skipped == 0)
+    }
+
+    @Test func aRoundOwedToARunningProbeYieldsToRoundsWaitingForRoom() throws {
+        scheduler.maxInFlight = 1
+        scheduler.set(0, check: try check(key: 0), interval: .seconds(1))
+        scheduler.set(1, check: try check(key: 1), interval: .seconds(1))
+        clock.advance(to: .milliseconds(1_100))
+        runner.finish(0)
+        #expect(runner.started.map(\.check.path) == ["/0", "/1"])
+        #expect(scheduler.skipped(0) == 1)
     }
 
     @Test func removingATargetCancelsItsProbeAndTimer() throws {

@@ -20,6 +20,7 @@ public final class DrcheckMetrics {
     private let achievedInterval: Gauge
     private var discounted: [DiscountReason: Counter] = [:]
     private var hookRuns: [HookResult: Counter] = [:]
+    private let descriptorsExhausted: Counter
     /// The last exposition's size, which the next rendering reserves at once (with a little to spare): grown from
     /// empty by doubling, its buffer held up to three times the exposition at the last copy and twice it after.
     private var lastSize = 0
@@ -40,6 +41,8 @@ public final class DrcheckMetrics {
         overloaded.set(to: 0)
         achievedInterval = store.registry(MetricFamilies.achievedInterval)
             .makeGauge(descriptor: MetricFamilies.achievedInterval)
+        descriptorsExhausted = store.registry(MetricFamilies.descriptorsExhausted)
+            .makeCounter(descriptor: MetricFamilies.descriptorsExhausted)
     }
 
     /// The exposition, Prometheus text format 0.0.4, rendered at once.
@@ -175,6 +178,11 @@ public final class DrcheckMetrics {
     /// Counts a change hook's end (or its event dropped).
     public func recordHook(_ result: HookResult) {
         counter(result, label: "result", in: &hookRuns, family: MetricFamilies.hookRuns).increment()
+    }
+
+    /// Counts a connection to the metrics listener accepted on its spare descriptor, drcheck having no other.
+    public func recordDescriptorsExhausted() {
+        descriptorsExhausted.increment()
     }
 
     // MARK: IPVS and configuration

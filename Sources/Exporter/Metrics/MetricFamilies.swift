@@ -125,6 +125,12 @@ enum MetricFamilies {
                 + "local_error (the director out of descriptors, memory or local ports) or probe_service (a DR probe "
                 + "whose probe service was not verified in the IPVS table).")
     }
+    static var descriptorsExhausted: MetricNameDescriptor {
+        family(
+            "drcheck_descriptors_exhausted_total",
+            "Connections to /metrics, /status and /healthz accepted on the descriptor kept aside for them, drcheck "
+                + "having no other free (one at a time; probes fail as local_error meanwhile).")
+    }
     static var buildInfo: MetricNameDescriptor {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
@@ -139,10 +145,8 @@ enum MetricFamilies {
             servicePanic,
             activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
-            directorFault, arpConflict, overloaded, achievedInterval, discounted, hookRuns, shadowDisagreement,
-            reloadSuccessful,
-            reloadTimestamp,
-            buildInfo,
+            directorFault, arpConflict, overloaded, achievedInterval, discounted, descriptorsExhausted, hookRuns,
+            shadowDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,
         ]
     }
 
