@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(name: "KeepalivedImportTests", dependencies: ["KeepalivedImport", "Agent", "Primitives"]),
         // swift-prometheus renders what drcheck renders itself too, for the tests to compare.
         .testTarget(
             name: "ExporterTests",

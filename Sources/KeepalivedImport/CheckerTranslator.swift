@@ -10,7 +10,7 @@ struct CheckerTranslator {
     ]
     /// What each checker drcheck cannot judge does, for the comment that says so.
     static let unjudged = [
-        "DNS_CHECK": "a DNS query (an exec check running dig can make it)",
+        "DNS_CHECK": "a DNS query; an exec check running dig can make it",
         "UDP_CHECK": "a UDP exchange", "PING_CHECK": "an ICMP echo", "BFD_CHECK": "a BFD session",
         "FILE_CHECK": "a file's contents",
     ]
