@@ -72,8 +72,8 @@ struct ConfigImportCommand: ParsableCommand {
 
             --ipvsadm OUTFILE: also write the ipvsadm-restore rules (ipvsadm -R) of the table keepalived builds: \
             keepalived makes the table, drcheck only changes weights.
-            --config-id ID: keep the lines written @ID (and drop @^ID), as keepalived -i ID; without it every \
-            @ line is skipped with a warning.
+            --config-id ID: keep the lines written @ID and drop those written @^ID, as keepalived -i ID does; \
+            without it every @ID line is skipped with a warning (and @^ID lines kept).
 
             drcheck config import keepalived /etc/keepalived/keepalived.conf --ipvsadm rules.txt \
             > /etc/drcheck/drcheck.yaml
