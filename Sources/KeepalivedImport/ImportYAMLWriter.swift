@@ -109,8 +109,8 @@ enum ImportYAMLWriter {
             case "\"": result += "\\\""
             case "\n": result += "\\n"
             case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                result += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || YAMLLines.breaks.contains(scalar.value):
+                result += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
             default: result.unicodeScalars.append(scalar)
             }
         }
@@ -125,10 +125,11 @@ struct YAMLLines {
     private(set) var text = ""
     var commented = false
 
+    /// What YAML readers take for the end of a line besides LF: a note quoting one would end its comment there.
+    static let breaks: Set<UInt32> = [0x0A, 0x0D, 0x85, 0x2028, 0x2029]
+
     mutating func comment(_ indent: Int, _ line: String) {
-        // A comment is one line: a note quoting a value with a line break keeps to it.
-        let flat = line.replacing("\n", with: "\\n")
-        text += String(repeating: " ", count: indent) + "# \(flat)\n"
+        text += String(repeating: " ", count: indent) + "# \(line.oneLine)\n"
     }
 
     mutating func content(_ indent: Int, _ line: String) {

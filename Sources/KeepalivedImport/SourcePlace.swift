@@ -15,7 +15,7 @@ public struct ImportError: Error, Equatable, CustomStringConvertible {
     init(_ place: SourcePlace, _ message: String) { (self.place, self.message) = (place.description, message) }
     init(file: String, _ message: String) { (self.place, self.message) = (file, message) }
 
-    public var description: String { "\(place): \(message)" }
+    public var description: String { "\(place): \(message)".oneLine }
 }
 
 /// Something the import could not carry over as keepalived meant it: a line on stderr (and a comment in the YAML).
@@ -23,5 +23,16 @@ public struct ImportWarning: Hashable, Sendable, CustomStringConvertible {
     public let place: SourcePlace
     public let message: String
 
-    public var description: String { "\(place): \(message)" }
+    public var description: String { "\(place): \(message)".oneLine }
+}
+
+extension String {
+    /// On one line: a value quoted from the file with a line break in it (a quoted "\n") cannot split a message.
+    var oneLine: String {
+        var line = ""
+        for scalar in unicodeScalars {
+            line += YAMLLines.breaks.contains(scalar.value) ? scalar.escaped(asASCII: true) : String(scalar)
+        }
+        return line
+    }
 }

@@ -161,13 +161,16 @@ struct VirtualServerTranslator {
     }
 
     private func rules(_ key: ServiceKey, _ servers: [RealServerTranslator.Translated]) -> ServiceRules {
-        var scheduling = "-s \(block.value("lvs_sched") ?? block.value("lb_algo") ?? "wlc")"
+        // Values go into ipvsadm's input as words: one that is not what ipvsadm takes there is left out.
+        let scheduler = rulesWord("lvs_sched", { $0.allSatisfy { $0.isASCII && $0.isLowercase } })
+        var scheduling =
+            "-s \((scheduler ?? rulesWord("lb_algo", { $0.allSatisfy { $0.isASCII && $0.isLowercase } })) ?? "wlc")"
         let flags = Self.schedulerFlags.filter { block.last($0) != nil }
         if !flags.isEmpty { scheduling += " -b \(flags.joined(separator: ","))" }
-        if let persistence = block.last("persistence_timeout") {
-            scheduling += " -p \(persistence.arguments.first ?? "360")"
+        if block.last("persistence_timeout") != nil {
+            scheduling += " -p \(rulesWord("persistence_timeout", { UInt32($0) != nil }) ?? "360")"
         }
-        if let mask = block.value("persistence_granularity") { scheduling += " -M \(mask)" }
+        if let mask = rulesWord("persistence_granularity", { IPAddress($0) != nil }) { scheduling += " -M \(mask)" }
         if block.last("ops") != nil { scheduling += " -o" }
         var rules = ServiceRules(service: IPVSRules.serviceOption(key), scheduling: scheduling)
         for server in servers {
@@ -179,6 +182,16 @@ struct VirtualServerTranslator {
             rules.destinations.append((sorry, IPVSRules.methodOption(method), 0))
         }
         return rules
+    }
+
+    /// The value of `keyword` when `valid`; one that is not is a warning.
+    private func rulesWord(_ keyword: String, _ valid: (String) -> Bool) -> String? {
+        guard let statement = block.last(keyword), let value = statement.arguments.first else { return nil }
+        guard valid(value) else {
+            _ = collector.warn(statement.place, "\(keyword) \(value): not valid here, left out of the rules")
+            return nil
+        }
+        return value
     }
 
     /// `sorry_server ADDR [PORT]` as drcheck and ipvsadm write it.

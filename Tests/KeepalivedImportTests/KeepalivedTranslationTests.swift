@@ -174,3 +174,43 @@ struct KeepalivedTranslationTests {
         #expect(KeepalivedImporter.ipvsadmRules(config).contains("-r 203.0.113.21:80 -i -w 1\n"))
     }
 }
+
+/// Values from the file stay values: a line break in a quoted keepalived string cannot end a YAML comment, a
+/// warning's line or an ipvsadm rule.
+struct KeepalivedHostileValueTests {
+    @Test func lineBreaksInQuotedValuesStayInside() throws {
+        let fixture = try KeepalivedFixture()
+        let config = try fixture.importing(
+            """
+            virtual_server 198.51.100.33 80 {
+                lb_kind DR
+                lb_algo "rr\\n-D -t 198.51.100.33:80"
+                weird "x\\rdiscover: true"
+                real_server 203.0.113.21 80 {
+                    HTTP_GET {
+                        url {
+                            path /ok
+                        }
+                        url {
+                            path "/c\\ndiscover: true\u{2028}listen: x"
+                        }
+                    }
+                }
+            }
+            """)
+        let parsed = try KeepalivedFixture.parsed(config)
+        #expect(!parsed.discover)
+        #expect(parsed.services.first?.check.path == "/ok")
+        #expect(parsed.listen == Config().listen)
+        #expect(config.warnings.allSatisfy { !$0.description.contains("\n") && !$0.description.contains("\r") })
+        #expect(
+            KeepalivedImporter.ipvsadmRules(config)
+                == "-A -t 198.51.100.33:80 -s wlc\n-a -t 198.51.100.33:80 -r 203.0.113.21:80 -g -w 1\n")
+        #expect(
+            fixture.warnings(config) == [
+                "keepalived.conf:4: weird x\\rdiscover: true: no drcheck equivalent, ignored",
+                "keepalived.conf:10: url /c\\ndiscover: true\\u{2028}listen: x not checked: a drcheck check asks for one path",
+                "keepalived.conf:3: lb_algo rr\\n-D -t 198.51.100.33:80: not valid here, left out of the rules",
+            ])
+    }
+}
