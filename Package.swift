@@ -37,6 +37,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // drcheck config import keepalived: keepalived.conf read and translated into drcheck YAML and ipvsadm rules.
+        .target(name: "KeepalivedImport", dependencies: ["Agent", "Primitives"]),
         .target(
             name: "Exporter",
             dependencies: [
@@ -54,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "drcheck",
             dependencies: [
-                "Daemon", "Primitives",
+                "Daemon", "KeepalivedImport", "Primitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(name: "KeepalivedImportTests", dependencies: ["KeepalivedImport", "Agent", "Primitives"]),
         // swift-prometheus renders what drcheck renders itself too, for the tests to compare.
         .testTarget(
             name: "ExporterTests",

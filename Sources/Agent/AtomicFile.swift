@@ -1,9 +1,9 @@
 import Glibc
 
 /// A file replaced whole, never seen half-written: a temporary file in the same directory, fsynced, renamed over the
-/// file, and the directory fsynced (the state file, the drains file).
-enum AtomicFile {
-    static func replace(_ path: String, with bytes: [UInt8]) throws(FileWriteError) {
+/// file, and the directory fsynced (the state file, the drains file, imported ipvsadm rules).
+public enum AtomicFile {
+    public static func replace(_ path: String, with bytes: [UInt8]) throws(FileWriteError) {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let temporary = "\(path).tmp.\(getpid())"

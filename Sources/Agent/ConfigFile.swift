@@ -2,19 +2,20 @@ import Glibc
 
 /// Reads a file the configuration depends on (the configuration itself, a `tls_ca_file`): only a regular file of at
 /// most `sizeLimit` bytes, judged by stat before it is opened and read. A directory would give a misleading error, a
-/// device (/dev/zero) or a FIFO would never end or never start, a huge file would fill memory.
-enum ConfigFile {
+/// device (/dev/zero) or a FIFO would never end or never start, a huge file would fill memory. keepalived files
+/// to import are read so too.
+public enum ConfigFile {
     /// 1 MiB: a configuration of thousands of services, or a CA bundle (the system's is about 200 KB), is far smaller.
-    static let sizeLimit = 1 << 20
+    public static let sizeLimit = 1 << 20
 
     /// Why a file was not read; the description completes "cannot read FILE: ".
-    enum Problem: Error, Equatable, CustomStringConvertible {
+    public enum Problem: Error, Equatable, CustomStringConvertible {
         case system(errno: Int32)
         case directory
         case notRegular
         case tooLarge
 
-        var description: String {
+        public var description: String {
             switch self {
             case .system(errno: ENOENT): "no such file"
             case .system(errno: EACCES): "permission denied"
@@ -26,7 +27,7 @@ enum ConfigFile {
         }
     }
 
-    static func read(_ path: String) throws(Problem) -> [UInt8] {
+    public static func read(_ path: String) throws(Problem) -> [UInt8] {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .system(errno: errno) }
         try vet(info)

@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Daemon
+import KeepalivedImport
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +12,7 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Work with the configuration file.",
-        subcommands: [ConfigCheckCommand.self]
+        subcommands: [ConfigCheckCommand.self, ConfigImportCommand.self]
     )
 }
 
@@ -49,5 +50,67 @@ struct ConfigCheckCommand: ParsableCommand {
             print("# \(missing) does not exist: zero-config discovery, every IPVS service is checked with the defaults")
         }
         print(ConfigPrinter.yaml(loaded.config), terminator: "")
+    }
+}
+
+/// `drcheck config import keepalived FILE`: keepalived's checker configuration as drcheck's, and its IPVS table as
+/// ipvsadm rules; changes nothing on the director.
+struct ConfigImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Translate keepalived's configuration into drcheck's (printed; changes nothing).",
+        usage: "drcheck config import keepalived FILE [--ipvsadm OUTFILE] [--config-id ID]",
+        discussion: """
+            Prints a drcheck configuration (discover: false, one entry per virtual_server, a comment where \
+            keepalived meant something drcheck does differently) for FILE and the files it includes. HTTP_GET and \
+            SSL_GET become http checks, TCP_CHECK tcp, MISC_CHECK exec (the program as written: drcheck config \
+            check refuses it while it does not exist), SMTP_CHECK a tcp connect; delay_loop is the interval, \
+            connect_timeout the timeout (at most the interval), retry + 1 the fall. digest, DNS_CHECK, UDP_CHECK, \
+            PING_CHECK, BFD_CHECK, FILE_CHECK, quorum and VRRP cannot be translated: each is a comment in the YAML \
+            and a line `FILE:LINE: ...` on stderr; a service none of whose checks drcheck can judge is written \
+            commented out, so that drcheck leaves its weights alone.
+
+            --ipvsadm OUTFILE: also write the ipvsadm-restore rules (ipvsadm -R) of the table keepalived builds: \
+            keepalived makes the table, drcheck only changes weights.
+            --config-id ID: keep the lines written @ID and drop those written @^ID, as keepalived -i ID does; \
+            without it every @ID line is skipped with a warning (and @^ID lines kept).
+
+            drcheck config import keepalived /etc/keepalived/keepalived.conf --ipvsadm rules.txt \
+            > /etc/drcheck/drcheck.yaml
+
+            Exit status: 0 translated (warnings on stderr); 2 not a keepalived configuration (binary, unbalanced \
+            braces, no virtual_server, vrrp_instance or global_defs block), unreadable, or OUTFILE not written, \
+            with a one-line error.
+            """
+    )
+
+    @Argument(help: "The checker FILE configures: keepalived.") var checker: String
+    @Argument(help: "Its configuration, e.g. /etc/keepalived/keepalived.conf.") var file: String
+    @Option(name: .customLong("ipvsadm"), help: "Write the ipvsadm-restore rules of keepalived's table here.")
+    var ipvsadm: String?
+    @Option(name: .customLong("config-id"), help: "keepalived's -i: which @ID lines to keep.") var configID: String?
+
+    func run() throws {
+        guard checker == "keepalived" else {
+            printError("drcheck: config import: \(checker): unknown checker (known: keepalived)")
+            throw ExitCode(2)
+        }
+        let imported: ImportedConfig
+        do {
+            imported = try KeepalivedImporter.translate(file: file, configID: configID)
+        } catch {
+            printError("drcheck: \(error)")
+            throw ExitCode(2)
+        }
+        if let ipvsadm {
+            do {
+                try AtomicFile.replace(ipvsadm, with: Array(KeepalivedImporter.ipvsadmRules(imported).utf8))
+            } catch {
+                printError("drcheck: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        for warning in imported.warnings { printError("drcheck: warning: \(warning)") }
+        print(KeepalivedImporter.yaml(imported), terminator: "")
     }
 }

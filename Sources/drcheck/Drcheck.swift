@@ -25,6 +25,8 @@ struct Drcheck: ParsableCommand {
             Configuration: `drcheck config check` prints every key with its effective value; the shipped \
             /etc/drcheck/drcheck.yaml explains each one, commented out at its default, and \
             /usr/share/doc/drcheck/OPERATIONS.md the rest.
+            From keepalived: `drcheck config import keepalived /etc/keepalived/keepalived.conf [--ipvsadm FILE]` \
+            prints its checker configuration as drcheck's, with a comment for what does not map.
             """,
         subcommands: [
             IPVSCommand.self, StatusCommand.self, ConfigCommand.self, DiagnoseCommand.self, ProbeCommand.self,

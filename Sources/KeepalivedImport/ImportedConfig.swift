@@ -1,0 +1,70 @@
+import Agent
+import Primitives
+
+/// What an import makes of a keepalived configuration: drcheck services with the comments that explain them, the
+/// IPVS rules keepalived would build, and the warnings.
+public struct ImportedConfig {
+    public var source: String
+    /// Comments for the head of the file: what was read but belongs to no service (VRRP, skipped lines).
+    var notes: [String] = []
+    var services: [ImportedService] = []
+    public internal(set) var warnings: [ImportWarning] = []
+}
+
+/// One IPVS service as drcheck lists it (or, when drcheck cannot judge it, as it would, commented out).
+struct ImportedService {
+    /// The keepalived statement it comes from, e.g. `virtual_server 10.10.10.2 1358 (keepalived.conf:25)`.
+    var origin: String
+    var key: ServiceKey
+    /// False: written commented out; with `discover: false` drcheck leaves the service alone.
+    var listed = true
+    var notes: [String] = []
+    var check: ImportedCheck
+    var realServers: [ImportedRealServer] = []
+    var sorryServer: ImportedRealServer?
+    var rules: ServiceRules
+}
+
+/// A service's check in drcheck's keys, each with the comments written above it.
+struct ImportedCheck {
+    var fields = CheckFields()
+    /// Comments by the key they explain ("" for the check as a whole).
+    var notes: [String: [String]] = [:]
+
+    mutating func note(_ key: String, _ text: String) { notes[key, default: []].append(text) }
+}
+
+/// The settings two real servers' checks must share to be one drcheck check.
+struct CheckFields: Equatable {
+    var type = CheckType.http
+    var interval: Duration = .seconds(60)
+    var timeout: Duration = .seconds(5)
+    var fall = 2
+    var ripMode = false
+    var path: String?
+    var expectStatus: String?
+    var host: String?
+    var expectBody: String?
+    var port: UInt16?
+    var https = false
+    var command: [String] = []
+    var dynamicWeight = false
+    var alpha = false
+    var onChange: [String] = []
+}
+
+struct ImportedRealServer {
+    /// ADDR, ADDR:PORT or [ADDR6]:PORT, as drcheck's `real_servers` takes it.
+    var address: String
+    var weight: Int?
+    var notes: [String] = []
+}
+
+/// What `ipvsadm -R` needs to make a service and its destinations as keepalived does.
+struct ServiceRules {
+    /// `-t VIP:PORT`, `-u VIP:PORT`, `--sctp-service VIP:PORT` or `-f MARK [-6]`.
+    var service: String
+    /// `-s rr -p 50` and the like.
+    var scheduling: String
+    var destinations: [(server: String, method: String, weight: Int)] = []
+}

@@ -1,0 +1,95 @@
+import Primitives
+
+/// One `real_server` block: its address, weight, forwarding method, checks and notify scripts.
+struct RealServerTranslator {
+    let block: KeepalivedBlock
+
+    init(_ block: KeepalivedBlock) { self.block = block }
+
+    var address: IPAddress? { block.arguments.first.flatMap(IPAddress.init) }
+    var port: UInt16? { block.arguments.dropFirst().first.flatMap { UInt16($0) } }
+
+    static let serverKeys: Set = [
+        "weight", "lvs_method", "lb_kind", "inhibit_on_failure", "notify_up", "notify_down", "uthreshold",
+        "lthreshold", "smtp_alert", "snmp_name", "virtualhost", "alpha", "connect_timeout", "retry", "nb_get_retry",
+        "delay_before_retry", "warmup", "delay_loop",
+    ]
+
+    struct Translated {
+        let place: SourcePlace
+        var server: ImportedRealServer
+        let port: UInt16?
+        let weight: Int
+        let method: String?
+        /// Its checkers drcheck can make, in order.
+        var checks: [ImportedCheck] = []
+        var notify: Notify?
+
+        /// The destination as ipvsadm's -r takes it: a fwmark's may go without a port, a VIP's takes the VIP's.
+        func ruleAddress(_ key: ServiceKey) -> String {
+            guard port == nil, case .virtual(let vip, _) = key, let address = IPAddress(server.address) else {
+                return server.address
+            }
+            return RealServerTranslator.text(address, vip.port)
+        }
+    }
+
+    struct Notify: Hashable {
+        let up: String?
+        let down: String?
+    }
+
+    func translate(scopes: [KeepalivedBlock], collector: WarningCollector) -> Translated {
+        let weight = block.value("weight").flatMap { Int($0) } ?? 1
+        let written = block.arguments.joined(separator: " ")
+        var server = ImportedRealServer(address: address.map { Self.text($0, port) } ?? written)
+        if address == nil {
+            server.notes.append(collector.warn(block.place, "real_server \(written): not an IP address"))
+        }
+        if weight > 0 {
+            server.weight = weight
+        } else {
+            server.notes.append("weight 0: an operator's drain to drcheck, left at 0 until someone sets a weight")
+        }
+        if block.last("inhibit_on_failure") != nil {
+            server.notes.append("inhibit_on_failure: what drcheck always does (weight 0, never removed)")
+        }
+        var result = Translated(
+            place: block.place, server: server, port: port, weight: weight,
+            method: (block.value("lvs_method") ?? block.value("lb_kind"))?.uppercased())
+        let checker = CheckerTranslator(scopes: scopes + [block], collector: collector)
+        let name = ServerName(address: block.arguments.first ?? "", port: port)
+        let checkers = (block.children ?? []).filter { CheckerTranslator.checkers.contains($0.keyword) }
+        for statement in checkers {
+            switch checker.translate(statement, server: name) {
+            case .check(let check) where result.checks.isEmpty:
+                result.checks.append(check)
+            case .check:
+                result.server.notes.append(
+                    collector.warn(
+                        statement.place, "\(statement.keyword) not checked: drcheck runs one check per service"))
+            case .cannot(let what):
+                result.server.notes.append(
+                    collector.warn(statement.place, "drcheck cannot judge this check: \(what)"))
+            }
+        }
+        if checkers.isEmpty {
+            result.server.notes.append(
+                collector.warn(block.place, "no checker: keepalived kept it up unchecked, drcheck checks it"))
+        }
+        let up = block.last("notify_up")?.arguments.first
+        let down = block.last("notify_down")?.arguments.first
+        if up != nil || down != nil { result.notify = Notify(up: up, down: down) }
+        for statement in block.children ?? []
+        where !Self.serverKeys.contains(statement.keyword) && !CheckerTranslator.checkers.contains(statement.keyword) {
+            result.server.notes.append(
+                collector.warn(statement.place, "\(statement.keyword): no drcheck equivalent, ignored"))
+        }
+        return result
+    }
+
+    /// ADDR, ADDR:PORT or [ADDR6]:PORT.
+    static func text(_ address: IPAddress, _ port: UInt16?) -> String {
+        port.map { Endpoint(address: address, port: $0).description } ?? address.description
+    }
+}

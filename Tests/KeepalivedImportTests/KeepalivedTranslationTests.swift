@@ -1,0 +1,216 @@
+import Agent
+import Primitives
+import Testing
+
+@testable import KeepalivedImport
+
+/// What the samples do not show: DR services, notify scripts, shell commands, per-server commands, clamped
+/// timeouts, weight 0, UDP services, and checks drcheck cannot judge beside ones it can.
+struct KeepalivedTranslationTests {
+    let fixture: KeepalivedFixture
+
+    init() throws { fixture = try KeepalivedFixture() }
+
+    func service(_ body: String, head: String = "virtual_server 198.51.100.33 80") throws -> ImportedConfig {
+        try fixture.importing("\(head) {\n\(body)\n}\n")
+    }
+
+    @Test func aDRServiceIsProbedThroughTheDRPathWithItsNotifyScriptAsAHook() throws {
+        let config = try service(
+            """
+                lb_kind DR
+                delay_loop 2.5
+                real_server 203.0.113.21 8080 {
+                    weight 7
+                    notify_up /bin/true
+                    notify_down /bin/true
+                    HTTP_GET {
+                        url {
+                            path /health
+                            status_code 200 204
+                            regex "ok|fine"
+                        }
+                        connect_timeout 4
+                        nb_get_retry 2
+                    }
+                }
+            """)
+        let parsed = try KeepalivedFixture.parsed(config)
+        var check = CheckSettings()
+        (check.interval, check.timeout, check.rise, check.fall) = (.milliseconds(2500), .milliseconds(2500), 1, 3)
+        (check.path, check.expectStatus, check.expectBody) = (
+            "/health", StatusRanges([200...200, 204...204]), "ok|fine"
+        )
+        check.onChange = ["/bin/true"]
+        #expect(
+            parsed.services == [
+                ServiceConfig(
+                    name: nil, key: .virtual(Endpoint("198.51.100.33:80")!, .tcp), check: check,
+                    realServers: [RealServerConfig(address: IPAddress("203.0.113.21")!, port: 8080, weight: 7)])
+            ])
+        let yaml = KeepalivedImporter.yaml(config)
+        #expect(
+            yaml.contains(
+                "      # keepalived's timeout 4s is longer than its delay_loop; drcheck's timeout may not exceed "
+                    + "interval: clamped\n      timeout: 2s500ms\n"))
+        #expect(config.warnings.isEmpty)
+        #expect(
+            KeepalivedImporter.ipvsadmRules(config)
+                == "-A -t 198.51.100.33:80 -s wlc\n-a -t 198.51.100.33:80 -r 203.0.113.21:8080 -g -w 7\n")
+    }
+
+    @Test func differentNotifyScriptsAreACommentNotAHook() throws {
+        let config = try service(
+            """
+                lb_kind DR
+                real_server 203.0.113.21 80 {
+                    notify_up "/usr/local/bin/up.sh web"
+                    notify_down /usr/local/bin/down.sh
+                    TCP_CHECK {
+                    }
+                }
+            """)
+        #expect(try KeepalivedFixture.parsed(config).services.first?.check.onChange == [])
+        #expect(
+            fixture.warnings(config) == [
+                "keepalived.conf:3: 203.0.113.21:80: notify_up /usr/local/bin/up.sh web and notify_down "
+                    + "/usr/local/bin/down.sh: drcheck runs one on_change hook for every event (DRCHECK_EVENT up, "
+                    + "down, ...): write one script for both"
+            ])
+    }
+
+    @Test func aMiscPathNamingEachServerBecomesOneCommandAndShellSyntaxRunsThroughSh() throws {
+        let config = try service(
+            """
+                protocol UDP
+                real_server 203.0.113.21 53 {
+                    MISC_CHECK {
+                        misc_path "/bin/sh -c true 203.0.113.21 53"
+                        misc_timeout 9
+                        misc_dynamic
+                    }
+                }
+                real_server 203.0.113.210 53 {
+                    MISC_CHECK {
+                        misc_path "/bin/sh -c true 203.0.113.210 53"
+                        misc_timeout 9
+                        misc_dynamic
+                    }
+                }
+            """, head: "virtual_server 198.51.100.33 53")
+        let parsed = try KeepalivedFixture.parsed(config)
+        let check = try #require(parsed.services.first?.check)
+        #expect(parsed.services.first?.key == .virtual(Endpoint("198.51.100.33:53")!, .udp))
+        #expect(check.command == ["/bin/sh", "-c", "true", "${DRCHECK_RIP}", "${DRCHECK_RPORT}"])
+        #expect(
+            (check.type, check.timeout, check.interval, check.fall, check.dynamicWeight) == (
+                .exec, .seconds(9), .seconds(60), 1, true
+            ))
+        #expect(config.warnings.isEmpty)
+        #expect(
+            ScriptCommand("/usr/bin/check $RIP | grep -q up").argv == [
+                "/bin/sh", "-c", "/usr/bin/check $RIP | grep -q up",
+            ])
+        #expect(ScriptCommand("/usr/bin/check 'a b' \"c d\"").argv == ["/usr/bin/check", "a b", "c d"])
+    }
+
+    @Test func weightZeroAndAServerWithoutACheck() throws {
+        let config = try service(
+            """
+                lb_kind DR
+                real_server 203.0.113.21 80 {
+                    weight 0
+                    TCP_CHECK {
+                        connect_port 8081
+                    }
+                }
+                real_server 203.0.113.22 80 {
+                }
+            """)
+        let parsed = try KeepalivedFixture.parsed(config)
+        #expect(
+            parsed.services.first?.realServers == [
+                RealServerConfig(address: IPAddress("203.0.113.21")!, port: 80),
+                RealServerConfig(address: IPAddress("203.0.113.22")!, port: 80, weight: 1),
+            ])
+        #expect(parsed.services.first?.check.port == 8081)
+        #expect(
+            fixture.warnings(config) == [
+                "keepalived.conf:9: no checker: keepalived kept it up unchecked, drcheck checks it"
+            ])
+        #expect(KeepalivedImporter.ipvsadmRules(config).contains("-a -t 198.51.100.33:80 -r 203.0.113.21:80 -g -w 0\n"))
+    }
+
+    @Test func aCheckDrcheckCannotJudgeBesideOneItCanStaysListedAndSaysSo() throws {
+        let config = try service(
+            """
+                lb_kind TUN
+                quorum 2
+                real_server 203.0.113.21 80 {
+                    DNS_CHECK {
+                        name example.com
+                    }
+                    TCP_CHECK {
+                        retry 4
+                    }
+                    HTTP_GET {
+                        url {
+                            path /
+                        }
+                    }
+                }
+            """)
+        let parsed = try KeepalivedFixture.parsed(config)
+        #expect(parsed.services.first?.check.type == .tcp)
+        #expect(parsed.services.first?.check.fall == 5)
+        #expect(parsed.services.first?.check.mode == .rip)
+        #expect(
+            fixture.warnings(config) == [
+                "keepalived.conf:3: quorum 2: drcheck has no quorum; keep_last and sorry_server come closest",
+                "keepalived.conf:5: drcheck cannot judge this check: DNS_CHECK (a DNS query; an exec check running dig "
+                    + "can make it)",
+                "keepalived.conf:11: HTTP_GET not checked: drcheck runs one check per service",
+            ])
+        #expect(KeepalivedImporter.ipvsadmRules(config).contains("-r 203.0.113.21:80 -i -w 1\n"))
+    }
+}
+
+/// Values from the file stay values: a line break in a quoted keepalived string cannot end a YAML comment, a
+/// warning's line or an ipvsadm rule.
+struct KeepalivedHostileValueTests {
+    @Test func lineBreaksInQuotedValuesStayInside() throws {
+        let fixture = try KeepalivedFixture()
+        let config = try fixture.importing(
+            """
+            virtual_server 198.51.100.33 80 {
+                lb_kind DR
+                lb_algo "rr\\n-D -t 198.51.100.33:80"
+                weird "x\\rdiscover: true"
+                real_server 203.0.113.21 80 {
+                    HTTP_GET {
+                        url {
+                            path /ok
+                        }
+                        url {
+                            path "/c\\ndiscover: true\u{2028}listen: x"
+                        }
+                    }
+                }
+            }
+            """)
+        let parsed = try KeepalivedFixture.parsed(config)
+        #expect(!parsed.discover)
+        #expect(parsed.services.first?.check.path == "/ok")
+        #expect(parsed.listen == Config().listen)
+        #expect(config.warnings.allSatisfy { !$0.description.contains("\n") && !$0.description.contains("\r") })
+        #expect(
+            KeepalivedImporter.ipvsadmRules(config)
+                == "-A -t 198.51.100.33:80 -s wlc\n-a -t 198.51.100.33:80 -r 203.0.113.21:80 -g -w 1\n")
+        #expect(
+            fixture.warnings(config) == [
+                "keepalived.conf:4: weird x\\rdiscover: true: no drcheck equivalent, ignored",
+                "keepalived.conf:10: url /c\\ndiscover: true\\u{2028}listen: x not checked: a drcheck check asks for one path",
+                "keepalived.conf:3: lb_algo rr\\n-D -t 198.51.100.33:80: not valid here, left out of the rules",
+            ])
+    }
+}
