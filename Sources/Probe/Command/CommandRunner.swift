@@ -25,6 +25,7 @@ public final class CommandRunner: ProbeRunner {
     /// Starts the command; `completion` runs on the loop when it ends, never from inside this call. A command that
     /// cannot be started (gone since the config was loaded, or the director out of processes or memory) ends as a
     /// `local_error`: it says nothing of the server.
+    @discardableResult
     public func start(_ check: CommandCheck, completion: @escaping (ProbeResult) -> Void) -> ProbeID {
         let id = ProbeID(raw: nextID)
         nextID += 1
