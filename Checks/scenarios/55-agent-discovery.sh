@@ -75,8 +75,8 @@ echo "figure: discovery: added with ipvsadm to its first probe result in the log
 lab_expect_eq "probed within the discovery period (+ one interval, + 3 s for polling on a loaded machine)" "yes" \
   "$(python3 -c "print('yes' if $seen - $added <= 1 + 1 + 3 else 'no')")"
 lab_expect_eq "logged as a new destination" "1" "$(agent_log_count "$rs3: new destination, weight 2")"
-lab_expect_eq "its series: up 1, weight 2, configured 2" \
-  "drcheck_real_server_configured_weight{service=\"$LAB_SERVICE\",real_server=\"$rs3\"} 2.0|drcheck_real_server_up{service=\"$LAB_SERVICE\",real_server=\"$rs3\"} 1.0|drcheck_real_server_weight{service=\"$LAB_SERVICE\",real_server=\"$rs3\"} 2.0" \
+lab_expect_eq "its series: not drained by hand, up 1, weight 2, configured 2" \
+  "drcheck_real_server_admin_drained{service=\"$LAB_SERVICE\",real_server=\"$rs3\"} 0.0|drcheck_real_server_configured_weight{service=\"$LAB_SERVICE\",real_server=\"$rs3\"} 2.0|drcheck_real_server_up{service=\"$LAB_SERVICE\",real_server=\"$rs3\"} 1.0|drcheck_real_server_weight{service=\"$LAB_SERVICE\",real_server=\"$rs3\"} 2.0" \
   "$(series_of "drcheck_real_server_" | grep -F "$rs3" | paste -sd'|')"
 lab_expect_eq "/status lists it" "$LAB_SERVICE=$(lab_rip 1):$LAB_PORT,$(lab_rip 2):$LAB_PORT,$rs3" "$(status_servers)"
 lab_expect_eq "its DR probe service exists" "$(lab_rip 1):0 $(lab_rip 2):0 $(lab_rip 3):0" "$(probe_services)"
