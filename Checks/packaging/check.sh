@@ -68,7 +68,7 @@ fi
 
 # --- the control data ----------------------------------------------------------------------------------------------
 depends=$(dpkg-deb --field "$deb" Depends)
-for library in libc6 libcurl4 libnl-3-200 libnl-genl-3-200; do
+for library in libc6 libcurl4 libnl-3-200 libnl-genl-3-200 libyaml-0-2; do
   check "Depends (from dpkg-shlibdeps) names $library" grep -qE "(^|, )$library( |,|$)" <<<"$depends"
 done
 check "Depends names no Swift runtime (linked statically)" bash -c "! grep -qi swift <<<'$depends'"
@@ -95,6 +95,13 @@ check "unit and examples are the repository's files" diff \
 binary="$root/usr/sbin/drcheck"
 check "binary needs no libswift*.so" bash -c "! readelf -d '$binary' | grep -q 'NEEDED.*libswift'"
 check "binary is stripped" bash -c "! readelf -S '$binary' | grep -q '\.symtab'"
+# FoundationEssentials at most: full Foundation brings ICU, whose data alone (icudt*) was 32 MiB of 59.
+check "binary carries no ICU (no icudt symbol or data, no FoundationInternationalization)" \
+  bash -c "! { nm -D '$binary'; strings -a '$binary'; } | grep -qE 'icudt|FoundationInternationalization'"
+size_kb=$(du -k "$deb" | cut -f1)
+installed_kb=$(dpkg-deb --field "$deb" Installed-Size)
+check "the .deb is at most 6 MB ($((size_kb / 1024)) MB) and installs at most 20 MB ($((installed_kb / 1024)) MB)" \
+  test "$size_kb" -le 6144 -a "$installed_kb" -le 20480
 
 # --- the packaged binary -------------------------------------------------------------------------------------------
 check "drcheck --help exits 0 and names --once" bash -c "'$binary' --help | grep -q -- '--once'"

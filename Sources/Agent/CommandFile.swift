@@ -5,7 +5,7 @@ import Glibc
 /// server's check.
 enum CommandFile {
     static func argv(_ field: YAMLField) throws(ConfigError) -> [String] {
-        guard case .sequence = field.node else {
+        guard case .sequence = field.node.content else {
             throw field.error("must be a list, the program then its arguments, like [/usr/bin/dig, +short] (no shell)")
         }
         var argv: [String] = []

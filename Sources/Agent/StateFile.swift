@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -47,9 +47,8 @@ public struct StateFile: Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         // Encoding plain values cannot fail.
         let data = (try? encoder.encode(state)) ?? Data()
-        let directory =
-            (path as NSString).deletingLastPathComponent.isEmpty
-            ? "." : (path as NSString).deletingLastPathComponent
+        let folder = Self.folder(of: path)
+        let directory = folder.isEmpty ? "." : folder
         let temporary = "\(path).tmp.\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SaveError(path: path, step: "create \(temporary)", errno: errno) }
@@ -71,6 +70,13 @@ public struct StateFile: Sendable {
         guard dirfd >= 0 else { throw SaveError(path: path, step: "open \(directory)", errno: errno) }
         defer { close(dirfd) }
         guard fsync(dirfd) == 0 else { throw SaveError(path: path, step: "fsync \(directory)", errno: errno) }
+    }
+
+    /// The folder part of `path`, as NSString's deletingLastPathComponent gave it: "" for a bare name, "/" for a
+    /// file at the root.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private static func reason(_ error: any Error) -> String {

@@ -1,7 +1,8 @@
 import Agent
 import EventLoop
 import Exporter
-import Foundation
+import FoundationEssentials
+import Glibc
 import Primitives
 
 extension AgentDaemon {

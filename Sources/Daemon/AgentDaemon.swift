@@ -1,7 +1,7 @@
 import Agent
 import EventLoop
 import Exporter
-import Foundation
+import FoundationEssentials
 import IPVS
 import Logging
 import Primitives
