@@ -34,6 +34,9 @@ lab_expect_eq "both at weight 1" "rs1=1 rs2=1" "$(agent_weights)"
 lab_rs_stop 1
 agent_wait_weight 1 0 15
 lab_expect_eq "rs1 stopped: drained; rs2 keeps weight 1" "rs1=0 rs2=1" "$(agent_weights)"
+drain=$(journalctl -b -u drcheck.service -p warning --no-pager -o cat | grep 'drain (')
+lab_expect_match "journalctl -p warning shows the drain, without a timestamp of drcheck's own" \
+  "^service=web 198.51.100.33:8000/tcp $(lab_rip 1):8000: weight 1 -> 0, drain \\(" "$drain"
 lab_rs_start 1
 agent_wait_weight 1 1 15
 lab_expect_eq "rs1 back: weight 1 restored" "rs1=1 rs2=1" "$(agent_weights)"
