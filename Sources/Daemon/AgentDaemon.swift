@@ -59,6 +59,8 @@ public final class AgentDaemon {
     var lastChange: [ServerID: Double] = [:]
     var publishedServices: Set<String> = []
     var ready = false
+    /// The last STATUS= sent to systemd: sent again only when it changes.
+    private var systemdStatus = ""
     var arpWatch: ARPWatch?
     var arpConflicts: Set<ARPConflict> = []
     /// Conditions that persist (an IPVS read failing, a state file that cannot be written), by name, with the
@@ -309,6 +311,16 @@ public final class AgentDaemon {
         ready = true
         log.notice("every server probed once (\(targets.count)): ready")
         notifier.notify("READY=1")
+        updateSystemdStatus()
+    }
+
+    /// Tells systemd the servers' tally when it changed (counted only on turns with transitions, never per probe).
+    func updateSystemdStatus() {
+        guard ready, notifier.isActive else { return }
+        let text = SystemdStatus.text(reconciler.state.servers.values)
+        guard text != systemdStatus else { return }
+        systemdStatus = text
+        notifier.notify("STATUS=" + text)
     }
 
     // MARK: decisions
@@ -381,6 +393,7 @@ public final class AgentDaemon {
             }
         }
         summarize(decision.transitions.count, TurnSummary.transitions(decision.transitions))
+        if !decision.transitions.isEmpty { updateSystemdStatus() }
         let dryLevel = Self.lineLevel(decision.wouldChange.count)
         for change in decision.wouldChange {
             log.log(level: dryLevel, "dry run: would set \(change)", metadata: serviceMetadata(change.id.service))
