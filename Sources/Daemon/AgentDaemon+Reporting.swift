@@ -9,7 +9,7 @@ extension AgentDaemon {
     var endpoints: MetricsEndpoints {
         // The DrcheckMetrics form renders /metrics in slices between due probes.
         MetricsEndpoints(
-            metrics: metrics,
+            metrics: metrics, process: true,
             status: { [unowned self] in statusDocument() },
             ready: { [unowned self] in ready })
     }

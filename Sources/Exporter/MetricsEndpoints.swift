@@ -7,9 +7,19 @@ public struct MetricsEndpoints {
     let ready: () -> Bool
 
     /// Serves `metrics` rendered in slices (see `DrcheckMetrics.render(on:slice:_:)`), so that a scrape of many
-    /// servers does not delay a probe that is due.
-    public init(metrics: DrcheckMetrics, status: @escaping () -> StatusDocument, ready: @escaping () -> Bool) {
-        self.init(renderMetrics: { loop, done in metrics.render(on: loop, done) }, status: status, ready: ready)
+    /// servers does not delay a probe that is due; with `process`, then the standard `process_*` series of this
+    /// process, read from /proc at the scrape.
+    public init(
+        metrics: DrcheckMetrics, process: Bool = false, status: @escaping () -> StatusDocument,
+        ready: @escaping () -> Bool
+    ) {
+        self.init(
+            renderMetrics: { loop, done in
+                metrics.render(on: loop) { body in
+                    guard process, let current = ProcessMetrics.current() else { return done(body) }
+                    done(body + current.exposition().utf8)
+                }
+            }, status: status, ready: ready)
     }
 
     /// Serves whatever `metrics` returns, rendered in one piece.

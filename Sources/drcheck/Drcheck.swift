@@ -24,6 +24,7 @@ struct Drcheck: ParsableCommand {
             /etc/drcheck/drcheck.yaml explains each one, commented out at its default, and \
             /usr/share/doc/drcheck/OPERATIONS.md the rest.
             """,
+        version: DrcheckVersion.current,
         subcommands: [
             IPVSCommand.self, StatusCommand.self, ConfigCommand.self, DiagnoseCommand.self, ProbeCommand.self,
         ]
