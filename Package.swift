@@ -21,6 +21,8 @@ let package = Package(
         ),
         // Debian's libyaml: the config is composed from its events (Sources/Agent/YAMLComposer.swift).
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // zlib: /metrics gzipped when the scraper asks.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Headers only: epoll, signalfd, pidfd, posix_spawn's closefrom and mallinfo2, which Glibc's module leaves out.
         .systemLibrary(name: "CLinux"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -40,7 +42,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "EventLoop", "Primitives",
+                "CZlib", "EventLoop", "Primitives",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),

@@ -68,7 +68,7 @@ fi
 
 # --- the control data ----------------------------------------------------------------------------------------------
 depends=$(dpkg-deb --field "$deb" Depends)
-for library in libc6 libcurl4 libnl-3-200 libnl-genl-3-200 libyaml-0-2; do
+for library in libc6 libcurl4 libnl-3-200 libnl-genl-3-200 libyaml-0-2 zlib1g; do
   check "Depends (from dpkg-shlibdeps) names $library" grep -qE "(^|, )$library( |,|$)" <<<"$depends"
 done
 check "Depends names no Swift runtime (linked statically)" bash -c "! grep -qi swift <<<'$depends'"

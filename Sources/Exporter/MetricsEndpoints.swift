@@ -46,11 +46,18 @@ final class Router {
 
     private let ready: () -> Bool
     private let metrics: CachedBody
+    /// The exposition gzipped, for scrapers that ask (Prometheus does): kept beside the plain one, which it is
+    /// made from.
+    private let gzippedMetrics: CachedBody
     private let status: CachedBody
 
     init(_ endpoints: MetricsEndpoints, loop: EventLoop, cacheAge: Duration) {
         ready = endpoints.ready
-        metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
+        let metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
+        self.metrics = metrics
+        gzippedMetrics = CachedBody(loop: loop, maxAge: cacheAge) { done in
+            metrics.get { Gzip.compress($0, on: loop, done) }
+        }
         status = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.status().json(on: loop, done) }
     }
 
@@ -59,8 +66,19 @@ final class Router {
         let route: (@escaping (HTTPResponse) -> Void) -> Void
         switch request.path {
         case "/metrics":
+            let gzip = request.acceptsGzip
             route = { done in
-                self.metrics.get { done(HTTPResponse(status: .ok, contentType: Self.prometheusContentType, body: $0)) }
+                func respond(_ body: [UInt8], gzipped: Bool) {
+                    var response = HTTPResponse(status: .ok, contentType: Self.prometheusContentType, body: body)
+                    response.gzipped = gzipped
+                    done(response)
+                }
+                guard gzip else { return self.metrics.get { respond($0, gzipped: false) } }
+                // No bytes: zlib could not compress (out of memory), so the plain body serves.
+                self.gzippedMetrics.get { body in
+                    guard body.isEmpty else { return respond(body, gzipped: true) }
+                    self.metrics.get { respond($0, gzipped: false) }
+                }
             }
         case "/status":
             route = { done in
