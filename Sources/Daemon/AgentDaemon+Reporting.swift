@@ -29,6 +29,11 @@ extension AgentDaemon {
             let label = serviceLabel(key)
             services.insert(label)
             metrics.setServicePanic(label, reconciler.panics.contains(key))
+            if let check = loaded.config.check(for: key) {
+                metrics.setServiceInfo(
+                    label,
+                    ServiceInfoLabels(address: key.label, transport: key.transportName, check: check.type.rawValue))
+            }
         }
         for gone in publishedServices.subtracting(services) { metrics.removeService(gone) }
         publishedServices = services

@@ -13,6 +13,8 @@ import Testing
         let server = ServerLabels(service: "web \"main\"", realServer: "203.0.113.21:8000")
         MetricsFixtures.populate(metrics, server)
         metrics.setServicePanic("web \"main\"", false)
+        metrics.setServiceInfo(
+            "web \"main\"", ServiceInfoLabels(address: "fwmark:5", transport: "fwmark", check: "http"))
         metrics.recordIPVSUpdate(.setWeight)
         metrics.recordIPVSError(.read)
         metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)
@@ -22,7 +24,7 @@ import Testing
         metrics.setOverload(true, achievedInterval: .milliseconds(3_400))
         metrics.recordDiscounted(.overload)
         let exposition = metrics.render()
-        #expect(Exposition(exposition).types.count == 25)
+        #expect(Exposition(exposition).types.count == 26)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))

@@ -8,6 +8,7 @@ public final class DrcheckMetrics {
     private let store = ShardedRegistry(MetricFamilies.registered)
     private var servers: [ServerLabels: ServerRecord] = [:]
     private var panics: [String: Gauge] = [:]
+    private var serviceInfos: [String: (labels: ServiceInfoLabels, gauge: Gauge)] = [:]
     private var ipvsUpdates: [IPVSOperation: Counter] = [:]
     private var ipvsErrors: [IPVSOperation: Counter] = [:]
     private let probeStartDelay: ValueHistogram
@@ -105,14 +106,35 @@ public final class DrcheckMetrics {
     public func setServicePanic(_ service: String, _ panic: Bool) {
         let gauge =
             panics[service]
-            ?? panicRegistry(service).makeGauge(descriptor: MetricFamilies.servicePanic, labels: [("service", service)])
+            ?? registry(MetricFamilies.servicePanic, of: service)
+            .makeGauge(descriptor: MetricFamilies.servicePanic, labels: [("service", service)])
         panics[service] = gauge
         gauge.set(to: panic ? 1 : 0)
     }
 
+    /// The service's info series; a reload that changes its check replaces the series.
+    public func setServiceInfo(_ service: String, _ labels: ServiceInfoLabels) {
+        guard serviceInfos[service]?.labels != labels else { return }
+        let registry = registry(MetricFamilies.serviceInfo, of: service)
+        if let old = serviceInfos[service] { registry.unregisterGauge(old.gauge) }
+        let gauge = registry.makeGauge(
+            descriptor: MetricFamilies.serviceInfo,
+            labels: [
+                ("service", service), ("address", labels.address), ("protocol", labels.transport),
+                ("check", labels.check),
+            ])
+        gauge.set(to: 1)
+        serviceInfos[service] = (labels, gauge)
+    }
+
     /// Removes every series of a service that is gone, its real servers' included.
     public func removeService(_ service: String) {
-        if let gauge = panics.removeValue(forKey: service) { panicRegistry(service).unregisterGauge(gauge) }
+        if let gauge = panics.removeValue(forKey: service) {
+            registry(MetricFamilies.servicePanic, of: service).unregisterGauge(gauge)
+        }
+        if let info = serviceInfos.removeValue(forKey: service) {
+            registry(MetricFamilies.serviceInfo, of: service).unregisterGauge(info.gauge)
+        }
         servers = servers.filter { $0.key.service != service }
     }
 
@@ -177,8 +199,9 @@ public final class DrcheckMetrics {
         return record
     }
 
-    private func panicRegistry(_ service: String) -> PrometheusCollectorRegistry {
-        store.registry(MetricFamilies.servicePanic, shard: ShardedRegistry.shard(for: service))
+    /// The shard of a per-service family that holds `service`'s series.
+    private func registry(_ family: MetricNameDescriptor, of service: String) -> PrometheusCollectorRegistry {
+        store.registry(family, shard: ShardedRegistry.shard(for: service))
     }
 
     /// The counter of `family` whose one label `label` is `key`, made the first time it is asked for.
