@@ -31,8 +31,7 @@ extension AgentDaemon {
             metrics.setServicePanic(label, reconciler.panics.contains(key))
             if let check = loaded.config.check(for: key) {
                 metrics.setServiceInfo(
-                    label,
-                    ServiceInfoLabels(address: key.label, transport: key.transportName, check: check.type.rawValue))
+                    label, address: key.label, transport: key.transportName, check: check.type.rawValue)
             }
         }
         for gone in publishedServices.subtracting(services) { metrics.removeService(gone) }

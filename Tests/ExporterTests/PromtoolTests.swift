@@ -14,7 +14,7 @@ import Testing
         MetricsFixtures.populate(metrics, server)
         metrics.setServicePanic("web \"main\"", false)
         metrics.setServiceInfo(
-            "web \"main\"", ServiceInfoLabels(address: "fwmark:5", transport: "fwmark", check: "http"))
+            "web \"main\"", address: "fwmark:5", transport: "fwmark", check: "http")
         metrics.recordIPVSUpdate(.setWeight)
         metrics.recordIPVSError(.read)
         metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)

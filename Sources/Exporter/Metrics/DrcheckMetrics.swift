@@ -8,7 +8,7 @@ public final class DrcheckMetrics {
     private let store = ShardedRegistry(MetricFamilies.registered)
     private var servers: [ServerLabels: ServerRecord] = [:]
     private var panics: [String: Gauge] = [:]
-    private var serviceInfos: [String: (labels: ServiceInfoLabels, gauge: Gauge)] = [:]
+    private var serviceInfos: [String: (labels: [(String, String)], gauge: Gauge)] = [:]
     private var ipvsUpdates: [IPVSOperation: Counter] = [:]
     private var ipvsErrors: [IPVSOperation: Counter] = [:]
     private let probeStartDelay: ValueHistogram
@@ -112,17 +112,16 @@ public final class DrcheckMetrics {
         gauge.set(to: panic ? 1 : 0)
     }
 
-    /// The service's info series; a reload that changes its check replaces the series.
-    public func setServiceInfo(_ service: String, _ labels: ServiceInfoLabels) {
-        guard serviceInfos[service]?.labels != labels else { return }
-        let registry = registry(MetricFamilies.serviceInfo, of: service)
-        if let old = serviceInfos[service] { registry.unregisterGauge(old.gauge) }
-        let gauge = registry.makeGauge(
-            descriptor: MetricFamilies.serviceInfo,
-            labels: [
-                ("service", service), ("address", labels.address), ("protocol", labels.transport),
-                ("check", labels.check),
-            ])
+    /// The service's info series: its address as IPVS keys it (`VIP:port`, `fwmark:N`), its protocol and its
+    /// check's type; a reload that changes one replaces the series.
+    public func setServiceInfo(_ service: String, address: String, transport: String, check: String) {
+        let labels = [("service", service), ("address", address), ("protocol", transport), ("check", check)]
+        if let old = serviceInfos[service] {
+            guard !old.labels.elementsEqual(labels, by: ==) else { return }
+            registry(MetricFamilies.serviceInfo, of: service).unregisterGauge(old.gauge)
+        }
+        let gauge = registry(MetricFamilies.serviceInfo, of: service)
+            .makeGauge(descriptor: MetricFamilies.serviceInfo, labels: labels)
         gauge.set(to: 1)
         serviceInfos[service] = (labels, gauge)
     }
