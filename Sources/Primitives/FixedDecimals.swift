@@ -1,6 +1,6 @@
 extension Double {
-    /// The value with `decimals` digits after the point, rounded, like printf's `%.Nf` (which needs Foundation's
-    /// String(format:) and so ICU).
+    /// The value with `decimals` digits after the point, like printf's `%.Nf` (which needs Foundation's
+    /// String(format:) and so ICU), but rounding a tie away from zero and never printing -0.
     public func fixed(_ decimals: Int) -> String {
         guard isFinite else { return isNaN ? "nan" : (self < 0 ? "-inf" : "inf") }
         var scale = 1.0
