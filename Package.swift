@@ -11,7 +11,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // libnl's headers live under /usr/include/libnl3; pkg-config supplies that path to everything above.
@@ -20,6 +19,10 @@ let package = Package(
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-genl-3-dev"])]
         ),
+        // Debian's libyaml: the config is composed from its events (Sources/Agent/YAMLComposer.swift).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // zlib: /metrics gzipped when the scraper asks.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Headers only: epoll, signalfd, pidfd, posix_spawn's closefrom and mallinfo2, which Glibc's module leaves out.
         .systemLibrary(name: "CLinux"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -32,8 +35,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "Primitives",
-                .product(name: "Yams", package: "Yams"),
+                "CYAML", "Primitives",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -42,7 +44,7 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: [
-                "EventLoop", "Primitives",
+                "CZlib", "EventLoop", "Primitives",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),

@@ -90,7 +90,10 @@ umask 022
 install -D -m 0755 "$bin/drcheck" "$root/usr/sbin/drcheck"
 # What dh_strip does to an executable.
 strip --remove-section=.comment --remove-section=.note "$root/usr/sbin/drcheck"
-install -D -m 0644 "$pkg/drcheck.service" "$root/lib/systemd/system/drcheck.service"
+# Units under /usr/lib, where merged-/usr systems (and trixie's packages) keep them.
+for unit in drcheck.service drcheck-once.service drcheck-once.timer; do
+  install -D -m 0644 "$pkg/$unit" "$root/usr/lib/systemd/system/$unit"
+done
 install -D -m 0644 "$pkg/drcheck.yaml" "$root/etc/drcheck/drcheck.yaml"
 install -D -m 0644 "$pkg/drcheck.cron" "$root/etc/cron.d/drcheck"
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  pkg-config libcurl4-openssl-dev libnl-3-dev libnl-genl-3-dev
+  pkg-config libcurl4-openssl-dev libnl-3-dev libnl-genl-3-dev libyaml-dev zlib1g-dev
   # unit tests: the HTTPS probe tests' certificates and server (openssl req, openssl s_server)
   openssl
   # the lab: a real IPVS kernel in User-Mode Linux and the tools run inside it

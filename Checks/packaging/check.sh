@@ -68,7 +68,7 @@ fi
 
 # --- the control data ----------------------------------------------------------------------------------------------
 depends=$(dpkg-deb --field "$deb" Depends)
-for library in libc6 libcurl4 libnl-3-200 libnl-genl-3-200; do
+for library in libc6 libcurl4 libnl-3-200 libnl-genl-3-200 libyaml-0-2 zlib1g; do
   check "Depends (from dpkg-shlibdeps) names $library" grep -qE "(^|, )$library( |,|$)" <<<"$depends"
 done
 check "Depends names no Swift runtime (linked statically)" bash -c "! grep -qi swift <<<'$depends'"
@@ -82,19 +82,30 @@ dpkg -x "$deb" "$root"
 expect_file() { # PATH MODE
   [ -f "$root$1" ] && [ "$(stat -c %a "$root$1")" = "$2" ] && [ "$(stat -c %U:%G "$root$1")" = root:root ]
 }
-for entry in /usr/sbin/drcheck:755 /lib/systemd/system/drcheck.service:644 /etc/drcheck/drcheck.yaml:644 \
+for entry in /usr/sbin/drcheck:755 /usr/lib/systemd/system/drcheck.service:644 \
+  /usr/lib/systemd/system/drcheck-once.service:644 /usr/lib/systemd/system/drcheck-once.timer:644 \
+  /etc/drcheck/drcheck.yaml:644 \
   /etc/cron.d/drcheck:644 /usr/share/man/man8/drcheck.8.gz:644 /usr/share/doc/drcheck/copyright:644 \
   /usr/share/doc/drcheck/changelog.gz:644 /usr/share/doc/drcheck/OPERATIONS.md:644 \
   /usr/share/doc/drcheck/examples/alerts.yml:644 /usr/share/doc/drcheck/examples/grafana-dashboard.json:644 \
   /usr/share/lintian/overrides/drcheck:644; do
   check "file ${entry%:*} (mode ${entry#*:}, root:root)" expect_file "${entry%:*}" "${entry#*:}"
 done
-check "unit and examples are the repository's files" diff \
-  <(cat "$repo/Packaging/drcheck.service" "$repo/Packaging/drcheck.yaml" "$repo/Packaging/drcheck.cron") \
-  <(cat "$root/lib/systemd/system/drcheck.service" "$root/etc/drcheck/drcheck.yaml" "$root/etc/cron.d/drcheck")
+units="$root/usr/lib/systemd/system"
+check "units and examples are the repository's files" diff \
+  <(cd "$repo/Packaging" && cat drcheck.service drcheck-once.service drcheck-once.timer drcheck.yaml drcheck.cron) \
+  <(cat "$units/drcheck.service" "$units/drcheck-once.service" "$units/drcheck-once.timer" \
+    "$root/etc/drcheck/drcheck.yaml" "$root/etc/cron.d/drcheck")
 binary="$root/usr/sbin/drcheck"
 check "binary needs no libswift*.so" bash -c "! readelf -d '$binary' | grep -q 'NEEDED.*libswift'"
 check "binary is stripped" bash -c "! readelf -S '$binary' | grep -q '\.symtab'"
+# FoundationEssentials at most: full Foundation brings ICU, whose data alone (icudt*) was 32 MiB of 59.
+check "binary carries no ICU (no icudt symbol or data, no FoundationInternationalization)" \
+  bash -c "! { nm -D '$binary'; strings -a '$binary'; } | grep -qE 'icudt|FoundationInternationalization'"
+size_kb=$(du -k "$deb" | cut -f1)
+installed_kb=$(dpkg-deb --field "$deb" Installed-Size)
+check "the .deb is at most 6 MB ($((size_kb / 1024)) MB) and installs at most 20 MB ($((installed_kb / 1024)) MB)" \
+  test "$size_kb" -le 6144 -a "$installed_kb" -le 20480
 
 # --- the packaged binary -------------------------------------------------------------------------------------------
 check "drcheck --help exits 0 and names --once" bash -c "'$binary' --help | grep -q -- '--once'"
@@ -120,16 +131,22 @@ for section in '.Sh SYNOPSIS' '.It Fl -once' '.It Em status' '.It Em config' '.S
   check "man page has '$section'" bash -c "zcat '$page' | grep -qF -- '$section'"
 done
 
-# --- the systemd unit ----------------------------------------------------------------------------------------------
+# --- the systemd units ---------------------------------------------------------------------------------------------
 # verify resolves ExecStart=, ExecReload= and the targets inside --root: the package's files plus the system's targets
 # and kill(1). It exits 0 even on unknown keys or bad values, so any output is a failure.
 verify="$work/verify-root"
 cp -a "$root" "$verify"
 mkdir -p "$verify/bin"
-cp /usr/lib/systemd/system/*.target "$verify/lib/systemd/system/"
+cp /usr/lib/systemd/system/*.target "$verify/usr/lib/systemd/system/"
 cp /bin/kill "$verify/bin/kill"
-quiet "systemd-analyze verify drcheck.service (silent)" \
-  env MANPATH="$verify/usr/share/man" systemd-analyze verify --root="$verify" drcheck.service
+for unit in drcheck.service drcheck-once.service drcheck-once.timer; do
+  quiet "systemd-analyze verify $unit (silent)" \
+    env MANPATH="$verify/usr/share/man" systemd-analyze verify --root="$verify" "$unit"
+done
+check "the daemon yields to others under memory pressure (OOMScoreAdjust=-500)" \
+  grep -qx 'OOMScoreAdjust=-500' "$units/drcheck.service"
+check "the package enables neither the daemon nor the timer" \
+  bash -c "! dpkg-deb --ctrl-tarfile '$deb' | tar -xO ./postinst | grep -v '^#' | grep -qE 'enable|timer'"
 exposure=$(systemd-analyze security --offline=true --root="$verify" drcheck.service 2>&1 |
   sed -n 's/.*Overall exposure level for drcheck.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
 check "systemd-analyze security: exposure ${exposure:-unknown} (at most 3.0)" \

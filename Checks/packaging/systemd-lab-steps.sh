@@ -28,12 +28,18 @@ lab_expect_eq "it holds only CAP_NET_ADMIN and CAP_NET_RAW (effective)" "0000000
 lab_expect_eq "one probe service per real server" 2 "$(probe_services | wc -l)"
 lab_expect_eq "accept_local on lvs-rs, set by drcheck through the sandbox" 1 \
   "$(lab_in lvs cat /proc/sys/net/ipv4/conf/lvs-rs/accept_local)"
+lab_expect_eq "STATUS= tallies the servers" "2 servers: 2 up, 0 down, 0 drained by hand" "$(prop StatusText)"
+lab_expect_eq "OOMScoreAdjust=-500 holds" "-500" "$(cat "/proc/$(prop MainPID)/oom_score_adj")"
 
 lab_step "fail and recover, asserted with ipvsadm"
 lab_expect_eq "both at weight 1" "rs1=1 rs2=1" "$(agent_weights)"
 lab_rs_stop 1
 agent_wait_weight 1 0 15
 lab_expect_eq "rs1 stopped: drained; rs2 keeps weight 1" "rs1=0 rs2=1" "$(agent_weights)"
+lab_expect_eq "STATUS= follows" "2 servers: 1 up, 1 down, 0 drained by hand" "$(prop StatusText)"
+drain=$(journalctl -b -u drcheck.service -p warning --no-pager -o cat | grep 'drain (')
+lab_expect_match "journalctl -p warning shows the drain, without a timestamp of drcheck's own" \
+  "^service=web 198.51.100.33:8000/tcp $(lab_rip 1):8000: weight 1 -> 0, drain \\(" "$drain"
 lab_rs_start 1
 agent_wait_weight 1 1 15
 lab_expect_eq "rs1 back: weight 1 restored" "rs1=1 rs2=1" "$(agent_weights)"

@@ -62,7 +62,7 @@ esac
 mkdir -p /run/netns /var/tmp /var/lib /var/log
 ip link set lo up
 mkdir -p /run/systemd/system/drcheck.service.d /run/drcheck-lab
-cp "$package/lib/systemd/system/drcheck.service" /run/systemd/system/
+cp "$package/usr/lib/systemd/system/drcheck.service" /run/systemd/system/
 # The binary and config where the unit's sandbox sees them (its PrivateTmp=yes hides a checkout under /tmp).
 cp "$package/usr/sbin/drcheck" "$run/drcheck.yaml" /run/drcheck-lab/
 cat >/run/systemd/system/drcheck.service.d/lab.conf <<UNIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sd_notify without libsystemd (issue 7): a unix datagram socket of the scenario's own as NOTIFY_SOCKET sees READY=1
 # only after the first probe round, WATCHDOG=1 at half of WATCHDOG_USEC, RELOADING=1 then READY=1 around a SIGHUP,
-# and STOPPING=1 on SIGTERM.
+# and STOPPING=1 on SIGTERM; STATUS= with the servers' tally once ready, and not again while it stays the same.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -38,9 +38,11 @@ agent_signal HUP
 sleep 1
 agent_stop TERM
 wait "$listener"
-messages=$(awk '{print $2}' "$record" | grep -v '^WATCHDOG=1$' | paste -sd' ')
+messages=$(awk '{print $2}' "$record" | grep -vE '^(WATCHDOG=1|STATUS=.*)$' | paste -sd' ')
 lab_expect_eq "READY=1, then RELOADING=1 and READY=1 around SIGHUP, then STOPPING=1" \
   "READY=1 RELOADING=1 READY=1 STOPPING=1" "$messages"
+lab_expect_eq "STATUS= once, the tally when ready (the reload changed nothing)" \
+  "STATUS=2 servers: 2 up, 0 down, 0 drained by hand" "$(grep -o 'STATUS=.*' "$record" | paste -sd'|')"
 lab_expect_match "READY=1 is sent where every server has been probed once (the same turn logs it)" \
   "every server probed once \(2\): ready" "$(cat "$AGENT_LOG")"
 watchdogs=$(grep -c ' WATCHDOG=1$' "$record")

@@ -4,8 +4,8 @@ import Glibc
 /// file, and the directory fsynced (the state file, the drains file, imported ipvsadm rules).
 public enum AtomicFile {
     public static func replace(_ path: String, with bytes: [UInt8]) throws(FileWriteError) {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let folder = StateFile.folder(of: path)
+        let directory = folder.isEmpty ? "." : folder
         let temporary = "\(path).tmp.\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileWriteError(path: path, step: "create \(temporary)", errno: errno) }

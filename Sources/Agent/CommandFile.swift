@@ -6,7 +6,7 @@ import Glibc
 enum CommandFile {
     /// `hook`: a change hook's command, whose arguments may name `HookVariable`s too.
     static func argv(_ field: YAMLField, hook: Bool = false) throws(ConfigError) -> [String] {
-        guard case .sequence = field.node else {
+        guard case .sequence = field.node.content else {
             throw field.error("must be a list, the program then its arguments, like [/usr/bin/dig, +short] (no shell)")
         }
         var argv: [String] = []

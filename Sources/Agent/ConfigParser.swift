@@ -1,5 +1,4 @@
 import Primitives
-import Yams
 
 /// Reads drcheck's YAML configuration into an effective `Config`, validating every key.
 public enum ConfigParser {
@@ -19,18 +18,10 @@ public enum ConfigParser {
 
     /// Parses `yaml`; `file` names the source in error messages. An empty document is the default configuration.
     public static func parse(yaml: String, file: String) throws(ConfigError) -> Config {
-        if let line = AliasKeys.firstLine(in: yaml) {
-            throw ConfigError(
-                file: file, line: line, key: "", message: "a key must be a plain name, not an alias (*name)")
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw syntaxError(error, file: file)
-        }
         var config = Config()
-        guard let root, root != Node("", Tag(.null)) else { return config }
+        // No document, or an empty one (`---` alone), is the defaults.
+        guard let root = try YAMLComposer.compose(yaml, file: file) else { return config }
+        if case .scalar("", _, stringTag: false) = root.content { return config }
         let top = try YAMLField(node: root, key: "", file: file).mapping(known: topKeys)
         if let field = top["listen"] { config.listen = try listen(field) }
         if let field = top["state_file"] { config.stateFile = try field.string() }
@@ -145,7 +136,7 @@ public enum ConfigParser {
 
     static func statuses(_ field: YAMLField) throws(ConfigError) -> StatusRanges {
         let text: String
-        if case .sequence = field.node {
+        if case .sequence = field.node.content {
             var parts: [String] = []
             for item in try field.sequence() { parts.append(try item.string()) }
             text = parts.joined(separator: ",")
@@ -181,21 +172,5 @@ public enum ConfigParser {
 
     static func mark(_ text: Substring) -> UInt32? {
         text.hasPrefix("0x") ? UInt32(text.dropFirst(2), radix: 16) : UInt32(text)
-    }
-
-    static func syntaxError(_ error: any Error, file: String) -> ConfigError {
-        switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let message = [context?.text, problem].compactMap { $0 }.joined(separator: ", ")
-            return ConfigError(file: file, line: mark.line, key: "", message: "YAML syntax: \(message)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigError(
-                file: file, line: context.mark.line, key: duplicates.joined(separator: ", "),
-                message: "key given twice")
-        default:
-            let reason = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            return ConfigError(file: file, line: nil, key: "", message: "not readable as YAML: \(reason)")
-        }
     }
 }

@@ -1,93 +1,91 @@
 import Primitives
-import Yams
 
 /// The effective configuration as YAML that `ConfigParser` reads back to the same `Config`.
 public enum ConfigPrinter {
     public static func yaml(_ config: Config) -> String {
-        var top: [(Node, Node)] = [
-            ("listen", Node(config.listen)),
-            ("state_file", Node(config.stateFile)),
-            ("discover", Node(String(config.discover))),
+        let top: [(String, YAMLText)] = [
+            ("listen", .scalar(config.listen)),
+            ("state_file", .scalar(config.stateFile)),
+            ("discover", .scalar(String(config.discover))),
             ("discovery_interval", duration(config.discoveryInterval)),
             ("defaults", check(config.defaults, serviceKeys: false)),
-            ("dr_sysctls", Node(config.drSysctls.rawValue)),
+            ("dr_sysctls", .scalar(config.drSysctls.rawValue)),
             ("arp_watch", duration(config.arpWatch)),
-            ("on_arp_conflict", Node(config.onArpConflict.rawValue)),
-            ("probe_marks", Node(hex(config.probeMarks.lowerBound) + "-" + hex(config.probeMarks.upperBound))),
-            ("max_probes_in_flight", Node(String(config.maxProbesInFlight))),
-            ("max_commands_in_flight", Node(String(config.maxCommandsInFlight))),
+            ("on_arp_conflict", .scalar(config.onArpConflict.rawValue)),
+            ("probe_marks", .scalar(hex(config.probeMarks.lowerBound) + "-" + hex(config.probeMarks.upperBound))),
+            ("max_probes_in_flight", .scalar(String(config.maxProbesInFlight))),
+            ("max_commands_in_flight", .scalar(String(config.maxCommandsInFlight))),
             ("on_change_timeout", duration(config.onChangeTimeout)),
-            ("max_hooks_in_flight", Node(String(config.maxHooksInFlight))),
+            ("max_hooks_in_flight", .scalar(String(config.maxHooksInFlight))),
+            ("services", .list(config.services.map(service))),
         ]
-        top.append(("services", Node(config.services.map(service))))
-        // Serializing plain strings and mappings cannot fail.
-        return (try? Yams.serialize(node: Node(top), indent: 2, width: -1)) ?? ""
+        return YAMLText.map(top).document
     }
 
-    private static func service(_ service: ServiceConfig) -> Node {
-        var pairs: [(Node, Node)] = []
-        if let name = service.name { pairs.append(("name", Node(name))) }
+    private static func service(_ service: ServiceConfig) -> YAMLText {
+        var pairs: [(String, YAMLText)] = []
+        if let name = service.name { pairs.append(("name", .scalar(name))) }
         switch service.key {
         case .virtual(let vip, let proto):
-            pairs.append(("vip", Node(vip.description, Tag(.str), .doubleQuoted)))
-            pairs.append(("protocol", Node(proto.description)))
+            pairs.append(("vip", .scalar(vip.description, quoted: true)))
+            pairs.append(("protocol", .scalar(proto.description)))
         case .fwmark(let mark, let family):
-            pairs.append(("fwmark", Node(String(mark))))
-            pairs.append(("family", Node(family.description)))
+            pairs.append(("fwmark", .scalar(String(mark))))
+            pairs.append(("family", .scalar(family.description)))
         }
         pairs.append(("check", check(service.check, serviceKeys: true)))
-        let servers = service.realServers.map { server -> Node in
+        let servers = service.realServers.map { server -> YAMLText in
             let address = server.port.map { Endpoint(address: server.address, port: $0).description }
-            var pairs: [(Node, Node)] = [("address", Node(address ?? server.address.description, Tag(.str)))]
-            if let weight = server.weight { pairs.append(("weight", Node(String(weight)))) }
-            return Node(pairs)
+            var pairs: [(String, YAMLText)] = [("address", .scalar(address ?? server.address.description))]
+            if let weight = server.weight { pairs.append(("weight", .scalar(String(weight)))) }
+            return .map(pairs)
         }
-        pairs.append(("real_servers", Node(servers)))
+        pairs.append(("real_servers", .list(servers)))
         if let sorry = service.sorryServer {
             let address = sorry.port.map { Endpoint(address: sorry.address, port: $0).description }
-            pairs.append(("sorry_server", Node(address ?? sorry.address.description, Tag(.str))))
+            pairs.append(("sorry_server", .scalar(address ?? sorry.address.description)))
         }
-        return Node(pairs)
+        return .map(pairs)
     }
 
-    private static func check(_ check: CheckSettings, serviceKeys: Bool) -> Node {
-        var pairs: [(Node, Node)] = [
-            ("type", Node(check.type.rawValue)),
+    private static func check(_ check: CheckSettings, serviceKeys: Bool) -> YAMLText {
+        var pairs: [(String, YAMLText)] = [
+            ("type", .scalar(check.type.rawValue)),
             ("interval", duration(check.interval)),
             ("timeout", duration(check.timeout)),
-            ("rise", Node(String(check.rise))),
-            ("fall", Node(String(check.fall))),
-            ("mode", Node(check.mode.rawValue)),
+            ("rise", .scalar(String(check.rise))),
+            ("fall", .scalar(String(check.fall))),
+            ("mode", .scalar(check.mode.rawValue)),
         ]
         let http = check.type == .http
         if http {
-            pairs.append(("path", Node(check.path, Tag(.str))))
-            pairs.append(("expect_status", Node(check.expectStatus.description, Tag(.str), .doubleQuoted)))
+            pairs.append(("path", .scalar(check.path)))
+            pairs.append(("expect_status", .scalar(check.expectStatus.description, quoted: true)))
         }
         pairs.append(("slow_start", duration(check.slowStart)))
-        pairs.append(("keep_last", Node(String(check.keepLast))))
-        if http, let file = check.tlsCAFile { pairs.append(("tls_ca_file", Node(file, Tag(.str)))) }
+        pairs.append(("keep_last", .scalar(String(check.keepLast))))
+        if http, let file = check.tlsCAFile { pairs.append(("tls_ca_file", .scalar(file))) }
         if check.type == .exec {
-            pairs.append(("command", Node(check.command.map { Node($0, Tag(.str), .doubleQuoted) })))
-            pairs.append(("dynamic_weight", Node(String(check.dynamicWeight))))
+            pairs.append(("command", .list(check.command.map { .scalar($0, quoted: true) })))
+            pairs.append(("dynamic_weight", .scalar(String(check.dynamicWeight))))
         }
         // Only when set, after the rest: the printed file reads as before for configs without them.
-        var optional: [(Node, Node)] = check.alpha ? [(Node("alpha"), Node("true"))] : []
+        var optional: [(String, YAMLText)] = check.alpha ? [("alpha", .scalar("true"))] : []
         if !check.onChange.isEmpty {
-            optional.append((Node("on_change"), Node(check.onChange.map { Node($0, Tag(.str), .doubleQuoted) })))
+            optional.append(("on_change", .list(check.onChange.map { .scalar($0, quoted: true) })))
         }
-        guard serviceKeys else { return Node(pairs + optional) }
-        if http, let host = check.host { pairs.append(("host", Node(host, Tag(.str), .doubleQuoted))) }
-        if http, let body = check.expectBody { pairs.append(("expect_body", Node(body, Tag(.str), .doubleQuoted))) }
-        if let port = check.port { pairs.append(("port", Node(String(port)))) }
+        guard serviceKeys else { return .map(pairs + optional) }
+        if http, let host = check.host { pairs.append(("host", .scalar(host, quoted: true))) }
+        if http, let body = check.expectBody { pairs.append(("expect_body", .scalar(body, quoted: true))) }
+        if let port = check.port { pairs.append(("port", .scalar(String(port)))) }
         if http {
-            pairs.append(("scheme", Node(check.scheme.rawValue)))
-            pairs.append(("tls_verify", Node(String(check.tlsVerify))))
+            pairs.append(("scheme", .scalar(check.scheme.rawValue)))
+            pairs.append(("tls_verify", .scalar(String(check.tlsVerify))))
         }
-        return Node(pairs + optional)
+        return .map(pairs + optional)
     }
 
-    private static func duration(_ value: Duration) -> Node { Node(PrometheusDuration.format(value)) }
+    private static func duration(_ value: Duration) -> YAMLText { .scalar(PrometheusDuration.format(value)) }
 
     private static func hex(_ mark: UInt32) -> String { "0x" + String(mark, radix: 16) }
 }

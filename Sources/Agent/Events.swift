@@ -65,6 +65,8 @@ public struct WeightChange: Hashable, Sendable, CustomStringConvertible {
     public var to: Int
     public var reason: Reason
 
+    public var isDrain: Bool { if case .drain = reason { true } else { false } }
+
     public var description: String {
         let why =
             switch reason {

@@ -1,5 +1,4 @@
 import Primitives
-import Yams
 
 /// Reads the `services` list: keys, checks merged over `defaults`, real servers, and the checks across services.
 struct ServiceParser {

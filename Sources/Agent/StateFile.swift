@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -68,6 +68,13 @@ public struct StateFile: Sendable {
         let block = 4096
         let capacity = (size + max(size / 4, 1024) + block - 1) / block * block
         return [UInt8](repeating: UInt8(ascii: " "), count: capacity - size)
+    }
+
+    /// The folder part of `path`, as NSString's deletingLastPathComponent gave it: "" for a bare name, "/" for a
+    /// file at the root.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private static func reason(_ error: any Error) -> String {

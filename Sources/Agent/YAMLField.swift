@@ -1,12 +1,10 @@
-import Yams
-
 /// A YAML node with its key path and file, so every conversion error names file, line and key.
 struct YAMLField {
-    let node: Node
+    let node: YAMLNode
     let key: String
     let file: String
 
-    var line: Int? { node.mark?.line }
+    var line: Int? { node.line }
 
     func error(_ message: String) -> ConfigError {
         ConfigError(file: file, line: line, key: key, message: message)
@@ -14,8 +12,8 @@ struct YAMLField {
 
     /// The value as a plain scalar string; collections are an error.
     func scalar() throws(ConfigError) -> String {
-        guard case .scalar(let scalar) = node else { throw error("must be a single value") }
-        return scalar.string
+        guard let text = node.text else { throw error("must be a single value") }
+        return text
     }
 
     func string() throws(ConfigError) -> String {
@@ -26,7 +24,7 @@ struct YAMLField {
 
     func int(in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let text = try scalar()
-        // Yams reads `1:30` as base 60 and traps when that overflows; no count here is written so.
+        // YAML 1.1 reads `1:30` as base 60; no count here is written so.
         guard !text.contains(":"), let value = node.int else {
             throw error("must be a whole number (got \(ConfigError.quoted(text)))")
         }
@@ -67,14 +65,14 @@ struct YAMLField {
 
     /// The entries of a mapping, rejecting keys not in `known`.
     func mapping(known: [String]) throws(ConfigError) -> YAMLMapping {
-        guard case .mapping(let mapping) = node else { throw error("must be a mapping of keys to values") }
+        guard case .mapping(let mapping) = node.content else { throw error("must be a mapping of keys to values") }
         var fields: [String: YAMLField] = [:]
         for (keyNode, value) in mapping {
-            let name = keyNode.string ?? ""
+            let name = keyNode.text ?? ""
             let path = key.isEmpty ? name : "\(key).\(name)"
             guard known.contains(name) else {
                 throw ConfigError(
-                    file: file, line: keyNode.mark?.line, key: path,
+                    file: file, line: keyNode.line, key: path,
                     message: "unknown key (known here: \(known.joined(separator: ", ")))")
             }
             fields[name] = YAMLField(node: value, key: path, file: file)
@@ -84,7 +82,7 @@ struct YAMLField {
 
     /// The items of a sequence, keyed `key[i]`.
     func sequence() throws(ConfigError) -> [YAMLField] {
-        guard case .sequence(let sequence) = node else { throw error("must be a list") }
+        guard case .sequence(let sequence) = node.content else { throw error("must be a list") }
         return sequence.enumerated().map { YAMLField(node: $1, key: "\(key)[\($0)]", file: file) }
     }
 }

@@ -1,5 +1,5 @@
 import Agent
-import Foundation
+import FoundationEssentials
 import Glibc
 
 extension AgentDaemon {

@@ -1,14 +1,15 @@
 import Agent
 import EventLoop
 import Exporter
-import Foundation
+import FoundationEssentials
+import Glibc
 import Primitives
 
 extension AgentDaemon {
     var endpoints: MetricsEndpoints {
         // The DrcheckMetrics form renders /metrics in slices between due probes.
         MetricsEndpoints(
-            metrics: metrics,
+            metrics: metrics, process: true,
             status: { [unowned self] in statusDocument() },
             ready: { [unowned self] in ready })
     }
@@ -28,6 +29,10 @@ extension AgentDaemon {
             let label = serviceLabel(key)
             services.insert(label)
             metrics.setServicePanic(label, reconciler.panics.contains(key))
+            if let check = loaded.config.check(for: key) {
+                metrics.setServiceInfo(
+                    label, address: key.label, transport: key.transportName, check: check.type.rawValue)
+            }
         }
         for gone in publishedServices.subtracting(services) { metrics.removeService(gone) }
         publishedServices = services

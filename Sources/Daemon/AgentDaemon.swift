@@ -1,7 +1,7 @@
 import Agent
 import EventLoop
 import Exporter
-import Foundation
+import FoundationEssentials
 import IPVS
 import Logging
 import Primitives
@@ -63,6 +63,8 @@ public final class AgentDaemon {
     var lastChange: [ServerID: Double] = [:]
     var publishedServices: Set<String> = []
     var ready = false
+    /// The last STATUS= sent to systemd: sent again only when it changes.
+    private var systemdStatus = ""
     var arpWatch: ARPWatch?
     var arpConflicts: Set<ARPConflict> = []
     /// Conditions that persist (an IPVS read failing, a state file that cannot be written), by name, with the
@@ -325,6 +327,16 @@ public final class AgentDaemon {
         ready = true
         log.notice("every server probed once (\(targets.count)): ready")
         notifier.notify("READY=1")
+        updateSystemdStatus()
+    }
+
+    /// Tells systemd the servers' tally when it changed (counted only on turns with transitions, never per probe).
+    func updateSystemdStatus() {
+        guard ready, notifier.isActive else { return }
+        let text = SystemdStatus.text(reconciler.state.servers.values)
+        guard text != systemdStatus else { return }
+        systemdStatus = text
+        notifier.notify("STATUS=" + text)
     }
 
     // MARK: decisions
@@ -349,12 +361,16 @@ public final class AgentDaemon {
     /// Beyond this many lines of one kind in one turn, the log gets one summary line and the lines go to debug.
     static let logBurst = 10
 
-    /// The level of `count` per-server lines of one kind in a turn: notice, or debug in a burst.
-    static func lineLevel(_ count: Int) -> Logger.Level { count > logBurst ? .debug : .notice }
+    /// The level of `count` per-server lines of one kind in a turn: notice, warning for a drain (what
+    /// `journalctl -p warning` should show), or debug in a burst.
+    static func lineLevel(_ count: Int, drain: Bool = false) -> Logger.Level {
+        count > logBurst ? .debug : drain ? .warning : .notice
+    }
 
-    /// Logs the summary of a burst of `count` lines of one kind (nothing when they were logged at notice).
-    func summarize(_ count: Int, _ summary: @autoclosure () -> String) {
-        if count > Self.logBurst { log.notice("\(summary()) (each at debug level)") }
+    /// Logs the summary of a burst of `count` lines of one kind (nothing when they were logged one by one), at
+    /// warning when it holds drains.
+    func summarize(_ count: Int, drains: Bool = false, _ summary: @autoclosure () -> String) {
+        if count > Self.logBurst { log.log(level: drains ? .warning : .notice, "\(summary()) (each at debug level)") }
     }
 
     /// Sets the scheduler's in-flight cap from the config and the open-file limit; says so when the limit is the
@@ -395,6 +411,7 @@ public final class AgentDaemon {
             }
         }
         summarize(decision.transitions.count, TurnSummary.transitions(decision.transitions))
+        if !decision.transitions.isEmpty { updateSystemdStatus() }
         let dryLevel = Self.lineLevel(decision.wouldChange.count)
         for change in decision.wouldChange {
             log.log(level: dryLevel, "dry run: would set \(change)", metadata: serviceMetadata(change.id.service))
@@ -423,8 +440,7 @@ public final class AgentDaemon {
         var fresh: [ServiceKey: [Destination]] = [:]
         var failed = false
         var written: [WeightChange] = []
-        let level = Self.lineLevel(changes.count)
-        defer { summarize(changes.count, TurnSummary.weights(written)) }
+        defer { summarize(changes.count, drains: written.contains(where: \.isDrain), TurnSummary.weights(written)) }
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }
             let key = change.id.service  // the snapshot keys each service by the kernel's own key
@@ -453,7 +469,9 @@ public final class AgentDaemon {
                 try ipvs.setWeight(Int32(change.to), of: destination, in: key)
                 metrics.recordIPVSUpdate(.setWeight)
                 lastChange[change.id] = wall
-                log.log(level: level, "\(change)", metadata: serviceMetadata(change.id.service))
+                log.log(
+                    level: Self.lineLevel(changes.count, drain: change.isDrain), "\(change)",
+                    metadata: serviceMetadata(change.id.service))
                 written.append(change)
             } catch {
                 failed = true

@@ -1,5 +1,5 @@
 import EventLoop
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Runs the daemon in the foreground until SIGTERM or SIGINT; returns the process's exit status.

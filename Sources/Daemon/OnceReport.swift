@@ -1,5 +1,6 @@
 import Agent
-import Foundation
+import FoundationEssentials
+import Primitives
 import Probe
 
 /// What `--once` prints: a table for people, or JSON for scripts.
@@ -42,12 +43,7 @@ struct OnceReport {
                 result?.duration.formatted3 ?? "-", state(row), weight, row.configured.map(String.init) ?? "-",
             ])
         }
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        var text =
-            rows.map { cells in
-                zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                    .trimmingCharacters(in: .whitespaces)
-            }.joined(separator: "\n") + "\n"
+        var text = TextColumns.layout(rows).joined(separator: "\n") + "\n"
         for row in outcome.rows {
             if let result = results[row.id], !result.detail.isEmpty { text += "\(row.id): \(result.detail)\n" }
         }

@@ -1,6 +1,5 @@
 import Agent
 import EventLoop
-import Foundation
 import IPVS
 import Primitives
 import Probe

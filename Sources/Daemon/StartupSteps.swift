@@ -1,5 +1,5 @@
 import Agent
-import Foundation
+import FoundationEssentials
 import IPVS
 
 /// The steps the daemon and `--once` share before they probe: config, IPVS, state lock.
@@ -25,7 +25,7 @@ enum StartupSteps {
 
     /// Takes the state lock, creating the state folder if needed; `.heldBy` when another drcheck acts.
     static func lockState(_ path: String) throws(StartupError) -> StateLock.Outcome {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = StateFile.folder(of: path)
         if !folder.isEmpty {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }

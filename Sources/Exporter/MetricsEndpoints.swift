@@ -7,9 +7,19 @@ public struct MetricsEndpoints {
     let ready: () -> Bool
 
     /// Serves `metrics` rendered in slices (see `DrcheckMetrics.render(on:slice:_:)`), so that a scrape of many
-    /// servers does not delay a probe that is due.
-    public init(metrics: DrcheckMetrics, status: @escaping () -> StatusDocument, ready: @escaping () -> Bool) {
-        self.init(renderMetrics: { loop, done in metrics.render(on: loop, done) }, status: status, ready: ready)
+    /// servers does not delay a probe that is due; with `process`, then the standard `process_*` series of this
+    /// process, read from /proc at the scrape.
+    public init(
+        metrics: DrcheckMetrics, process: Bool = false, status: @escaping () -> StatusDocument,
+        ready: @escaping () -> Bool
+    ) {
+        self.init(
+            renderMetrics: { loop, done in
+                metrics.render(on: loop) { body in
+                    guard process, let current = ProcessMetrics.current() else { return done(body) }
+                    done(body + current.exposition().utf8)
+                }
+            }, status: status, ready: ready)
     }
 
     /// Serves whatever `metrics` returns, rendered in one piece.
@@ -36,11 +46,18 @@ final class Router {
 
     private let ready: () -> Bool
     private let metrics: CachedBody
+    /// The exposition gzipped, for scrapers that ask (Prometheus does): kept beside the plain one, which it is
+    /// made from.
+    private let gzippedMetrics: CachedBody
     private let status: CachedBody
 
     init(_ endpoints: MetricsEndpoints, loop: EventLoop, cacheAge: Duration) {
         ready = endpoints.ready
-        metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
+        let metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
+        self.metrics = metrics
+        gzippedMetrics = CachedBody(loop: loop, maxAge: cacheAge) { done in
+            metrics.get { Gzip.compress($0, on: loop, done) }
+        }
         status = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.status().json(on: loop, done) }
     }
 
@@ -49,8 +66,19 @@ final class Router {
         let route: (@escaping (HTTPResponse) -> Void) -> Void
         switch request.path {
         case "/metrics":
+            let gzip = request.acceptsGzip
             route = { done in
-                self.metrics.get { done(HTTPResponse(status: .ok, contentType: Self.prometheusContentType, body: $0)) }
+                func respond(_ body: [UInt8], gzipped: Bool) {
+                    var response = HTTPResponse(status: .ok, contentType: Self.prometheusContentType, body: body)
+                    response.gzipped = gzipped
+                    done(response)
+                }
+                guard gzip else { return self.metrics.get { respond($0, gzipped: false) } }
+                // No bytes: zlib could not compress (out of memory), so the plain body serves.
+                self.gzippedMetrics.get { body in
+                    guard body.isEmpty else { return respond(body, gzipped: true) }
+                    self.metrics.get { respond($0, gzipped: false) }
+                }
             }
         case "/status":
             route = { done in

@@ -20,6 +20,13 @@ struct AgentOptions: ParsableArguments {
         name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "text (a terminal's), journal (syslog priorities, no timestamp) or json (an object a line); default: "
+                + "journal when standard error is systemd's journal, else text.", valueName: "format"))
+    var logFormat: String?
+
     @Flag(name: .long, help: "One pass over every server, then exit (for cron).")
     var once = false
 

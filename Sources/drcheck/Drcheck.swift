@@ -28,6 +28,7 @@ struct Drcheck: ParsableCommand {
             From keepalived: `drcheck config import keepalived /etc/keepalived/keepalived.conf [--ipvsadm FILE]` \
             prints its checker configuration as drcheck's, with a comment for what does not map.
             """,
+        version: DrcheckVersion.current,
         subcommands: [
             IPVSCommand.self, StatusCommand.self, ConfigCommand.self, DiagnoseCommand.self, ProbeCommand.self,
             DrainCommand.self, UndrainCommand.self,
@@ -46,6 +47,10 @@ struct Drcheck: ParsableCommand {
                 "--log-level \(level): expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
+        if let format = options.logFormat, LogFormat(rawValue: format) == nil {
+            throw ValidationError(
+                "--log-format \(format): expected one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -55,8 +60,10 @@ struct Drcheck: ParsableCommand {
             throw ExitCode(OnceRun.run(options: daemonOptions))
         }
         let level = options.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let format = options.logFormat.flatMap(LogFormat.init) ?? LogFormat.detected()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                format == .text ? StreamLogHandler.standardError(label: label) : LineLogHandler(format: format)
             handler.logLevel = level
             return handler
         }

@@ -1,5 +1,7 @@
 import EventLoop
-import Foundation
+import FoundationEssentials
+import Glibc
+import Primitives
 import Probe
 
 /// The hidden `drcheck probe --bench FILE`: every check on the scheduler for a while, then the figures the probe
@@ -30,15 +32,14 @@ struct ProbeBenchmark {
         let cpu = user + system
         lateness.sort()
         let summary = ProbeClass.allCases.compactMap { name in classes[name].map { "\(name.rawValue) \($0)" } }
-        print("targets \(checks.count), interval \(interval.formatted3), ran \(String(format: "%.1f", wall))s")
+        print("targets \(checks.count), interval \(interval.formatted3), ran \(wall.fixed(1))s")
         print("probes \(lateness.count) (\(summary.joined(separator: ", "))), skipped rounds \(scheduler.skipped)")
-        print(String(format: "probes/s %.1f", Double(lateness.count) / wall))
+        print("probes/s \((Double(lateness.count) / wall).fixed(1))")
         print(
-            String(
-                format: "cpu %.2fs (user %.2fs, sys %.2fs, %.0f%% of one core): %.0f probes per CPU-second, "
-                    + "%.3f ms CPU per probe", cpu, user, system, 100 * cpu / wall, Double(lateness.count) / cpu,
-                1000 * cpu / Double(max(lateness.count, 1))))
-        print(String(format: "runnable but waiting for a CPU (other load on the machine): %.2fs", waited))
+            "cpu \(cpu.fixed(2))s (user \(user.fixed(2))s, sys \(system.fixed(2))s, \((100 * cpu / wall).fixed(0))% of one "
+                + "core): \((Double(lateness.count) / cpu).fixed(0)) probes per CPU-second, "
+                + "\((1000 * cpu / Double(max(lateness.count, 1))).fixed(3)) ms CPU per probe")
+        print("runnable but waiting for a CPU (other load on the machine): \(waited.fixed(2))s")
         print(
             "lateness of probe starts: p50 \(Self.milliseconds(lateness, 0.50)), "
                 + "p99 \(Self.milliseconds(lateness, 0.99)), max \(Self.milliseconds(lateness, 1))")
@@ -48,7 +49,7 @@ struct ProbeBenchmark {
     private static func milliseconds(_ sorted: [Duration], _ quantile: Double) -> String {
         guard !sorted.isEmpty else { return "-" }
         let value = sorted[min(sorted.count - 1, Int(quantile * Double(sorted.count)))]
-        return String(format: "%.3f ms", value.seconds * 1000)
+        return "\((value.seconds * 1000).fixed(3)) ms"
     }
 
     private static func cpuTime() -> (user: Double, system: Double) {
@@ -69,7 +70,7 @@ struct ProbeBenchmark {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
         let kib = line?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
-        return String(format: "%.1f MiB", kib / 1024)
+        return "\((kib / 1024).fixed(1)) MiB"
     }
 }
 

@@ -2,7 +2,7 @@ import Agent
 import ArgumentParser
 import Daemon
 import EventLoop
-import Foundation
+import FoundationEssentials
 import IPVS
 import Primitives
 import Probe

@@ -1,3 +1,4 @@
+import Agent
 import Foundation
 import Glibc
 import Testing
@@ -38,5 +39,19 @@ import Testing
         #expect(
             SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "2000000", "WATCHDOG_PID": "1"]) == nil)
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "x"]) == nil)
+    }
+
+    @Test func theStatusLineTalliesServersWithThousandsSeparated() {
+        var drained = ServerRecord(weight: 0, up: true)
+        drained.drainedBy = .operator
+        let servers =
+            Array(repeating: ServerRecord(weight: 1, up: true), count: 1998)
+            + [ServerRecord(weight: 0, up: false), drained, ServerRecord(weight: 1, up: false)]
+        #expect(SystemdStatus.text(servers) == "2,001 servers: 1,998 up, 2 down, 1 drained by hand")
+        #expect(SystemdStatus.text([]) == "0 servers: 0 up, 0 down, 0 drained by hand")
+        #expect(
+            [0, 999, 1000, 123_456_789, -1234].map(SystemdStatus.grouped) == [
+                "0", "999", "1,000", "123,456,789", "-1,234",
+            ])
     }
 }

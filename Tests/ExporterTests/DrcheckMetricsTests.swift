@@ -152,4 +152,20 @@ import Testing
         metrics.removeServer(other)
         #expect(Exposition(metrics.render()).types["drcheck_real_server_up"] == nil)
     }
+
+    @Test func serviceInfoSaysAddressProtocolAndCheckAndFollowsAReload() {
+        let metrics = DrcheckMetrics(version: "1")
+        metrics.setServiceInfo("web", address: "198.51.100.33:8000", transport: "tcp", check: "http")
+        metrics.setServiceInfo("dns", address: "fwmark:5", transport: "fwmark", check: "exec")
+        let labels = #"service="web",address="198.51.100.33:8000",protocol="tcp""#
+        #expect(Exposition(metrics.render()).samples[#"drcheck_service_info{\#(labels),check="http"}"#] == "1.0")
+        metrics.setServiceInfo("web", address: "198.51.100.33:8000", transport: "tcp", check: "tcp")
+        let reloaded = Exposition(metrics.render())
+        #expect(reloaded.series(containing: "drcheck_service_info{").count == 2)
+        #expect(reloaded.samples[#"drcheck_service_info{\#(labels),check="tcp"}"#] == "1.0")
+        #expect(reloaded.types["drcheck_service_info"] == "gauge")
+        metrics.removeService("web")
+        metrics.removeService("dns")
+        #expect(Exposition(metrics.render()).types["drcheck_service_info"] == nil)
+    }
 }

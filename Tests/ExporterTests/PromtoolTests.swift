@@ -13,6 +13,8 @@ import Testing
         let server = ServerLabels(service: "web \"main\"", realServer: "203.0.113.21:8000")
         MetricsFixtures.populate(metrics, server)
         metrics.setServicePanic("web \"main\"", false)
+        metrics.setServiceInfo(
+            "web \"main\"", address: "fwmark:5", transport: "fwmark", check: "http")
         metrics.recordIPVSUpdate(.setWeight)
         metrics.recordIPVSError(.read)
         metrics.recordConfigLoad(succeeded: true, at: 1_764_072_000)
@@ -23,7 +25,7 @@ import Testing
         metrics.recordDiscounted(.overload)
         metrics.recordDescriptorsExhausted()
         let exposition = metrics.render()
-        #expect(Exposition(exposition).types.count == 27)
+        #expect(Exposition(exposition).types.count == 28)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))

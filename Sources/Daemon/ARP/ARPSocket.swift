@@ -1,6 +1,7 @@
 import CLinux
 import EventLoop
 import Glibc
+import Primitives
 
 /// A packet socket that sends and receives ARP on one interface (needs CAP_NET_RAW).
 final class ARPSocket {

@@ -8,6 +8,8 @@ struct HTTPRequestHead: Equatable {
     /// The `Connection` header's options, lowercased.
     var connectionOptions: [String] = []
     var hasBody = false
+    /// `Accept-Encoding` names gzip with a quality above 0.
+    var acceptsGzip = false
 
     /// HTTP/1.1 keeps the connection unless asked to close; HTTP/1.0 closes unless asked to keep it.
     var keepAlive: Bool {

@@ -53,6 +53,8 @@ enum HTTPRequestParser {
                 head.hasBody = head.hasBody || field.value.contains { $0 != "0" }
             case "transfer-encoding":
                 head.hasBody = true
+            case "accept-encoding":
+                head.acceptsGzip = head.acceptsGzip || acceptsGzip(field.value)
             case "host":
                 hosts += 1
             default:
@@ -62,6 +64,16 @@ enum HTTPRequestParser {
         // RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host field gets a 400.
         if head.minorVersion == 1 && hosts != 1 { return .invalid(.badRequest) }
         return .request(head, length: length)
+    }
+
+    /// Whether an Accept-Encoding value lists gzip (or x-gzip) without `q=0` (RFC 9110 section 12.5.3).
+    static func acceptsGzip(_ value: Substring) -> Bool {
+        value.split(separator: ",").contains { item in
+            let parts = item.split(separator: ";").map { $0.trimmingWhitespace().lowercased() }
+            guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" else { return false }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) }
+            return (quality ?? 1) > 0
+        }
     }
 
     private enum RequestLine {

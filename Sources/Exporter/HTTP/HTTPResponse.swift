@@ -14,6 +14,8 @@ struct HTTPResponse: Equatable {
     var body: [UInt8]
     /// The methods a path accepts, for 405.
     var allow: String?
+    /// The body is gzip; said with `Vary`, for caches between scraper and server.
+    var gzipped = false
 
     static func plain(_ status: HTTPStatus, _ text: String) -> HTTPResponse {
         HTTPResponse(status: status, body: Array((text + "\n").utf8))
@@ -26,6 +28,7 @@ struct HTTPResponse: Equatable {
         head += "Content-Type: \(contentType)\r\n"
         head += "Content-Length: \(body.count)\r\n"
         if let allow { head += "Allow: \(allow)\r\n" }
+        if gzipped { head += "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" }
         switch persistence {
         case .close: head += "Connection: close\r\n"
         case .keepAlive: break

@@ -8,6 +8,7 @@ public final class DrcheckMetrics {
     private let store = ShardedRegistry(MetricFamilies.registered)
     private var servers: [ServerLabels: ServerRecord] = [:]
     private var panics: [String: Gauge] = [:]
+    private var serviceInfos: [String: (labels: [(String, String)], gauge: Gauge)] = [:]
     private var ipvsUpdates: [IPVSOperation: Counter] = [:]
     private var ipvsErrors: [IPVSOperation: Counter] = [:]
     private let probeStartDelay: ValueHistogram
@@ -113,14 +114,34 @@ public final class DrcheckMetrics {
     public func setServicePanic(_ service: String, _ panic: Bool) {
         let gauge =
             panics[service]
-            ?? panicRegistry(service).makeGauge(descriptor: MetricFamilies.servicePanic, labels: [("service", service)])
+            ?? registry(MetricFamilies.servicePanic, of: service)
+            .makeGauge(descriptor: MetricFamilies.servicePanic, labels: [("service", service)])
         panics[service] = gauge
         gauge.set(to: panic ? 1 : 0)
     }
 
+    /// The service's info series: its address as IPVS keys it (`VIP:port`, `fwmark:N`), its protocol and its
+    /// check's type; a reload that changes one replaces the series.
+    public func setServiceInfo(_ service: String, address: String, transport: String, check: String) {
+        let labels = [("service", service), ("address", address), ("protocol", transport), ("check", check)]
+        if let old = serviceInfos[service] {
+            guard !old.labels.elementsEqual(labels, by: ==) else { return }
+            registry(MetricFamilies.serviceInfo, of: service).unregisterGauge(old.gauge)
+        }
+        let gauge = registry(MetricFamilies.serviceInfo, of: service)
+            .makeGauge(descriptor: MetricFamilies.serviceInfo, labels: labels)
+        gauge.set(to: 1)
+        serviceInfos[service] = (labels, gauge)
+    }
+
     /// Removes every series of a service that is gone, its real servers' included.
     public func removeService(_ service: String) {
-        if let gauge = panics.removeValue(forKey: service) { panicRegistry(service).unregisterGauge(gauge) }
+        if let gauge = panics.removeValue(forKey: service) {
+            registry(MetricFamilies.servicePanic, of: service).unregisterGauge(gauge)
+        }
+        if let info = serviceInfos.removeValue(forKey: service) {
+            registry(MetricFamilies.serviceInfo, of: service).unregisterGauge(info.gauge)
+        }
         servers = servers.filter { $0.key.service != service }
     }
 
@@ -210,8 +231,9 @@ public final class DrcheckMetrics {
         return record
     }
 
-    private func panicRegistry(_ service: String) -> PrometheusCollectorRegistry {
-        store.registry(MetricFamilies.servicePanic, shard: ShardedRegistry.shard(for: service))
+    /// The shard of a per-service family that holds `service`'s series.
+    private func registry(_ family: MetricNameDescriptor, of service: String) -> PrometheusCollectorRegistry {
+        store.registry(family, shard: ShardedRegistry.shard(for: service))
     }
 
     /// The counter of `family` whose one label `label` is `key`, made the first time it is asked for.

@@ -41,6 +41,11 @@ enum MetricFamilies {
             "drcheck_service_panic",
             "1 while drcheck refuses to drain a service's servers (all failing or the last one).")
     }
+    static var serviceInfo: MetricNameDescriptor {
+        family(
+            "drcheck_service_info",
+            "Always 1 for each service drcheck checks; the labels say its address, protocol and check type.")
+    }
     static var ipvsUpdates: MetricNameDescriptor {
         family("drcheck_ipvs_updates_total", "Changes drcheck made to the kernel's IPVS table.")
     }
@@ -142,8 +147,7 @@ enum MetricFamilies {
     static var all: [MetricNameDescriptor] {
         [
             up, weight, configuredWeight, adminDrained, probeResults, probeDuration, probeStartDelay, transitions,
-            servicePanic,
-            activeConnections,
+            servicePanic, serviceInfo, activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
             directorFault, arpConflict, overloaded, achievedInterval, discounted, descriptorsExhausted, hookRuns,
             shadowDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,

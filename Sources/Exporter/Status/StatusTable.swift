@@ -1,3 +1,5 @@
+import Primitives
+
 /// `drcheck status` for a terminal: one header line about the agent, then a table of every real server.
 public enum StatusTable {
     public static func render(_ document: StatusDocument) -> String {
@@ -28,7 +30,7 @@ public enum StatusTable {
             }
         }
         if document.services.isEmpty { rows.append(["(no services)"]) }
-        lines += layout(rows, rightAligned: [3, 4, 5, 7])
+        lines += TextColumns.layout(rows, rightAligned: [3, 4, 5, 7])
         // Below the table: long reasons would widen its columns, and these services have no rows.
         for service in document.services {
             guard let why = service.notChecked else { continue }
@@ -54,21 +56,6 @@ public enum StatusTable {
         }
         if !agent.lastReloadSucceeded { parts.append("LAST RELOAD FAILED (old config still running)") }
         return parts.joined(separator: ", ")
-    }
-
-    /// Columns padded to their widest cell; trailing blanks trimmed.
-    private static func layout(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
-        let columns = rows.map(\.count).max() ?? 0
-        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
-        return rows.map { row in
-            let cells = row.enumerated().map { column, cell in
-                let padding = String(repeating: " ", count: widths[column] - cell.count)
-                return rightAligned.contains(column) ? padding + cell : cell + padding
-            }
-            var line = cells.joined(separator: "  ")
-            while line.last == " " { line.removeLast() }
-            return line
-        }
     }
 
     /// "drained by alice 2m ago: deploy, empty" (or the connections still on it).

@@ -10,6 +10,8 @@ final class TestClient {
         var statusLine: String
         var headers: [String: String]
         var body: String
+        /// The body as sent, for one that is not text (gzip).
+        var bytes: [UInt8]
     }
 
     /// A body far larger than what loopback socket buffers hold, for clients that do not read.
@@ -105,7 +107,10 @@ final class TestClient {
         }
         let length = bodyExpected ? Int(headers["content-length"] ?? "0")! : 0
         guard bytes.count >= end + 4 + length else { return nil }
-        let body = String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self)
-        return (Response(statusLine: lines[0], headers: headers, body: body), end + 4 + length)
+        let body = Array(bytes[(end + 4)..<(end + 4 + length)])
+        return (
+            Response(statusLine: lines[0], headers: headers, body: String(decoding: body, as: UTF8.self), bytes: body),
+            end + 4 + length
+        )
     }
 }

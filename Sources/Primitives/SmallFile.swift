@@ -1,7 +1,7 @@
 import Glibc
 
 /// The first few KiB of a small text file (sysfs, procfs), or nil when it cannot be read.
-func readSmallFile(_ path: String, limit: Int = 65536) -> String? {
+public func readSmallFile(_ path: String, limit: Int = 65536) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
