@@ -162,6 +162,9 @@ public final class EventLoop {
         }
         turnTime = Monotonic.now()
         defer { turnTime = nil }
+        // Before the handlers: a probe that ends in a socket's handler (libcurl finds its deadline passed there) is
+        // judged against this turn's lateness too, not only against earlier turns'.
+        if let first = timers.earliest, first <= turnTime! { lateness.record(turnTime! - first, at: turnTime!) }
         for index in 0..<Int(count) {
             let data = events[index].data.u64
             let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: data))

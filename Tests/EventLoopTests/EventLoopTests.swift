@@ -113,6 +113,26 @@ import Testing
         #expect(worst < .seconds(5))
     }
 
+    @Test func aSocketHandlerSeesTheLatenessOfItsOwnTurn() throws {
+        let loop = try EventLoop()
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        defer {
+            loop.unwatch(ends[0])
+            close(ends[0])
+            close(ends[1])
+        }
+        let due = loop.now() + .milliseconds(5)
+        loop.schedule(at: due) {}
+        var seen: Duration?
+        try loop.watch(ends[0], for: .readable) { _ in seen = loop.lateness.worst(from: due, to: loop.now()) }
+        _ = write(ends[1], "x", 1)
+        // Held up for 60 ms: the turn's socket event is handled before its timer runs.
+        usleep(65_000)
+        try loop.runOnce(timeout: 0)
+        #expect((seen ?? .zero) >= .milliseconds(55))
+    }
+
     @Test func soonWorkRunsBeforeTheLoopWaitsAndInOrder() throws {
         let loop = try EventLoop()
         var order: [String] = []
