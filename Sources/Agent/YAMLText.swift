@@ -29,7 +29,7 @@ indirect enum YAMLText {
     /// A scalar or an empty collection, on the line of its key or dash; nil for the others.
     private var inline: String? {
         switch self {
-        case .scalar(let text, let quoted): quoted || !Self.readsBackPlain(text) ? Self.doubleQuoted(text) : text
+        case .scalar(let text, let quoted): quoted || !Self.readsBackPlain(text) ? YAMLQuoting.doubleQuoted(text) : text
         case .list(let items): items.isEmpty ? "[]" : nil
         case .map(let pairs): pairs.isEmpty ? "{}" : nil
         }
@@ -46,24 +46,5 @@ indirect enum YAMLText {
                     || marks.unicodeScalars.contains(scalar))
         }
         return plain(head, first) && text.unicodeScalars.dropFirst().allSatisfy { plain($0, later) }
-    }
-
-    /// Escapes what libyaml would refuse in a file (control characters, non-characters) or read as a line break.
-    private static func doubleQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x5C: out += "\\\\"
-            case 0x22: out += "\\\""
-            case 0x09: out += "\\t"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -100,22 +100,8 @@ enum ImportYAMLWriter {
         }
     }
 
-    /// A YAML double-quoted scalar: backslash, quote and control characters escaped.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": result += "\\\\"
-            case "\"": result += "\\\""
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || YAMLLines.breaks.contains(scalar.value):
-                result += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    /// A YAML double-quoted scalar, as the config printer writes one.
+    private static func quoted(_ text: String) -> String { YAMLQuoting.doubleQuoted(text) }
 
     private static func list(_ items: [String]) -> String { "[" + items.map(quoted).joined(separator: ", ") + "]" }
 }
@@ -135,8 +121,4 @@ struct YAMLLines {
     mutating func content(_ indent: Int, _ line: String) {
         text += String(repeating: " ", count: indent) + (commented ? "# " : "") + line + "\n"
     }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
