@@ -16,18 +16,8 @@ struct ConnectionWait {
         let live = isatty(STDOUT_FILENO) == 1
         var last: (Int, Int)?
         while true {
-            let counts: (Int, Int)
-            do {
-                guard let destination = try ipvs.destinations(of: service).first(where: { $0.endpoint == server })
-                else {
-                    throw StartupError.config("\(server) left the IPVS table while draining")
-                }
-                counts = (Int(destination.activeConnections), Int(destination.inactiveConnections))
-            } catch let error as StartupError {
-                throw error
-            } catch {
-                throw .ipvs("\(error)")
-            }
+            let destination = try DrainTarget.destination(server, in: service, ipvs: ipvs)
+            let counts = (Int(destination.activeConnections), Int(destination.inactiveConnections))
             let elapsed = Monotonic.now() - start
             let line = "\(server): \(counts.0) active, \(counts.1) inactive connections after \(Self.seconds(elapsed))"
             if live {

@@ -84,21 +84,18 @@ public struct DrainRun {
     /// The drain's weight 0, written here unless the daemon has written it within 3 s of being told.
     private func setZero(_ id: ServerID, in key: ServiceKey, ipvs: IPVSControl, daemonRuns: Bool) throws(StartupError) {
         let deadline = Monotonic.now() + .seconds(daemonRuns ? 3 : 0)
-        do {
-            while true {
-                guard let destination = try ipvs.destinations(of: key).first(where: { $0.endpoint == id.server })
-                else { throw StartupError.config("\(id) left the IPVS table") }
-                if destination.weight == 0 { return }
-                if Monotonic.now() >= deadline {
+        while true {
+            let destination = try DrainTarget.destination(id.server, in: key, ipvs: ipvs)
+            if destination.weight == 0 { return }
+            if Monotonic.now() >= deadline {
+                do {
                     try ipvs.setWeight(0, of: destination, in: key)
-                    return
+                } catch {
+                    throw .ipvs("\(error)")
                 }
-                usleep(100_000)
+                return
             }
-        } catch let error as StartupError {
-            throw error
-        } catch {
-            throw .ipvs("\(error)")
+            usleep(100_000)
         }
     }
 

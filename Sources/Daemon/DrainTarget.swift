@@ -1,4 +1,5 @@
 import Agent
+import IPVS
 import Primitives
 
 /// The server a `drcheck drain` or `undrain` names, found as `drcheck status` names it: the service by its label
@@ -38,5 +39,21 @@ enum DrainTarget {
                     + "\(servers.map(\.description).joined(separator: ", ")))\(hint)")
         }
         return (ServerID(service: key, server: server), snapshot.services[key]?.kernel.key ?? key)
+    }
+
+    /// The destination as the kernel has it now: one gone is a one-line error (exit 2), IPVS unreadable exit 3.
+    static func destination(_ server: Endpoint, in key: ServiceKey, ipvs: IPVSControl) throws(StartupError)
+        -> Destination
+    {
+        let destinations: [Destination]
+        do {
+            destinations = try ipvs.destinations(of: key)
+        } catch {
+            throw .ipvs("\(error)")
+        }
+        guard let destination = destinations.first(where: { $0.endpoint == server }) else {
+            throw .config("\(server) left the IPVS table of \(key.label)")
+        }
+        return destination
     }
 }
