@@ -112,6 +112,7 @@ public final class ProbeEngine {
     /// Closes a socket of a transfer (its CLOSESOCKETFUNCTION).
     func closeSocket(_ fd: curl_socket_t) -> Int32 {
         if released.remove(fd) != nil || watched.remove(fd) != nil { loop.unwatch(fd, closing: true) }
+        drcheck_socket_names_forget(fd)
         return close(fd)
     }
 
