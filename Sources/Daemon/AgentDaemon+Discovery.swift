@@ -57,7 +57,7 @@ extension AgentDaemon {
             unprobed = Set(targets.keys.filter { lastProbe[$0] == nil })
             if unprobed.isEmpty { becomeReady() }
         }
-        report(overload.tick(at: now()))
+        report(overload.tick(at: now()).map { [$0] } ?? [])
         // A state the last change could not save (a full or read-only file system) is saved once it can be.
         if conditions["state-save"] != nil { saveState() }
     }

@@ -294,23 +294,24 @@ public final class AgentDaemon {
                 interval: interval, at: now()))
     }
 
-    /// Logs and exports a change of the overload state, once.
-    func report(_ change: OverloadGuard.Change?) {
+    /// Logs and exports changes of the overload state, each once.
+    func report(_ changes: [OverloadGuard.Change]) {
         // Called for every probe: the gauges are set only when what they show changes.
         let shown = (overload.overloaded, overload.last.achievedInterval)
         if shown != overloadShown {
             overloadShown = shown
             metrics.setOverload(shown.0, achievedInterval: shown.1)
         }
-        guard let change else { return }
-        switch change {
-        case .began(let summary):
-            let consequence =
-                "timeouts while the loop runs late are not counted against servers, and checks run less often "
-                + "until it is over"
-            log.warning("overloaded: \(OverloadReport.describe(summary)); \(consequence)")
-        case .ended(let summary):
-            log.notice("overload over: \(OverloadReport.describe(summary))")
+        for change in changes {
+            switch change {
+            case .began(let summary):
+                let consequence =
+                    "timeouts while the loop runs late are not counted against servers, and checks run less often "
+                    + "until it is over"
+                log.warning("overloaded: \(OverloadReport.describe(summary)); \(consequence)")
+            case .ended(let summary):
+                log.notice("overload over: \(OverloadReport.describe(summary))")
+            }
         }
     }
 
