@@ -54,6 +54,7 @@ extension AgentDaemon {
         metrics.recordConfigLoad(succeeded: true, at: wall)
         drRefused = false
         vettedInterfaces.removeAll()
+        selectMetrics(config.metrics)
         enqueue(.configChanged(config))
         limitProbesInFlight()
         log.notice("reloaded \(describe(fresh.source))")
