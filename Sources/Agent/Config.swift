@@ -29,6 +29,8 @@ public struct Config: Hashable, Sendable {
     /// Change hooks running at once; 1 keeps them in the order of their events.
     public var maxHooksInFlight = 1
     public var metrics = MetricsSettings()
+    /// How the daemon logs; `--log-format` overrides it.
+    public var logFormat = LogFormat.auto
     public var services: [ServiceConfig] = []
 
     public init() {}

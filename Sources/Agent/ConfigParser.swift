@@ -13,7 +13,7 @@ public enum ConfigParser {
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
         "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "on_change_timeout",
-        "max_hooks_in_flight", "metrics", "services",
+        "max_hooks_in_flight", "metrics", "log_format", "services",
     ]
     static let metricsKeys = ["probe_durations", "ipvs_counters"]
 
@@ -40,6 +40,7 @@ public enum ConfigParser {
         if let field = top["on_change_timeout"] { config.onChangeTimeout = try positive(field) }
         if let field = top["max_hooks_in_flight"] { config.maxHooksInFlight = try field.int(in: 1...64) }
         if let field = top["metrics"] { config.metrics = try metrics(field) }
+        if let field = top["log_format"] { config.logFormat = try field.choice(LogFormat.self) }
         if let field = top["services"] {
             config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
                 .parse(field)

@@ -24,6 +24,7 @@ public enum ConfigPrinter {
                     ("ipvs_counters", .scalar(String(config.metrics.ipvsCounters))),
                 ])
             ),
+            ("log_format", .scalar(config.logFormat.rawValue)),
             ("services", .list(config.services.map(service))),
         ]
         return YAMLText.map(top).document

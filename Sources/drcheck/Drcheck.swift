@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Daemon
 import Logging
@@ -60,7 +61,7 @@ struct Drcheck: ParsableCommand {
             throw ExitCode(OnceRun.run(options: daemonOptions))
         }
         let level = options.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let format = options.logFormat.flatMap(LogFormat.init) ?? LogFormat.detected()
+        let format = LogFormat.forDaemon(flag: options.logFormat.flatMap(LogFormat.init), configPath: options.config)
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler =
                 format == .text ? StreamLogHandler.standardError(label: label) : LineLogHandler(format: format)
