@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "drcheck",
             dependencies: [
-                "Daemon", "KeepalivedImport", "Primitives",
+                "Agent", "Daemon", "KeepalivedImport", "Primitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

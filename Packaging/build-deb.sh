@@ -106,6 +106,10 @@ awk -v files="$pkg/drcheck.8.files" '/^\.Sh AUTHORS/ { while ((getline line <fil
   { print ($0 == "" ? ".Pp" : $0) }' "$work/man/drcheck.8" >"$work/drcheck.8"
 install -D -m 0644 "$work/drcheck.8" "$root/usr/share/man/man8/drcheck.8"
 gzip -9n "$root/usr/share/man/man8/drcheck.8"
+# drcheck.yaml(5), the configuration file's keys, is written by hand (Tests/AgentTests/ManPageTests.swift checks it
+# names every key the parser knows).
+install -D -m 0644 "$pkg/drcheck.yaml.5" "$root/usr/share/man/man5/drcheck.yaml.5"
+gzip -9n "$root/usr/share/man/man5/drcheck.yaml.5"
 
 install -D -m 0644 "$pkg/copyright" "$doc/copyright"
 install -D -m 0644 "$pkg/lintian-overrides" "$root/usr/share/lintian/overrides/drcheck"

@@ -85,7 +85,8 @@ expect_file() { # PATH MODE
 for entry in /usr/sbin/drcheck:755 /usr/lib/systemd/system/drcheck.service:644 \
   /usr/lib/systemd/system/drcheck-once.service:644 /usr/lib/systemd/system/drcheck-once.timer:644 \
   /etc/drcheck/drcheck.yaml:644 \
-  /etc/cron.d/drcheck:644 /usr/share/man/man8/drcheck.8.gz:644 /usr/share/doc/drcheck/copyright:644 \
+  /etc/cron.d/drcheck:644 /usr/share/man/man8/drcheck.8.gz:644 /usr/share/man/man5/drcheck.yaml.5.gz:644 \
+  /usr/share/doc/drcheck/copyright:644 \
   /usr/share/doc/drcheck/changelog.gz:644 /usr/share/doc/drcheck/OPERATIONS.md:644 \
   /usr/share/doc/drcheck/examples/alerts.yml:644 /usr/share/doc/drcheck/examples/grafana-dashboard.json:644 \
   /usr/share/lintian/overrides/drcheck:644; do
@@ -127,9 +128,15 @@ fi
 page="$root/usr/share/man/man8/drcheck.8.gz"
 quiet "man page drcheck(8) renders without warnings (lintian's command)" \
   bash -c "LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z '$page' >/dev/null"
-for section in '.Sh SYNOPSIS' '.It Fl -once' '.It Em status' '.It Em config' '.Sh FILES' '.Sh SEE ALSO'; do
+for section in '.Sh SYNOPSIS' '.It Fl -once' '.It Em status' '.It Em config' '.Sh FILES' '.Sh SEE ALSO' \
+  '.Xr drcheck.yaml 5'; do
   check "man page has '$section'" bash -c "zcat '$page' | grep -qF -- '$section'"
 done
+page5="$root/usr/share/man/man5/drcheck.yaml.5.gz"
+quiet "man page drcheck.yaml(5) renders without warnings (lintian's command)" \
+  bash -c "LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z '$page5' >/dev/null"
+quiet "man page drcheck.yaml(5) passes groff -ww" bash -c "zcat '$page5' | groff -mandoc -ww -z"
+check "man page drcheck.yaml(5) is the repository's" diff <(zcat "$page5") "$repo/Packaging/drcheck.yaml.5"
 
 # --- the systemd units ---------------------------------------------------------------------------------------------
 # verify resolves ExecStart=, ExecReload= and the targets inside --root: the package's files plus the system's targets

@@ -2,7 +2,9 @@
 # Metrics and status as operators see them (issue 6): promtool check metrics passes on a real scrape of the daemon;
 # a real Prometheus server scrapes it, and after rs1 is stopped its query API says drcheck_real_server_up is 0 for
 # rs1 and 1 for the others, with weight series equal to ipvsadm's; `drcheck status` shows the same at a glance, and
-# says so in one line (exit 3) when no daemon listens; the daemon serves on a unix socket too.
+# says so in one line (exit 3) when no daemon listens; the daemon serves on a unix socket too. A reload with the
+# metrics block's two switches off drops exactly the duration histogram and the kernel counters (promtool still
+# passes), and one back to the default shows them again with their counts kept.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -76,6 +78,43 @@ lab_expect_eq "Prometheus: drcheck_real_server_configured_weight" "$rs1=1 $rs2=1
   "$(prom_query drcheck_real_server_configured_weight)"
 lab_expect_eq "Prometheus: one transition of rs1 to down" "$rs1=1" \
   "$(prom_query 'drcheck_real_server_state_transitions_total{to="down"}')"
+
+lab_step "a reload with metrics: {probe_durations: false, ipvs_counters: false}, then back to the default"
+# families: the families of a scrape, sorted, one a line (the body is cached up to 1 s, hence the waits).
+families() {
+  lab_in lvs curl -s --max-time 5 "http://$AGENT_LISTEN/metrics" | sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' | sort
+}
+# has_durations 1|0: whether a scrape has the duration histogram.
+has_durations() { [ "$(families | grep -cx drcheck_probe_duration_seconds)" == "$1" ]; }
+# rs2_probes: rs2's probe count in the duration histogram.
+rs2_probes() {
+  lab_in lvs curl -s --max-time 5 "http://$AGENT_LISTEN/metrics" |
+    sed -n "s/^drcheck_probe_duration_seconds_count{service=\"web\",real_server=\"$rs2\"} //p"
+}
+families >"$LAB_STATE/families-all"
+before=$(rs2_probes)
+{ agent_web_config "fall: 3"; printf 'metrics:\n  probe_durations: false\n  ipvs_counters: false\n'; } | agent_config
+agent_signal HUP
+lab_wait 10 has_durations 0
+lab_in lvs curl -s -o "$LAB_STATE/scrape-light" "http://$AGENT_LISTEN/metrics"
+gone="drcheck_ipvs_connections_active drcheck_ipvs_connections_inactive drcheck_ipvs_connections_total"
+gone+=" drcheck_ipvs_incoming_bytes_total drcheck_ipvs_incoming_packets_total drcheck_ipvs_outgoing_bytes_total"
+gone+=" drcheck_ipvs_outgoing_packets_total drcheck_probe_duration_seconds"
+# (Files, not <(...): the lab has no /dev/fd.)
+families >"$LAB_STATE/families-light"
+lab_expect_eq "exactly the duration histogram and the seven kernel counters are gone" "$gone" \
+  "$(comm -23 "$LAB_STATE/families-all" "$LAB_STATE/families-light" | tr '\n' ' ' | sed 's/ $//')"
+lab_expect_eq "promtool check metrics passes on the lighter scrape" "" \
+  "$(promtool check metrics <"$LAB_STATE/scrape-light" 2>&1)"
+agent_web_config "fall: 3" | agent_config
+agent_signal HUP
+lab_wait 10 has_durations 1
+families >"$LAB_STATE/families-again"
+lab_expect_eq "the default again: the same families as before" "$(cat "$LAB_STATE/families-all")" \
+  "$(cat "$LAB_STATE/families-again")"
+after=$(rs2_probes)
+lab_expect_eq "rs2's probe count went on meanwhile ($before, then $after)" "yes" \
+  "$([ "${after:-0}" -gt "${before:-0}" ] && [ "${before:-0}" -gt 0 ] && echo yes || echo no)"
 
 lab_step "drcheck status"
 table=$(lab_in lvs "$AGENT_BIN" status --listen "$AGENT_LISTEN")

@@ -28,6 +28,9 @@ public struct Config: Hashable, Sendable {
     public var onChangeTimeout: Duration = .seconds(10)
     /// Change hooks running at once; 1 keeps them in the order of their events.
     public var maxHooksInFlight = 1
+    public var metrics = MetricsSettings()
+    /// How the daemon logs; `--log-format` overrides it.
+    public var logFormat = LogFormat.auto
     public var services: [ServiceConfig] = []
 
     public init() {}
@@ -58,6 +61,17 @@ public struct Config: Hashable, Sendable {
         guard discover, service(key) == nil, !defaults.type.canJudge(key) else { return nil }
         return defaults.type.whyNot(key)
     }
+}
+
+/// The per-server families /metrics may go without, the bulk of a large director's scrape: both kept by default.
+public struct MetricsSettings: Hashable, Sendable {
+    /// `drcheck_probe_duration_seconds`, a histogram of 16 series a real server.
+    public var probeDurations = true
+    /// The kernel's figures for each destination (`drcheck_ipvs_connections_*`, packets and bytes), 7 series a
+    /// real server.
+    public var ipvsCounters = true
+
+    public init() {}
 }
 
 public enum SysctlPolicy: String, Hashable, Sendable, CaseIterable {

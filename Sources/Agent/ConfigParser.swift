@@ -13,8 +13,9 @@ public enum ConfigParser {
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
         "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "on_change_timeout",
-        "max_hooks_in_flight", "services",
+        "max_hooks_in_flight", "metrics", "log_format", "services",
     ]
+    static let metricsKeys = ["probe_durations", "ipvs_counters"]
 
     /// Parses `yaml`; `file` names the source in error messages. An empty document is the default configuration.
     public static func parse(yaml: String, file: String) throws(ConfigError) -> Config {
@@ -38,6 +39,8 @@ public enum ConfigParser {
         if let field = top["max_commands_in_flight"] { config.maxCommandsInFlight = try field.int(in: 1...4096) }
         if let field = top["on_change_timeout"] { config.onChangeTimeout = try positive(field) }
         if let field = top["max_hooks_in_flight"] { config.maxHooksInFlight = try field.int(in: 1...64) }
+        if let field = top["metrics"] { config.metrics = try metrics(field) }
+        if let field = top["log_format"] { config.logFormat = try field.choice(LogFormat.self) }
         if let field = top["services"] {
             config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
                 .parse(field)
@@ -97,6 +100,14 @@ public enum ConfigParser {
         if check.type == .exec, check.command.isEmpty {
             throw (map["type"] ?? field).error("an exec check needs command: [PROGRAM, ARGUMENT...]")
         }
+    }
+
+    static func metrics(_ field: YAMLField) throws(ConfigError) -> MetricsSettings {
+        let map = try field.mapping(known: metricsKeys)
+        var metrics = MetricsSettings()
+        if let f = map["probe_durations"] { metrics.probeDurations = try f.bool() }
+        if let f = map["ipvs_counters"] { metrics.ipvsCounters = try f.bool() }
+        return metrics
     }
 
     static func positive(_ field: YAMLField) throws(ConfigError) -> Duration {

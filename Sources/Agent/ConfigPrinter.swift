@@ -17,6 +17,14 @@ public enum ConfigPrinter {
             ("max_commands_in_flight", .scalar(String(config.maxCommandsInFlight))),
             ("on_change_timeout", duration(config.onChangeTimeout)),
             ("max_hooks_in_flight", .scalar(String(config.maxHooksInFlight))),
+            (
+                "metrics",
+                .map([
+                    ("probe_durations", .scalar(String(config.metrics.probeDurations))),
+                    ("ipvs_counters", .scalar(String(config.metrics.ipvsCounters))),
+                ])
+            ),
+            ("log_format", .scalar(config.logFormat.rawValue)),
             ("services", .list(config.services.map(service))),
         ]
         return YAMLText.map(top).document

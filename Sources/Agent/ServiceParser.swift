@@ -3,6 +3,7 @@ import Primitives
 /// Reads the `services` list: keys, checks merged over `defaults`, real servers, and the checks across services.
 struct ServiceParser {
     static let serviceKeys = ["name", "vip", "fwmark", "family", "protocol", "check", "real_servers", "sorry_server"]
+    static let realServerKeys = ["address", "weight"]
 
     let defaults: CheckSettings
     let probeMarks: ClosedRange<UInt32>
@@ -96,7 +97,7 @@ struct ServiceParser {
     private func parseRealServers(_ field: YAMLField) throws(ConfigError) -> [RealServerConfig] {
         var servers: [RealServerConfig] = []
         for item in try field.sequence() {
-            let map = try item.mapping(known: ["address", "weight"])
+            let map = try item.mapping(known: Self.realServerKeys)
             guard let addressField = map["address"] else { throw item.error("needs address") }
             let text = try addressField.string()
             let server: RealServerConfig

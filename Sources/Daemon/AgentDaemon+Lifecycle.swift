@@ -37,12 +37,14 @@ extension AgentDaemon {
         for (name, old, new) in [
             ("listen", loaded.config.listen, fresh.config.listen),
             ("state_file", loaded.config.stateFile, fresh.config.stateFile),
+            ("log_format", loaded.config.logFormat.rawValue, fresh.config.logFormat.rawValue),
         ] where old != new {
             log.warning("reload: \(name) changes from \(old) to \(new) only at the next start")
         }
         var config = fresh.config
         config.listen = loaded.config.listen
         config.stateFile = loaded.config.stateFile
+        config.logFormat = loaded.config.logFormat
         if config.probeMarks != loaded.config.probeMarks {
             log.warning("reload: probe_marks changes only at the next start")
             config.probeMarks = loaded.config.probeMarks
@@ -54,6 +56,7 @@ extension AgentDaemon {
         metrics.recordConfigLoad(succeeded: true, at: wall)
         drRefused = false
         vettedInterfaces.removeAll()
+        selectMetrics(config.metrics)
         enqueue(.configChanged(config))
         limitProbesInFlight()
         log.notice("reloaded \(describe(fresh.source))")

@@ -14,6 +14,12 @@ extension AgentDaemon {
             ready: { [unowned self] in ready })
     }
 
+    /// The families /metrics carries, as the config's `metrics` says (at start and on each reload).
+    func selectMetrics(_ settings: MetricsSettings) {
+        metrics.probeDurations = settings.probeDurations
+        metrics.ipvsCounters = settings.ipvsCounters
+    }
+
     /// Sets the series of `servers` (of every server and service when nil) from the decision core's view.
     func publish(_ servers: Set<ServerID>? = nil) {
         if let servers {

@@ -145,6 +145,7 @@ public final class AgentDaemon {
             loop: loop, ipvs: ipvs, options: options, loaded: loaded, lock: lock, log: log, environment: environment)
         daemon.budget = budget
         daemon.limitProbesInFlight()
+        daemon.selectMetrics(loaded.config.metrics)
         do {
             daemon.server = try MetricsServer(
                 loop: loop, address: listen, endpoints: daemon.endpoints,

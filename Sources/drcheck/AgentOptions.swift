@@ -23,8 +23,9 @@ struct AgentOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "text (a terminal's), journal (syslog priorities, no timestamp) or json (an object a line); default: "
-                + "journal when standard error is systemd's journal, else text.", valueName: "format"))
+            "text (a terminal's), journal (syslog priorities, no timestamp), json (an object a line) or auto: journal "
+                + "when standard error is systemd's journal, else text; default: the config's log_format, auto.",
+            valueName: "format"))
     var logFormat: String?
 
     @Flag(name: .long, help: "One pass over every server, then exit (for cron).")

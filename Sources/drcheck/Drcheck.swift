@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Daemon
 import Logging
@@ -23,8 +24,8 @@ struct Drcheck: ParsableCommand {
             Maintenance: `drcheck drain SERVICE REAL_SERVER --reason TEXT [--wait]` holds a server at weight 0 \
             until `drcheck undrain`; alpha, sorry_server and on_change hooks are config keys.
             Configuration: `drcheck config check` prints every key with its effective value; the shipped \
-            /etc/drcheck/drcheck.yaml explains each one, commented out at its default, and \
-            /usr/share/doc/drcheck/OPERATIONS.md the rest.
+            /etc/drcheck/drcheck.yaml explains each one, commented out at its default, drcheck.yaml(5) lists them \
+            with their types, and /usr/share/doc/drcheck/OPERATIONS.md says the rest.
             From keepalived: `drcheck config import keepalived /etc/keepalived/keepalived.conf [--ipvsadm FILE]` \
             prints its checker configuration as drcheck's, with a comment for what does not map.
             """,
@@ -60,7 +61,7 @@ struct Drcheck: ParsableCommand {
             throw ExitCode(OnceRun.run(options: daemonOptions))
         }
         let level = options.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let format = options.logFormat.flatMap(LogFormat.init) ?? LogFormat.detected()
+        let format = LogFormat.forDaemon(flag: options.logFormat.flatMap(LogFormat.init), configPath: options.config)
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler =
                 format == .text ? StreamLogHandler.standardError(label: label) : LineLogHandler(format: format)

@@ -29,12 +29,4 @@ import Testing
         #expect(AgentDaemon.lineLevel(1) == .notice)
         #expect(AgentDaemon.lineLevel(AgentDaemon.logBurst + 1, drain: true) == .debug)
     }
-
-    @Test func theJournalIsDetectedOnlyWhenStandardErrorIsItsStream() {
-        var info = stat()
-        #expect(fstat(2, &info) == 0)
-        #expect(LogFormat.detected(journalStream: "\(info.st_dev):\(info.st_ino)") == .journal)
-        #expect(LogFormat.detected(journalStream: "\(info.st_dev):\(info.st_ino + 1)") == .text)
-        #expect(LogFormat.detected(journalStream: nil) == .text)
-    }
 }

@@ -25,6 +25,12 @@ public final class DrcheckMetrics {
     /// The last exposition's size, which the next rendering reserves at once (with a little to spare): grown from
     /// empty by doubling, its buffer held up to three times the exposition at the last copy and twice it after.
     private var lastSize = 0
+    /// Whether the exposition has the per-server probe-duration histograms (16 series a server).
+    public var probeDurations = true
+    /// Whether the exposition has the kernel's seven per-destination figures (`drcheck_ipvs_connections_*` and the
+    /// packet and byte counters). With both off a large director's scrape is a fraction of the size; the values
+    /// are kept either way, so turning one back on shows them at once.
+    public var ipvsCounters = true
 
     public init(version: String) {
         store.registry(MetricFamilies.buildInfo)
@@ -63,7 +69,10 @@ public final class DrcheckMetrics {
     }
 
     private func startRendering() -> Rendering {
-        Rendering(store: store, servers: Array(servers.values), capacity: lastSize + lastSize / 16)
+        var leftOut: Set<ServerFamily> = probeDurations ? [] : [.probeDuration]
+        if !ipvsCounters { leftOut.formUnion(ServerFamily.ipvsCounters) }
+        return Rendering(
+            store: store, servers: Array(servers.values), leftOut: leftOut, capacity: lastSize + lastSize / 16)
     }
 
     private func finish(_ rendering: Rendering) -> [UInt8] {

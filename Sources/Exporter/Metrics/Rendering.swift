@@ -20,7 +20,8 @@ final class Rendering {
     private(set) var buffer: [UInt8] = []
     private var familyStarted = false
 
-    init(store: ShardedRegistry, servers: [ServerRecord], capacity: Int) {
+    /// - Parameter leftOut: per-server families the exposition goes without.
+    init(store: ShardedRegistry, servers: [ServerRecord], leftOut: Set<ServerFamily>, capacity: Int) {
         self.store = store
         self.servers = servers
         buffer.reserveCapacity(capacity)
@@ -28,6 +29,7 @@ final class Rendering {
         var registryUnits = 0..<0
         for descriptor in MetricFamilies.all {
             if let family = ServerFamily(descriptor) {
+                guard !leftOut.contains(family) else { continue }
                 for start in stride(from: 0, to: servers.count, by: Self.serversPerUnit) {
                     units.append(.servers(family, start..<min(start + Self.serversPerUnit, servers.count)))
                 }

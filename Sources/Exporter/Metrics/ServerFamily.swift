@@ -17,6 +17,11 @@ enum ServerFamily: CaseIterable {
     case bytesIn
     case bytesOut
 
+    /// The kernel's figures for a destination, mirrored from its IPVS table.
+    static let ipvsCounters: Set<ServerFamily> = [
+        .activeConnections, .inactiveConnections, .connections, .packetsIn, .packetsOut, .bytesIn, .bytesOut,
+    ]
+
     /// The per-server family of `descriptor`, nil for a family kept in swift-prometheus registries.
     init?(_ descriptor: MetricNameDescriptor) {
         guard let family = Self.allCases.first(where: { $0.descriptor.name == descriptor.name }) else { return nil }
