@@ -32,13 +32,7 @@ let package = Package(
         .target(name: "Primitives"),
         .target(name: "IPVS", dependencies: ["CNetlink", "Primitives"]),
         .target(name: "Probe", dependencies: ["CCurl", "CLinux", "EventLoop", "Primitives"]),
-        .target(
-            name: "Agent",
-            dependencies: [
-                "CYAML", "Primitives",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        .target(name: "Agent", dependencies: ["CYAML", "Primitives"]),
         // drcheck config import keepalived: keepalived.conf read and translated into drcheck YAML and ipvsadm rules.
         .target(name: "KeepalivedImport", dependencies: ["Agent", "Primitives"]),
         .target(
@@ -58,8 +52,9 @@ let package = Package(
         .executableTarget(
             name: "drcheck",
             dependencies: [
-                "Daemon", "KeepalivedImport", "Primitives",
+                "Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "KeepalivedImport", "Primitives", "Probe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Drives the IPVS API from the lab's IPVS scenarios and benchmark; not installed.
@@ -72,10 +67,12 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "FuzzSupport"]),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "Primitives", "FuzzSupport"]),
-        .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
+        .testTarget(name: "IPVSTests", dependencies: ["CNetlink", "IPVS", "Primitives", "FuzzSupport"]),
+        .testTarget(name: "ProbeTests", dependencies: ["CCurl", "Probe", "EventLoop", "Primitives"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe"]),
         .testTarget(name: "KeepalivedImportTests", dependencies: ["KeepalivedImport", "Agent", "Primitives"]),
         // swift-prometheus renders what drcheck renders itself too, for the tests to compare.
         .testTarget(
