@@ -42,6 +42,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // What the command line prints: the IPVS table as ipvsadm lists it and as JSON, the daemon's status page.
+        .target(name: "Presentation", dependencies: ["Exporter", "IPVS", "Primitives"]),
         .target(
             name: "Daemon",
             dependencies: [
@@ -52,7 +54,8 @@ let package = Package(
         .executableTarget(
             name: "drcheck",
             dependencies: [
-                "Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "KeepalivedImport", "Primitives", "Probe",
+                "Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "KeepalivedImport", "Presentation", "Primitives",
+                "Probe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,12 +76,13 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: ["Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe"]),
+        .testTarget(name: "PresentationTests", dependencies: ["IPVS", "Presentation", "Primitives"]),
         .testTarget(name: "KeepalivedImportTests", dependencies: ["KeepalivedImport", "Agent", "Primitives"]),
         // swift-prometheus renders what drcheck renders itself too, for the tests to compare.
         .testTarget(
             name: "ExporterTests",
             dependencies: [
-                "Exporter", "EventLoop", "Primitives", "FuzzSupport",
+                "Exporter", "EventLoop", "Presentation", "Primitives", "FuzzSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
     ],

@@ -1,8 +1,8 @@
 import Foundation
+import IPVS
+import Presentation
 import Primitives
 import Testing
-
-@testable import IPVS
 
 /// A table and what `ipvsadm -Ln` printed for the same table in the lab (ipvsadm 1.31, Linux 6.1).
 private let table = [
