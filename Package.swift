@@ -44,10 +44,12 @@ let package = Package(
         ),
         // What the command line prints: the IPVS table as ipvsadm lists it and as JSON, the daemon's status page.
         .target(name: "Presentation", dependencies: ["Exporter", "IPVS", "Primitives"]),
+        // The state, drains and lock files on disk: locked, fsynced, replaced whole; the core gives their contents.
+        .target(name: "Storage", dependencies: ["Agent", "Primitives"]),
         .target(
             name: "Daemon",
             dependencies: [
-                "Agent", "CLinux", "EventLoop", "IPVS", "Exporter", "Probe", "Primitives",
+                "Agent", "CLinux", "EventLoop", "IPVS", "Exporter", "Probe", "Primitives", "Storage",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -55,7 +57,7 @@ let package = Package(
             name: "drcheck",
             dependencies: [
                 "Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "KeepalivedImport", "Presentation", "Primitives",
-                "Probe",
+                "Probe", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,7 +74,7 @@ let package = Package(
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "FuzzSupport"]),
         .testTarget(name: "IPVSTests", dependencies: ["CNetlink", "IPVS", "Primitives", "FuzzSupport"]),
         .testTarget(name: "ProbeTests", dependencies: ["CCurl", "Probe", "EventLoop", "Primitives"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "Storage", "FuzzSupport"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: ["Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe"]),

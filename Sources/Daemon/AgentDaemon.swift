@@ -6,6 +6,7 @@ import IPVS
 import Logging
 import Primitives
 import Probe
+import Storage
 
 /// The running agent: discovery, probes, decisions and weight writes, metrics, all on one event loop.
 /// Create it with `start`, then run its loop; signals stop or reload it.

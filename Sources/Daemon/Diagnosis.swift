@@ -3,6 +3,7 @@ import EventLoop
 import IPVS
 import Primitives
 import Probe
+import Storage
 
 /// `drcheck diagnose`: one pass of every DR sanity check, a readable report per service and real server, exit 0
 /// when all is well and 1 otherwise. It changes no weight and no sysctl; holding the state lock it makes its own

@@ -3,6 +3,7 @@ import EventLoop
 import IPVS
 import Primitives
 import Probe
+import Storage
 
 /// `drcheck --once`: one probe of every server, rise/fall with the state file's counters, weights set, a report,
 /// and DESIGN.md's exit status. With a live daemon (it holds the state lock) it probes and reports but changes nothing.
