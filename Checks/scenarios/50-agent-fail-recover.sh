@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The daemon on the real IPVS kernel (issue 5), probing through the DR path: rs1 fails and is drained after exactly
+# The daemon on the real IPVS kernel, probing through the DR path: rs1 fails and is drained after exactly
 # `fall` failed probes; it recovers and gets its configured weight 7 back (from the config, not the 1 IPVS had);
 # rs2's configured weight 4 comes from first sight and survives a kill -9 while rs2 is drained (state file). Probe
 # services exist while the daemon runs, go on SIGTERM, and stale ones from a killed run are pruned at start.

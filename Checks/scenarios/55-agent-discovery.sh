@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Discovery (issue 5): with `discover: true` (and, when /etc/drcheck/drcheck.yaml is absent, with no config at all)
+# Discovery: with `discover: true` (and, when /etc/drcheck/drcheck.yaml is absent, with no config at all)
 # every IPVS service is checked with the defaults. A destination added with ipvsadm is probed within the discovery
 # period (series in /metrics, entry in /status, a DR probe service); one deleted is forgotten without a warning or
 # error (series, entry and probe service gone). A whole service added with ipvsadm is discovered, and forgotten when

@@ -1,6 +1,6 @@
 import Primitives
 
-/// The effective configuration: DESIGN.md's keys with every default filled in and `defaults` merged into each
+/// The effective configuration: the keys of OPERATIONS.md "Writing the configuration" with every default filled in and `defaults` merged into each
 /// service's check.
 public struct Config: Hashable, Sendable {
     public static let defaultPath = "/etc/drcheck/drcheck.yaml"

@@ -3,7 +3,7 @@ import Primitives
 /// The decision core: probe results, kernel weights and config changes in, with a clock value; the weight changes to
 /// make now and the transitions to log out. Pure: no I/O, no clock of its own.
 ///
-/// The rules (DESIGN.md "Weights"):
+/// The rules (README.md "What drcheck does"):
 /// - Health is rise/fall hysteresis over consecutive results. A destination first seen at a non-zero weight is up and
 ///   needs `fall` failures; one the state file says drcheck drained is down and needs `rise` successes.
 /// - drcheck writes on health changes: drain = 0, restore = the configured weight (from the config, else the weight

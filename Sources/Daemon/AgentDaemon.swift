@@ -121,7 +121,7 @@ public final class AgentDaemon {
     }
 
     /// Loads the config, connects to IPVS, takes the state lock, listens, prunes stale probe services and makes
-    /// the first discovery. Errors carry DESIGN.md's exit status.
+    /// the first discovery. Errors carry their exit status (StartupError).
     public static func start(
         options: DaemonOptions, loop: EventLoop, log: Logger, environment: [String: String]
     ) throws(StartupError) -> AgentDaemon {

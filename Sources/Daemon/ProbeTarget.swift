@@ -117,7 +117,7 @@ struct TargetBuilder {
             host: settings.host ?? vip?.address.description)
         var target = ProbeTarget(
             id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip))
-        // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (DESIGN.md).
+        // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (README.md).
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)
         }
