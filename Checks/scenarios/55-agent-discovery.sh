@@ -24,11 +24,8 @@ import json, sys
 print(" ".join(s["address"] + "=" + ",".join(r["address"] for r in s["real_servers"]) for s in json.load(sys.stdin)["services"]))'
 }
 
-# probe_services: prints the real servers of drcheck's DR probe services (ipvsadm), space-separated, sorted.
-probe_services() {
-  lab_in lvs ipvsadm -Ln | awk '/^FWM/ {m=1; next} /^[A-Z]/ {m=0} m && $1 == "->" && $2 ~ /^[0-9]/ {print $2}' |
-    sort | paste -sd' '
-}
+# probe_services: prints the real servers of drcheck's DR probe services, space-separated, sorted.
+probe_services() { agent_probe_services | awk '{print $2}' | sort | paste -sd' '; }
 
 # warnings: prints how many lines of the daemon's log are at warning level or above.
 warnings() { grep -cE '^[^ ]+ (warning|error|critical) ' "$AGENT_LOG"; }
