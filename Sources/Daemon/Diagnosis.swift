@@ -70,7 +70,7 @@ public struct Diagnosis {
         for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
             let label = config.label(of: key)
             report.heading("service \(label) (\(key))")
-            for conflict in conflicts where conflict.vip == service.kernel.key.vipText {
+            for conflict in conflicts where conflict.vip == service.kernel.key.vip?.address.description {
                 let server = conflict.realServer.map { "on \($0): " } ?? "on the host with MAC \(conflict.mac): "
                 report.fail(
                     "\(conflict)",
@@ -129,14 +129,6 @@ public struct Diagnosis {
         watch.stop()
         if let problem { printError("drcheck: \(problem)") }
         return conflicts ?? []
-    }
-}
-
-extension ServiceKey {
-    /// The VIP's address, as the ARP watch writes it; nil for fwmark services.
-    var vipText: String? {
-        if case .virtual(let vip, _) = self { return vip.address.description }
-        return nil
     }
 }
 

@@ -58,8 +58,7 @@ struct KernelSnapshot {
     func arpSubjects(_ interfaces: DirectorInterfaces) -> [ARPWatch.Subject] {
         var subjects: [IPAddress: ARPWatch.Subject] = [:]
         for service in services.values {
-            guard case .virtual(let endpoint, _) = service.kernel.key, case let vip = endpoint.address,
-                vip.family == .ipv4,
+            guard let vip = service.kernel.key.vip?.address, vip.family == .ipv4,
                 let held = interfaces.holds(vip.description)
             else { continue }
             var subject = subjects[vip] ?? ARPWatch.Subject(vip: vip, interface: held.interface, realServers: [])

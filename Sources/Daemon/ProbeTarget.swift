@@ -97,8 +97,7 @@ struct TargetBuilder {
         guard let settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
         let label = config.label(of: id.service)
         let labels = ServerLabels(service: label, realServer: id.server.description)
-        let vip: (address: IPAddress, port: UInt16)?
-        if case .virtual(let endpoint, _) = service.key { vip = (endpoint.address, endpoint.port) } else { vip = nil }
+        let vip = service.key.vip
         let port = settings.port ?? vip?.port ?? destination.port
         guard settings.type != .exec else {
             let values = Self.variables(
@@ -169,11 +168,8 @@ extension TargetBuilder {
         _ service: ServiceKey, server: IPAddress?, label: String, port: UInt16?
     ) -> [String: String] {
         var mark = ""
-        var vip: Endpoint?
-        switch service {
-        case .fwmark(let value, _): mark = String(value)
-        case .virtual(let endpoint, _): vip = endpoint
-        }
+        if case .fwmark(let value, _) = service { mark = String(value) }
+        let vip = service.vip
         let values: [CommandVariable: String] = [
             .vip: vip?.address.description ?? "", .vport: vip.map { String($0.port) } ?? "",
             .rip: server?.description ?? "", .rport: port.map(String.init) ?? "", .service: label,
