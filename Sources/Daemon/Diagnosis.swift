@@ -89,7 +89,7 @@ public struct Diagnosis {
     }
 
     private func examine(
-        _ id: ServerID, destination: Destination, vip: Probe.ProbeResult?, rip: Probe.ProbeResult?,
+        _ id: ServerID, destination: Destination, vip: ProbeResult?, rip: ProbeResult?,
         into report: inout DiagnosisReport
     ) {
         if let vip {

@@ -62,7 +62,7 @@ public struct OnceRun {
             notes.append("\(error); the drains stay as the state file has them")
         }
         let outcome = OncePass.run(
-            config: config, state: state, kernel: kernel, probes: results.mapValues(Agent.ProbeResult.init),
+            config: config, state: state, kernel: kernel, probes: results.mapValues(ProbeVerdict.init),
             drains: drains, dryRun: !acting)
         var exitStatus = outcome.exitStatus
         var applied: [WeightChange] = []

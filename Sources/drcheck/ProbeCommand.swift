@@ -109,7 +109,7 @@ struct ProbeCommand: ParsableCommand {
         defer { probeService?.remove() }
         let loop = try EventLoop()
         let engine = try ProbeEngine(loop: loop)
-        var outcome: Probe.ProbeResult?
+        var outcome: ProbeResult?
         try engine.start(probeCheck) {
             outcome = $0
             loop.stop()
