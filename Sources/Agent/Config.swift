@@ -1,7 +1,7 @@
 import Primitives
 
-/// The effective configuration: the keys of OPERATIONS.md "Writing the configuration" with every default filled in and `defaults` merged into each
-/// service's check.
+/// The effective configuration: the keys of OPERATIONS.md "Writing the configuration" with every default filled in
+/// and `defaults` merged into each service's check.
 public struct Config: Hashable, Sendable {
     public static let defaultPath = "/etc/drcheck/drcheck.yaml"
 

@@ -6,7 +6,8 @@ import Probe
 import Storage
 
 /// `drcheck --once`: one probe of every server, rise/fall with the state file's counters, weights set, a report,
-/// and the exit status of OPERATIONS.md "Cron instead of the daemon". With a live daemon (it holds the state lock) it probes and reports but changes nothing.
+/// and the exit status of OPERATIONS.md "Cron instead of the daemon". With a live daemon (it holds the state lock)
+/// it probes and reports but changes nothing.
 public struct OnceRun {
     let options: DaemonOptions
     let loaded: LoadedConfig
