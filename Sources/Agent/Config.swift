@@ -72,10 +72,6 @@ public enum ProbeMode: String, Hashable, Sendable, CaseIterable {
     case dr, rip
 }
 
-public enum ProbeScheme: String, Hashable, Sendable, CaseIterable {
-    case http, https
-}
-
 /// What a probe does: an HTTP(S) request, a TCP connect, or an external command.
 public enum CheckType: String, Hashable, Sendable, CaseIterable {
     case http, tcp, exec

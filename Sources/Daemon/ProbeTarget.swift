@@ -145,7 +145,7 @@ struct TargetBuilder {
     ) throws(TargetError) -> NetworkCheck {
         do {
             return try NetworkCheck(
-                scheme: settings.type == .tcp ? .tcp : settings.scheme == .https ? .https : .http, address: address,
+                scheme: settings.type == .tcp ? .tcp : settings.scheme, address: address,
                 port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in

@@ -3,18 +3,11 @@ import Primitives
 /// One check libcurl makes, an HTTP(S) request or a TCP connect: where to connect, what to ask, what counts as
 /// healthy. A plain value; the engine runs it.
 public struct NetworkCheck: Sendable, Equatable {
-    public enum Scheme: String, Sendable {
-        case http
-        case https
-        /// A TCP connect and nothing more (libcurl's CONNECT_ONLY): ok once the handshake completes.
-        case tcp
-    }
-
     public struct InvalidError: Error, Equatable, CustomStringConvertible {
         public var description: String
     }
 
-    public var scheme: Scheme
+    public var scheme: ProbeScheme
     /// The IP address connected to (RIP for rip mode, VIP for dr mode); never resolved through DNS.
     public var address: String
     public var port: UInt16
@@ -34,7 +27,7 @@ public struct NetworkCheck: Sendable, Equatable {
     public var sourceAddress: String?
 
     public init(
-        scheme: Scheme = .http, address: String, port: UInt16, host: String? = nil, path: String = "/",
+        scheme: ProbeScheme = .http, address: String, port: UInt16, host: String? = nil, path: String = "/",
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
         sourceAddress: String? = nil

@@ -1,5 +1,6 @@
 import CCurl
 import Glibc
+import Primitives
 import Testing
 
 @testable import Probe
@@ -125,11 +126,11 @@ struct ProbeURLTests {
 
 extension ProbeURL {
     struct Parts: Equatable {
-        var scheme: NetworkCheck.Scheme
+        var scheme: ProbeScheme
         var host: String
         var port: UInt16
         var path: String
-        init(_ scheme: NetworkCheck.Scheme, _ host: String, _ port: UInt16, _ path: String) {
+        init(_ scheme: ProbeScheme, _ host: String, _ port: UInt16, _ path: String) {
             (self.scheme, self.host, self.port, self.path) = (scheme, host, port, path)
         }
     }

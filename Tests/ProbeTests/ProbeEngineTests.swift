@@ -10,7 +10,7 @@ struct ProbeEngineTests {
     /// Runs one probe of `check` (the server's port filled in) against a server in `mode`.
     func probe(
         _ mode: LoopbackServer.Mode, expectStatus: String = "200-399", body: String? = nil,
-        timeout: Duration = .seconds(5), scheme: NetworkCheck.Scheme = .http
+        timeout: Duration = .seconds(5), scheme: ProbeScheme = .http
     ) throws -> (ProbeResult, LoopbackServer) {
         let loop = try EventLoop()
         let server = try LoopbackServer(loop: loop, mode: mode)
