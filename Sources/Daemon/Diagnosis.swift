@@ -70,7 +70,7 @@ public struct Diagnosis {
         for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
             let label = config.label(of: key)
             report.heading("service \(label) (\(key))")
-            for conflict in conflicts where conflict.vip == service.kernel.key.vip?.address.description {
+            for conflict in conflicts where conflict.vip == service.kernel.key.vip?.address {
                 let server = conflict.realServer.map { "on \($0): " } ?? "on the host with MAC \(conflict.mac): "
                 report.fail(
                     "\(conflict)",

@@ -59,7 +59,7 @@ struct KernelSnapshot {
         var subjects: [IPAddress: ARPWatch.Subject] = [:]
         for service in services.values {
             guard let vip = service.kernel.key.vip?.address, vip.family == .ipv4,
-                let held = interfaces.holds(vip.description)
+                let held = interfaces.holds(vip)
             else { continue }
             var subject = subjects[vip] ?? ARPWatch.Subject(vip: vip, interface: held.interface, realServers: [])
             subject.realServers = Array(Set(subject.realServers + service.destinations.map(\.address))).sorted()

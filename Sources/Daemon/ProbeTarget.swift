@@ -112,7 +112,7 @@ struct TargetBuilder {
             )
         }
         let rip = try check(
-            settings, address: destination.address.description, port: port,
+            settings, address: destination.address, port: port,
             host: settings.host ?? vip?.address.description)
         var target = ProbeTarget(
             id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip))
@@ -120,7 +120,7 @@ struct TargetBuilder {
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)
         }
-        guard let source = interfaces.local(toward: destination.address.description) else {
+        guard let source = interfaces.local(toward: destination.address) else {
             return (
                 target,
                 "\(id): no director address on the network of \(destination.address), which a DR real server must "
@@ -132,7 +132,7 @@ struct TargetBuilder {
         }
         target.check = .network(
             try check(
-                settings, address: vip.address.description, port: port, host: settings.host, mark: mark,
+                settings, address: vip.address, port: port, host: settings.host, mark: mark,
                 source: source.address))
         target.ripCheck = rip
         target.drPath = DRPath(mark: mark, server: destination.address, interface: source.interface)
@@ -140,8 +140,8 @@ struct TargetBuilder {
     }
 
     private func check(
-        _ settings: CheckSettings, address: String, port: UInt16, host: String?, mark: UInt32? = nil,
-        source: String? = nil
+        _ settings: CheckSettings, address: IPAddress, port: UInt16, host: String?, mark: UInt32? = nil,
+        source: IPAddress? = nil
     ) throws(TargetError) -> NetworkCheck {
         do {
             return try NetworkCheck(
