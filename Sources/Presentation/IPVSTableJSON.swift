@@ -147,33 +147,30 @@ private struct TunnelJSON: Encodable {
     }
 }
 
+/// A counter set's JSON form: each counter under its snake_case key.
 private struct StatsJSON: Encodable {
     var stats: Stats
 
-    private enum Key: String, CodingKey {
-        case connections
-        case inPackets = "in_packets"
-        case outPackets = "out_packets"
-        case inBytes = "in_bytes"
-        case outBytes = "out_bytes"
-        case connectionRate = "connection_rate"
-        case inPacketRate = "in_packet_rate"
-        case outPacketRate = "out_packet_rate"
-        case inByteRate = "in_byte_rate"
-        case outByteRate = "out_byte_rate"
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private static var fields: [(String, KeyPath<Stats, UInt64>)] {
+        [
+            ("connections", \.connections), ("in_packets", \.inPackets), ("out_packets", \.outPackets),
+            ("in_bytes", \.inBytes), ("out_bytes", \.outBytes), ("connection_rate", \.connectionRate),
+            ("in_packet_rate", \.inPacketRate), ("out_packet_rate", \.outPacketRate),
+            ("in_byte_rate", \.inByteRate), ("out_byte_rate", \.outByteRate),
+        ]
     }
 
     func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
-        try container.encode(stats.connections, forKey: .connections)
-        try container.encode(stats.inPackets, forKey: .inPackets)
-        try container.encode(stats.outPackets, forKey: .outPackets)
-        try container.encode(stats.inBytes, forKey: .inBytes)
-        try container.encode(stats.outBytes, forKey: .outBytes)
-        try container.encode(stats.connectionRate, forKey: .connectionRate)
-        try container.encode(stats.inPacketRate, forKey: .inPacketRate)
-        try container.encode(stats.outPacketRate, forKey: .outPacketRate)
-        try container.encode(stats.inByteRate, forKey: .inByteRate)
-        try container.encode(stats.outByteRate, forKey: .outByteRate)
+        for (name, field) in Self.fields {
+            try container.encode(stats[keyPath: field], forKey: Key(stringValue: name))
+        }
     }
 }
