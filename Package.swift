@@ -32,13 +32,7 @@ let package = Package(
         .target(name: "Primitives"),
         .target(name: "IPVS", dependencies: ["CNetlink", "Primitives"]),
         .target(name: "Probe", dependencies: ["CCurl", "CLinux", "EventLoop", "Primitives"]),
-        .target(
-            name: "Agent",
-            dependencies: [
-                "CYAML", "Primitives",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        .target(name: "Agent", dependencies: ["CYAML", "Primitives"]),
         // drcheck config import keepalived: keepalived.conf read and translated into drcheck YAML and ipvsadm rules.
         .target(name: "KeepalivedImport", dependencies: ["Agent", "Primitives"]),
         .target(
@@ -48,18 +42,24 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // What the command line prints: the IPVS table as ipvsadm lists it and as JSON, the daemon's status page.
+        .target(name: "Presentation", dependencies: ["Exporter", "IPVS", "Primitives"]),
+        // The state, drains and lock files on disk: locked, fsynced, replaced whole; the core gives their contents.
+        .target(name: "Storage", dependencies: ["Agent", "Primitives"]),
         .target(
             name: "Daemon",
             dependencies: [
-                "Agent", "CLinux", "EventLoop", "IPVS", "Exporter", "Probe", "Primitives",
+                "Agent", "CLinux", "EventLoop", "IPVS", "Exporter", "Probe", "Primitives", "Storage",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "drcheck",
             dependencies: [
-                "Agent", "Daemon", "KeepalivedImport", "Primitives",
+                "Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "KeepalivedImport", "Presentation", "Primitives",
+                "Probe", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Drives the IPVS API from the lab's IPVS scenarios and benchmark; not installed.
@@ -72,16 +72,19 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "FuzzSupport"]),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "Primitives", "FuzzSupport"]),
-        .testTarget(name: "ProbeTests", dependencies: ["Probe", "EventLoop", "Primitives"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(name: "IPVSTests", dependencies: ["CNetlink", "IPVS", "Primitives", "FuzzSupport"]),
+        .testTarget(name: "ProbeTests", dependencies: ["CCurl", "Probe", "EventLoop", "Primitives"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "Storage", "FuzzSupport"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe"]),
+        .testTarget(name: "PresentationTests", dependencies: ["IPVS", "Presentation", "Primitives"]),
         .testTarget(name: "KeepalivedImportTests", dependencies: ["KeepalivedImport", "Agent", "Primitives"]),
         // swift-prometheus renders what drcheck renders itself too, for the tests to compare.
         .testTarget(
             name: "ExporterTests",
             dependencies: [
-                "Exporter", "EventLoop", "Primitives", "FuzzSupport",
+                "Exporter", "EventLoop", "Presentation", "Primitives", "FuzzSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
     ],

@@ -6,7 +6,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-command -v swift >/dev/null || PATH=$PATH:/opt/swift/usr/bin
+. Checks/lab/lib.sh
 
 echo "== dependencies (Packaging/install-deps.sh)"
 Packaging/install-deps.sh

@@ -6,7 +6,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-command -v swift >/dev/null || PATH=$PATH:/opt/swift/usr/bin
+. Checks/lab/lib.sh
 started=$SECONDS
 passed=0
 failed=0

@@ -10,10 +10,8 @@
 # DRCHECK=path for another binary, default the debug build)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if [ ! -d "/usr/lib/uml/modules/$(uname -r)" ]; then
-  exec "$here/../lab/uml-run.sh" env DRCHECK="${DRCHECK:-}" bash "$here/daemon-cpu.sh" "$@"
-fi
 . "$here/../lab/lib.sh"
+lab_rerun_inside "$here/daemon-cpu.sh" DRCHECK="${DRCHECK:-}" -- "$@"
 . "$here/../lab/agent.sh"
 agent_require
 servers=${1:-10}

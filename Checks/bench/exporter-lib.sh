@@ -2,7 +2,7 @@
 # Starting exporter-bench for the exporter benchmarks, sourced by them (from the repository root).
 # Sets $work (a temporary folder, removed on exit), $bench_pid and $address; the program's output is in $work/out.
 
-command -v swift >/dev/null || PATH=$PATH:/opt/swift/usr/bin
+. Checks/lab/lib.sh
 work=$(mktemp -d)
 bench_pid=
 address=

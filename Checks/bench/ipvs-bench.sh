@@ -5,13 +5,13 @@
 # optimized (swift build -c release, in SCRATCH, default .build) and boots the lab itself.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if [ ! -d "/usr/lib/uml/modules/$(uname -r)" ]; then
+. "$here/../lab/lib.sh"
+if ! lab_inside; then
   scratch=${SCRATCH:-.build}
   (cd "$here/../.." && swift build -c release --scratch-path "$scratch" --product ipvs-lab >/dev/null) || exit 1
   IPVS_LAB=$(cd "$here/../.." && cd "$scratch/release" && pwd)/ipvs-lab
-  exec "$here/../lab/uml-run.sh" env IPVS_LAB="$IPVS_LAB" DRCHECK="${DRCHECK:-}" bash "$here/ipvs-bench.sh"
+  lab_rerun_inside "$here/ipvs-bench.sh" IPVS_LAB="$IPVS_LAB" DRCHECK="${DRCHECK:-}"
 fi
-. "$here/../lab/lib.sh"
 drcheck=${DRCHECK:-}
 drcheck=${drcheck:-$LAB_ROOT/.build/debug/drcheck}
 ipvs_lab=${IPVS_LAB:-$LAB_ROOT/.build/release/ipvs-lab}

@@ -11,7 +11,7 @@ checks=${1:-2000}
 seconds=${2:-30}
 port=${PROBE_BENCH_PORT:-28080}
 addresses=10
-command -v swift >/dev/null || PATH=$PATH:/opt/swift/usr/bin
+. "$root/Checks/lab/lib.sh"
 command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
 command -v nginx >/dev/null || { echo "probe-bench: nginx missing; run Packaging/install-deps.sh" >&2; exit 2; }
 

@@ -20,17 +20,17 @@
 # Checks/out/vs-keepalived/ (the lab's /tmp is gone after the run).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if [ ! -d "/usr/lib/uml/modules/$(uname -r)" ]; then
+. "$here/../lab/lib.sh"
+if ! lab_inside; then
   drcheck=${DRCHECK:-}
   if [ -z "$drcheck" ]; then
     echo "vs-keepalived: building drcheck (release)" >&2
-    (cd "$here/../.." && PATH=$PATH:/opt/swift/usr/bin swift build -c release --product drcheck >&2) || exit 1
+    (cd "$here/../.." && swift build -c release --product drcheck >&2) || exit 1
     drcheck=$here/../../.build/release/drcheck
   fi
   drcheck=$(realpath "$drcheck") || exit 1
-  exec "$here/../lab/uml-run.sh" env DRCHECK="$drcheck" INTERVAL="${INTERVAL:-1}" bash "$here/vs-keepalived.sh" "$@"
+  lab_rerun_inside "$here/vs-keepalived.sh" DRCHECK="$drcheck" INTERVAL="${INTERVAL:-1}" -- "$@"
 fi
-. "$here/../lab/lib.sh"
 n=${1:-500}
 seconds=${2:-60}
 interval=${INTERVAL:-1}

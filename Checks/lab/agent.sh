@@ -9,11 +9,23 @@ AGENT_CONFIG=$AGENT_DIR/drcheck.yaml
 AGENT_LOG=$AGENT_DIR/daemon.log
 AGENT_LISTEN=127.0.0.1:9469
 AGENT_PID=
+# The fwmarks of drcheck's own DR probe services: its default probe_marks, 0x44520000-0x4452ffff, handed out from the
+# first one up.
+AGENT_PROBE_MARK_FIRST=$((0x44520000))
+AGENT_PROBE_MARK_LAST=$((0x4452ffff))
 
 # agent_require: sets $AGENT_BIN, or fails the scenario at once when the drcheck binary is missing.
 agent_require() {
   AGENT_BIN=$(lab_exe drcheck) || exit 1
   mkdir -p "$AGENT_DIR"
+}
+
+# agent_probe_services: drcheck's DR probe services in the director's IPVS table, "MARK RIP:PORT FORWARD WEIGHT" a
+# destination, one a line, in ipvsadm's order.
+agent_probe_services() {
+  lab_in lvs ipvsadm -Ln | awk -v first="$AGENT_PROBE_MARK_FIRST" -v last="$AGENT_PROBE_MARK_LAST" '
+    /^[A-Z]/ { mark = ($1 == "FWM" && $2 >= first && $2 <= last) ? $2 : ""; next }
+    mark && $1 == "->" && $2 ~ /^[0-9]/ { print mark, $2, $3, $4 }'
 }
 
 # agent_config: writes standard input to $AGENT_CONFIG.

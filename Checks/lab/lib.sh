@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The DR lab's topology and assertion helpers, sourced by scenarios that run inside User-Mode Linux
-# (Checks/lab/uml-run.sh). Topology (the seed's, on documentation ranges; see README.md):
+# (Checks/lab/uml-run.sh), and by the scripts that start on the host for Swift's PATH and the step into the lab. Topology (the seed's, on documentation ranges; see README.md):
 #   client  --br_e--  lvs (director, VIP)  --br_lvs--  rs1..rsN (RIP; VIP on lo /32)
 #   every rsI also sits on br_e, so replies go straight to the client (direct routing).
 # The bridges live in UML's root namespace; everything else in its own network namespace.
@@ -17,6 +17,8 @@ LAB_SERVERS=0                        # set by lab_topology
 LAB_CHECKS=0
 LAB_FAILED=0
 SECONDS=0
+# Swift's toolchain where Packaging/install-deps.sh puts it, when PATH has none.
+command -v swift >/dev/null || PATH=$PATH:/opt/swift/usr/bin
 
 # lab_rip I: prints real server I's address on br_lvs (203.0.113.(20+I)).
 lab_rip() { echo "203.0.113.$((20 + $1))"; }
@@ -38,11 +40,30 @@ lab_exe() {
   echo "$exe"
 }
 
-# lab_require_uml: refuses to touch the network unless this is the lab kernel (never build the lab on a real host).
-lab_require_uml() {
+# lab_inside: true inside the UML lab kernel (its modules are installed for the running kernel).
+lab_inside() {
   local release
   read -r release </proc/sys/kernel/osrelease
-  [ -d "/usr/lib/uml/modules/$release" ] || {
+  [ -d "/usr/lib/uml/modules/$release" ]
+}
+
+# lab_rerun_inside SCRIPT [NAME=VALUE...] [-- ARG...]: on the host, runs `bash SCRIPT ARG...` inside the lab kernel
+# (uml-run.sh) with each NAME=VALUE in its environment, and exits with its status; inside the lab, returns.
+lab_rerun_inside() {
+  lab_inside && return 0
+  local script=$1 settings=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+    settings+=("$1")
+    shift
+  done
+  [ $# -eq 0 ] || shift
+  exec "$LAB_DIR/uml-run.sh" env "${settings[@]}" bash "$script" "$@"
+}
+
+# lab_require_uml: refuses to touch the network unless this is the lab kernel (never build the lab on a real host).
+lab_require_uml() {
+  lab_inside || {
     echo "lab: not inside the UML lab kernel; run through Checks/lab/uml-run.sh" >&2
     exit 2
   }

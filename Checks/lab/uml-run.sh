@@ -9,8 +9,8 @@ set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: uml-run.sh COMMAND [ARG...]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-uml=${DRCHECK_UML:-/usr/bin/linux.uml}
-[ -x "$uml" ] || { echo "uml-run: $uml missing; run Packaging/install-deps.sh" >&2; exit 2; }
+. "$here/uml-boot.sh"
+uml_require uml-run "$root"
 
 run=$(mktemp -d "$root/Checks/out/run.XXXXXX" 2>/dev/null || { mkdir -p "$root/Checks/out" && mktemp -d "$root/Checks/out/run.XXXXXX"; })
 trap 'rm -rf "$run"' EXIT
@@ -55,7 +55,6 @@ nice -n 19 bash -c 'while :; do :; done' &
 spinner_pid=$!
 trap 'kill "$spinner_pid" 2>/dev/null; rm -rf "$run"' EXIT
 
-. "$here/uml-xstate.sh"
 preload=$(uml_xstate_preload "$root")
 
 # UML needs a writable, exec-able tmp for its memory file; keep it away from the lab's tmpfs.

@@ -5,9 +5,6 @@ set -uo pipefail
 source "$(dirname "$0")/../lab/lib.sh"
 source "$(dirname "$0")/../lab/agent.sh"
 
-# probe_services: the fwmark services drcheck owns for its DR probes (marks from 0x44520000), one per line.
-probe_services() { lab_in lvs ipvsadm -Ln | awk '$1 == "FWM" && $2 >= 1146224640 && $2 <= 1146290175 { print $2 }'; }
-
 prop() { systemctl show -P "$1" drcheck.service; }
 
 lab_step "the lab: director lvs, real servers rs1 and rs2"
@@ -25,7 +22,7 @@ lab_expect_eq "the unit is active (running)" "active running" "$(prop ActiveStat
 lab_expect_eq "the main process runs as root" "0" "$(ps -o uid= -p "$(prop MainPID)" | tr -d ' ')"
 lab_expect_eq "it holds only CAP_NET_ADMIN and CAP_NET_RAW (effective)" "0000000000003000" \
   "$(awk '/^CapEff/ { print $2 }' "/proc/$(prop MainPID)/status")"
-lab_expect_eq "one probe service per real server" 2 "$(probe_services | wc -l)"
+lab_expect_eq "one probe service per real server" 2 "$(agent_probe_services | wc -l)"
 lab_expect_eq "accept_local on lvs-rs, set by drcheck through the sandbox" 1 \
   "$(lab_in lvs cat /proc/sys/net/ipv4/conf/lvs-rs/accept_local)"
 lab_expect_eq "STATUS= tallies the servers" "2 servers: 2 up, 0 down, 0 drained by hand" "$(prop StatusText)"
@@ -81,7 +78,7 @@ status=0
 timeout 30 systemctl stop drcheck.service || status=$?
 lab_expect_eq "systemctl stop drcheck exits 0" 0 "$status"
 lab_expect_eq "exited with status 0 (Result=success)" "0 success" "$(prop ExecMainStatus) $(prop Result)"
-lab_expect_eq "no probe service left in IPVS" 0 "$(probe_services | wc -l)"
+lab_expect_eq "no probe service left in IPVS" 0 "$(agent_probe_services | wc -l)"
 lab_expect_eq "weights as they were" "rs1=1 rs2=1" "$(agent_weights)"
 
 if [ "$LAB_FAILED" -gt 0 ]; then

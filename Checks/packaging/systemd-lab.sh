@@ -14,9 +14,9 @@ set -euo pipefail
 [ $# -eq 1 ] && [ -f "$1" ] || { echo "usage: systemd-lab.sh DEB" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-uml=${DRCHECK_UML:-/usr/bin/linux.uml}
-[ -x "$uml" ] || { echo "systemd-lab: $uml missing; run Packaging/install-deps.sh" >&2; exit 2; }
-. "$here/../lab/uml-xstate.sh"
+. "$here/../lab/uml-boot.sh"
+uml_require systemd-lab "$repo"
+top=$(echo "$repo" | cut -d/ -f2)
 preload=$(uml_xstate_preload "$repo")
 
 mkdir -p "$repo/Checks/out"
@@ -47,15 +47,14 @@ mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /run
 # A checkout under /tmp or /var (a CI clone) is bound back in after the fresh tmpfs hides them, and excluded from
 # systemd-tmpfiles' cleaning of /tmp and /var at boot.
-top=\$(echo "$repo" | cut -d/ -f2)
-case "\$top" in
-  tmp | var) mkdir -p "/run/host-\$top" && mount --bind "/\$top" "/run/host-\$top" ;;
+case "$top" in
+  tmp | var) mkdir -p "/run/host-$top" && mount --bind "/$top" "/run/host-$top" ;;
 esac
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /var
-case "\$top" in
+case "$top" in
   tmp | var)
-    mkdir -p "$repo" && mount --bind "/run/host-\$top/${repo#/*/}" "$repo"
+    mkdir -p "$repo" && mount --bind "/run/host-$top/${repo#/*/}" "$repo"
     mkdir -p /run/tmpfiles.d && echo "x $repo" >/run/tmpfiles.d/drcheck-lab-checkout.conf
     ;;
 esac

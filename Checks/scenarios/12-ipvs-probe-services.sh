@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DR-path probe services of DESIGN.md, made through the IPVS API (ipvs-lab drives IPVSClient): a fwmark
+# drcheck's DR-path probe services, made through the IPVS API (ipvs-lab drives IPVSClient): a fwmark
 # service per real server (scheduler rr) with exactly one destination, the real server by direct routing at
 # weight 1. They appear in ipvsadm exactly, creating again changes nothing, creating repairs what someone changed,
 # IPv6 works, and deleting makes them vanish (deleting again is no error). Other services are never touched.

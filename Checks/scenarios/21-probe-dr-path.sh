@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DR-path probe, as DESIGN.md describes it: from the director, a probe to VIP:8000 carrying fwmark M and sent
+# The DR-path probe, as README.md describes it: from the director, a probe to VIP:8000 carrying fwmark M and sent
 # from the DIP goes by IPVS direct routing to the one real server of fwmark probe service M (made here through
 # drcheck's IPVS API by `drcheck probe --dr-server`). It sees what a probe of the RIP cannot: with the VIP removed
 # from rs1's lo, rs1's DR probe fails while its RIP probe passes; rs2 passes both; with the VIP back, rs1's DR

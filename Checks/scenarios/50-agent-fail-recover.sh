@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The daemon on the real IPVS kernel (issue 5), probing through the DR path: rs1 fails and is drained after exactly
+# The daemon on the real IPVS kernel, probing through the DR path: rs1 fails and is drained after exactly
 # `fall` failed probes; it recovers and gets its configured weight 7 back (from the config, not the 1 IPVS had);
 # rs2's configured weight 4 comes from first sight and survives a kill -9 while rs2 is drained (state file). Probe
 # services exist while the daemon runs, go on SIGTERM, and stale ones from a killed run are pruned at start.
@@ -25,8 +25,8 @@ sleep 1.5
 lab_expect_eq "/healthz answers 200 once every server was probed" "200" \
   "$(lab_in lvs curl -s -o /dev/null -w '%{http_code}' "http://$AGENT_LISTEN/healthz")"
 lab_expect_eq "one DR probe service per real server, marks from the reserved range, weight 1" \
-  "FWM 1146224640 rs->203.0.113.21 Route 1|FWM 1146224641 rs->203.0.113.22 Route 1" \
-  "$(lab_in lvs ipvsadm -Ln | awk '/^FWM/ {m=$2} /->/ && m {print "FWM", m, "rs->" substr($2, 1, index($2, ":") - 1), $3, $4; m=""}' | paste -sd'|')"
+  "$AGENT_PROBE_MARK_FIRST 203.0.113.21:0 Route 1|$((AGENT_PROBE_MARK_FIRST + 1)) 203.0.113.22:0 Route 1" \
+  "$(agent_probe_services | paste -sd'|')"
 lab_expect_eq "healthy servers keep their weights" "rs1=1 rs2=4" "$(agent_weights)"
 
 lab_step "rs1's HTTP server stops"
@@ -42,7 +42,7 @@ lab_expect_eq "rs2 untouched" "4" "$(agent_weight 2)"
 lab_expect_eq "drcheck_real_server_up of rs1 is 0" "0.0" \
   "$(agent_metric "drcheck_real_server_up{service=\"web\",real_server=\"$(lab_rip 1):8000\"}")"
 lab_expect_eq "the DR probe service of a drained server stays at weight 1 (it is still probed)" "1" \
-  "$(lab_in lvs ipvsadm -Ln -f 1146224640 | awk '$1 == "->" && $2 ~ /^[0-9]/ {print $4}')"
+  "$(agent_probe_services | awk -v mark="$AGENT_PROBE_MARK_FIRST" '$1 == mark {print $4}')"
 
 lab_step "rs1 comes back"
 lab_rs_start 1
@@ -61,12 +61,13 @@ lab_rs_stop 2
 agent_wait_weight 2 0 10
 lab_expect_eq "rs2 drained" "0" "$(agent_weight 2)"
 agent_stop KILL
-lab_expect_eq "the killed run left its probe services behind" "2" "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM')"
+lab_expect_eq "the killed run left its probe services behind" "2" "$(agent_probe_services | wc -l)"
 
 lab_step "drcheck starts again; rs2 comes back"
 lab_rs_start 2
 agent_start || lab_finish
-lab_expect_match "the stale probe services were pruned at start" "removed stale DR probe service fwmark 1146224641" \
+lab_expect_match "the stale probe services were pruned at start" \
+  "removed stale DR probe service fwmark $((AGENT_PROBE_MARK_FIRST + 1))" \
   "$(cat "$AGENT_LOG")"
 agent_wait_weight 2 4 10
 lab_expect_eq "rs2 gets its first-seen weight 4 back (known from the state file, not an operator's drain)" "4" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The daemon respects an operator's ipvsadm (issue 5): a non-zero weight set by hand is adopted as the configured
+# The daemon respects an operator's ipvsadm: a non-zero weight set by hand is adopted as the configured
 # weight (a later drain/restore cycle restores it, not the old one); a weight 0 set by hand on a healthy server is
 # an administrative drain that drcheck leaves alone, across probes, a fail/recover cycle and a restart; a new
 # non-zero weight ends it.

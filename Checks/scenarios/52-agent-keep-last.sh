@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# keep_last (issue 5): when every real server of a service fails, drcheck drains all but one; the last keeps its
+# keep_last: when every real server of a service fails, drcheck drains all but one; the last keeps its
 # weight and the service is in panic (/status `panic: true`, drcheck_service_panic 1, one log line). A drained
 # server that recovers ends the panic and the kept one, still failing, is drained then. With `keep_last: false` every
 # failing server is drained and there is no panic.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `drcheck --once` for cron (issue 5): without IPVS it exits 3; rise/fall counters carry across runs in the state
+# `drcheck --once` for cron: without IPVS it exits 3; rise/fall counters carry across runs in the state
 # file (fall=2: the first failing run leaves rs1 up, the second drains it; rise=2: the first passing run leaves it
 # drained, the second restores its configured weight); --json is valid JSON; a broken config exits 2 with one
 # file:line:key line and leaves IPVS byte-for-byte as it was; with a daemon running, --once probes and reports but

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# slow_start (issue 5): a recovered server's weight climbs in steps to its configured weight over slow_start, as
+# slow_start: a recovered server's weight climbs in steps to its configured weight over slow_start, as
 # ipvsadm shows it (sampled as fast as the lab allows): strictly increasing, more than 2 steps, ending at the
 # configured weight no earlier than about slow_start after the first step. A restart in the middle of a ramp finishes
 # it at once (the state file says a ramp was under way).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Discovery (issue 5): with `discover: true` (and, when /etc/drcheck/drcheck.yaml is absent, with no config at all)
+# Discovery: with `discover: true` (and, when /etc/drcheck/drcheck.yaml is absent, with no config at all)
 # every IPVS service is checked with the defaults. A destination added with ipvsadm is probed within the discovery
 # period (series in /metrics, entry in /status, a DR probe service); one deleted is forgotten without a warning or
 # error (series, entry and probe service gone). A whole service added with ipvsadm is discovered, and forgotten when
@@ -24,11 +24,8 @@ import json, sys
 print(" ".join(s["address"] + "=" + ",".join(r["address"] for r in s["real_servers"]) for s in json.load(sys.stdin)["services"]))'
 }
 
-# probe_services: prints the real servers of drcheck's DR probe services (ipvsadm), space-separated, sorted.
-probe_services() {
-  lab_in lvs ipvsadm -Ln | awk '/^FWM/ {m=1; next} /^[A-Z]/ {m=0} m && $1 == "->" && $2 ~ /^[0-9]/ {print $2}' |
-    sort | paste -sd' '
-}
+# probe_services: prints the real servers of drcheck's DR probe services, space-separated, sorted.
+probe_services() { agent_probe_services | awk '{print $2}' | sort | paste -sd' '; }
 
 # warnings: prints how many lines of the daemon's log are at warning level or above.
 warnings() { grep -cE '^[^ ]+ (warning|error|critical) ' "$AGENT_LOG"; }

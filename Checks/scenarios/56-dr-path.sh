@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 8 on the real IPVS kernel: a real server without the VIP on lo answers on its RIP but not through the VIP:
+# The DR-path classification on the real IPVS kernel: a real server without the VIP on lo answers on its RIP but not through the VIP:
 # its class is dr_path, it is drained after `fall` and restored after `rise`, the others untouched. A director that
 # cannot probe through the DR path (accept_local reset to 0 behind drcheck's back) drains nothing and says why;
 # with `dr_sysctls: check` drcheck changes no sysctl, refuses dr mode with the exact command, and changes no weight.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 8's ARP watch on the real kernel: a real server whose arp_ignore is back at 0 answers the director's
+# The ARP watch on the real kernel: a real server whose arp_ignore is back at 0 answers the director's
 # duplicate-address-detection probe for the VIP (the seed's "VIP conflict"). drcheck names it within one watch
 # period, logs once when it starts and once when it ends, changes no weight with `on_arp_conflict: report`, and
 # drains it with `drain`.

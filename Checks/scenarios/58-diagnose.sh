@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `drcheck diagnose` (issue 8) on the real kernel: a healthy lab exits 0; each DR fault makes it exit 1 and name the
+# `drcheck diagnose` on the real kernel: a healthy lab exits 0; each DR fault makes it exit 1 and name the
 # fault and the server: a VIP missing on a real server's lo, accept_local=0 on the director, a real server answering
 # ARP for the VIP, a dead real server. It changes no weight and no sysctl, and leaves no probe service behind.
 set -uo pipefail

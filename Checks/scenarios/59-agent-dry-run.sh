@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --dry-run (issue 5), daemon and --once: drcheck decides and logs, but never changes a weight or its state file;
+# --dry-run, daemon and --once: drcheck decides and logs, but never changes a weight or its state file;
 # SIGINT stops the daemon as cleanly as SIGTERM.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"

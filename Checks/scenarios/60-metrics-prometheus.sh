@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Metrics and status as operators see them (issue 6): promtool check metrics passes on a real scrape of the daemon;
+# Metrics and status as operators see them: promtool check metrics passes on a real scrape of the daemon;
 # a real Prometheus server scrapes it, and after rs1 is stopped its query API says drcheck_real_server_up is 0 for
 # rs1 and 1 for the others, with weight series equal to ipvsadm's; `drcheck status` shows the same at a glance, and
 # says so in one line (exit 3) when no daemon listens; the daemon serves on a unix socket too. A reload with the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile clients against the daemon's metrics server (issue 6) while 200 checks run at a 1 s interval: slowloris
+# Hostile clients against the daemon's metrics server while 200 checks run at a 1 s interval: slowloris
 # connections, 1 MB headers, 1,000 idle connections, random bytes, half-closed sockets and clients that never read
 # (Checks/bench/exporter-hostile.py). /metrics answers every scrape throughout, each attack gets its exact answer,
 # every server stays up (by the daemon and by ipvsadm), and the daemon's descriptors come back to their baseline.

@@ -13,12 +13,8 @@ set -uo pipefail
 . "$(dirname "$0")/../lab/agent.sh"
 agent_require
 
-# probe_services: ipvsadm's fwmark services, "FWM MARK rs->RIP FORWARD WEIGHT" each, joined by "|".
-probe_services() {
-  lab_in lvs ipvsadm -Ln |
-    awk '/^FWM/ {m=$2} /->/ && m {print "FWM", m, "rs->" substr($2, 1, index($2, ":") - 1), $3, $4; m=""}' |
-    paste -sd'|'
-}
+# probe_services: drcheck's DR probe services (agent_probe_services) joined by "|".
+probe_services() { agent_probe_services | paste -sd'|'; }
 
 # sample_rs2 FILE: until FILE.stop exists, appends "UNIX-TIME WEIGHT" every ~0.3 s with rs2's weight in the VIP
 # service as ipvsadm shows it ("none": no such destination, or no IPVS at all). One shell in lvs: one exec a sample.
@@ -36,7 +32,8 @@ for i in 1 2 3; do echo "-e -t $LAB_SERVICE -r $(lab_rip "$i"):$LAB_PORT -g -w 7
 agent_web_config "fall: 2" | agent_config
 agent_start || lab_finish
 sleep 1.5
-wanted="FWM 1146224640 rs->203.0.113.21 Route 1|FWM 1146224641 rs->203.0.113.22 Route 1|FWM 1146224642 rs->203.0.113.23 Route 1"
+mark1=$AGENT_PROBE_MARK_FIRST mark2=$((AGENT_PROBE_MARK_FIRST + 1)) mark3=$((AGENT_PROBE_MARK_FIRST + 2))
+wanted="$mark1 203.0.113.21:0 Route 1|$mark2 203.0.113.22:0 Route 1|$mark3 203.0.113.23:0 Route 1"
 lab_expect_eq "one DR probe service per real server" "$wanted" "$(probe_services)"
 
 lab_step "rs2's web server stops"
@@ -84,10 +81,10 @@ rewrite=$LAB_STATE/rs2-weights-rewrite
 sample_rs2 "$rewrite" &
 sampler=$!
 sleep 1
-lab_in lvs ipvsadm -R <<<"-d -f 1146224640 -r 203.0.113.21
--a -f 1146224640 -r 203.0.113.22 -g -w 1
--d -f 1146224641 -r 203.0.113.22
--a -f 1146224641 -r 203.0.113.21 -g -w 1"
+lab_in lvs ipvsadm -R <<<"-d -f $mark1 -r 203.0.113.21
+-a -f $mark1 -r 203.0.113.22 -g -w 1
+-d -f $mark2 -r 203.0.113.22
+-a -f $mark2 -r 203.0.113.21 -g -w 1"
 back=$EPOCHREALTIME
 agent_wait_log "recreated: it led to" 2 15
 sleep "$(awk -v back="$back" -v now="$EPOCHREALTIME" 'BEGIN { w = back + 10 - now; print (w > 0 ? w : 0) }')"
@@ -96,7 +93,7 @@ wait "$sampler"
 echo "figure: $(wc -l <"$rewrite") samples of rs2's weight through the rewrite and 10 s after"
 lab_expect_eq "rs2 at 0 in every sample" "0" "$(awk '{print $2}' "$rewrite" | uniq | paste -sd' ')"
 lab_expect_eq "each swapped probe service was made again, naming where it led" \
-  "fwmark 1146224640 -> 203.0.113.21 recreated: it led to 203.0.113.22 at weight 1|fwmark 1146224641 -> 203.0.113.22 recreated: it led to 203.0.113.21 at weight 1" \
+  "fwmark $mark1 -> 203.0.113.21 recreated: it led to 203.0.113.22 at weight 1|fwmark $mark2 -> 203.0.113.22 recreated: it led to 203.0.113.21 at weight 1" \
   "$(grep -o 'fwmark [0-9]* -> [0-9.]* recreated: it led to [0-9.]* at weight [0-9]*' "$AGENT_LOG" | paste -sd'|')"
 lab_expect_eq "the probe services lead to their own real servers again" "$wanted" "$(probe_services)"
 lab_expect_eq "rs1 and rs3 keep their weights, rs2 stays drained" "rs1=7 rs2=0 rs3=7" "$(agent_weights)"

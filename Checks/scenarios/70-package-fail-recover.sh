@@ -13,8 +13,6 @@ source "$(dirname "$0")/../lab/agent.sh"
 agent_require
 AGENT_CONFIG=$pkg/etc/drcheck/drcheck.yaml
 
-# probe_services: how many fwmark services in drcheck's probe range (0x44520000-0x4452ffff) IPVS holds.
-probe_services() { lab_in lvs ipvsadm -Ln | awk '$1 == "FWM" && $2 >= 1146224640 && $2 <= 1146290175' | wc -l; }
 
 # once: one --once pass with the packaged config (output in /tmp/once.txt); prints its exit status.
 once() {
@@ -29,7 +27,7 @@ echo "lvs# drcheck (the daemon, shipped config: $(grep -vE '^(#|$)' "$AGENT_CONF
 agent_start || lab_finish
 lab_in lvs "$AGENT_BIN" status
 lab_expect_status "drcheck status answers (exit 0)" 0 lab_in lvs "$AGENT_BIN" status
-lab_expect_eq "one probe service per real server" 2 "$(probe_services)"
+lab_expect_eq "one probe service per real server" 2 "$(agent_probe_services | wc -l)"
 lab_expect_eq "accept_local set on lvs-rs by drcheck (dr_sysctls: fix)" 1 \
   "$(lab_in lvs cat /proc/sys/net/ipv4/conf/lvs-rs/accept_local)"
 metrics=$(lab_in lvs curl -sS --max-time 2 http://127.0.0.1:9469/metrics)
@@ -55,7 +53,7 @@ lab_expect_match "it names the daemon" "a drcheck daemon \(pid $AGENT_PID\) is r
 lab_step "SIGTERM: the daemon removes its probe services and leaves the weights"
 agent_stop TERM
 lab_expect_eq "the daemon exits 0" 0 "$AGENT_EXIT"
-lab_expect_eq "no probe service left" 0 "$(probe_services)"
+lab_expect_eq "no probe service left" 0 "$(agent_probe_services | wc -l)"
 lab_expect_eq "weights as they were" "rs1=1 rs2=5" "$(agent_weights)"
 
 lab_step "cron: --once passes drain on the third failure (fall: 3) and restore on the second success (rise: 2)"

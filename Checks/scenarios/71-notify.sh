@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sd_notify without libsystemd (issue 7): a unix datagram socket of the scenario's own as NOTIFY_SOCKET sees READY=1
+# sd_notify without libsystemd: a unix datagram socket of the scenario's own as NOTIFY_SOCKET sees READY=1
 # only after the first probe round, WATCHDOG=1 at half of WATCHDOG_USEC, RELOADING=1 then READY=1 around a SIGHUP,
 # and STOPPING=1 on SIGTERM; STATUS= with the servers' tally once ready, and not again while it stays the same.
 set -uo pipefail

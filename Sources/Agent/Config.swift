@@ -1,7 +1,7 @@
 import Primitives
 
-/// The effective configuration: DESIGN.md's keys with every default filled in and `defaults` merged into each
-/// service's check.
+/// The effective configuration: the keys of OPERATIONS.md "Writing the configuration" with every default filled in
+/// and `defaults` merged into each service's check.
 public struct Config: Hashable, Sendable {
     public static let defaultPath = "/etc/drcheck/drcheck.yaml"
 
@@ -84,10 +84,6 @@ public enum ArpConflictAction: String, Hashable, Sendable, CaseIterable {
 
 public enum ProbeMode: String, Hashable, Sendable, CaseIterable {
     case dr, rip
-}
-
-public enum ProbeScheme: String, Hashable, Sendable, CaseIterable {
-    case http, https
 }
 
 /// What a probe does: an HTTP(S) request, a TCP connect, or an external command.

@@ -74,7 +74,7 @@ public enum ConfigParser {
         if let f = map["host"] { check.host = try requestText(f) }
         if let f = map["expect_body"] { check.expectBody = try regex(f) }
         if let f = map["port"] { check.port = UInt16(try f.int(in: 1...65535)) }
-        if let f = map["scheme"] { check.scheme = try f.choice(ProbeScheme.self) }
+        if let f = map["scheme"] { check.scheme = try f.choice(among: [ProbeScheme.http, .https], named: \.rawValue) }
         if let f = map["tls_verify"] { check.tlsVerify = try f.bool() }
         if let f = map["type"] { check.type = try f.choice(CheckType.self) }
         if let f = map["command"] { check.command = try CommandFile.argv(f) }

@@ -4,7 +4,7 @@ import Primitives
 public typealias AgentTime = Duration
 
 /// One probe's verdict, with its class (e.g. `ok`, `timeout`, `refused`, `status`, `dr_path`).
-public enum ProbeResult: Hashable, Sendable {
+public enum ProbeVerdict: Hashable, Sendable {
     case success
     /// Passed, and the server reported the weight it should have now (a dynamic exec check).
     case reported(weight: Int)
@@ -30,7 +30,7 @@ public enum ProbeResult: Hashable, Sendable {
 
 /// What happens between two decisions.
 public enum AgentEvent: Hashable, Sendable {
-    case probed(ServerID, ProbeResult)
+    case probed(ServerID, ProbeVerdict)
     /// Every destination of a checked service with its weight, as read from the kernel: new ones appear, missing
     /// ones are forgotten, weights that differ from what drcheck knows were set by someone else.
     case kernel(ServiceKey, [Endpoint: Int])

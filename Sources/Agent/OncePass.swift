@@ -8,7 +8,7 @@ public enum OncePass {
         /// The service's label: its name, else `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.
         public var service: String
         /// This pass's probe result; nil when the server was not probed.
-        public var result: ProbeResult?
+        public var result: ProbeVerdict?
         public var up: Bool
         public var weightBefore: Int
         public var weightAfter: Int
@@ -30,7 +30,7 @@ public enum OncePass {
 
     /// `drains`: the drains file's drains; nil when it could not be read (the drains stay as the state has them).
     public static func run(
-        config: Config, state: AgentState, kernel: [ServiceKey: [Endpoint: Int]], probes: [ServerID: ProbeResult],
+        config: Config, state: AgentState, kernel: [ServiceKey: [Endpoint: Int]], probes: [ServerID: ProbeVerdict],
         drains: [ServerID: DrainNote]? = nil, dryRun: Bool
     ) -> Outcome {
         var config = config

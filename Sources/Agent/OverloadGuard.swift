@@ -4,7 +4,7 @@
 /// - A timeout is evidence against a server only when the loop ran on time while the probe was under way: its worst
 ///   lateness then was at most a quarter of the probe's timeout, so the server had three quarters of it at least.
 ///   Otherwise the reply may have arrived and waited for a loop busy elsewhere (its CPU short, a hog beside it), and
-///   the timeout counts neither way (`ProbeResult.inconclusive`).
+///   the timeout counts neither way (`ProbeVerdict.inconclusive`).
 /// - The checker is overloaded while probes start late (more than a quarter of their interval after they were due,
 ///   or waiting for room under the in-flight cap) or timeouts are discounted; it is over once `calm` has passed
 ///   without either. Each change is reported once.

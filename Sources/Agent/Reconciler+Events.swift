@@ -2,7 +2,7 @@ import Primitives
 
 /// How each event changes what the reconciler knows.
 extension Reconciler {
-    mutating func record(_ result: ProbeResult, for id: ServerID, into log: inout [Transition]) {
+    mutating func record(_ result: ProbeVerdict, for id: ServerID, into log: inout [Transition]) {
         guard var record = state.servers[id], let check = config.check(for: id.service) else { return }
         switch result {
         case .success, .reported:
@@ -30,7 +30,7 @@ extension Reconciler {
 
     /// A dynamic check's weight, kept until the check says otherwise (exit 0: the configured weight again); a
     /// change is written at the next decision.
-    mutating func noteReported(_ result: ProbeResult, for id: ServerID) {
+    mutating func noteReported(_ result: ProbeVerdict, for id: ServerID) {
         let weight: Int? = if case .reported(let weight) = result { weight } else { nil }
         guard reported[id] != weight else { return }
         reported[id] = weight

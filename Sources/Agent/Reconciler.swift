@@ -3,7 +3,7 @@ import Primitives
 /// The decision core: probe results, kernel weights and config changes in, with a clock value; the weight changes to
 /// make now and the transitions to log out. Pure: no I/O, no clock of its own.
 ///
-/// The rules (DESIGN.md "Weights"):
+/// The rules (README.md "What drcheck does"):
 /// - Health is rise/fall hysteresis over consecutive results. A destination first seen at a non-zero weight is up and
 ///   needs `fall` failures; one the state file says drcheck drained is down and needs `rise` successes.
 /// - drcheck writes on health changes: drain = 0, restore = the configured weight (from the config, else the weight
@@ -20,7 +20,7 @@ import Primitives
 /// - A server drcheck drained that vanishes from the kernel (its service flushed, ip_vs unloaded) and comes back at
 ///   weight 0 is still drcheck's drain, restored after `rise`; back at a non-zero weight it is seen afresh.
 /// - A failed write (`writeFailed`) leaves the kernel's weight known and is decided again `retryDelay` later.
-/// - `ProbeResult.inconclusive` (the director-fault guard) counts neither way.
+/// - `ProbeVerdict.inconclusive` (the director-fault guard) counts neither way.
 /// - Dry run: the same decisions in `Decision.wouldChange`, none in `changes`; the daemon saves no state then.
 /// - Save the state before making a decision's writes: a crash between the two then reads, at restart, as an
 ///   operator's change that converges, never as an administrative drain that would stick.
@@ -124,7 +124,7 @@ public struct Reconciler: Sendable {
     /// Whether `result` would leave the server's health where it is and bring it no closer to a change: a success
     /// while up with no failure counted, a failure while down with no success counted, or an inconclusive one (and
     /// any result for a server not known). The daemon checks that a DR probe took its path only when it would not.
-    public func confirms(_ result: ProbeResult, for id: ServerID) -> Bool {
+    public func confirms(_ result: ProbeVerdict, for id: ServerID) -> Bool {
         guard let record = state.servers[id] else { return true }
         switch result {
         case .success, .reported: return record.up && record.failures == 0

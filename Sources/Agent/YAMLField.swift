@@ -55,10 +55,14 @@ struct YAMLField {
 
     /// The case whose name is the value.
     func choice<T: CaseIterable>(_: T.Type, named name: (T) -> String) throws(ConfigError) -> T {
+        try choice(among: Array(T.allCases), named: name)
+    }
+
+    /// The one of `cases` whose name is the value.
+    func choice<T>(among cases: [T], named name: (T) -> String) throws(ConfigError) -> T {
         let text = try scalar()
-        guard let value = T.allCases.first(where: { name($0) == text }) else {
-            throw error(
-                "must be one of \(T.allCases.map(name).joined(separator: ", ")) (got \(ConfigError.quoted(text)))")
+        guard let value = cases.first(where: { name($0) == text }) else {
+            throw error("must be one of \(cases.map(name).joined(separator: ", ")) (got \(ConfigError.quoted(text)))")
         }
         return value
     }

@@ -20,7 +20,7 @@ extension AgentDaemon {
     }
 
     /// With `on_arp_conflict: drain`, a real server answering ARP for a VIP fails its checks while it does.
-    func arpVerdict(for id: ServerID) -> Agent.ProbeResult? {
+    func arpVerdict(for id: ServerID) -> ProbeVerdict? {
         guard loaded.config.onArpConflict == .drain,
             arpConflicts.contains(where: { $0.realServer == id.server.address })
         else { return nil }

@@ -1,5 +1,6 @@
 import Agent
 import Glibc
+import Storage
 
 extension AgentDaemon {
     /// Feeds the drains file to the decision core when it changed since the last read (`force`: read it anyway, as

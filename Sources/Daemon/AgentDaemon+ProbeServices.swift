@@ -90,7 +90,7 @@ extension AgentDaemon {
     }
 
     /// A probe whose probe service was not verified while it ran may have gone anywhere: it counts neither way.
-    func offPath(_ result: Probe.ProbeResult, for id: ServerID) -> Agent.ProbeResult {
+    func offPath(_ result: ProbeResult, for id: ServerID) -> ProbeVerdict {
         metrics.recordDiscounted(.probeService)
         log.debug("\(id): not counted, its DR probe service was not verified in the IPVS table while it ran")
         return .inconclusive(result.probeClass.rawValue)

@@ -54,7 +54,7 @@ extension AgentDaemon {
     /// The ARP watch's conflicts as metric labels (and in /status).
     var arpConflictLabels: [ARPConflictLabels] {
         arpConflicts.sorted().map {
-            ARPConflictLabels(vip: $0.vip, mac: $0.mac, realServer: $0.realServer?.description ?? "")
+            ARPConflictLabels(vip: $0.vip.description, mac: $0.mac, realServer: $0.realServer?.description ?? "")
         }
     }
 

@@ -6,12 +6,13 @@ import IPVS
 import Logging
 import Primitives
 import Probe
+import Storage
 
 /// The running agent: discovery, probes, decisions and weight writes, metrics, all on one event loop.
 /// Create it with `start`, then run its loop; signals stop or reload it.
 public final class AgentDaemon {
     struct LastProbe {
-        var result: Probe.ProbeResult
+        var result: ProbeResult
         /// On the loop's clock: /status turns it into wall time.
         var at: Monotonic
         /// How many probes in a row, up to this one, were `dr_path` (the director-side guard's evidence).
@@ -120,7 +121,7 @@ public final class AgentDaemon {
     }
 
     /// Loads the config, connects to IPVS, takes the state lock, listens, prunes stale probe services and makes
-    /// the first discovery. Errors carry DESIGN.md's exit status.
+    /// the first discovery. Errors carry their exit status (StartupError).
     public static func start(
         options: DaemonOptions, loop: EventLoop, log: Logger, environment: [String: String]
     ) throws(StartupError) -> AgentDaemon {
@@ -199,7 +200,7 @@ public final class AgentDaemon {
     }
 
     /// `started`: when the probe (its DR probe, in dr mode) began, for the loop's lateness since.
-    private func deliver(_ result: Probe.ProbeResult, for id: ServerID, started: Monotonic) {
+    private func deliver(_ result: ProbeResult, for id: ServerID, started: Monotonic) {
         guard let target = targets[id] else { return }
         let streak = result.probeClass == .drPath ? (lastProbe[id]?.drPathStreak ?? 0) + 1 : 0
         lastProbe[id] = LastProbe(result: result, at: loop.now(), drPathStreak: streak)
@@ -212,8 +213,7 @@ public final class AgentDaemon {
     /// The decision core's verdict. A DR probe counts only when it took its probe service: verified before it
     /// began, and read again now when its verdict would move the server's health (IPVS flushed since the last pass
     /// would send it through the VIP's own scheduler, to any server).
-    private func verdict(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult
-    {
+    private func verdict(_ result: ProbeResult, for target: ProbeTarget, started: Monotonic) -> ProbeVerdict {
         guard let path = target.drPath else { return judge(result, for: target, started: started) }
         guard probeServices.trusts(path, since: started) else { return offPath(result, for: target.id) }
         let judged = judge(result, for: target, started: started)
@@ -227,7 +227,7 @@ public final class AgentDaemon {
     /// short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`), and `dr_path`
     /// while the director's DR path is not shown to work (another server passes through it), since then the
     /// director may be the one at fault (sysctls, routes, probe services).
-    private func judge(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult {
+    private func judge(_ result: ProbeResult, for target: ProbeTarget, started: Monotonic) -> ProbeVerdict {
         let id = target.id
         if result.isOK, directorFault != nil, target.drPath != nil {
             clear("director-fault", "DR-path probes pass again: the director's DR path works")
@@ -258,7 +258,7 @@ public final class AgentDaemon {
         if conditions["local-error"] != nil {
             clear("local-error", "probes can be made again")
         }
-        return Agent.ProbeResult(result)
+        return ProbeVerdict(result)
     }
 
     /// Whether a timeout of a probe of `timeout` that began at `started` is evidence (`OverloadGuard.trusts`): the
@@ -272,7 +272,7 @@ public final class AgentDaemon {
     /// Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
     /// server; one round timing out together on a loaded machine is not), and once per fault: its advice (computed
     /// from the sysctls now) must not re-log it as the fix lands.
-    private func drPathVerdict(_ result: Probe.ProbeResult, for id: ServerID) -> Agent.ProbeResult {
+    private func drPathVerdict(_ result: ProbeResult, for id: ServerID) -> ProbeVerdict {
         let viaDR = targets.values.filter { $0.drPath != nil }
         if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
             return .failure(result.probeClass.rawValue)

@@ -1,14 +1,14 @@
 import Agent
 import Probe
 
-/// Issue 8's classification: a DR probe that fails while the same request to the RIP passes is `dr_path`.
+/// The DR-path classification: a DR probe that fails while the same request to the RIP passes is `dr_path`.
 enum DRPathVerdict {
     static let explanation =
         "answers on its own address but not through the VIP: VIP missing on lo, wrong netmask, or a firewall"
 
-    static func classify(dr: Probe.ProbeResult, rip: Probe.ProbeResult) -> Probe.ProbeResult {
+    static func classify(dr: ProbeResult, rip: ProbeResult) -> ProbeResult {
         guard !dr.isOK, rip.isOK else { return dr }
-        return Probe.ProbeResult(
+        return ProbeResult(
             .drPath, duration: dr.duration, status: dr.status,
             detail: "\(explanation) (through the VIP: \(dr.probeClass.rawValue))")
     }

@@ -18,7 +18,8 @@ public struct DaemonOptions: Sendable {
     }
 }
 
-/// A failure that ends drcheck before it does anything, with DESIGN.md's exit status and a one-line message.
+/// A failure that ends drcheck before it does anything, with its exit status (2 usage or config, 3 IPVS unreachable,
+/// 1 anything else) and a one-line message.
 public struct StartupError: Error, CustomStringConvertible {
     public var exitStatus: Int32
     public var description: String

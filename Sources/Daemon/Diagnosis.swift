@@ -3,6 +3,7 @@ import EventLoop
 import IPVS
 import Primitives
 import Probe
+import Storage
 
 /// `drcheck diagnose`: one pass of every DR sanity check, a readable report per service and real server, exit 0
 /// when all is well and 1 otherwise. It changes no weight and no sysctl; holding the state lock it makes its own
@@ -69,7 +70,7 @@ public struct Diagnosis {
         for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
             let label = config.label(of: key)
             report.heading("service \(label) (\(key))")
-            for conflict in conflicts where conflict.vip == service.kernel.key.vipText {
+            for conflict in conflicts where conflict.vip == service.kernel.key.vip?.address {
                 let server = conflict.realServer.map { "on \($0): " } ?? "on the host with MAC \(conflict.mac): "
                 report.fail(
                     "\(conflict)",
@@ -88,7 +89,7 @@ public struct Diagnosis {
     }
 
     private func examine(
-        _ id: ServerID, destination: Destination, vip: Probe.ProbeResult?, rip: Probe.ProbeResult?,
+        _ id: ServerID, destination: Destination, vip: ProbeResult?, rip: ProbeResult?,
         into report: inout DiagnosisReport
     ) {
         if let vip {
@@ -128,14 +129,6 @@ public struct Diagnosis {
         watch.stop()
         if let problem { printError("drcheck: \(problem)") }
         return conflicts ?? []
-    }
-}
-
-extension ServiceKey {
-    /// The VIP's address, as the ARP watch writes it; nil for fwmark services.
-    var vipText: String? {
-        if case .virtual(let vip, _) = self { return vip.address.description }
-        return nil
     }
 }
 

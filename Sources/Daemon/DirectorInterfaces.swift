@@ -1,13 +1,13 @@
 import Glibc
+import Primitives
 
 /// The director's own addresses, to find the interface and source address toward each real server:
 /// a DR real server is on a directly connected network, so the interface is the one whose subnet holds the RIP.
 public struct DirectorInterfaces: Sendable {
     public struct Address: Sendable, Equatable {
         public var interface: String
-        public var address: String
+        public var address: IPAddress
         public var prefixLength: Int
-        fileprivate var bytes: [UInt8]
         fileprivate var mask: [UInt8]
     }
 
@@ -26,34 +26,34 @@ public struct DirectorInterfaces: Sendable {
         var found: [Address] = []
         for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
             guard let address = entry.pointee.ifa_addr, let netmask = entry.pointee.ifa_netmask else { continue }
-            guard let bytes = rawBytes(address), let mask = rawBytes(netmask), bytes.count == mask.count else {
-                continue
-            }
+            guard let bytes = rawBytes(address), let mask = rawBytes(netmask), bytes.count == mask.count,
+                let ip = IPAddress(bytes: bytes)
+            else { continue }
             found.append(
                 Address(
-                    interface: String(cString: entry.pointee.ifa_name), address: format(bytes),
-                    prefixLength: mask.reduce(0) { $0 + $1.nonzeroBitCount }, bytes: bytes, mask: mask))
+                    interface: String(cString: entry.pointee.ifa_name), address: ip,
+                    prefixLength: mask.reduce(0) { $0 + $1.nonzeroBitCount }, mask: mask))
         }
         return DirectorInterfaces(addresses: found)
     }
 
     /// The director's address on the network that holds `peer`, the most specific when several do.
-    public func local(toward peer: String) -> Address? {
-        guard let target = parse(peer) else { return nil }
+    public func local(toward peer: IPAddress) -> Address? {
+        let target = peer.bytes
         return
             addresses
             .filter { candidate in
-                candidate.bytes.count == target.count
-                    && zip(zip(candidate.bytes, candidate.mask), target).allSatisfy { ($0.0 & $0.1) == ($1 & $0.1) }
-                    && candidate.bytes != target
+                let bytes = candidate.address.bytes
+                return bytes.count == target.count
+                    && zip(zip(bytes, candidate.mask), target).allSatisfy { ($0.0 & $0.1) == ($1 & $0.1) }
+                    && bytes != target
             }
             .max { $0.prefixLength < $1.prefixLength }
     }
 
     /// True when `address` is one of the director's own (a VIP held here, for ARP watch and DR mode).
-    public func holds(_ address: String) -> Address? {
-        guard let target = parse(address) else { return nil }
-        return addresses.first { $0.bytes == target }
+    public func holds(_ address: IPAddress) -> Address? {
+        addresses.first { $0.address == address }
     }
 }
 
@@ -70,19 +70,4 @@ private func rawBytes(_ address: UnsafeMutablePointer<sockaddr>) -> [UInt8]? {
     default:
         return nil
     }
-}
-
-private func parse(_ text: String) -> [UInt8]? {
-    var v4 = in_addr()
-    if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4) { Array($0) } }
-    var v6 = in6_addr()
-    if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: v6) { Array($0) } }
-    return nil
-}
-
-private func format(_ bytes: [UInt8]) -> String {
-    var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-    let family = bytes.count == 4 ? AF_INET : AF_INET6
-    _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

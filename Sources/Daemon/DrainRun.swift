@@ -4,6 +4,7 @@ import FoundationEssentials
 import Glibc
 import IPVS
 import Primitives
+import Storage
 
 /// `drcheck drain` and `drcheck undrain`: an operator's drain written to the drains file (with why, who and when),
 /// the running daemon told at once (SIGUSR1; without one the next start or `--once` reads the file), and for a drain

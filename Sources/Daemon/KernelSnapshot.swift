@@ -58,9 +58,8 @@ struct KernelSnapshot {
     func arpSubjects(_ interfaces: DirectorInterfaces) -> [ARPWatch.Subject] {
         var subjects: [IPAddress: ARPWatch.Subject] = [:]
         for service in services.values {
-            guard case .virtual(let endpoint, _) = service.kernel.key, case let vip = endpoint.address,
-                vip.family == .ipv4,
-                let held = interfaces.holds(vip.description)
+            guard let vip = service.kernel.key.vip?.address, vip.family == .ipv4,
+                let held = interfaces.holds(vip)
             else { continue }
             var subject = subjects[vip] ?? ARPWatch.Subject(vip: vip, interface: held.interface, realServers: [])
             subject.realServers = Array(Set(subject.realServers + service.destinations.map(\.address))).sorted()

@@ -6,7 +6,7 @@ import Probe
 /// What `--once` prints: a table for people, or JSON for scripts.
 struct OnceReport {
     var outcome: OncePass.Outcome
-    var results: [ServerID: Probe.ProbeResult]
+    var results: [ServerID: ProbeResult]
     var applied: [WeightChange]
     var wouldChange: [WeightChange]
     var notes: [String]

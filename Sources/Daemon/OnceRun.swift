@@ -3,9 +3,11 @@ import EventLoop
 import IPVS
 import Primitives
 import Probe
+import Storage
 
 /// `drcheck --once`: one probe of every server, rise/fall with the state file's counters, weights set, a report,
-/// and DESIGN.md's exit status. With a live daemon (it holds the state lock) it probes and reports but changes nothing.
+/// and the exit status of OPERATIONS.md "Cron instead of the daemon". With a live daemon (it holds the state lock)
+/// it probes and reports but changes nothing.
 public struct OnceRun {
     let options: DaemonOptions
     let loaded: LoadedConfig
@@ -61,7 +63,7 @@ public struct OnceRun {
             notes.append("\(error); the drains stay as the state file has them")
         }
         let outcome = OncePass.run(
-            config: config, state: state, kernel: kernel, probes: results.mapValues(Agent.ProbeResult.init),
+            config: config, state: state, kernel: kernel, probes: results.mapValues(ProbeVerdict.init),
             drains: drains, dryRun: !acting)
         var exitStatus = outcome.exitStatus
         var applied: [WeightChange] = []

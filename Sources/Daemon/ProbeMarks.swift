@@ -1,8 +1,8 @@
 import IPVS
 import Primitives
 
-/// The fwmark of each real server's DR-probe service (DESIGN.md): one per real-server address, from the reserved
-/// range, kept for as long as some dr-mode check needs that server.
+/// The fwmark of each real server's DR-probe service (README.md, `probe_marks`): one per real-server address, from
+/// the reserved range, kept for as long as some dr-mode check needs that server.
 struct ProbeMarks {
     let range: ClosedRange<UInt32>
     private(set) var assigned: [IPAddress: UInt32] = [:]

@@ -97,8 +97,7 @@ struct TargetBuilder {
         guard let settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
         let label = config.label(of: id.service)
         let labels = ServerLabels(service: label, realServer: id.server.description)
-        let vip: (address: IPAddress, port: UInt16)?
-        if case .virtual(let endpoint, _) = service.key { vip = (endpoint.address, endpoint.port) } else { vip = nil }
+        let vip = service.key.vip
         let port = settings.port ?? vip?.port ?? destination.port
         guard settings.type != .exec else {
             let values = Self.variables(
@@ -113,15 +112,15 @@ struct TargetBuilder {
             )
         }
         let rip = try check(
-            settings, address: destination.address.description, port: port,
+            settings, address: destination.address, port: port,
             host: settings.host ?? vip?.address.description)
         var target = ProbeTarget(
             id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip))
-        // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (DESIGN.md).
+        // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (README.md).
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)
         }
-        guard let source = interfaces.local(toward: destination.address.description) else {
+        guard let source = interfaces.local(toward: destination.address) else {
             return (
                 target,
                 "\(id): no director address on the network of \(destination.address), which a DR real server must "
@@ -133,7 +132,7 @@ struct TargetBuilder {
         }
         target.check = .network(
             try check(
-                settings, address: vip.address.description, port: port, host: settings.host, mark: mark,
+                settings, address: vip.address, port: port, host: settings.host, mark: mark,
                 source: source.address))
         target.ripCheck = rip
         target.drPath = DRPath(mark: mark, server: destination.address, interface: source.interface)
@@ -141,12 +140,12 @@ struct TargetBuilder {
     }
 
     private func check(
-        _ settings: CheckSettings, address: String, port: UInt16, host: String?, mark: UInt32? = nil,
-        source: String? = nil
+        _ settings: CheckSettings, address: IPAddress, port: UInt16, host: String?, mark: UInt32? = nil,
+        source: IPAddress? = nil
     ) throws(TargetError) -> NetworkCheck {
         do {
             return try NetworkCheck(
-                scheme: settings.type == .tcp ? .tcp : settings.scheme == .https ? .https : .http, address: address,
+                scheme: settings.type == .tcp ? .tcp : settings.scheme, address: address,
                 port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in
@@ -169,11 +168,8 @@ extension TargetBuilder {
         _ service: ServiceKey, server: IPAddress?, label: String, port: UInt16?
     ) -> [String: String] {
         var mark = ""
-        var vip: Endpoint?
-        switch service {
-        case .fwmark(let value, _): mark = String(value)
-        case .virtual(let endpoint, _): vip = endpoint
-        }
+        if case .fwmark(let value, _) = service { mark = String(value) }
+        let vip = service.vip
         let values: [CommandVariable: String] = [
             .vip: vip?.address.description ?? "", .vport: vip.map { String($0.port) } ?? "",
             .rip: server?.description ?? "", .rport: port.map(String.init) ?? "", .service: label,

@@ -1,10 +1,10 @@
 import Agent
 import Probe
 
-extension Agent.ProbeResult {
+extension ProbeVerdict {
     /// The decision core's view of a probe: passed (with the weight the server reported, if any), or failed with
     /// its class.
-    init(_ result: Probe.ProbeResult) {
+    init(_ result: ProbeResult) {
         guard result.isOK else {
             self = .failure(result.probeClass.rawValue)
             return

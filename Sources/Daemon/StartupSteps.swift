@@ -1,6 +1,7 @@
 import Agent
 import FoundationEssentials
 import IPVS
+import Storage
 
 /// The steps the daemon and `--once` share before they probe: config, IPVS, state lock.
 enum StartupSteps {

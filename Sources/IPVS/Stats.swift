@@ -1,5 +1,5 @@
 /// IPVS traffic counters and rate estimates of a service or destination, 64-bit (IPVS_*_ATTR_STATS64).
-public struct Stats: Hashable, Sendable, Encodable {
+public struct Stats: Hashable, Sendable {
     public var connections: UInt64 = 0
     public var inPackets: UInt64 = 0
     public var outPackets: UInt64 = 0
@@ -13,20 +13,4 @@ public struct Stats: Hashable, Sendable, Encodable {
     public var outByteRate: UInt64 = 0
 
     public init() {}
-}
-
-extension Stats {
-    /// The JSON form's keys (see TableDocument).
-    enum CodingKeys: String, CodingKey {
-        case connections
-        case inPackets = "in_packets"
-        case outPackets = "out_packets"
-        case inBytes = "in_bytes"
-        case outBytes = "out_bytes"
-        case connectionRate = "connection_rate"
-        case inPacketRate = "in_packet_rate"
-        case outPacketRate = "out_packet_rate"
-        case inByteRate = "in_byte_rate"
-        case outByteRate = "out_byte_rate"
-    }
 }

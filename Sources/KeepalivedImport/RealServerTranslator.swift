@@ -27,7 +27,7 @@ struct RealServerTranslator {
 
         /// The destination as ipvsadm's -r takes it: a fwmark's may go without a port, a VIP's takes the VIP's.
         func ruleAddress(_ key: ServiceKey) -> String {
-            guard port == nil, case .virtual(let vip, _) = key, let address = IPAddress(server.address) else {
+            guard port == nil, let vip = key.vip, let address = IPAddress(server.address) else {
                 return server.address
             }
             return RealServerTranslator.text(address, vip.port)

@@ -14,6 +14,12 @@ public enum ServiceKey: Hashable, Sendable, Comparable, CustomStringConvertible,
         }
     }
 
+    /// The VIP and port of a virtual service; nil for a fwmark service.
+    public var vip: Endpoint? {
+        if case .virtual(let vip, _) = self { return vip }
+        return nil
+    }
+
     public var description: String {
         switch self {
         case .virtual(let vip, let proto): "\(vip)/\(proto)"

@@ -3,20 +3,13 @@ import Primitives
 /// One check libcurl makes, an HTTP(S) request or a TCP connect: where to connect, what to ask, what counts as
 /// healthy. A plain value; the engine runs it.
 public struct NetworkCheck: Sendable, Equatable {
-    public enum Scheme: String, Sendable {
-        case http
-        case https
-        /// A TCP connect and nothing more (libcurl's CONNECT_ONLY): ok once the handshake completes.
-        case tcp
-    }
-
     public struct InvalidError: Error, Equatable, CustomStringConvertible {
         public var description: String
     }
 
-    public var scheme: Scheme
+    public var scheme: ProbeScheme
     /// The IP address connected to (RIP for rip mode, VIP for dr mode); never resolved through DNS.
-    public var address: String
+    public var address: IPAddress
     public var port: UInt16
     /// Host header and TLS server name; the address when nil.
     public var host: String?
@@ -31,13 +24,13 @@ public struct NetworkCheck: Sendable, Equatable {
     /// DR mode: SO_MARK on the probe socket, selecting the real server's fwmark probe service.
     public var mark: UInt32?
     /// DR mode: the local address the probe is sent from (the director's address toward the real servers).
-    public var sourceAddress: String?
+    public var sourceAddress: IPAddress?
 
     public init(
-        scheme: Scheme = .http, address: String, port: UInt16, host: String? = nil, path: String = "/",
+        scheme: ProbeScheme = .http, address: IPAddress, port: UInt16, host: String? = nil, path: String = "/",
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
-        sourceAddress: String? = nil
+        sourceAddress: IPAddress? = nil
     ) throws(InvalidError) {
         self.scheme = scheme
         self.address = address
@@ -56,12 +49,6 @@ public struct NetworkCheck: Sendable, Equatable {
 
     /// Checks what libcurl would otherwise reject at run time (or, worse, interpret).
     public func validate() throws(InvalidError) {
-        guard IPAddress(address) != nil else {
-            throw InvalidError(description: "address \"\(address)\" is not an IP")
-        }
-        if let sourceAddress, IPAddress(sourceAddress) == nil {
-            throw InvalidError(description: "source address \"\(sourceAddress)\" is not an IP")
-        }
         guard port > 0 else { throw InvalidError(description: "port 0") }
         if let host, host.isEmpty || !host.utf8.allSatisfy(Self.isHostByte) {
             throw InvalidError(description: "host \"\(host)\" is not a host name or address")
@@ -75,15 +62,15 @@ public struct NetworkCheck: Sendable, Equatable {
     }
 
     /// The host as written in a URL: IPv6 literals in brackets.
-    var urlHost: String { Self.bracketed(host ?? address) }
+    var urlHost: String { Self.bracketed(host ?? address.description) }
 
     /// A TCP check connects as an HTTP transfer that stops once connected.
     var url: String { "\(scheme == .tcp ? "http" : scheme.rawValue)://\(urlHost):\(port)\(path)" }
 
     /// CURLOPT_CONNECT_TO entry sending the connection to `address` while Host and SNI stay `host`.
     var connectTo: String? {
-        guard let host, host != address else { return nil }
-        return "\(Self.bracketed(host)):\(port):\(Self.bracketed(address)):\(port)"
+        guard let host, host != address.description else { return nil }
+        return "\(Self.bracketed(host)):\(port):\(Self.bracketed(address.description)):\(port)"
     }
 
     private static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }

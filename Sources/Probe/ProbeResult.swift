@@ -1,4 +1,4 @@
-/// What a probe found, in the words of DESIGN.md and the metrics' `class` label.
+/// What a probe found, in the words of the metrics' `class` label (OPERATIONS.md "Metrics and the scrape config").
 public enum ProbeClass: String, Sendable, CaseIterable {
     case ok
     /// The whole-probe deadline passed (connect, request and response together).

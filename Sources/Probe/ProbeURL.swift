@@ -1,7 +1,9 @@
+import Primitives
+
 /// A URL as an operator writes it for a one-off probe: http(s) with scheme, host, optional port, path; or
 /// tcp://HOST:PORT for a connect check.
 public struct ProbeURL: Equatable, Sendable {
-    public var scheme: NetworkCheck.Scheme
+    public var scheme: ProbeScheme
     /// The host as written, without IPv6 brackets.
     public var host: String
     public var port: UInt16
@@ -12,7 +14,7 @@ public struct ProbeURL: Equatable, Sendable {
         let invalid = NetworkCheck.InvalidError(
             description: "URL \"\(text)\" is not http(s)://HOST[:PORT][/PATH] or tcp://HOST:PORT")
         guard let schemeEnd = text.firstRange(of: "://"),
-            let scheme = NetworkCheck.Scheme(rawValue: text[..<schemeEnd.lowerBound].lowercased())
+            let scheme = ProbeScheme(rawValue: text[..<schemeEnd.lowerBound].lowercased())
         else { throw invalid }
         let rest = text[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" }

@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Daemon
 import KeepalivedImport
+import Storage
 
 #if canImport(Glibc)
     import Glibc

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import FoundationEssentials
 import IPVS
+import Presentation
 import Primitives
 
 /// `drcheck ipvs [--json]`: the kernel's IPVS table as drcheck reads it; the JSON form is documented on

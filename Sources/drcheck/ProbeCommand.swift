@@ -109,7 +109,7 @@ struct ProbeCommand: ParsableCommand {
         defer { probeService?.remove() }
         let loop = try EventLoop()
         let engine = try ProbeEngine(loop: loop)
-        var outcome: Probe.ProbeResult?
+        var outcome: ProbeResult?
         try engine.start(probeCheck) {
             outcome = $0
             loop.stop()
@@ -126,19 +126,26 @@ struct ProbeCommand: ParsableCommand {
     private func check(_ text: String) throws -> NetworkCheck {
         do {
             let url = try ProbeURL(text)
-            let address = connectTo ?? url.host
+            let addressText = connectTo ?? url.host
+            guard let address = IPAddress(addressText) else {
+                let names = connectTo == nil ? " (names are never resolved: give --connect-to ADDR)" : ""
+                throw ValidationError("address \"\(addressText)\" is not an IP\(names)")
+            }
+            let sourceAddress = try source.map { text throws(ValidationError) in
+                guard let address = IPAddress(text) else {
+                    throw ValidationError("source address \"\(text)\" is not an IP")
+                }
+                return address
+            }
             return try NetworkCheck(
                 scheme: url.scheme, address: address, port: url.port,
-                host: host ?? (url.host == address ? nil : url.host), path: url.path,
+                host: host ?? (url.host == addressText ? nil : url.host), path: url.path,
                 expectedStatus: try StatusRanges(parsing: expectStatus),
                 expectedBody: try expectBody.map { (pattern) throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },
                 timeout: try durationOption(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
-                sourceAddress: source)
-        } catch let error as NetworkCheck.InvalidError where connectTo == nil && error.description.hasPrefix("address")
-        {
-            throw ValidationError("\(error) (names are never resolved: give --connect-to ADDR)")
+                sourceAddress: sourceAddress)
         } catch let error as ValidationError {
             throw error
         } catch {

@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Daemon
 import Exporter
+import Presentation
 import Primitives
 
 #if canImport(Glibc)

@@ -5,7 +5,7 @@ import Daemon
     import Glibc
 #endif
 
-// DESIGN.md's exit status for usage errors is 2 (ArgumentParser's own is 64); help and version stay 0.
+// A usage error exits 2, as a config error does (ArgumentParser's own is 64); help and version stay 0.
 do {
     var command = try Drcheck.parseAsRoot()
     try command.run()

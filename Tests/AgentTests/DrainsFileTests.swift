@@ -3,6 +3,7 @@ import Primitives
 import Testing
 
 @testable import Agent
+@testable import Storage
 
 /// The drains file: beside the state file, read back as written, a missing file is no drain, a damaged one an error
 /// (never read as "no drains", which would hand every drained server back).

@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func aOncePassDrainsOnlyTheFailedServerInItsFamily() {
-        let probes: [ServerID: ProbeResult] = [
+        let probes: [ServerID: ProbeVerdict] = [
             rs1: .success, rs2: .success, v6a: .failure("connect_refused"), v6b: .success,
         ]
         let first = OncePass.run(config: config, state: AgentState(), kernel: kernel, probes: probes, dryRun: false)

@@ -14,7 +14,7 @@ import Testing
             file: "test.yaml")
     }
 
-    func run(_ state: AgentState, kernel rs1Weight: Int, rs1 result: ProbeResult, dryRun: Bool = false)
+    func run(_ state: AgentState, kernel rs1Weight: Int, rs1 result: ProbeVerdict, dryRun: Bool = false)
         -> OncePass.Outcome
     {
         OncePass.run(

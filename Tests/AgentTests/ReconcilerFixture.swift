@@ -32,12 +32,12 @@ struct ReconcilerFixture {
         turn([.kernel(Self.service, Dictionary(uniqueKeysWithValues: weights.map { ($0.key.server, $0.value) }))])
     }
 
-    mutating func probe(_ id: ServerID, _ result: ProbeResult) -> Decision {
+    mutating func probe(_ id: ServerID, _ result: ProbeVerdict) -> Decision {
         turn([.probed(id, result)], after: .seconds(2))
     }
 
     /// Probes `id` `count` times; the decisions of every turn.
-    mutating func probe(_ id: ServerID, _ result: ProbeResult, times count: Int) -> [Decision] {
+    mutating func probe(_ id: ServerID, _ result: ProbeVerdict, times count: Int) -> [Decision] {
         (0..<count).map { _ in probe(id, result) }
     }
 

@@ -3,6 +3,7 @@ import Primitives
 import Testing
 
 @testable import Agent
+@testable import Storage
 
 @Suite struct StateFileTests {
     /// A fresh directory for one test.

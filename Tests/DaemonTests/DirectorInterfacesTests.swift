@@ -1,3 +1,4 @@
+import Primitives
 import Testing
 
 @testable import Daemon
@@ -5,12 +6,12 @@ import Testing
 @Suite struct DirectorInterfacesTests {
     @Test func loopbackHoldsItsAddressAndIsTheWayToItsNetwork() {
         let interfaces = DirectorInterfaces.current()
-        #expect(interfaces.holds("127.0.0.1")?.interface == "lo")
-        let toward = interfaces.local(toward: "127.0.0.9")
+        #expect(interfaces.holds(IPAddress("127.0.0.1")!)?.interface == "lo")
+        let toward = interfaces.local(toward: IPAddress("127.0.0.9")!)
         #expect(toward?.interface == "lo")
-        #expect(toward?.address == "127.0.0.1")
+        #expect(toward?.address == IPAddress("127.0.0.1")!)
         #expect(toward?.prefixLength == 8)
-        #expect(interfaces.local(toward: "not an address") == nil)
-        #expect(interfaces.holds("203.0.113.250") == nil)
+        #expect(interfaces.local(toward: IPAddress("203.0.113.250")!) == nil)
+        #expect(interfaces.holds(IPAddress("203.0.113.250")!) == nil)
     }
 }

@@ -19,8 +19,8 @@ import Testing
             config: config, state: AgentState(), kernel: [rs1.service: [rs1.server: 5, rs2.server: 3]],
             probes: [rs1: .failure("timeout"), rs2: .success], dryRun: false)
         let results = [
-            rs1: Probe.ProbeResult(.timeout, duration: .milliseconds(900)),
-            rs2: Probe.ProbeResult(.ok, duration: .milliseconds(2), status: 200),
+            rs1: ProbeResult(.timeout, duration: .milliseconds(900)),
+            rs2: ProbeResult(.ok, duration: .milliseconds(2), status: 200),
         ]
         return OnceReport(
             outcome: outcome, results: results, applied: applied(outcome), wouldChange: [], notes: [], failures: [],

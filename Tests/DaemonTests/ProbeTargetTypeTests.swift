@@ -14,10 +14,10 @@ struct ProbeTargetTypeTests {
         let target = try ProbeTargetTLSTests.target(
             settings, vip: Endpoint("198.51.100.33:25")!, server: Endpoint("127.0.0.2:25")!)
         #expect(target.check.network?.scheme == .tcp)
-        #expect(target.check.network?.address == "198.51.100.33")
+        #expect(target.check.network?.address == IPAddress("198.51.100.33"))
         #expect(target.check.network?.mark == 0x4452_0000)
         #expect(target.ripCheck?.scheme == .tcp)
-        #expect(target.ripCheck?.address == "127.0.0.2")
+        #expect(target.ripCheck?.address == IPAddress("127.0.0.2"))
         #expect(target.drPath?.server == IPAddress("127.0.0.2"))
     }
 

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import Exporter
+@testable import Presentation
 
 @Suite struct StatusTests {
     @Test func tableShowsEveryServerAtAGlance() {

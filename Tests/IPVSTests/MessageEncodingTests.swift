@@ -153,7 +153,6 @@ private func request(_ command: Command = .setDest) throws -> NetlinkRequest {
                 key: .fwmark(5, family: .ipv4), scheduler: "sh",
                 flags: [.persistent, .hashed, .schedulerFlag1, .schedulerFlag2], timeout: 60,
                 netmask: UInt32(bigEndian: 0xffff_ff00), persistenceEngine: "sip", stats: stats))
-    #expect(service.schedulerFlagNames == ["sh-fallback", "sh-port"])
 }
 
 @Test func decodesInfo() throws {

@@ -1,5 +1,6 @@
 import CCurl
 import Glibc
+import Primitives
 import Testing
 
 @testable import Probe
@@ -20,17 +21,17 @@ struct BodyPatternTests {
 
 struct NetworkCheckTests {
     @Test func urlAndConnectToKeepHostAndAddressApart() throws {
-        let check = try NetworkCheck(scheme: .https, address: "203.0.113.21", port: 8443, host: "www.example.com")
+        let check = try NetworkCheck(
+            scheme: .https, address: IPAddress("203.0.113.21")!, port: 8443, host: "www.example.com")
         #expect(check.url == "https://www.example.com:8443/")
         #expect(check.connectTo == "www.example.com:8443:203.0.113.21:8443")
-        let plain = try NetworkCheck(address: "2001:db8::1", port: 80, path: "/health?full=1")
+        let plain = try NetworkCheck(address: IPAddress("2001:db8::1")!, port: 80, path: "/health?full=1")
         #expect(plain.url == "http://[2001:db8::1]:80/health?full=1")
         #expect(plain.connectTo == nil)
     }
 
     @Test(
         arguments: [
-            ("www.example.com", nil, "/", "address \"www.example.com\" is not an IP"),
             ("203.0.113.21", "bad host", "/", "host \"bad host\" is not a host name or address"),
             (
                 "203.0.113.21", nil, "health",
@@ -40,16 +41,13 @@ struct NetworkCheckTests {
         ] as [(String, String?, String, String)])
     func rejects(address: String, host: String?, path: String, message: String) {
         #expect(throws: NetworkCheck.InvalidError(description: message)) {
-            try NetworkCheck(address: address, port: 80, host: host, path: path)
+            try NetworkCheck(address: IPAddress(address)!, port: 80, host: host, path: path)
         }
     }
 
-    @Test func rejectsZeroTimeoutAndUnusableSource() {
+    @Test func rejectsZeroTimeout() {
         #expect(throws: NetworkCheck.InvalidError(description: "timeout must be positive")) {
-            try NetworkCheck(address: "203.0.113.21", port: 80, timeout: .zero)
-        }
-        #expect(throws: NetworkCheck.InvalidError(description: "source address \"eth0\" is not an IP")) {
-            try NetworkCheck(address: "203.0.113.21", port: 80, sourceAddress: "eth0")
+            try NetworkCheck(address: IPAddress("203.0.113.21")!, port: 80, timeout: .zero)
         }
     }
 }
@@ -125,11 +123,11 @@ struct ProbeURLTests {
 
 extension ProbeURL {
     struct Parts: Equatable {
-        var scheme: NetworkCheck.Scheme
+        var scheme: ProbeScheme
         var host: String
         var port: UInt16
         var path: String
-        init(_ scheme: NetworkCheck.Scheme, _ host: String, _ port: UInt16, _ path: String) {
+        init(_ scheme: ProbeScheme, _ host: String, _ port: UInt16, _ path: String) {
             (self.scheme, self.host, self.port, self.path) = (scheme, host, port, path)
         }
     }

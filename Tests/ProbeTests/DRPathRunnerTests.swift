@@ -1,4 +1,5 @@
 import EventLoop
+import Primitives
 import Testing
 
 @testable import Probe
@@ -20,8 +21,8 @@ struct DRPathRunnerTests {
             ProbeResult(.drPath, duration: dr.duration, detail: "\(dr.probeClass.rawValue)/\(rip.probeClass.rawValue)")
         }
         check = DRPathCheck(
-            try NetworkCheck(address: "198.51.100.33", port: 8000, mark: 0x4452_0001),
-            atRIP: try NetworkCheck(address: "203.0.113.21", port: 8000))
+            try NetworkCheck(address: IPAddress("198.51.100.33")!, port: 8000, mark: 0x4452_0001),
+            atRIP: try NetworkCheck(address: IPAddress("203.0.113.21")!, port: 8000))
     }
 
     private func start(_ check: DRPathCheck) throws {

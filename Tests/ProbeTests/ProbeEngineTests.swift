@@ -10,13 +10,13 @@ struct ProbeEngineTests {
     /// Runs one probe of `check` (the server's port filled in) against a server in `mode`.
     func probe(
         _ mode: LoopbackServer.Mode, expectStatus: String = "200-399", body: String? = nil,
-        timeout: Duration = .seconds(5), scheme: NetworkCheck.Scheme = .http
+        timeout: Duration = .seconds(5), scheme: ProbeScheme = .http
     ) throws -> (ProbeResult, LoopbackServer) {
         let loop = try EventLoop()
         let server = try LoopbackServer(loop: loop, mode: mode)
         defer { server.stop() }
         let check = try NetworkCheck(
-            scheme: scheme, address: "127.0.0.1", port: server.port, host: "probe.test", path: "/health",
+            scheme: scheme, address: IPAddress("127.0.0.1")!, port: server.port, host: "probe.test", path: "/health",
             expectedStatus: StatusRanges(parsing: expectStatus), expectedBody: body.map { try BodyPattern($0) },
             timeout: timeout)
         return (try runOnce(check, on: loop), server)
@@ -110,7 +110,7 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let refusing = try RefusingPort()
         defer { refusing.close() }
-        let check = try NetworkCheck(address: "127.0.0.1", port: refusing.port)
+        let check = try NetworkCheck(address: IPAddress("127.0.0.1")!, port: refusing.port)
         let result = try runOnce(check, on: loop)
         #expect(result.probeClass == .connectRefused)
         #expect(result.status == nil)
@@ -126,7 +126,8 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let server = try LoopbackServer(loop: loop, mode: .respond(status: 200, body: "ok"))
         defer { server.stop() }
-        let check = try NetworkCheck(address: "127.0.0.1", port: server.port, sourceAddress: "127.0.0.2")
+        let check = try NetworkCheck(
+            address: IPAddress("127.0.0.1")!, port: server.port, sourceAddress: IPAddress("127.0.0.2")!)
         #expect(try runOnce(check, on: loop).probeClass == .ok)
         #expect(server.peers == ["127.0.0.2"])
     }
@@ -136,7 +137,8 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let refusing = try RefusingPort()
         defer { refusing.close() }
-        let check = try NetworkCheck(address: "127.0.0.1", port: refusing.port, sourceAddress: "203.0.113.1")
+        let check = try NetworkCheck(
+            address: IPAddress("127.0.0.1")!, port: refusing.port, sourceAddress: IPAddress("203.0.113.1")!)
         let result = try runOnce(check, on: loop)
         #expect(result.probeClass == .localError)
     }
@@ -145,7 +147,7 @@ struct ProbeEngineTests {
         let loop = try EventLoop()
         let server = try LoopbackServer(loop: loop, mode: .respond(status: 200, body: "ok"))
         defer { server.stop() }
-        let check = try NetworkCheck(address: "127.0.0.1", port: server.port, mark: 0x100)
+        let check = try NetworkCheck(address: IPAddress("127.0.0.1")!, port: server.port, mark: 0x100)
         let result = try runOnce(check, on: loop)
         if geteuid() == 0 {
             #expect(result.probeClass == .ok)
@@ -160,7 +162,7 @@ struct ProbeEngineTests {
         let server = try LoopbackServer(loop: loop, mode: .respond(status: 200, body: "ok"))
         defer { server.stop() }
         let engine = try ProbeEngine(loop: loop)
-        let check = try NetworkCheck(address: "127.0.0.1", port: server.port)
+        let check = try NetworkCheck(address: IPAddress("127.0.0.1")!, port: server.port)
         var results: [ProbeClass] = []
         for _ in 0..<50 { try engine.start(check) { results.append($0.probeClass) } }
         #expect(engine.inFlight == 50)
@@ -175,7 +177,7 @@ struct ProbeEngineTests {
         let server = try LoopbackServer(loop: loop, mode: .hang)
         defer { server.stop() }
         let engine = try ProbeEngine(loop: loop)
-        let check = try NetworkCheck(address: "127.0.0.1", port: server.port, timeout: .milliseconds(200))
+        let check = try NetworkCheck(address: IPAddress("127.0.0.1")!, port: server.port, timeout: .milliseconds(200))
         var cancelledResult: ProbeResult?
         var otherResult: ProbeResult?
         let id = try engine.start(check) { cancelledResult = $0 }

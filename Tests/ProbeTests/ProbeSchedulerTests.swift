@@ -1,4 +1,5 @@
 import EventLoop
+import Primitives
 import Testing
 
 @testable import Probe
@@ -17,7 +18,7 @@ struct ProbeSchedulerTests {
     }
 
     private func check(_ path: String = "/") throws -> NetworkCheck {
-        try NetworkCheck(address: "203.0.113.21", port: 8000, path: path)
+        try NetworkCheck(address: IPAddress("203.0.113.21")!, port: 8000, path: path)
     }
 
     /// Start times of the probes run so far, as offsets from the clock's start.
@@ -167,7 +168,7 @@ struct ProbeSchedulerTests {
     }
 
     private func check(key: Int) throws -> NetworkCheck {
-        try NetworkCheck(address: "203.0.113.21", port: 8000, path: "/\(key)")
+        try NetworkCheck(address: IPAddress("203.0.113.21")!, port: 8000, path: "/\(key)")
     }
 
     // The in-flight cap: rounds beyond it wait in the order they fell due, start as probes end, and show their wait

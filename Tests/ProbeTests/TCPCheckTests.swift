@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import Primitives
 import Testing
 
 @testable import Probe
@@ -12,7 +13,8 @@ struct TCPCheckTests {
         // A server that never answers: only the handshake can make this probe pass.
         let server = try LoopbackServer(loop: loop, mode: .hang)
         defer { server.stop() }
-        let check = try NetworkCheck(scheme: .tcp, address: "127.0.0.1", port: server.port, timeout: .seconds(5))
+        let check = try NetworkCheck(
+            scheme: .tcp, address: IPAddress("127.0.0.1")!, port: server.port, timeout: .seconds(5))
         let result = try runOnce(check, on: loop)
         #expect(result.probeClass == .ok)
         #expect(result.status == nil)
@@ -26,7 +28,8 @@ struct TCPCheckTests {
         let loop = try EventLoop()
         let refusing = try RefusingPort()
         defer { refusing.close() }
-        let result = try runOnce(try NetworkCheck(scheme: .tcp, address: "127.0.0.1", port: refusing.port), on: loop)
+        let result = try runOnce(
+            try NetworkCheck(scheme: .tcp, address: IPAddress("127.0.0.1")!, port: refusing.port), on: loop)
         #expect(result.probeClass == .connectRefused)
     }
 
@@ -36,7 +39,8 @@ struct TCPCheckTests {
         defer { server.stop() }
         let before = openDescriptors()
         for _ in 0..<20 {
-            _ = try runOnce(try NetworkCheck(scheme: .tcp, address: "127.0.0.1", port: server.port), on: loop)
+            _ = try runOnce(
+                try NetworkCheck(scheme: .tcp, address: IPAddress("127.0.0.1")!, port: server.port), on: loop)
         }
         // The engine of each run is gone, and with it every socket; the server keeps its 20 accepted ones.
         #expect(openDescriptors() - before <= 20)

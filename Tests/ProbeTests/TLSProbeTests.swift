@@ -1,5 +1,6 @@
 import EventLoop
 import Foundation
+import Primitives
 import Testing
 
 @testable import Probe
@@ -89,7 +90,7 @@ struct TLSProbeTests {
         engine: ProbeEngine, loop: EventLoop
     ) throws -> ProbeResult {
         let check = try NetworkCheck(
-            scheme: .https, address: "127.0.0.1", port: server.port, host: host, tlsVerify: tlsVerify,
+            scheme: .https, address: IPAddress("127.0.0.1")!, port: server.port, host: host, tlsVerify: tlsVerify,
             tlsCAFile: caFile)
         var result: ProbeResult?
         try engine.start(check) { result = $0 }

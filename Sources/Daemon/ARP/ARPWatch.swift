@@ -6,14 +6,17 @@ import Primitives
 /// A real server (or any host) that answers ARP for a VIP the director holds: the seed's "VIP conflict", from a
 /// real server whose arp_ignore/arp_announce are missing.
 struct ARPConflict: Hashable, Comparable, CustomStringConvertible {
-    var vip: String
+    var vip: IPAddress
     var interface: String
     var mac: String
     /// The real server that owns the MAC (it also answered for its RIP), else the neighbour table's address for it.
-    var host: String?
+    var host: IPAddress?
     var realServer: IPAddress?
 
-    static func < (a: ARPConflict, b: ARPConflict) -> Bool { (a.vip, a.mac) < (b.vip, b.mac) }
+    /// By the VIP as written, then the MAC: the order the log and the status page have always had.
+    static func < (a: ARPConflict, b: ARPConflict) -> Bool {
+        (a.vip.description, a.mac) < (b.vip.description, b.mac)
+    }
 
     var description: String {
         let who = realServer.map { "real server \($0)" } ?? host.map { "host \($0)" } ?? "an unknown host"
@@ -94,7 +97,7 @@ final class ARPWatch {
                 let owner = ripOwners[mac].flatMap { IPAddress(bytes: $0) }
                 conflicts.append(
                     ARPConflict(
-                        vip: subject.vip.description, interface: subject.interface, mac: formatMAC(mac),
+                        vip: subject.vip, interface: subject.interface, mac: formatMAC(mac),
                         host: neighbours[formatMAC(mac)], realServer: owner))
             }
         }
@@ -131,14 +134,16 @@ final class ARPWatch {
 
 /// The kernel's IPv4 neighbour table (/proc/net/arp): MAC to address.
 enum Neighbours {
-    static func read() -> [String: String] {
+    static func read() -> [String: IPAddress] {
         guard let text = readSmallFile("/proc/net/arp") else { return [:] }
-        var table: [String: String] = [:]
+        var table: [String: IPAddress] = [:]
         // "IP address  HW type  Flags  HW address  Mask  Device", a header line first.
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 4, fields[3] != "00:00:00:00:00:00" else { continue }
-            table[String(fields[3])] = String(fields[0])
+            guard fields.count >= 4, fields[3] != "00:00:00:00:00:00", let address = IPAddress(String(fields[0])) else {
+                continue
+            }
+            table[String(fields[3])] = address
         }
         return table
     }

@@ -2,7 +2,8 @@ import Glibc
 import Primitives
 
 extension ListenAddress {
-    var family: Int32 {
+    /// AF_INET, AF_INET6 or AF_UNIX.
+    public var family: Int32 {
         switch self {
         case .ipv4: AF_INET
         case .ipv6: AF_INET6
@@ -11,7 +12,7 @@ extension ListenAddress {
     }
 
     /// Calls `body` with the address as a `sockaddr`; the text was validated when parsed.
-    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    public func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         switch self {
         case .ipv4(let address, let port):
             var sin = sockaddr_in()

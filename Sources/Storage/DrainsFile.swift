@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Agent
 import Glibc
 import Primitives
 
@@ -15,17 +15,6 @@ public struct DrainsFile: Sendable {
 
     public struct ReadError: Error, Equatable, CustomStringConvertible {
         public var description: String
-    }
-
-    private struct Document: Codable {
-        var version = 1
-        var drains: [Entry]
-    }
-
-    private struct Entry: Codable {
-        var service: ServiceKey
-        var server: Endpoint
-        var note: DrainNote
     }
 
     /// Every drain; none when the file does not exist.
@@ -45,10 +34,7 @@ public struct DrainsFile: Sendable {
             throw ReadError(description: "cannot read \(path): \(Self.problem(errno))")
         }
         do {
-            let document = try JSONDecoder().decode(Document.self, from: Data(bytes))
-            return Dictionary(
-                document.drains.map { (ServerID(service: $0.service, server: $0.server), $0.note) },
-                uniquingKeysWith: { _, last in last })
+            return try DrainsDocument.drains(json: bytes)
         } catch {
             throw ReadError(description: "\(path) is not a drains file drcheck wrote: \(error)")
         }
@@ -67,12 +53,7 @@ public struct DrainsFile: Sendable {
         }
         var drains = try load()
         try change(&drains)
-        let entries = drains.sorted { $0.key < $1.key }.map {
-            Entry(service: $0.key.service, server: $0.key.server, note: $0.value)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.replace(path, with: Array(try encoder.encode(Document(drains: entries))))
+        try AtomicFile.replace(path, with: DrainsDocument.json(drains))
         return drains
     }
 

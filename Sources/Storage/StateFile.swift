@@ -1,3 +1,4 @@
+import Agent
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -26,9 +27,7 @@ public struct StateFile: Sendable {
             return (AgentState(), "state file \(path) is unreadable; \(fresh)")
         }
         do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            let state = try decoder.decode(AgentState.self, from: data)
+            let state = try AgentState(json: data)
             guard state.version == AgentState.currentVersion else {
                 return (
                     AgentState(),
@@ -37,7 +36,7 @@ public struct StateFile: Sendable {
             }
             return (state, nil)
         } catch {
-            return (AgentState(), "state file \(path) is corrupt (\(Self.reason(error))); \(fresh)")
+            return (AgentState(), "state file \(path) is corrupt (\(error.reason)); \(fresh)")
         }
     }
 
@@ -46,11 +45,7 @@ public struct StateFile: Sendable {
     /// full file system) it is rewritten in place: a drain drcheck made is then still saved, and a restart does not
     /// read the kernel's 0 against a weight saved before it as an operator's drain.
     public func save(_ state: AgentState) throws(SaveError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        // Encoding plain values cannot fail.
-        let json = Array((try? encoder.encode(state)) ?? Data()) + [UInt8(ascii: "\n")]
+        let json = state.json()
         do {
             try AtomicFile.replace(path, with: json + Self.room(for: json.count))
         } catch {
@@ -75,16 +70,5 @@ public struct StateFile: Sendable {
     public static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        switch error as? DecodingError {
-        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context),
-            .valueNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
     }
 }

@@ -22,6 +22,8 @@
 ///
 ///     STATS = { "connections", "in_packets", "out_packets", "in_bytes", "out_bytes",
 ///               "connection_rate", "in_packet_rate", "out_packet_rate", "in_byte_rate", "out_byte_rate" }
+import IPVS
+
 public struct TableDocument: Encodable, Sendable {
     public var info: IPVSInfo
     public var table: [ServiceEntry]
@@ -41,11 +43,13 @@ public struct TableDocument: Encodable, Sendable {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(info.versionText, forKey: .version)
         try container.encode(info.connectionTableSize, forKey: .connectionTableSize)
-        try container.encode(table, forKey: .services)
+        try container.encode(table.map(ServiceJSON.init), forKey: .services)
     }
 }
 
-extension ServiceEntry: Encodable {
+private struct ServiceJSON: Encodable {
+    var entry: ServiceEntry
+
     private enum Key: String, CodingKey {
         case family, `protocol`, address, port, fwmark, scheduler, flags, persistent
         case onePacket = "one_packet"
@@ -55,8 +59,9 @@ extension ServiceEntry: Encodable {
         case stats, destinations
     }
 
-    public func encode(to encoder: Encoder) throws {
+    func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
+        let service = entry.service
         let key = service.key
         try container.encode(key.family.description, forKey: .family)
         switch key {
@@ -79,12 +84,14 @@ extension ServiceEntry: Encodable {
         try container.encode(service.timeout, forKey: .timeout)
         try container.encode(service.netmaskText, forKey: .netmask)
         try container.encode(service.persistenceEngine, forKey: .persistenceEngine)
-        try container.encode(service.stats, forKey: .stats)
-        try container.encode(destinations, forKey: .destinations)
+        try container.encode(StatsJSON(stats: service.stats), forKey: .stats)
+        try container.encode(entry.destinations.map(DestinationJSON.init), forKey: .destinations)
     }
 }
 
-extension Destination: Encodable {
+private struct DestinationJSON: Encodable {
+    var destination: Destination
+
     private enum Key: String, CodingKey {
         case address, family, port, forwarding, weight
         case upperThreshold = "upper_threshold"
@@ -95,26 +102,26 @@ extension Destination: Encodable {
         case tunnel, stats
     }
 
-    public func encode(to encoder: Encoder) throws {
+    func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
-        try container.encode(address.description, forKey: .address)
-        try container.encode(address.family.description, forKey: .family)
-        try container.encode(port, forKey: .port)
-        try container.encode(forwarding.jsonName, forKey: .forwarding)
-        try container.encode(weight, forKey: .weight)
-        try container.encode(upperThreshold, forKey: .upperThreshold)
-        try container.encode(lowerThreshold, forKey: .lowerThreshold)
-        try container.encode(activeConnections, forKey: .activeConnections)
-        try container.encode(inactiveConnections, forKey: .inactiveConnections)
-        try container.encode(persistentConnections, forKey: .persistentConnections)
-        try container.encode(tunnel, forKey: .tunnel)
-        try container.encode(stats, forKey: .stats)
+        try container.encode(destination.address.description, forKey: .address)
+        try container.encode(destination.address.family.description, forKey: .family)
+        try container.encode(destination.port, forKey: .port)
+        try container.encode(destination.forwarding.jsonName, forKey: .forwarding)
+        try container.encode(destination.weight, forKey: .weight)
+        try container.encode(destination.upperThreshold, forKey: .upperThreshold)
+        try container.encode(destination.lowerThreshold, forKey: .lowerThreshold)
+        try container.encode(destination.activeConnections, forKey: .activeConnections)
+        try container.encode(destination.inactiveConnections, forKey: .inactiveConnections)
+        try container.encode(destination.persistentConnections, forKey: .persistentConnections)
+        try container.encode(TunnelJSON(tunnel: destination.tunnel), forKey: .tunnel)
+        try container.encode(StatsJSON(stats: destination.stats), forKey: .stats)
     }
 }
 
 extension ForwardingMethod {
     /// The word in the JSON form.
-    public var jsonName: String {
+    fileprivate var jsonName: String {
         switch self {
         case .masquerade: "masquerade"
         case .local: "local"
@@ -124,15 +131,46 @@ extension ForwardingMethod {
     }
 }
 
-extension TunnelSettings: Encodable {
+private struct TunnelJSON: Encodable {
+    var tunnel: TunnelSettings
+
     private enum Key: String, CodingKey { case type, port, flags, checksum }
 
-    public func encode(to encoder: Encoder) throws {
+    func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
-        try container.encode(["ipip", "gue", "gre"][Int(type.rawValue)], forKey: .type)
-        try container.encode(port, forKey: .port)
+        let flags = tunnel.flags
+        try container.encode(["ipip", "gue", "gre"][Int(tunnel.type.rawValue)], forKey: .type)
+        try container.encode(tunnel.port, forKey: .port)
         try container.encode(flags.rawValue, forKey: .flags)
         let checksum = flags.contains(.remoteChecksum) ? "remcsum" : flags.contains(.checksum) ? "csum" : "none"
         try container.encode(checksum, forKey: .checksum)
+    }
+}
+
+/// A counter set's JSON form: each counter under its snake_case key.
+private struct StatsJSON: Encodable {
+    var stats: Stats
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private static var fields: [(String, KeyPath<Stats, UInt64>)] {
+        [
+            ("connections", \.connections), ("in_packets", \.inPackets), ("out_packets", \.outPackets),
+            ("in_bytes", \.inBytes), ("out_bytes", \.outBytes), ("connection_rate", \.connectionRate),
+            ("in_packet_rate", \.inPacketRate), ("out_packet_rate", \.outPacketRate),
+            ("in_byte_rate", \.inByteRate), ("out_byte_rate", \.outByteRate),
+        ]
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for (name, field) in Self.fields {
+            try container.encode(stats[keyPath: field], forKey: Key(stringValue: name))
+        }
     }
 }

@@ -1,3 +1,4 @@
+import IPVS
 import Primitives
 
 /// The table laid out as `ipvsadm -Ln` prints it, in its order, so an operator can compare the two at a glance.

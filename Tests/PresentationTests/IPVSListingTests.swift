@@ -1,8 +1,8 @@
 import Foundation
+import IPVS
+import Presentation
 import Primitives
 import Testing
-
-@testable import IPVS
 
 /// A table and what `ipvsadm -Ln` printed for the same table in the lab (ipvsadm 1.31, Linux 6.1).
 private let table = [
@@ -83,4 +83,22 @@ private let table = [
             "connection_rate", "connections", "in_byte_rate", "in_bytes", "in_packet_rate", "in_packets",
             "out_byte_rate", "out_bytes", "out_packet_rate", "out_packets",
         ])
+}
+
+@Test func jsonNamesEachCounterByItsKey() throws {
+    var stats = Stats()
+    (stats.connections, stats.inPackets, stats.outPackets, stats.inBytes, stats.outBytes) = (1, 2, 3, 4, 5)
+    (stats.connectionRate, stats.inPacketRate, stats.outPacketRate) = (6, 7, 8)
+    (stats.inByteRate, stats.outByteRate) = (9, 10)
+    let entry = ServiceEntry(
+        service: Service(key: .fwmark(5, family: .ipv4), scheduler: "rr", stats: stats), destinations: [])
+    let document = TableDocument(info: IPVSInfo(version: 0x01_0201, connectionTableSize: 4096), table: [entry])
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    let json = String(decoding: try encoder.encode(document), as: UTF8.self)
+    #expect(
+        json.contains(
+            #""stats":{"connection_rate":6,"connections":1,"in_byte_rate":9,"in_bytes":4,"in_packet_rate":7,"#
+                + #""in_packets":2,"out_byte_rate":10,"out_bytes":5,"out_packet_rate":8,"out_packets":3}"#
+        ))
 }

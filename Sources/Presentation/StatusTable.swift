@@ -1,3 +1,4 @@
+import Exporter
 import Primitives
 
 /// `drcheck status` for a terminal: one header line about the agent, then a table of every real server.
