@@ -13,11 +13,8 @@
 # Checks/out/scrape-size/.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if [ ! -d "/usr/lib/uml/modules/$(uname -r)" ]; then
-  exec "$here/../lab/uml-run.sh" env ${DRCHECK:+DRCHECK="$(realpath "$DRCHECK")"} INTERVAL="${INTERVAL:-5}" \
-    bash "$here/scrape-size.sh" "$@"
-fi
 . "$here/../lab/lib.sh"
+lab_rerun_inside "$here/scrape-size.sh" ${DRCHECK:+DRCHECK="$(realpath "$DRCHECK")"} INTERVAL="${INTERVAL:-5}" -- "$@"
 n=${1:-2000}
 interval=${INTERVAL:-5}
 dir=$LAB_STATE/scrape
