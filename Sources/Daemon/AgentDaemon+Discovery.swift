@@ -49,7 +49,7 @@ extension AgentDaemon {
         snapshot = fresh
         // Out of descriptors getifaddrs fails: read as no address at all, every DR target would move to its RIP and
         // lose its probe service. The targets stay as they are until the addresses can be read.
-        if let interfaces = DirectorInterfaces.read() {
+        if let interfaces = host.interfaces() {
             retarget(interfaces)
             arpWatch?.update(snapshot.arpSubjects(interfaces))
         }
@@ -109,7 +109,7 @@ extension AgentDaemon {
     /// them and logs each change; with `check` it refuses dr mode and names the commands. True when dr mode was
     /// refused just now (the targets must be rebuilt).
     private func vetSysctls(for targets: Dictionary<ServerID, ProbeTarget>.Values) -> Bool {
-        let sysctls = DRSysctls()
+        let sysctls = host.sysctls
         var commands: [String] = []
         for interface in Set(targets.compactMap { $0.drPath?.interface }).sorted()
         where vettedInterfaces.insert(interface).inserted {

@@ -8,8 +8,9 @@ import Primitives
 import Probe
 
 /// The running agent: discovery, probes, decisions and weight writes, metrics, all on one event loop.
-/// Create it with `start`, then run its loop; signals stop or reload it.
-public final class AgentDaemon {
+/// Create it with `start`, then run its loop; signals stop or reload it. `Engine` makes the network probes: libcurl's
+/// `ProbeEngine`, or a test's fake.
+public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == NetworkCheck {
     struct LastProbe {
         var result: Probe.ProbeResult
         /// On the loop's clock: /status turns it into wall time.
@@ -20,6 +21,7 @@ public final class AgentDaemon {
 
     let loop: EventLoop
     let ipvs: IPVSControl
+    let host: DirectorHost
     let options: DaemonOptions
     let log: Logger
     let notifier: SystemdNotifier
@@ -30,7 +32,7 @@ public final class AgentDaemon {
     let startedAt = Date().timeIntervalSince1970
     private let commands: CommandRunner
     /// HTTP and TCP checks, through libcurl; in dr mode with their RIP probes.
-    var scheduler: ProbeScheduler<ServerID, EventLoop, DRPathRunner<EventLoop, ProbeEngine>>!
+    var scheduler: ProbeScheduler<ServerID, EventLoop, DRPathRunner<EventLoop, Engine>>!
     /// Exec checks, under their own cap (`max_commands_in_flight`).
     var commandScheduler: ProbeScheduler<ServerID, EventLoop, CommandRunner>!
     var hooks: HookRunner!
@@ -79,11 +81,12 @@ public final class AgentDaemon {
     private var wake: (at: AgentTime, timer: EventLoop.TimerID)?
 
     init(
-        loop: EventLoop, ipvs: IPVSControl, options: DaemonOptions, loaded: LoadedConfig, lock: StateLock,
-        log: Logger, environment: [String: String]
-    ) throws(StartupError) {
+        loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
+        loaded: LoadedConfig, lock: StateLock, log: Logger, environment: [String: String]
+    ) {
         self.loop = loop
         self.ipvs = ipvs
+        self.host = host
         self.options = options
         self.loaded = loaded
         self.lock = lock
@@ -97,12 +100,6 @@ public final class AgentDaemon {
         marks = ProbeMarks(range: loaded.config.probeMarks)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
         metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
-        let engine: ProbeEngine
-        do {
-            engine = try ProbeEngine(loop: loop)
-        } catch {
-            throw .runtime("cannot start probing: \(error)")
-        }
         commands = CommandRunner(loop: loop)
         // A DR probe that timed out while the loop ran late says nothing (its verdict is inconclusive): a RIP probe
         // that passed beside it must not turn it into `dr_path`.
@@ -117,53 +114,6 @@ public final class AgentDaemon {
             probeFinished(record)
         }
         hooks = HookRunner(loop: loop) { [unowned self] result, job, detail in hookEnded(result, job, detail) }
-    }
-
-    /// Loads the config, connects to IPVS, takes the state lock, listens, prunes stale probe services and makes
-    /// the first discovery. Errors carry DESIGN.md's exit status.
-    public static func start(
-        options: DaemonOptions, loop: EventLoop, log: Logger, environment: [String: String]
-    ) throws(StartupError) -> AgentDaemon {
-        let loaded = try StartupSteps.loadConfig(options)
-        let listen: ListenAddress
-        do {
-            listen = try ListenAddress(parsing: loaded.config.listen)
-        } catch {
-            throw .config("listen: \(error)")
-        }
-        let ipvs = try StartupSteps.connectIPVS()
-        let lock: StateLock
-        switch try StartupSteps.lockState(loaded.config.stateFile) {
-        case .acquired(let taken): lock = taken
-        case .heldBy(let pid):
-            throw .runtime(
-                "another drcheck\(pid.map { " (pid \($0))" } ?? "") holds \(StateLock.lockPath(forState: loaded.config.stateFile)); "
-                    + "stop it first")
-        }
-        let budget = DescriptorBudget.raise()
-        let daemon = try AgentDaemon(
-            loop: loop, ipvs: ipvs, options: options, loaded: loaded, lock: lock, log: log, environment: environment)
-        daemon.budget = budget
-        daemon.limitProbesInFlight()
-        do {
-            daemon.server = try MetricsServer(
-                loop: loop, address: listen, endpoints: daemon.endpoints,
-                onExhausted: daemon.metrics.recordDescriptorsExhausted)
-        } catch {
-            throw .runtime(error.description)
-        }
-        try daemon.pruneProbeServices()
-        try daemon.handleSignals()
-        let dryRun = options.dryRun ? ", dry run: no weight will be written" : ""
-        daemon.log.notice(
-            "drcheck \(DrcheckVersion.current) started: \(daemon.describe(loaded.source)), listening on \(listen)\(dryRun)"
-        )
-        daemon.startARPWatch()
-        daemon.discoverPeriodically()
-        if let period = SystemdNotifier.watchdogInterval(environment: environment) {
-            daemon.keepWatchdogFed(every: period)
-        }
-        return daemon
     }
 
     func now() -> AgentTime { loop.now() - origin }
@@ -277,7 +227,7 @@ public final class AgentDaemon {
             return .failure(result.probeClass.rawValue)
         }
         if directorFault == nil, viaDR.allSatisfy({ (lastProbe[$0.id]?.drPathStreak ?? 0) >= $0.fall }) {
-            raise("director-fault", .error, DirectorFault.message(viaDR))
+            raise("director-fault", .error, DirectorFault.message(viaDR, sysctls: host.sysctls))
             metrics.setDirectorFault(true)
             fireHook(.directorFault(directorFault))
         }
@@ -356,10 +306,10 @@ public final class AgentDaemon {
         }
     }
 
-    static let turnSpacing = Duration.milliseconds(100)
+    static var turnSpacing: Duration { .milliseconds(100) }
 
     /// Beyond this many lines of one kind in one turn, the log gets one summary line and the lines go to debug.
-    static let logBurst = 10
+    static var logBurst: Int { 10 }
 
     /// The level of `count` per-server lines of one kind in a turn: notice, warning for a drain (what
     /// `journalctl -p warning` should show), or debug in a burst.

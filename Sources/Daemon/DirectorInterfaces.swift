@@ -15,6 +15,21 @@ public struct DirectorInterfaces: Sendable {
 
     public init(addresses: [Address]) { self.addresses = addresses }
 
+    /// The director's addresses given as `interface`, `address`, prefix length (for a test's director); an
+    /// entry that is no address is left out.
+    init(_ entries: [(interface: String, address: String, prefixLength: Int)]) {
+        addresses = entries.compactMap { entry in
+            guard let bytes = parse(entry.address) else { return nil }
+            let mask = (0..<bytes.count).map { index in
+                let bits = min(max(entry.prefixLength - index * 8, 0), 8)
+                return UInt8(truncatingIfNeeded: 0xFF00 >> bits)
+            }
+            return Address(
+                interface: entry.interface, address: entry.address, prefixLength: entry.prefixLength, bytes: bytes,
+                mask: mask)
+        }
+    }
+
     /// Reads every address of every interface (getifaddrs); none when they cannot be read.
     public static func current() -> DirectorInterfaces { read() ?? DirectorInterfaces(addresses: []) }
 

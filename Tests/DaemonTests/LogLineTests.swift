@@ -1,4 +1,5 @@
 import Glibc
+import Probe
 import Testing
 
 @testable import Daemon
@@ -25,9 +26,10 @@ import Testing
     }
 
     @Test func aDrainIsAWarningUnlessInABurst() {
-        #expect(AgentDaemon.lineLevel(1, drain: true) == .warning)
-        #expect(AgentDaemon.lineLevel(1) == .notice)
-        #expect(AgentDaemon.lineLevel(AgentDaemon.logBurst + 1, drain: true) == .debug)
+        typealias Daemon = AgentDaemon<ProbeEngine>
+        #expect(Daemon.lineLevel(1, drain: true) == .warning)
+        #expect(Daemon.lineLevel(1) == .notice)
+        #expect(Daemon.lineLevel(Daemon.logBurst + 1, drain: true) == .debug)
     }
 
     @Test func theJournalIsDetectedOnlyWhenStandardErrorIsItsStream() {
