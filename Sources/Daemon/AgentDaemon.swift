@@ -387,42 +387,36 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     /// Makes the weight changes of one turn (at Unix time `wall`): whether any failed (the reconciler retries it),
     /// and those written.
     private func apply(_ changes: [WeightChange], at wall: Double) -> (failed: Bool, written: [WeightChange]) {
-        var fresh: [ServiceKey: [Destination]] = [:]
+        var writer = WeightWriter(ipvs: ipvs)
         var failed = false
         var written: [WeightChange] = []
         defer { summarize(changes.count, drains: written.contains(where: \.isDrain), TurnSummary.weights(written)) }
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }
-            let key = change.id.service  // the snapshot keys each service by the kernel's own key
             do {
-                // SET_DEST echoes every field as read, so read them now rather than trust the last discovery.
-                if fresh[change.id.service] == nil { fresh[change.id.service] = try ipvs.destinations(of: key) }
-                guard let destination = fresh[change.id.service]?.first(where: { $0.endpoint == change.id.server })
-                else {
+                switch try writer.write(change) {
+                case .gone:
                     log.warning(
                         "\(change.id): gone from the kernel before its weight could be set",
                         metadata: serviceMetadata(change.id.service))
-                    continue
-                }
-                guard Int(destination.weight) == change.from else {
+                case .setByOther(let weight):
                     // Someone else set the weight since drcheck last read it: theirs stands, and the next turn
                     // sees it (adopted, or an administrative drain) rather than drcheck overwriting it.
                     log.info(
-                        "\(change.id): weight \(destination.weight) set by someone else, \(change.to) not written",
+                        "\(change.id): weight \(weight) set by someone else, \(change.to) not written",
                         metadata: serviceMetadata(change.id.service))
                     _ = reconciler.writeFailed(change, at: now())
                     let read = KernelSnapshot.CheckedService(
-                        kernel: service.kernel, destinations: fresh[change.id.service] ?? [])
+                        kernel: service.kernel, destinations: writer.read[change.id.service] ?? [])
                     enqueue(.kernel(change.id.service, read.weights))
-                    continue
+                case .written:
+                    metrics.recordIPVSUpdate(.setWeight)
+                    lastChange[change.id] = wall
+                    log.log(
+                        level: Self.lineLevel(changes.count, drain: change.isDrain), "\(change)",
+                        metadata: serviceMetadata(change.id.service))
+                    written.append(change)
                 }
-                try ipvs.setWeight(Int32(change.to), of: destination, in: key)
-                metrics.recordIPVSUpdate(.setWeight)
-                lastChange[change.id] = wall
-                log.log(
-                    level: Self.lineLevel(changes.count, drain: change.isDrain), "\(change)",
-                    metadata: serviceMetadata(change.id.service))
-                written.append(change)
             } catch {
                 failed = true
                 metrics.recordIPVSError(.setWeight)
