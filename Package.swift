@@ -63,7 +63,7 @@ let package = Package(
             ]
         ),
         // Drives the IPVS API from the lab's IPVS scenarios and benchmark; not installed.
-        .executableTarget(name: "ipvs-lab", dependencies: ["IPVS", "Primitives"]),
+        .executableTarget(name: "ipvs-lab", dependencies: ["Daemon", "IPVS", "Primitives"]),
         // Serves N synthetic servers' metrics for Checks/bench/exporter-bench.sh; not installed.
         .executableTarget(
             name: "exporter-bench", dependencies: ["CLinux", "Exporter", "EventLoop", "Primitives"],

@@ -109,21 +109,16 @@ extension AgentDaemon {
     /// them and logs each change; with `check` it refuses dr mode and names the commands. True when dr mode was
     /// refused just now (the targets must be rebuilt).
     private func vetSysctls(for targets: Dictionary<ServerID, ProbeTarget>.Values) -> Bool {
-        let sysctls = host.sysctls
         var commands: [String] = []
-        for interface in Set(targets.compactMap { $0.drPath?.interface }).sorted()
-        where vettedInterfaces.insert(interface).inserted {
-            for finding in sysctls.findings(interface: interface) {
-                guard loaded.config.drSysctls == .fix else {
-                    commands.append(finding.command)
-                    continue
-                }
-                do {
-                    try sysctls.apply(finding)
-                    log.notice("set \(finding.key)=\(finding.wanted) (was \(finding.current)) for DR-path probes")
-                } catch {
-                    log.error("\(error): DR-path probes from \(interface) will fail; run `\(finding.command)`")
-                }
+        let interfaces = DRSysctls.interfaces(of: targets).filter { vettedInterfaces.insert($0).inserted }
+        for vetted in host.sysctls.vet(interfaces, fix: loaded.config.drSysctls == .fix) {
+            switch vetted {
+            case .set(let finding):
+                log.notice("\(finding.setText)")
+            case .failed(let finding, let error):
+                log.error("\(error): DR-path probes from \(finding.interface) will fail; run `\(finding.command)`")
+            case .left(let finding):
+                commands.append(finding.command)
             }
         }
         guard !commands.isEmpty else { return false }
@@ -143,12 +138,9 @@ extension AgentDaemon {
         } catch {
             throw .ipvs(error.description)
         }
-        for service in services {
-            guard case .fwmark(let mark, let family) = service.key, loaded.config.probeMarks.contains(mark) else {
-                continue
-            }
+        for (key, mark) in ProbeServices.listed(in: services, marks: loaded.config.probeMarks) {
             do {
-                try ipvs.deleteProbeService(mark: mark, family: family)
+                try ProbeServices(ipvs: ipvs).delete(key)
                 log.notice("removed stale DR probe service fwmark \(mark) left by an earlier run")
             } catch {
                 log.error("cannot remove stale DR probe service fwmark \(mark): \(error)")

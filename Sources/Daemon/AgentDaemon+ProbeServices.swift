@@ -29,14 +29,14 @@ extension AgentDaemon {
         for creation in audit.create {
             let (server, mark) = (creation.server, creation.mark)
             do {
-                try ipvs.createProbeService(mark: mark, realServer: server)
+                try ProbeServices(ipvs: ipvs).make(mark: mark, server: server)
             } catch {
                 metrics.recordIPVSError(.addService)
                 probeServices.distrust(server)
                 raise(
                     "probe-service \(server)", .error,
                     "cannot create the DR probe service for \(server): \(error); probing its RIP")
-                for (id, target) in wanted where target.drPath?.server == server { wanted[id]?.probeRIP() }
+                wanted.probeRIP(of: server)
                 continue
             }
             metrics.recordIPVSUpdate(.addService)
@@ -53,9 +53,9 @@ extension AgentDaemon {
     }
 
     func deleteProbeService(_ key: ServiceKey) {
-        guard case .fwmark(let mark, let family) = key else { return }
+        guard case .fwmark(let mark, _) = key else { return }
         do {
-            try ipvs.deleteProbeService(mark: mark, family: family)
+            try ProbeServices(ipvs: ipvs).delete(key)
             metrics.recordIPVSUpdate(.deleteService)
         } catch {
             metrics.recordIPVSError(.deleteService)

@@ -155,13 +155,19 @@ import Testing
         #expect(lab.metric("drcheck_overloaded") == "1.0")
     }
 
-    /// A weight write that fails leaves the kernel's weight shown, says so once, and is retried a second later.
-    @Test func aFailedWeightWriteIsLoggedOnceAndRetried() throws {
+    /// A lone server (nothing keeps it) that has failed one probe of `fall` 2, its log lines taken.
+    static func loneServerFailedOnce() throws -> Lab {
         let lab = try Lab(check: Self.alone, servers: [11])
         try lab.firstRound()
         _ = lab.log.take()
         lab.engine.answer = { _ in Self.refused }
         try lab.advance(by: .seconds(1))
+        return lab
+    }
+
+    /// A weight write that fails leaves the kernel's weight shown, says so once, and is retried a second later.
+    @Test func aFailedWeightWriteIsLoggedOnceAndRetried() throws {
+        let lab = try Self.loneServerFailedOnce()
         lab.ipvs.failingWrites = 1
         try lab.advance(by: .seconds(1))
         #expect(lab.ipvs.writes.isEmpty)
@@ -184,11 +190,7 @@ import Testing
 
     /// A weight someone else set since the last read is not overwritten: it is adopted, and decided from there.
     @Test func aWeightSetBySomeoneElseIsNotOverwritten() throws {
-        let lab = try Lab(check: Self.alone, servers: [11])
-        try lab.firstRound()
-        _ = lab.log.take()
-        lab.engine.answer = { _ in Self.refused }
-        try lab.advance(by: .seconds(1))
+        let lab = try Self.loneServerFailedOnce()
         lab.ipvs.table[Lab.service]![0].weight = 3
         try lab.advance(by: .seconds(1))
         #expect(

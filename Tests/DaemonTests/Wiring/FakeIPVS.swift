@@ -13,7 +13,7 @@ final class FakeIPVS: IPVSControl {
 
     var table: [ServiceKey: [Destination]] = [:]
     private(set) var writes: [Write] = []
-    /// Probe services made and deleted, as `+fwmark N -> RIP` and `-fwmark N`.
+    /// Destinations added to fwmark services and fwmark services deleted, as `+fwmark N -> RIP` and `-fwmark N`.
     private(set) var probeServiceCalls: [String] = []
     /// The next this many weight writes fail as a netlink socket error would.
     var failingWrites = 0
@@ -40,15 +40,33 @@ final class FakeIPVS: IPVSControl {
         writes.append(Write(service: service, server: destination.endpoint, weight: weight))
     }
 
-    func createProbeService(mark: UInt32, realServer: IPAddress) throws(IPVSError) {
-        table[.fwmark(mark, family: realServer.family)] = [
-            Destination(address: realServer, port: 0, forwarding: .route, weight: 1)
-        ]
-        probeServiceCalls.append("+fwmark \(mark) -> \(realServer)")
+    func addService(_ service: Service) throws(IPVSError) {
+        guard table[service.key] == nil else { throw .kernel(command: "NEW_SERVICE", errno: 17) }
+        table[service.key] = []
     }
 
-    func deleteProbeService(mark: UInt32, family: AddressFamily) throws(IPVSError) {
-        table[.fwmark(mark, family: family)] = nil
-        probeServiceCalls.append("-fwmark \(mark)")
+    func deleteService(_ service: ServiceKey) throws(IPVSError) {
+        guard table.removeValue(forKey: service) != nil else { throw .serviceGone(service) }
+        if case .fwmark(let mark, _) = service { probeServiceCalls.append("-fwmark \(mark)") }
+    }
+
+    func addDestination(_ destination: Destination, to service: ServiceKey) throws(IPVSError) {
+        guard table[service] != nil else { throw .serviceGone(service) }
+        table[service]!.append(destination)
+        if case .fwmark(let mark, _) = service { probeServiceCalls.append("+fwmark \(mark) -> \(destination.address)") }
+    }
+
+    func setDestination(_ destination: Destination, in service: ServiceKey) throws(IPVSError) {
+        guard let index = table[service]?.firstIndex(where: { $0.endpoint == destination.endpoint }) else {
+            throw .destinationGone(service, destination.address, port: destination.port)
+        }
+        table[service]![index] = destination
+    }
+
+    func deleteDestination(_ destination: Destination, from service: ServiceKey) throws(IPVSError) {
+        guard let index = table[service]?.firstIndex(where: { $0.endpoint == destination.endpoint }) else {
+            throw .destinationGone(service, destination.address, port: destination.port)
+        }
+        table[service]!.remove(at: index)
     }
 }
