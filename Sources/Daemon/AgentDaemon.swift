@@ -200,7 +200,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
                 return .inconclusive(result.probeClass.rawValue)
             }
         case .drPath:
-            return drPathVerdict(result, for: id)
+            return drPathVerdict(result, for: target)
         default:
             break
         }
@@ -221,15 +221,22 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     /// Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
     /// server; one round timing out together on a loaded machine is not), and once per fault: its advice (computed
     /// from the sysctls now) must not re-log it as the fix lands.
-    private func drPathVerdict(_ result: Probe.ProbeResult, for id: ServerID) -> Agent.ProbeResult {
+    private func drPathVerdict(_ result: Probe.ProbeResult, for target: ProbeTarget) -> Agent.ProbeResult {
         let viaDR = targets.values.filter { $0.drPath != nil }
-        if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
-            return .failure(result.probeClass.rawValue)
+        func evidence(_ target: ProbeTarget) -> DirectorFaultRule.Evidence {
+            let last = lastProbe[target.id]
+            return DirectorFaultRule.Evidence(
+                drPathInARow: last?.drPathStreak ?? 0, needed: target.fall, lastPassed: last?.result.isOK == true)
         }
-        if directorFault == nil, viaDR.allSatisfy({ (lastProbe[$0.id]?.drPathStreak ?? 0) >= $0.fall }) {
+        switch DirectorFaultRule.judge(evidence(target), others: viaDR.filter { $0.id != target.id }.map(evidence)) {
+        case .server:
+            return .failure(result.probeClass.rawValue)
+        case .director where directorFault == nil:
             raise("director-fault", .error, DirectorFault.message(viaDR, sysctls: host.sysctls))
             metrics.setDirectorFault(true)
             fireHook(.directorFault(directorFault))
+        case .director, .undecided:
+            break
         }
         return .inconclusive(result.probeClass.rawValue)
     }
