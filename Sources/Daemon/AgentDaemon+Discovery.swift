@@ -22,7 +22,7 @@ extension AgentDaemon {
         let fresh: KernelSnapshot
         do {
             fresh = try KernelSnapshot.read(ipvs, config: loaded.config)
-            clear("ipvs-read", "IPVS table readable again")
+            conditions.clear("ipvs-read", "IPVS table readable again")
         } catch {
             ipvsReadFailed(error)
             return
@@ -38,9 +38,9 @@ extension AgentDaemon {
         }
         for service in loaded.config.services {
             if let advice = fresh.otherFamilyOnly[service.key] {
-                raise("family \(service.key)", .warning, advice)
+                conditions.raise("family \(service.key)", .warning, advice)
             } else {
-                clear("family \(service.key)", "\(service.label): IPVS has its fwmark service now")
+                conditions.clear("family \(service.key)", "\(service.label): IPVS has its fwmark service now")
             }
         }
         for (key, why) in fresh.notChecked.sorted(by: { $0.key < $1.key }) where snapshot.notChecked[key] == nil {
@@ -59,7 +59,7 @@ extension AgentDaemon {
         }
         report(overload.tick(at: now()))
         // A state the last change could not save (a full or read-only file system) is saved once it can be.
-        if conditions["state-save"] != nil { saveState() }
+        if conditions.message(of: "state-save") != nil { saveState() }
     }
 
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
@@ -98,9 +98,11 @@ extension AgentDaemon {
         let builder = TargetBuilder(
             config: loaded.config, interfaces: interfaces, drRefused: drRefused, patterns: bodyPatterns)
         let (wanted, notes) = builder.targets(for: snapshot, marks: &marks)
-        for (id, note) in notes { raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
+        for (id, note) in notes { conditions.raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
         // Only the servers noted before can have a note to clear: no text is built per server per pass.
-        for id in notedTargets where notes[id] == nil { clear("target \(id)", "\(id): probed as configured") }
+        for id in notedTargets where notes[id] == nil {
+            conditions.clear("target \(id)", "\(id): probed as configured")
+        }
         notedTargets = Set(notes.keys)
         return wanted
     }

@@ -25,7 +25,7 @@ extension AgentDaemon {
         for server in audit.verified { probeServices.verified(server, mark: needed[server]!, at: readAt) }
         for key in audit.delete { deleteProbeService(key) }
         let repairs = audit.create.count { $0.reason != .new }
-        let level = Self.lineLevel(repairs)
+        let level = ConditionLog.lineLevel(repairs)
         for creation in audit.create {
             let (server, mark) = (creation.server, creation.mark)
             do {
@@ -33,7 +33,7 @@ extension AgentDaemon {
             } catch {
                 metrics.recordIPVSError(.addService)
                 probeServices.distrust(server)
-                raise(
+                conditions.raise(
                     "probe-service \(server)", .error,
                     "cannot create the DR probe service for \(server): \(error); probing its RIP")
                 wanted.probeRIP(of: server)
@@ -49,7 +49,8 @@ extension AgentDaemon {
             case .wrong(let elsewhere): log.log(level: level, "\(made) recreated: it led to \(elsewhere); \(counted)")
             }
         }
-        summarize(repairs, "recreated \(repairs) DR probe services gone from the IPVS table or leading elsewhere")
+        conditions.summarize(
+            repairs, "recreated \(repairs) DR probe services gone from the IPVS table or leading elsewhere")
     }
 
     func deleteProbeService(_ key: ServiceKey) {
@@ -66,7 +67,7 @@ extension AgentDaemon {
     /// The table could not be read: said once until it can.
     func ipvsReadFailed(_ error: IPVSError) {
         metrics.recordIPVSError(.read)
-        raise("ipvs-read", .error, "cannot read the IPVS table: \(error)")
+        conditions.raise("ipvs-read", .error, "cannot read the IPVS table: \(error)")
         distrustProbeServices()
     }
 

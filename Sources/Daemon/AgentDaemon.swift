@@ -69,9 +69,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     private var systemdStatus = ""
     var arpWatch: ARPWatch?
     var arpConflicts: Set<ARPConflict> = []
-    /// Conditions that persist (an IPVS read failing, a state file that cannot be written), by name, with the
-    /// message logged when each began: logged once when it starts and once when it ends.
-    var conditions: [String: String] = [:]
+    /// Conditions that persist, logged when they begin and end; bursts of lines summarised.
+    let conditions: ConditionLog
     private var pending: [AgentEvent] = []
     private var turnScheduled = false
     private var lastTurn: Monotonic?
@@ -91,6 +90,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         self.loaded = loaded
         self.lock = lock
         self.log = log
+        conditions = ConditionLog(log)
         notifier = SystemdNotifier(environment: environment)
         origin = loop.now()
         stateFile = StateFile(path: loaded.config.stateFile)
@@ -123,19 +123,6 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         case .file(let path): "config \(path)"
         case .zeroConfig(let missing): "no \(missing): zero-config, every IPVS service checked with the defaults"
         }
-    }
-
-    /// Logs `message` when condition `name` begins or its message changes.
-    func raise(_ name: String, _ level: Logger.Level, _ message: String) {
-        guard conditions[name] != message else { return }
-        conditions[name] = message
-        log.log(level: level, "\(message)")
-    }
-
-    /// Logs `message` when condition `name` was raised and is over.
-    func clear(_ name: String, _ message: @autoclosure () -> String) {
-        guard conditions.removeValue(forKey: name) != nil else { return }
-        log.notice("\(message())")
     }
 
     // MARK: probes
@@ -179,7 +166,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     private func judge(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult {
         let id = target.id
         if result.isOK, directorFault != nil, target.drPath != nil {
-            clear("director-fault", "DR-path probes pass again: the director's DR path works")
+            conditions.clear("director-fault", "DR-path probes pass again: the director's DR path works")
             metrics.setDirectorFault(false)
             fireHook(.directorFault(nil))
         }
@@ -187,7 +174,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         switch result.probeClass {
         case .localError:
             metrics.recordDiscounted(.localError)
-            raise(
+            conditions.raise(
                 "local-error", .error,
                 "cannot make probes: \(result.detail); no server is judged on such a probe (raise LimitNOFILE, "
                     + "free local ports or memory)")
@@ -204,8 +191,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         default:
             break
         }
-        if conditions["local-error"] != nil {
-            clear("local-error", "probes can be made again")
+        if conditions.message(of: "local-error") != nil {
+            conditions.clear("local-error", "probes can be made again")
         }
         return Agent.ProbeResult(result)
     }
@@ -232,7 +219,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         case .server:
             return .failure(result.probeClass.rawValue)
         case .director where directorFault == nil:
-            raise("director-fault", .error, DirectorFault.message(viaDR, sysctls: host.sysctls))
+            conditions.raise("director-fault", .error, DirectorFault.message(viaDR, sysctls: host.sysctls))
             metrics.setDirectorFault(true)
             fireHook(.directorFault(directorFault))
         case .director, .undecided:
@@ -278,7 +265,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     }
 
     /// The director-side fault now, if any (for /status and metrics).
-    var directorFault: String? { conditions["director-fault"] }
+    var directorFault: String? { conditions.message(of: "director-fault") }
 
     func becomeReady() {
         ready = true
@@ -315,21 +302,6 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
 
     static var turnSpacing: Duration { .milliseconds(100) }
 
-    /// Beyond this many lines of one kind in one turn, the log gets one summary line and the lines go to debug.
-    static var logBurst: Int { 10 }
-
-    /// The level of `count` per-server lines of one kind in a turn: notice, warning for a drain (what
-    /// `journalctl -p warning` should show), or debug in a burst.
-    static func lineLevel(_ count: Int, drain: Bool = false) -> Logger.Level {
-        count > logBurst ? .debug : drain ? .warning : .notice
-    }
-
-    /// Logs the summary of a burst of `count` lines of one kind (nothing when they were logged one by one), at
-    /// warning when it holds drains.
-    func summarize(_ count: Int, drains: Bool = false, _ summary: @autoclosure () -> String) {
-        if count > Self.logBurst { log.log(level: drains ? .warning : .notice, "\(summary()) (each at debug level)") }
-    }
-
     /// Sets the scheduler's in-flight cap from the config and the open-file limit; says so when the limit is the
     /// tighter.
     func limitProbesInFlight() {
@@ -340,12 +312,12 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         hooks.maxInFlight = loaded.config.maxHooksInFlight
         hooks.timeout = loaded.config.onChangeTimeout
         if allowed < configured {
-            raise(
+            conditions.raise(
                 "descriptors", .warning,
                 "the open-file limit (\(budget.limit)) allows \(allowed) probes in flight of max_probes_in_flight "
                     + "\(configured); raise LimitNOFILE to let more run")
         } else {
-            clear("descriptors", "the open-file limit allows max_probes_in_flight (\(configured)) again")
+            conditions.clear("descriptors", "the open-file limit allows max_probes_in_flight (\(configured)) again")
         }
     }
 
@@ -356,7 +328,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         pending.removeAll()
         let decision = reconciler.turn(events, at: now())
         let wall = Date().timeIntervalSince1970
-        let level = Self.lineLevel(decision.transitions.count)
+        let level = ConditionLog.lineLevel(decision.transitions.count)
         for transition in decision.transitions {
             log.log(level: level, "\(transition)", metadata: serviceMetadata(transition.service))
             if let server = transition.server {
@@ -367,13 +339,14 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
                 }
             }
         }
-        summarize(decision.transitions.count, TurnSummary.transitions(decision.transitions))
+        conditions.summarize(decision.transitions.count, TurnSummary.transitions(decision.transitions))
         if !decision.transitions.isEmpty { updateSystemdStatus() }
-        let dryLevel = Self.lineLevel(decision.wouldChange.count)
+        let dryLevel = ConditionLog.lineLevel(decision.wouldChange.count)
         for change in decision.wouldChange {
             log.log(level: dryLevel, "dry run: would set \(change)", metadata: serviceMetadata(change.id.service))
         }
-        summarize(decision.wouldChange.count, "dry run: would make \(TurnSummary.weights(decision.wouldChange))")
+        conditions.summarize(
+            decision.wouldChange.count, "dry run: would make \(TurnSummary.weights(decision.wouldChange))")
         // Saved before the writes: a crash between the two then leaves a kernel weight the state does not expect,
         // which the next start adopts and re-probes, rather than a drcheck drain that looks like an operator's.
         if decision.stateChanged { saveState() }
@@ -397,7 +370,10 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         var writer = WeightWriter(ipvs: ipvs)
         var failed = false
         var written: [WeightChange] = []
-        defer { summarize(changes.count, drains: written.contains(where: \.isDrain), TurnSummary.weights(written)) }
+        defer {
+            conditions.summarize(
+                changes.count, drains: written.contains(where: \.isDrain), TurnSummary.weights(written))
+        }
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }
             do {
@@ -420,7 +396,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
                     metrics.recordIPVSUpdate(.setWeight)
                     lastChange[change.id] = wall
                     log.log(
-                        level: Self.lineLevel(changes.count, drain: change.isDrain), "\(change)",
+                        level: ConditionLog.lineLevel(changes.count, drain: change.isDrain), "\(change)",
                         metadata: serviceMetadata(change.id.service))
                     written.append(change)
                 }
@@ -451,9 +427,9 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         guard !options.dryRun else { return }
         do {
             try stateFile.save(reconciler.state)
-            clear("state-save", "state saved to \(stateFile.path) again")
+            conditions.clear("state-save", "state saved to \(stateFile.path) again")
         } catch {
-            raise(
+            conditions.raise(
                 "state-save", .error,
                 "\(error); the decisions stand, saving is retried at every change and discovery pass (until then a "
                     + "restart would take drcheck's drains since for an operator's)")

@@ -1,5 +1,4 @@
 import Glibc
-import Probe
 import Testing
 
 @testable import Daemon
@@ -26,10 +25,9 @@ import Testing
     }
 
     @Test func aDrainIsAWarningUnlessInABurst() {
-        typealias Daemon = AgentDaemon<ProbeEngine>
-        #expect(Daemon.lineLevel(1, drain: true) == .warning)
-        #expect(Daemon.lineLevel(1) == .notice)
-        #expect(Daemon.lineLevel(Daemon.logBurst + 1, drain: true) == .debug)
+        #expect(ConditionLog.lineLevel(1, drain: true) == .warning)
+        #expect(ConditionLog.lineLevel(1) == .notice)
+        #expect(ConditionLog.lineLevel(ConditionLog.logBurst + 1, drain: true) == .debug)
     }
 
     @Test func theJournalIsDetectedOnlyWhenStandardErrorIsItsStream() {
