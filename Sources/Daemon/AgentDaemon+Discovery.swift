@@ -72,9 +72,8 @@ extension AgentDaemon {
         for (id, target) in targets where wanted[id] == nil {
             scheduler.remove(id)
             commandScheduler.remove(id)
-            metrics.removeServer(target.labels)
+            publisher.remove(id, labels: target.labels)
             lastProbe[id] = nil
-            lastChange[id] = nil
         }
         for (id, target) in wanted where targets[id] != target {
             if let old = targets[id], old.labels != target.labels { metrics.removeServer(old.labels) }

@@ -60,13 +60,9 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     var overload = OverloadGuard()
     /// Shadow mode's comparison (`--dry-run` only).
     var shadow = ShadowComparison()
-    /// What the overload gauges show now.
-    private var overloadShown: (Bool, Duration?) = (false, nil)
-    var lastChange: [ServerID: Double] = [:]
-    var publishedServices: Set<String> = []
+    /// The series, gauges and STATUS= line that show the decision core's view.
+    let publisher: Publisher
     var ready = false
-    /// The last STATUS= sent to systemd: sent again only when it changes.
-    private var systemdStatus = ""
     var arpWatch: ARPWatch?
     var arpConflicts: Set<ARPConflict> = []
     /// Conditions that persist, logged when they begin and end; bursts of lines summarised.
@@ -99,6 +95,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         reconciler = Reconciler(config: loaded.config, state: state, dryRun: options.dryRun)
         marks = ProbeMarks(range: loaded.config.probeMarks)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
+        publisher = Publisher(metrics: metrics, notifier: notifier)
         metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
         commands = CommandRunner(loop: loop)
         // A DR probe that timed out while the loop ran late says nothing (its verdict is inconclusive): a RIP probe
@@ -240,12 +237,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
 
     /// Logs and exports a change of the overload state, once.
     func report(_ change: OverloadGuard.Change?) {
-        // Called for every probe: the gauges are set only when what they show changes.
-        let shown = (overload.overloaded, overload.last.achievedInterval)
-        if shown != overloadShown {
-            overloadShown = shown
-            metrics.setOverload(shown.0, achievedInterval: shown.1)
-        }
+        publisher.show(overload)
         guard let change else { return }
         switch change {
         case .began(let summary):
@@ -276,11 +268,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
 
     /// Tells systemd the servers' tally when it changed (counted only on turns with transitions, never per probe).
     func updateSystemdStatus() {
-        guard ready, notifier.isActive else { return }
-        let text = SystemdStatus.text(reconciler.state.servers.values)
-        guard text != systemdStatus else { return }
-        systemdStatus = text
-        notifier.notify("STATUS=" + text)
+        guard ready else { return }
+        publisher.tellSystemd(reconciler.state.servers.values)
     }
 
     // MARK: decisions
@@ -333,7 +322,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
             log.log(level: level, "\(transition)", metadata: serviceMetadata(transition.service))
             if let server = transition.server {
                 let id = ServerID(service: transition.service, server: server)
-                lastChange[id] = wall
+                publisher.changed(id, at: wall)
                 if let labels = targets[id]?.labels, let states = transition.kind.healthChange {
                     metrics.recordTransition(labels, from: states.from, to: states.to)
                 }
@@ -394,7 +383,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
                     enqueue(.kernel(change.id.service, read.weights))
                 case .written:
                     metrics.recordIPVSUpdate(.setWeight)
-                    lastChange[change.id] = wall
+                    publisher.changed(change.id, at: wall)
                     log.log(
                         level: ConditionLog.lineLevel(changes.count, drain: change.isDrain), "\(change)",
                         metadata: serviceMetadata(change.id.service))
