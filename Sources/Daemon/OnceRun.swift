@@ -5,7 +5,8 @@ import Primitives
 import Probe
 
 /// `drcheck --once`: one probe of every server, rise/fall with the state file's counters, weights set, a report,
-/// and DESIGN.md's exit status. With a live daemon (it holds the state lock) it probes and reports but changes nothing.
+/// and the exit status README.md documents. With a live daemon (it holds the state lock) it probes and reports but
+/// changes nothing.
 public struct OnceRun {
     let options: DaemonOptions
     let loaded: LoadedConfig

@@ -1,7 +1,8 @@
 import Agent
 import Probe
 
-/// Issue 8's classification: a DR probe that fails while the same request to the RIP passes is `dr_path`.
+/// The `dr_path` classification (OPERATIONS.md): a DR probe that fails while the same request to the RIP passes is
+/// `dr_path`.
 enum DRPathVerdict {
     static let explanation =
         "answers on its own address but not through the VIP: VIP missing on lo, wrong netmask, or a firewall"

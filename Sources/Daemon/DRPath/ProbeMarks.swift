@@ -1,7 +1,7 @@
 import IPVS
 import Primitives
 
-/// The fwmark of each real server's DR-probe service (DESIGN.md): one per real-server address, from the reserved
+/// The fwmark of each real server's DR-probe service (OPERATIONS.md): one per real-server address, from the reserved
 /// range, kept for as long as some dr-mode check needs that server.
 struct ProbeMarks {
     let range: ClosedRange<UInt32>

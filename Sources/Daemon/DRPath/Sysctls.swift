@@ -1,7 +1,7 @@
 import Glibc
 import Primitives
 
-/// The per-interface IPv4 sysctls a DR-path probe needs on the director (DESIGN.md): the reply comes from the VIP,
+/// The per-interface IPv4 sysctls a DR-path probe needs on the director (OPERATIONS.md): the reply comes from the VIP,
 /// a local address, so `accept_local` must be 1, and strict reverse-path filtering (rp_filter 1) drops it too.
 public struct DRSysctls {
     public struct Finding: Equatable, Sendable {
