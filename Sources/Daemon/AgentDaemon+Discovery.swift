@@ -54,10 +54,10 @@ extension AgentDaemon {
             arpWatch?.update(snapshot.arpSubjects(interfaces))
         }
         if !ready {
-            unprobed = Set(targets.keys.filter { lastProbe[$0] == nil })
+            unprobed = Set(targets.keys.filter { verdicts.lastProbe[$0] == nil })
             if unprobed.isEmpty { becomeReady() }
         }
-        report(overload.tick(at: now()))
+        verdicts.tick()
         // A state the last change could not save (a full or read-only file system) is saved once it can be.
         if conditions.message(of: "state-save") != nil { saveState() }
     }
@@ -73,7 +73,7 @@ extension AgentDaemon {
             scheduler.remove(id)
             commandScheduler.remove(id)
             publisher.remove(id, labels: target.labels)
-            lastProbe[id] = nil
+            verdicts.forget(id)
         }
         for (id, target) in wanted where targets[id] != target {
             if let old = targets[id], old.labels != target.labels { metrics.removeServer(old.labels) }

@@ -47,7 +47,7 @@ extension AgentDaemon {
                 name: serviceLabel(key), address: key.label, protocol: key.transportName,
                 panic: reconciler.panics.contains(key),
                 realServers: (statuses[key] ?? []).map { status in
-                    let probe = lastProbe[status.id]
+                    let probe = verdicts.lastProbe[status.id]
                     let destination = snapshot.destination(status.id)
                     let connections = destination.map { (Int($0.activeConnections), Int($0.inactiveConnections)) }
                     let drain = records[status.id]?.maintenance.map {
@@ -73,7 +73,7 @@ extension AgentDaemon {
                 version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
                 generatedAt: wall, configFile: configFile, configLoadedAt: configLoadedAt,
                 lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready,
-                directorFault: directorFault, arpConflicts: arpConflictLabels,
+                directorFault: verdicts.directorFault, arpConflicts: arpConflictLabels,
                 shadowDisagreements: options.dryRun
                     ? shadow.reported.values.sorted { $0.id < $1.id }.map(describe) : nil),
             services: checked + unchecked)

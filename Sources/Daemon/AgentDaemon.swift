@@ -11,14 +11,6 @@ import Probe
 /// Create it with `start`, then run its loop; signals stop or reload it. `Engine` makes the network probes: libcurl's
 /// `ProbeEngine`, or a test's fake.
 public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == NetworkCheck {
-    struct LastProbe {
-        var result: Probe.ProbeResult
-        /// On the loop's clock: /status turns it into wall time.
-        var at: Monotonic
-        /// How many probes in a row, up to this one, were `dr_path` (the director-side guard's evidence).
-        var drPathStreak = 0
-    }
-
     let loop: EventLoop
     let ipvs: IPVSControl
     let host: DirectorHost
@@ -51,17 +43,17 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     var discoveryDue = false
     var drRefused = false
     var vettedInterfaces: Set<String> = []
-    var lastProbe: [ServerID: LastProbe] = [:]
     let bodyPatterns = BodyPatterns()
     /// Servers whose target has a note logged (probed otherwise than configured, or not at all).
     var notedTargets: Set<ServerID> = []
     /// Targets not yet probed once: the daemon is ready when none is left.
     var unprobed: Set<ServerID> = []
-    var overload = OverloadGuard()
     /// Shadow mode's comparison (`--dry-run` only).
     var shadow = ShadowComparison()
     /// The series, gauges and STATUS= line that show the decision core's view.
     let publisher: Publisher
+    /// Each probe's result to the decision core's verdict.
+    let verdicts: VerdictPipeline
     var ready = false
     var arpWatch: ARPWatch?
     var arpConflicts: Set<ARPConflict> = []
@@ -96,14 +88,11 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         marks = ProbeMarks(range: loaded.config.probeMarks)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
         publisher = Publisher(metrics: metrics, notifier: notifier)
+        verdicts = VerdictPipeline(
+            loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
         metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
         commands = CommandRunner(loop: loop)
-        // A DR probe that timed out while the loop ran late says nothing (its verdict is inconclusive): a RIP probe
-        // that passed beside it must not turn it into `dr_path`.
-        let runner = DRPathRunner(clock: loop, engine: engine) { [unowned self] check, dr, rip, started in
-            guard dr.probeClass != .timeout || trusted(timeout: check.viaVIP.timeout, since: started) else { return dr }
-            return DRPathVerdict.classify(dr: dr, rip: rip)
-        }
+        let runner = DRPathRunner(clock: loop, engine: engine, judge: verdicts.classify)
         scheduler = ProbeScheduler(clock: loop, runner: runner) { [unowned self] record in
             probeFinished(record)
         }
@@ -111,6 +100,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
             probeFinished(record)
         }
         hooks = HookRunner(loop: loop) { [unowned self] result, job, detail in hookEnded(result, job, detail) }
+        verdicts.onDirectorFault = { [unowned self] in fireHook(.directorFault($0)) }
     }
 
     func now() -> AgentTime { loop.now() - origin }
@@ -134,9 +124,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     /// `started`: when the probe (its DR probe, in dr mode) began, for the loop's lateness since.
     private func deliver(_ result: Probe.ProbeResult, for id: ServerID, started: Monotonic) {
         guard let target = targets[id] else { return }
-        let streak = result.probeClass == .drPath ? (lastProbe[id]?.drPathStreak ?? 0) + 1 : 0
-        lastProbe[id] = LastProbe(result: result, at: loop.now(), drPathStreak: streak)
-        metrics.observeProbe(target.labels, resultClass: result.probeClass.rawValue, duration: result.duration)
+        verdicts.record(result, for: target)
         log.debug("\(id): \(result)", metadata: serviceMetadata(id.service))
         enqueue(.probed(id, verdict(result, for: target, started: started)))
         if !ready, unprobed.remove(id) != nil, unprobed.isEmpty { becomeReady() }
@@ -156,98 +144,16 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         return judged
     }
 
-    /// What the probe says of the server. What says nothing of it counts neither way: a local error (the director
-    /// short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`), and `dr_path`
-    /// while the director's DR path is not shown to work (another server passes through it), since then the
-    /// director may be the one at fault (sysctls, routes, probe services).
     private func judge(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult {
-        let id = target.id
-        if result.isOK, directorFault != nil, target.drPath != nil {
-            conditions.clear("director-fault", "DR-path probes pass again: the director's DR path works")
-            metrics.setDirectorFault(false)
-            fireHook(.directorFault(nil))
-        }
-        if let arp = arpVerdict(for: id) { return arp }
-        switch result.probeClass {
-        case .localError:
-            metrics.recordDiscounted(.localError)
-            conditions.raise(
-                "local-error", .error,
-                "cannot make probes: \(result.detail); no server is judged on such a probe (raise LimitNOFILE, "
-                    + "free local ports or memory)")
-            return .inconclusive(result.probeClass.rawValue)
-        case .timeout, .execTimeout:
-            guard trusted(timeout: target.check.timeout, since: started, cpuWait: result.cpuWait ?? .zero) else {
-                metrics.recordDiscounted(.overload)
-                report(overload.discounted(at: now()))
-                log.debug("\(id): timeout not counted, the director was short of CPU while it was under way")
-                return .inconclusive(result.probeClass.rawValue)
-            }
-        case .drPath:
-            return drPathVerdict(result, for: target)
-        default:
-            break
-        }
-        if conditions.message(of: "local-error") != nil {
-            conditions.clear("local-error", "probes can be made again")
-        }
-        return Agent.ProbeResult(result)
-    }
-
-    /// Whether a timeout of a probe of `timeout` that began at `started` is evidence (`OverloadGuard.trusts`): the
-    /// loop ran late, or a command waited for a CPU (`cpuWait`), by no more than the guard allows.
-    private func trusted(timeout: Duration, since started: Monotonic, cpuWait: Duration = .zero) -> Bool {
-        OverloadGuard.trusts(
-            timeout: timeout,
-            lateness: max(loop.lateness.worst(from: started, to: loop.now()), cpuWait))
-    }
-
-    /// Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
-    /// server; one round timing out together on a loaded machine is not), and once per fault: its advice (computed
-    /// from the sysctls now) must not re-log it as the fix lands.
-    private func drPathVerdict(_ result: Probe.ProbeResult, for target: ProbeTarget) -> Agent.ProbeResult {
-        let viaDR = targets.values.filter { $0.drPath != nil }
-        func evidence(_ target: ProbeTarget) -> DirectorFaultRule.Evidence {
-            let last = lastProbe[target.id]
-            return DirectorFaultRule.Evidence(
-                drPathInARow: last?.drPathStreak ?? 0, needed: target.fall, lastPassed: last?.result.isOK == true)
-        }
-        switch DirectorFaultRule.judge(evidence(target), others: viaDR.filter { $0.id != target.id }.map(evidence)) {
-        case .server:
-            return .failure(result.probeClass.rawValue)
-        case .director where directorFault == nil:
-            conditions.raise("director-fault", .error, DirectorFault.message(viaDR, sysctls: host.sysctls))
-            metrics.setDirectorFault(true)
-            fireHook(.directorFault(directorFault))
-        case .director, .undecided:
-            break
-        }
-        return .inconclusive(result.probeClass.rawValue)
+        verdicts.judge(result, for: target, started: started, arp: arpVerdict(for: target.id), targets: targets)
     }
 
     /// Feeds a probe start to the overload guard.
     private func noteStart<Runner>(_ record: ProbeScheduler<ServerID, EventLoop, Runner>.Record, interval: Duration) {
         // Commands waiting for their cap is the cap at work: overload only when they start late for it.
-        report(
-            overload.started(
-                delay: record.lateness, waited: record.waited && Runner.self != CommandRunner.self,
-                sincePrevious: record.previousStart.map { record.started - $0 },
-                interval: interval, at: now()))
-    }
-
-    /// Logs and exports a change of the overload state, once.
-    func report(_ change: OverloadGuard.Change?) {
-        publisher.show(overload)
-        guard let change else { return }
-        switch change {
-        case .began(let summary):
-            let consequence =
-                "timeouts while the loop runs late are not counted against servers, and checks run less often "
-                + "until it is over"
-            log.warning("overloaded: \(OverloadReport.describe(summary)); \(consequence)")
-        case .ended(let summary):
-            log.notice("overload over: \(OverloadReport.describe(summary))")
-        }
+        verdicts.started(
+            lateness: record.lateness, waited: record.waited && Runner.self != CommandRunner.self,
+            sincePrevious: record.previousStart.map { record.started - $0 }, interval: interval)
     }
 
     /// `service=NAME` on a log line about one service: the label its metrics and /status carry (its configured name,
@@ -255,9 +161,6 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     func serviceMetadata(_ service: ServiceKey) -> Logger.Metadata {
         ["service": "\(serviceLabel(service))"]
     }
-
-    /// The director-side fault now, if any (for /status and metrics).
-    var directorFault: String? { conditions.message(of: "director-fault") }
 
     func becomeReady() {
         ready = true
