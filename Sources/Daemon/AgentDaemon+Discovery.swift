@@ -65,10 +65,14 @@ extension AgentDaemon {
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
     func retarget(_ interfaces: DirectorInterfaces) {
         var wanted = buildTargets(interfaces)
-        if vetSysctls(for: wanted.values) {
+        if drKeeper.vetSysctls(for: wanted.values, fix: loaded.config.drSysctls == .fix) {
             wanted = buildTargets(interfaces)
         }
-        syncProbeServices(&wanted)
+        do {
+            try drKeeper.sync(&wanted, listed: snapshot.probeServices)
+        } catch {
+            ipvsReadFailed(error)
+        }
         for (id, target) in targets where wanted[id] == nil {
             scheduler.remove(id)
             commandScheduler.remove(id)
@@ -95,8 +99,8 @@ extension AgentDaemon {
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
         let builder = TargetBuilder(
-            config: loaded.config, interfaces: interfaces, drRefused: drRefused, patterns: bodyPatterns)
-        let (wanted, notes) = builder.targets(for: snapshot, marks: &marks)
+            config: loaded.config, interfaces: interfaces, drRefused: drKeeper.drRefused, patterns: bodyPatterns)
+        let (wanted, notes) = builder.targets(for: snapshot, marks: &drKeeper.marks)
         for (id, note) in notes { conditions.raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
         // Only the servers noted before can have a note to clear: no text is built per server per pass.
         for id in notedTargets where notes[id] == nil {
@@ -106,46 +110,12 @@ extension AgentDaemon {
         return wanted
     }
 
-    /// Checks the sysctls of each interface DR probes leave by, once per interface. With `dr_sysctls: fix` it sets
-    /// them and logs each change; with `check` it refuses dr mode and names the commands. True when dr mode was
-    /// refused just now (the targets must be rebuilt).
-    private func vetSysctls(for targets: Dictionary<ServerID, ProbeTarget>.Values) -> Bool {
-        var commands: [String] = []
-        let interfaces = DRSysctls.interfaces(of: targets).filter { vettedInterfaces.insert($0).inserted }
-        for vetted in host.sysctls.vet(interfaces, fix: loaded.config.drSysctls == .fix) {
-            switch vetted {
-            case .set(let finding):
-                log.notice("\(finding.setText)")
-            case .failed(let finding, let error):
-                log.error("\(error): DR-path probes from \(finding.interface) will fail; run `\(finding.command)`")
-            case .left(let finding):
-                commands.append(finding.command)
-            }
-        }
-        guard !commands.isEmpty else { return false }
-        drRefused = true
-        let fix = commands.joined(separator: "; ")
-        log.error(
-            "dr mode refused (dr_sysctls: check): DR-path probes cannot work until you run: \(fix); probing every RIP instead"
-        )
-        return true
-    }
-
     /// Deletes probe services a killed drcheck left behind (every fwmark service with a mark in the reserved range).
     func pruneProbeServices() throws(StartupError) {
-        let services: [IPVS.Service]
         do {
-            services = try ipvs.services()
+            try drKeeper.prune(loaded.config.probeMarks)
         } catch {
             throw .ipvs(error.description)
-        }
-        for (key, mark) in ProbeServices.listed(in: services, marks: loaded.config.probeMarks) {
-            do {
-                try ProbeServices(ipvs: ipvs).delete(key)
-                log.notice("removed stale DR probe service fwmark \(mark) left by an earlier run")
-            } catch {
-                log.error("cannot remove stale DR probe service fwmark \(mark): \(error)")
-            }
         }
     }
 }

@@ -36,13 +36,10 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     var reconciler: Reconciler
     var snapshot = KernelSnapshot()
     var targets: [ServerID: ProbeTarget] = [:]
-    var marks: ProbeMarks
-    /// drcheck's probe services, by real server, and since when each is known to lead there.
-    var probeServices = ProbeServiceLedger()
+    /// The DR-path component's state: probe marks, probe services, sysctl vetting.
+    let drKeeper: DRPathKeeper
     /// A discovery pass is scheduled ahead of the periodic ones (`discoverSoon`).
     var discoveryDue = false
-    var drRefused = false
-    var vettedInterfaces: Set<String> = []
     let bodyPatterns = BodyPatterns()
     /// Servers whose target has a note logged (probed otherwise than configured, or not at all).
     var notedTargets: Set<ServerID> = []
@@ -85,9 +82,11 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         let (state, warning) = stateFile.load()
         if let warning { log.warning("\(warning)") }
         reconciler = Reconciler(config: loaded.config, state: state, dryRun: options.dryRun)
-        marks = ProbeMarks(range: loaded.config.probeMarks)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
         publisher = Publisher(metrics: metrics, notifier: notifier)
+        drKeeper = DRPathKeeper(
+            marks: loaded.config.probeMarks, ipvs: ipvs, loop: loop, metrics: metrics, conditions: conditions,
+            sysctls: host.sysctls)
         verdicts = VerdictPipeline(
             loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
         metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
@@ -136,7 +135,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     private func verdict(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> Agent.ProbeResult
     {
         guard let path = target.drPath else { return judge(result, for: target, started: started) }
-        guard probeServices.trusts(path, since: started) else { return offPath(result, for: target.id) }
+        guard drKeeper.trusts(path, since: started) else { return offPath(result, for: target.id) }
         let judged = judge(result, for: target, started: started)
         guard reconciler.confirms(judged, for: target.id) || probeServiceLeads(path) else {
             return offPath(result, for: target.id)
