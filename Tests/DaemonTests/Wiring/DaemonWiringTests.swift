@@ -101,6 +101,33 @@ import Testing
         #expect(lab.metric("drcheck_director_dr_path_fault") == "0.0")
     }
 
+    /// A probe service gone from the table (a flush, another manager) is made again by the next discovery pass, and
+    /// a DR probe that would move its server's health meanwhile is not counted: it may have gone anywhere.
+    @Test func aProbeServiceGoneIsMadeAgainAndItsProbesDoNotCountMeanwhile() throws {
+        let lab = try Lab(check: Self.dr, servers: [11, 12])
+        try lab.firstRound()
+        _ = lab.log.take()
+        let gone = ServiceKey.fwmark(0x4452_0000, family: .ipv4)
+        lab.ipvs.table[gone] = nil
+        lab.engine.answer = { $0.mark == 0x4452_0000 ? Self.refused : Self.ok }
+        try lab.advance(by: .seconds(5))
+        #expect(
+            lab.log.take() == [
+                "<5>DR probe service fwmark \(0x4452_0000) -> 203.0.113.11 recreated: it was gone from the IPVS table; "
+                    + "its probes count again from the first that starts now",
+                Self.line(5, 11, "down (dr_path)"), Self.line(4, 11, "weight 5 -> 0, drain (dr_path)"),
+            ])
+        #expect(
+            lab.ipvs.probeServiceCalls == [
+                "+fwmark \(0x4452_0000) -> 203.0.113.11", "+fwmark \(0x4452_0001) -> 203.0.113.12",
+                "+fwmark \(0x4452_0000) -> 203.0.113.11",
+            ])
+        #expect(lab.ipvs.writes == [Self.write(11, 0)])
+        // The first dr_path, and the probes of both servers begun before the probe service was read again.
+        #expect(lab.metric(#"drcheck_probes_discounted_total{reason="probe_service"}"#) == "3")
+        #expect(lab.metric(#"drcheck_ipvs_updates_total{operation="add_service"}"#) == "3")
+    }
+
     /// Every DR probe fails while every RIP answers: the director is at fault, and no server is drained for it.
     @Test func everyDRProbeFailingIsTheDirectorsFaultAndDrainsNothing() throws {
         let lab = try Lab(check: Self.dr, servers: [11, 12, 13])
