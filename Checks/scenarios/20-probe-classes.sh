@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # drcheck probe classifies every behaviour of the lab's real server, probing rs1's RIP from the director:
-# 200 -> ok, 500 -> http_status, hang -> timeout at the deadline (within 100 ms), trickle -> timeout,
+# 200 -> ok (also with a proxy in the environment, which a probe never uses), 500 -> http_status, hang -> timeout at the deadline (within 100 ms), trickle -> timeout,
 # reset -> reset, close without a response -> protocol_error (an orderly FIN before any byte of HTTP: the server's
 # TCP is fine, its application answered nothing; a reset is kept for RSTs), wrong body -> body_mismatch, a header
 # line of 1 MiB -> protocol_error, a body of 100 MiB -> ok at once with less than 1 MiB of it sent (the status
@@ -36,6 +36,12 @@ lab_rs_mode 1 ok
 expect_class "200 -> ok 200, exit 0" "ok 200 exit=0" --timeout 1s "$rip1"
 expect_class "Host header and body regex: ok" "ok 200 exit=0" --host www.example.com --expect-body '^rs1$' "$rip1"
 lab_expect_match "rs1 saw the Host header given" "host=www.example.com:$LAB_PORT mode=ok" "$(tail -n 1 "$LAB_STATE/rs1.log")"
+
+lab_step "a proxy in the environment is not used (the probe goes straight to the server it judges)"
+got=$(lab_in lvs env http_proxy=http://203.0.113.250:3128 HTTP_PROXY=http://203.0.113.250:3128 \
+  ALL_PROXY=http://203.0.113.250:3128 "$drcheck" probe --timeout 1s "$rip1" 2>/dev/null) || true
+echo "drcheck probe with http_proxy set: $got"
+lab_expect_eq "http_proxy, HTTP_PROXY and ALL_PROXY set: ok 200 from rs1" "ok 200" "$(awk '{print $1, $2}' <<<"$got")"
 
 lab_step "answers 500"
 lab_rs_mode 1 error

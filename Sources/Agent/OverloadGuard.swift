@@ -59,25 +59,26 @@ public struct OverloadGuard: Sendable {
 
     /// A probe started `delay` after it was due (`waited`: it waited for room under the in-flight cap), its target's
     /// previous start `sincePrevious` earlier (nil for its first), on an `interval` schedule.
+    /// The changes it makes, in order: an overload may end (calm lasted) and begin again at the same call.
     public mutating func started(
         delay: Duration, waited: Bool, sincePrevious: Duration?, interval: Duration, at now: AgentTime
-    ) -> Change? {
-        let change = roll(at: now)
+    ) -> [Change] {
+        let ended = roll(at: now)
         if let sincePrevious {
             current.achieved += sincePrevious
             current.configured += interval
             current.intervals += 1
         }
         current.worstStartDelay = max(current.worstStartDelay, delay)
-        guard waited || delay > interval / 4 else { return change }
-        return trouble(at: now) ?? change
+        guard waited || delay > interval / 4 else { return ended.map { [$0] } ?? [] }
+        return [ended, trouble(at: now)].compactMap { $0 }
     }
 
-    /// A timeout was not counted against its server (the loop was late during it).
-    public mutating func discounted(at now: AgentTime) -> Change? {
-        let change = roll(at: now)
+    /// A timeout was not counted against its server (the loop was late during it). The changes, as `started`.
+    public mutating func discounted(at now: AgentTime) -> [Change] {
+        let ended = roll(at: now)
         current.discounted += 1
-        return trouble(at: now) ?? change
+        return [ended, trouble(at: now)].compactMap { $0 }
     }
 
     /// Ends the overload once it has been calm long enough; call it now and then even without probes.

@@ -2,6 +2,7 @@
 #include <dlfcn.h>
 #include <time.h>
 #include "CCurl.h"
+#include "interpose.h"
 
 // Frozen only on the thread that froze it, between drcheck_clock_freeze and drcheck_clock_thaw.
 static __thread int frozen;
@@ -14,9 +15,13 @@ static __thread long long base_monotonic_ns = -1;
 static int (*real_clock_gettime)(clockid_t, struct timespec *);
 static time_t (*real_time)(time_t *);
 
+void *drcheck_next_symbol(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+int drcheck_in_curl_call(void) { return frozen; }
+
 static void resolve(void) {
-  if (!real_clock_gettime) real_clock_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
-  if (!real_time) real_time = (time_t (*)(time_t *))dlsym(RTLD_NEXT, "time");
+  if (!real_clock_gettime) real_clock_gettime = (int (*)(clockid_t, struct timespec *))drcheck_next_symbol("clock_gettime");
+  if (!real_time) real_time = (time_t (*)(time_t *))drcheck_next_symbol("time");
 }
 
 void drcheck_clock_freeze(long long monotonic_ns) {
@@ -33,7 +38,10 @@ void drcheck_clock_freeze(long long monotonic_ns) {
   frozen = 1;
 }
 
-void drcheck_clock_thaw(void) { frozen = 0; }
+void drcheck_clock_thaw(void) {
+  frozen = 0;
+  drcheck_socket_names_forget(-1);
+}
 
 int clock_gettime(clockid_t clock, struct timespec *ts) {
   if (frozen && clock == CLOCK_MONOTONIC) {

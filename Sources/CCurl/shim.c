@@ -4,7 +4,9 @@
 #include "CCurl.h"
 
 int drcheck_socket(int family, int type, int protocol) {
-  return (int)syscall(SYS_socket, (long)family, (long)type, (long)protocol);
+  int fd = (int)syscall(SYS_socket, (long)family, (long)type, (long)protocol);
+  drcheck_socket_names_forget(fd);
+  return fd;
 }
 
 CURLcode drcheck_easy_setopt_long(CURL *easy, CURLoption option, long value) { return curl_easy_setopt(easy, option, value); }

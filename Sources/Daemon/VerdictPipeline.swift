@@ -141,23 +141,24 @@ final class VerdictPipeline {
     }
 
     /// A discovery pass's tick of the overload guard: an overload calm long enough ends even without probes.
-    func tick() { report(overload.tick(at: now())) }
+    func tick() { report(overload.tick(at: now()).map { [$0] } ?? []) }
 
     /// A server no longer probed.
     func forget(_ id: ServerID) { lastProbe[id] = nil }
 
-    /// Logs and exports a change of the overload state, once.
-    private func report(_ change: OverloadGuard.Change?) {
+    /// Logs and exports changes of the overload state, each once.
+    private func report(_ changes: [OverloadGuard.Change]) {
         publisher.show(overload)
-        guard let change else { return }
-        switch change {
-        case .began(let summary):
-            let consequence =
-                "timeouts while the loop runs late are not counted against servers, and checks run less often "
-                + "until it is over"
-            log.warning("overloaded: \(OverloadReport.describe(summary)); \(consequence)")
-        case .ended(let summary):
-            log.notice("overload over: \(OverloadReport.describe(summary))")
+        for change in changes {
+            switch change {
+            case .began(let summary):
+                let consequence =
+                    "timeouts while the loop runs late are not counted against servers, and checks run less often "
+                    + "until it is over"
+                log.warning("overloaded: \(OverloadReport.describe(summary)); \(consequence)")
+            case .ended(let summary):
+                log.notice("overload over: \(OverloadReport.describe(summary))")
+            }
         }
     }
 }

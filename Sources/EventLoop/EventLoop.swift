@@ -21,6 +21,12 @@ public final class EventLoop {
         fileprivate let raw: UInt64
     }
 
+    /// One watch of a descriptor, told apart from a later watch of the same number.
+    public struct WatchID: Hashable, Sendable {
+        public let fd: Int32
+        fileprivate let generation: UInt32
+    }
+
     private struct Watch {
         var generation: UInt32
         var handler: (Events) -> Void
@@ -70,12 +76,28 @@ public final class EventLoop {
     // MARK: descriptors
 
     /// Watches `fd` for `events`, replacing any earlier watch of it.
-    public func watch(_ fd: Int32, for events: Events, _ handler: @escaping (Events) -> Void) throws(SystemError) {
+    @discardableResult
+    public func watch(_ fd: Int32, for events: Events, _ handler: @escaping (Events) -> Void) throws(SystemError)
+        -> WatchID
+    {
         let generation = nextGeneration
         nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
-        let op = watches[fd] == nil ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
-        try control(op, fd, events.rawValue | EPOLLRDHUP.rawValue, data: UInt64(generation) << 32 | UInt64(UInt32(fd)))
+        let mask = events.rawValue | EPOLLRDHUP.rawValue
+        let data = UInt64(generation) << 32 | UInt64(UInt32(fd))
+        if watches[fd] == nil {
+            try control(EPOLL_CTL_ADD, fd, mask, data: data)
+        } else {
+            do {
+                try control(EPOLL_CTL_MOD, fd, mask, data: data)
+            } catch {
+                // The watched descriptor was closed without the loop being told (libcurl closes a socket that never
+                // connected so) and its number is a new descriptor now, not yet in epoll.
+                guard error.errno == ENOENT else { throw error }
+                try control(EPOLL_CTL_ADD, fd, mask, data: data)
+            }
+        }
         watches[fd] = Watch(generation: generation, handler: handler)
+        return WatchID(fd: fd, generation: generation)
     }
 
     /// Changes the events a watched descriptor is waited for, keeping its handler.
@@ -91,6 +113,13 @@ public final class EventLoop {
     public func unwatch(_ fd: Int32, closing: Bool = false) {
         guard watches.removeValue(forKey: fd) != nil, !closing else { return }
         drop(fd)
+    }
+
+    /// Stops `id` if it is still its descriptor's watch: the number may since have been closed without the loop
+    /// being told and watched again by someone else, whose watch this leaves alone.
+    public func unwatch(_ id: WatchID) {
+        guard watches[id.fd]?.generation == id.generation else { return }
+        unwatch(id.fd)
     }
 
     private func drop(_ fd: Int32) {

@@ -19,10 +19,11 @@ public final class ProbeEngine {
     private let loop: EventLoop
     private let multi: UnsafeMutableRawPointer
     private var transfers: [ProbeID: Transfer] = [:]
-    private var watched: Set<Int32> = []
+    private var watched: [Int32: EventLoop.WatchID] = [:]
     /// Sockets curl stopped waiting on in this libcurl call: unwatched when curl closes them (the close drops them
-    /// from epoll, no system call), else after the call.
-    private var released: Set<Int32> = []
+    /// from epoll, no system call), else after the call. libcurl closes a socket that never connected without
+    /// drcheck's close callback: by then its number may be watched again, by a new socket, hence the watch's ID.
+    private var released: [Int32: EventLoop.WatchID] = [:]
     private var curlTimer: EventLoop.TimerID?
     /// Tells a `soon` timeout that a later timer call replaced it.
     private var timerGeneration: UInt64 = 0
@@ -51,7 +52,7 @@ public final class ProbeEngine {
         // Detach the callbacks first: removing handles below makes curl report sockets to forget.
         _ = drcheck_multi_setopt_socket(multi, nil)
         _ = drcheck_multi_setopt_timer(multi, nil)
-        for fd in watched { loop.unwatch(fd) }
+        for id in watched.values { loop.unwatch(id) }
         if let curlTimer { loop.cancel(curlTimer) }
         for transfer in transfers.values { curl_multi_remove_handle(multi, transfer.easy) }
         transfers.removeAll()
@@ -85,17 +86,17 @@ public final class ProbeEngine {
 
     private func socketChanged(_ fd: Int32, _ what: Int32) {
         guard what != CURL_POLL_REMOVE else {
-            if watched.remove(fd) != nil {
+            if let id = watched.removeValue(forKey: fd) {
                 if released.isEmpty { loop.soon { [unowned self] in unwatchReleased() } }
-                released.insert(fd)
+                released[fd] = id
             }
             return
         }
-        released.remove(fd)
+        released.removeValue(forKey: fd)
         var events: EventLoop.Events = []
         if what & CURL_POLL_IN != 0 { events.insert(.readable) }
         if what & CURL_POLL_OUT != 0 { events.insert(.writable) }
-        if watched.contains(fd) {
+        if watched[fd] != nil {
             do {
                 try loop.update(fd, for: events)
                 return
@@ -105,19 +106,21 @@ public final class ProbeEngine {
             }
         }
         // A failure to watch leaves the transfer to its deadline, which classifies it; nothing else is possible here.
-        try? loop.watch(fd, for: events) { [unowned self] ready in self.socketReady(fd, ready) }
-        watched.insert(fd)
+        watched[fd] = try? loop.watch(fd, for: events) { [unowned self] ready in self.socketReady(fd, ready) }
     }
 
     /// Closes a socket of a transfer (its CLOSESOCKETFUNCTION).
     func closeSocket(_ fd: curl_socket_t) -> Int32 {
-        if released.remove(fd) != nil || watched.remove(fd) != nil { loop.unwatch(fd, closing: true) }
+        if released.removeValue(forKey: fd) != nil || watched.removeValue(forKey: fd) != nil {
+            loop.unwatch(fd, closing: true)
+        }
+        drcheck_socket_names_forget(fd)
         return close(fd)
     }
 
     /// The sockets curl stopped waiting on but kept open.
     private func unwatchReleased() {
-        for fd in released { loop.unwatch(fd) }
+        for id in released.values { loop.unwatch(id) }
         released.removeAll()
     }
 

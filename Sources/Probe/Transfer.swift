@@ -57,6 +57,9 @@ final class Transfer {
         if check.scheme == .http { try set(CURLOPT_TCP_NODELAY, 0) }
         try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
         try set(CURLOPT_FOLLOWLOCATION, 0)
+        // A probe goes straight to the server it judges: an empty proxy makes libcurl ignore http_proxy and its
+        // kin in the environment (an operator's shell or cron often has them).
+        try set(CURLOPT_PROXY, string: "")
         try set(CURLOPT_FORBID_REUSE, 1)
         try set(CURLOPT_FRESH_CONNECT, 1)
         try set(CURLOPT_SSL_VERIFYPEER, check.tlsVerify ? 1 : 0)

@@ -19,7 +19,7 @@ import Testing
             let change = guardian.started(
                 delay: .milliseconds(200), waited: false, sincePrevious: tick > 0 ? .seconds(1) : nil,
                 interval: .seconds(1), at: .milliseconds(tick * 1000))
-            #expect(change == nil)
+            #expect(change.isEmpty)
         }
         #expect(!guardian.overloaded)
         #expect(guardian.last.achievedInterval == .seconds(1))
@@ -28,22 +28,23 @@ import Testing
     @Test func aLateStartBeginsItOnceAndCalmEndsItOnce() {
         var guardian = OverloadGuard()
         #expect(
-            guardian.started(delay: .zero, waited: false, sincePrevious: nil, interval: .seconds(1), at: .zero) == nil)
+            guardian.started(delay: .zero, waited: false, sincePrevious: nil, interval: .seconds(1), at: .zero).isEmpty)
         let began = guardian.started(
             delay: .milliseconds(251), waited: false, sincePrevious: .milliseconds(3_400), interval: .seconds(1),
             at: .seconds(1))
         #expect(
-            began
-                == .began(
+            began == [
+                .began(
                     OverloadGuard.Summary(
                         achievedInterval: .milliseconds(3_400), configuredInterval: .seconds(1),
-                        worstStartDelay: .milliseconds(251), discounted: 0)))
+                        worstStartDelay: .milliseconds(251), discounted: 0))
+            ])
         #expect(guardian.overloaded)
         // Further trouble is not reported again.
-        #expect(guardian.discounted(at: .seconds(2)) == nil)
+        #expect(guardian.discounted(at: .seconds(2)).isEmpty)
         #expect(
             guardian.started(delay: .zero, waited: true, sincePrevious: nil, interval: .seconds(1), at: .seconds(5))
-                == nil)
+                .isEmpty)
         // Calm for less than 10 s: still overloaded.
         #expect(guardian.tick(at: .milliseconds(14_999)) == nil)
         #expect(guardian.overloaded)
@@ -61,15 +62,32 @@ import Testing
         _ = waited.tick(at: .zero)
         #expect(
             waited.started(delay: .zero, waited: true, sincePrevious: nil, interval: .seconds(1), at: .seconds(1))
-                != nil)
+                .count == 1)
         var discounted = OverloadGuard()
         _ = discounted.tick(at: .zero)
         let began = discounted.discounted(at: .seconds(1))
         #expect(
-            began
-                == .began(
+            began == [
+                .began(
                     OverloadGuard.Summary(
-                        achievedInterval: nil, configuredInterval: nil, worstStartDelay: .zero, discounted: 1)))
+                        achievedInterval: nil, configuredInterval: nil, worstStartDelay: .zero, discounted: 1))
+            ])
+    }
+
+    @Test func troubleRightAfterTheCalmEndsTheOverloadAndBeginsANewOne() {
+        var guardian = OverloadGuard()
+        _ = guardian.tick(at: .zero)
+        #expect(guardian.discounted(at: .seconds(1)).count == 1)
+        // Nothing for 12 s (no tick either), then a discounted timeout: calm lasted 10 s, so it ended, and it begins
+        // again; both are said, in that order.
+        let changes = guardian.discounted(at: .seconds(13))
+        #expect(changes.count == 2)
+        guard changes.count == 2, case .ended = changes[0], case .began(let summary) = changes[1] else {
+            Issue.record("expected ended then began, got \(changes)")
+            return
+        }
+        #expect(summary.discounted == 1)
+        #expect(guardian.overloaded)
     }
 
     @Test func theAchievedIntervalIsTheMeanOverTheLastWindow() {

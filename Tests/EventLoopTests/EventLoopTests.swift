@@ -47,6 +47,63 @@ import Testing
         #expect(!loop.isWatching(fds[0]))
     }
 
+    /// Closes `number` behind the loop's back and puts a new pipe's read end on it, in one step (dup2), so that no
+    /// test running beside takes the number meanwhile. Returns the new pipe's write end.
+    private func replaceWithNewPipe(_ number: Int32) -> Int32 {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        #expect(dup2(fds[0], number) == number)
+        close(fds[0])
+        return fds[1]
+    }
+
+    @Test func aWatchedNumberClosedBehindTheLoopsBackAndReusedIsWatchedAnew() throws {
+        let loop = try EventLoop()
+        var first: [Int32] = [0, 0]
+        #expect(pipe(&first) == 0)
+        close(first[1])
+        try loop.watch(first[0], for: .readable) { _ in Issue.record("the closed pipe's handler ran") }
+        // Closed without unwatch (libcurl closes a socket that never connected so): epoll forgets it by itself.
+        let reused = (read: first[0], write: replaceWithNewPipe(first[0]))
+        defer {
+            close(reused.read)
+            close(reused.write)
+        }
+        var woke = false
+        try loop.watch(reused.read, for: .readable) { _ in
+            woke = true
+            loop.stop()
+        }
+        #expect(write(reused.write, "x", 1) == 1)
+        loop.schedule(after: .seconds(2)) { loop.stop() }
+        try loop.run()
+        #expect(woke)
+    }
+
+    @Test func unwatchingAnOldWatchLeavesTheNumbersNewerWatchAlone() throws {
+        let loop = try EventLoop()
+        var first: [Int32] = [0, 0]
+        #expect(pipe(&first) == 0)
+        close(first[1])
+        let old = try loop.watch(first[0], for: .readable) { _ in }
+        let reused = (read: first[0], write: replaceWithNewPipe(first[0]))
+        defer {
+            close(reused.read)
+            close(reused.write)
+        }
+        var woke = false
+        try loop.watch(reused.read, for: .readable) { _ in
+            woke = true
+            loop.stop()
+        }
+        loop.unwatch(old)
+        #expect(loop.isWatching(reused.read))
+        #expect(write(reused.write, "x", 1) == 1)
+        loop.schedule(after: .seconds(2)) { loop.stop() }
+        try loop.run()
+        #expect(woke)
+    }
+
     @Test func signalsArriveOnTheLoop() throws {
         let loop = try EventLoop()
         var received: [Int32] = []

@@ -28,10 +28,18 @@ CURLMcode drcheck_multi_setopt_timer(CURLM *multi, curl_multi_timer_callback cal
 void drcheck_clock_freeze(long long monotonic_ns);
 void drcheck_clock_thaw(void);
 
+// libcurl 7.88 asks a connected socket for its own address three times and its peer's twice per transfer, each a
+// system call. drcheck defines getsockname and getpeername too: inside its libcurl calls (between freeze and thaw,
+// on this thread) the first answer for a socket with a port is kept and given again, since a connected socket's
+// addresses do not change. What is kept is forgotten when the call ends (thaw) and when drcheck opens or closes a
+// socket on that descriptor: call this with the descriptor (-1 forgets everything).
+void drcheck_socket_names_forget(int fd);
+
 // socket(2) with each argument widened to 64 bits. The C ABI leaves a register's upper half undefined for an int,
 // and optimised Swift may pass one with bits there (two adjacent int fields loaded at once); the kernel ignores them,
 // but a seccomp filter compares the whole register: under systemd's RestrictAddressFamilies= AF_INET read as an
-// unknown family and socket() failed with EAFNOSUPPORT (measured with the packaged unit).
+// unknown family and socket() failed with EAFNOSUPPORT (measured with the packaged unit). It forgets the socket
+// names kept for the descriptor it returns.
 int drcheck_socket(int family, int type, int protocol);
 
 #endif
