@@ -63,7 +63,7 @@ let package = Package(
             ]
         ),
         // Drives the IPVS API from the lab's IPVS scenarios and benchmark; not installed.
-        .executableTarget(name: "ipvs-lab", dependencies: ["IPVS", "Primitives"]),
+        .executableTarget(name: "ipvs-lab", dependencies: ["Daemon", "IPVS", "Primitives"]),
         // Serves N synthetic servers' metrics for Checks/bench/exporter-bench.sh; not installed.
         .executableTarget(
             name: "exporter-bench", dependencies: ["CLinux", "Exporter", "EventLoop", "Primitives"],
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "Storage", "FuzzSupport"]),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe"]),
+            dependencies: ["Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe", "Storage"]),
         .testTarget(name: "PresentationTests", dependencies: ["IPVS", "Presentation", "Primitives"]),
         .testTarget(name: "KeepalivedImportTests", dependencies: ["KeepalivedImport", "Agent", "Primitives"]),
         // swift-prometheus renders what drcheck renders itself too, for the tests to compare.

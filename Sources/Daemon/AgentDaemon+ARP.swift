@@ -34,6 +34,6 @@ extension AgentDaemon {
         arpWatch = ARPWatch(
             loop: loop, period: loaded.config.arpWatch,
             onRound: { [weak self] in self?.arpRound($0) },
-            onError: { [weak self] in self?.raise("arp-watch", .warning, $0) })
+            onError: { [weak self] in self?.conditions.raise("arp-watch", .warning, $0) })
     }
 }

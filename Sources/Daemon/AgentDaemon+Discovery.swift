@@ -22,7 +22,7 @@ extension AgentDaemon {
         let fresh: KernelSnapshot
         do {
             fresh = try KernelSnapshot.read(ipvs, config: loaded.config)
-            clear("ipvs-read", "IPVS table readable again")
+            conditions.clear("ipvs-read", "IPVS table readable again")
         } catch {
             ipvsReadFailed(error)
             return
@@ -38,9 +38,9 @@ extension AgentDaemon {
         }
         for service in loaded.config.services {
             if let advice = fresh.otherFamilyOnly[service.key] {
-                raise("family \(service.key)", .warning, advice)
+                conditions.raise("family \(service.key)", .warning, advice)
             } else {
-                clear("family \(service.key)", "\(service.label): IPVS has its fwmark service now")
+                conditions.clear("family \(service.key)", "\(service.label): IPVS has its fwmark service now")
             }
         }
         for (key, why) in fresh.notChecked.sorted(by: { $0.key < $1.key }) where snapshot.notChecked[key] == nil {
@@ -49,32 +49,35 @@ extension AgentDaemon {
         snapshot = fresh
         // Out of descriptors getifaddrs fails: read as no address at all, every DR target would move to its RIP and
         // lose its probe service. The targets stay as they are until the addresses can be read.
-        if let interfaces = DirectorInterfaces.read() {
+        if let interfaces = host.interfaces() {
             retarget(interfaces)
             arpWatch?.update(snapshot.arpSubjects(interfaces))
         }
         if !ready {
-            unprobed = Set(targets.keys.filter { lastProbe[$0] == nil })
+            unprobed = Set(targets.keys.filter { verdicts.lastProbe[$0] == nil })
             if unprobed.isEmpty { becomeReady() }
         }
-        report(overload.tick(at: now()).map { [$0] } ?? [])
+        verdicts.tick()
         // A state the last change could not save (a full or read-only file system) is saved once it can be.
-        if conditions["state-save"] != nil { saveState() }
+        if conditions.message(of: "state-save") != nil { saveState() }
     }
 
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
     func retarget(_ interfaces: DirectorInterfaces) {
         var wanted = buildTargets(interfaces)
-        if vetSysctls(for: wanted.values) {
+        if drKeeper.vetSysctls(for: wanted.values, fix: loaded.config.drSysctls == .fix) {
             wanted = buildTargets(interfaces)
         }
-        syncProbeServices(&wanted)
+        do {
+            try drKeeper.sync(&wanted, listed: snapshot.probeServices)
+        } catch {
+            ipvsReadFailed(error)
+        }
         for (id, target) in targets where wanted[id] == nil {
             scheduler.remove(id)
             commandScheduler.remove(id)
-            metrics.removeServer(target.labels)
-            lastProbe[id] = nil
-            lastChange[id] = nil
+            publisher.remove(id, labels: target.labels)
+            verdicts.forget(id)
         }
         for (id, target) in wanted where targets[id] != target {
             if let old = targets[id], old.labels != target.labels { metrics.removeServer(old.labels) }
@@ -96,63 +99,23 @@ extension AgentDaemon {
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
         let builder = TargetBuilder(
-            config: loaded.config, interfaces: interfaces, drRefused: drRefused, patterns: bodyPatterns)
-        let (wanted, notes) = builder.targets(for: snapshot, marks: &marks)
-        for (id, note) in notes { raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
+            config: loaded.config, interfaces: interfaces, drRefused: drKeeper.drRefused, patterns: bodyPatterns)
+        let (wanted, notes) = builder.targets(for: snapshot, marks: &drKeeper.marks)
+        for (id, note) in notes { conditions.raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
         // Only the servers noted before can have a note to clear: no text is built per server per pass.
-        for id in notedTargets where notes[id] == nil { clear("target \(id)", "\(id): probed as configured") }
+        for id in notedTargets where notes[id] == nil {
+            conditions.clear("target \(id)", "\(id): probed as configured")
+        }
         notedTargets = Set(notes.keys)
         return wanted
     }
 
-    /// Checks the sysctls of each interface DR probes leave by, once per interface. With `dr_sysctls: fix` it sets
-    /// them and logs each change; with `check` it refuses dr mode and names the commands. True when dr mode was
-    /// refused just now (the targets must be rebuilt).
-    private func vetSysctls(for targets: Dictionary<ServerID, ProbeTarget>.Values) -> Bool {
-        let sysctls = DRSysctls()
-        var commands: [String] = []
-        for interface in Set(targets.compactMap { $0.drPath?.interface }).sorted()
-        where vettedInterfaces.insert(interface).inserted {
-            for finding in sysctls.findings(interface: interface) {
-                guard loaded.config.drSysctls == .fix else {
-                    commands.append(finding.command)
-                    continue
-                }
-                do {
-                    try sysctls.apply(finding)
-                    log.notice("set \(finding.key)=\(finding.wanted) (was \(finding.current)) for DR-path probes")
-                } catch {
-                    log.error("\(error): DR-path probes from \(interface) will fail; run `\(finding.command)`")
-                }
-            }
-        }
-        guard !commands.isEmpty else { return false }
-        drRefused = true
-        let fix = commands.joined(separator: "; ")
-        log.error(
-            "dr mode refused (dr_sysctls: check): DR-path probes cannot work until you run: \(fix); probing every RIP instead"
-        )
-        return true
-    }
-
     /// Deletes probe services a killed drcheck left behind (every fwmark service with a mark in the reserved range).
     func pruneProbeServices() throws(StartupError) {
-        let services: [IPVS.Service]
         do {
-            services = try ipvs.services()
+            try drKeeper.prune(loaded.config.probeMarks)
         } catch {
             throw .ipvs(error.description)
-        }
-        for service in services {
-            guard case .fwmark(let mark, let family) = service.key, loaded.config.probeMarks.contains(mark) else {
-                continue
-            }
-            do {
-                try ipvs.deleteProbeService(mark: mark, family: family)
-                log.notice("removed stale DR probe service fwmark \(mark) left by an earlier run")
-            } catch {
-                log.error("cannot remove stale DR probe service fwmark \(mark): \(error)")
-            }
         }
     }
 }

@@ -17,10 +17,10 @@ extension AgentDaemon {
         do {
             let notes = try file.load()
             drainsFileIdentity = identity
-            clear("drains-file", "\(file.path) readable again")
+            conditions.clear("drains-file", "\(file.path) readable again")
             enqueue(.drains(notes))
         } catch {
-            raise("drains-file", .error, "\(error); the drains stay as they were")
+            conditions.raise("drains-file", .error, "\(error); the drains stay as they were")
         }
     }
 }

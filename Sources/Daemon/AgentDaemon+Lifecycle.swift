@@ -54,8 +54,7 @@ extension AgentDaemon {
         configLoadedAt = wall
         lastReloadSucceeded = true
         metrics.recordConfigLoad(succeeded: true, at: wall)
-        drRefused = false
-        vettedInterfaces.removeAll()
+        drKeeper.vetAgain()
         selectMetrics(config.metrics)
         enqueue(.configChanged(config))
         limitProbesInFlight()
@@ -68,9 +67,7 @@ extension AgentDaemon {
     func stop(_ signal: Int32) {
         notifier.notify("STOPPING=1")
         log.notice("stopping on signal \(signal): weights stay as they are")
-        for (server, entry) in probeServices.entries.sorted(by: { $0.value.mark < $1.value.mark }) {
-            deleteProbeService(.fwmark(entry.mark, family: server.family))
-        }
+        drKeeper.deleteAll()
         saveState()
         arpWatch?.stop()
         server?.close()

@@ -5,86 +5,23 @@ import Primitives
 import Probe
 
 extension AgentDaemon {
-    /// Makes the kernel's probe services those of the DR targets, audited against the listing this pass read: one
-    /// missing or leading elsewhere is made again, with a line each; one no target needs is deleted. A target whose
-    /// probe service cannot be made is probed at its RIP.
-    func syncProbeServices(_ wanted: inout [ServerID: ProbeTarget]) {
-        var needed: [IPAddress: UInt32] = [:]
-        for path in wanted.values.compactMap(\.drPath) { needed[path.server] = path.mark }
-        marks.release(keeping: Set(needed.keys))
-        probeServices.forget(allBut: Set(needed.keys))
-        let audit: ProbeServiceAudit
-        do {
-            audit = try ProbeServiceAudit(wanted: needed, listed: snapshot.probeServices, ledger: probeServices) {
-                (key) throws(IPVSError) in try ipvs.destinations(of: key)
-            }
-        } catch {
-            return ipvsReadFailed(error)
-        }
-        let readAt = loop.now()
-        for server in audit.verified { probeServices.verified(server, mark: needed[server]!, at: readAt) }
-        for key in audit.delete { deleteProbeService(key) }
-        let repairs = audit.create.count { $0.reason != .new }
-        let level = Self.lineLevel(repairs)
-        for creation in audit.create {
-            let (server, mark) = (creation.server, creation.mark)
-            do {
-                try ipvs.createProbeService(mark: mark, realServer: server)
-            } catch {
-                metrics.recordIPVSError(.addService)
-                probeServices.distrust(server)
-                raise(
-                    "probe-service \(server)", .error,
-                    "cannot create the DR probe service for \(server): \(error); probing its RIP")
-                for (id, target) in wanted where target.drPath?.server == server { wanted[id]?.probeRIP() }
-                continue
-            }
-            metrics.recordIPVSUpdate(.addService)
-            probeServices.verified(server, mark: mark, at: loop.now())
-            let made = "DR probe service fwmark \(mark) -> \(server)"
-            let counted = "its probes count again from the first that starts now"
-            switch creation.reason {
-            case .new: log.info("\(made) created")
-            case .missing: log.log(level: level, "\(made) recreated: it was gone from the IPVS table; \(counted)")
-            case .wrong(let elsewhere): log.log(level: level, "\(made) recreated: it led to \(elsewhere); \(counted)")
-            }
-        }
-        summarize(repairs, "recreated \(repairs) DR probe services gone from the IPVS table or leading elsewhere")
-    }
-
-    func deleteProbeService(_ key: ServiceKey) {
-        guard case .fwmark(let mark, let family) = key else { return }
-        do {
-            try ipvs.deleteProbeService(mark: mark, family: family)
-            metrics.recordIPVSUpdate(.deleteService)
-        } catch {
-            metrics.recordIPVSError(.deleteService)
-            log.error("cannot delete DR probe service fwmark \(mark): \(error)")
-        }
-    }
-
     /// The table could not be read: said once until it can.
     func ipvsReadFailed(_ error: IPVSError) {
         metrics.recordIPVSError(.read)
-        raise("ipvs-read", .error, "cannot read the IPVS table: \(error)")
+        conditions.raise("ipvs-read", .error, "cannot read the IPVS table: \(error)")
         distrustProbeServices()
     }
 
     /// After an IPVS error, or a probe service found gone, the table may have been flushed or rewritten: no probe
     /// service is trusted until read or made again, by a pass a second from now rather than a discovery_interval.
     func distrustProbeServices() {
-        probeServices.distrustAll()
+        drKeeper.distrustAll()
         discoverSoon()
     }
 
-    /// Reads `path`'s probe service now: whether it still leads to its server. A flush since the last discovery
-    /// pass shows only here.
+    /// Reads `path`'s probe service now: whether it still leads to its server; when not, none is trusted.
     func probeServiceLeads(_ path: DRPath) -> Bool {
-        do {
-            if ProbeServiceAudit.leads(try ipvs.destinations(of: path.service), to: path.server) { return true }
-        } catch {
-            metrics.recordIPVSError(.read)
-        }
+        if drKeeper.leads(path) { return true }
         distrustProbeServices()
         return false
     }

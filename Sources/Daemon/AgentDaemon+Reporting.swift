@@ -21,34 +21,9 @@ extension AgentDaemon {
     }
 
     /// Sets the series of `servers` (of every server and service when nil) from the decision core's view.
-    func publish(_ servers: Set<ServerID>? = nil) {
-        if let servers {
-            for id in servers { publish(reconciler.status(of: id)) }
-            for key in Set(servers.map(\.service)) {
-                metrics.setServicePanic(serviceLabel(key), reconciler.panics.contains(key))
-            }
-            return
-        }
-        for status in reconciler.statuses { publish(status) }
-        var services: Set<String> = []
-        for key in snapshot.services.keys {
-            let label = serviceLabel(key)
-            services.insert(label)
-            metrics.setServicePanic(label, reconciler.panics.contains(key))
-            if let check = loaded.config.check(for: key) {
-                metrics.setServiceInfo(
-                    label, address: key.label, transport: key.transportName, check: check.type.rawValue)
-            }
-        }
-        for gone in publishedServices.subtracting(services) { metrics.removeService(gone) }
-        publishedServices = services
-    }
-
-    private func publish(_ status: ServerStatus?) {
-        guard let status, let labels = targets[status.id]?.labels else { return }
-        metrics.updateServer(
-            labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0,
-            adminDrained: status.drainedBy == .operator)
+    func publish(_ servers: Set<ServerID>?) {
+        publisher.publish(
+            servers, reconciler: reconciler, targets: targets, listed: snapshot.services.keys, config: loaded.config)
     }
 
     /// The ARP watch's conflicts as metric labels (and in /status).
@@ -78,7 +53,7 @@ extension AgentDaemon {
                 name: serviceLabel(key), address: key.label, protocol: key.transportName,
                 panic: reconciler.panics.contains(key),
                 realServers: (statuses[key] ?? []).map { status in
-                    let probe = lastProbe[status.id]
+                    let probe = verdicts.lastProbe[status.id]
                     let destination = snapshot.destination(status.id)
                     let connections = destination.map { (Int($0.activeConnections), Int($0.inactiveConnections)) }
                     let drain = records[status.id]?.maintenance.map {
@@ -93,7 +68,7 @@ extension AgentDaemon {
                         lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
                         latencySeconds: probe?.result.duration.seconds,
                         lastProbeAt: probe.map { wall - (monotonic - $0.at).seconds },
-                        lastChangeAt: lastChange[status.id], activeConnections: connections?.0,
+                        lastChangeAt: publisher.lastChange[status.id], activeConnections: connections?.0,
                         inactiveConnections: connections?.1, drain: drain)
                 })
         }
@@ -104,7 +79,7 @@ extension AgentDaemon {
                 version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
                 generatedAt: wall, configFile: configFile, configLoadedAt: configLoadedAt,
                 lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready,
-                directorFault: directorFault, arpConflicts: arpConflictLabels,
+                directorFault: verdicts.directorFault, arpConflicts: arpConflictLabels,
                 shadowDisagreements: options.dryRun
                     ? shadow.reported.values.sorted { $0.id < $1.id }.map(describe) : nil),
             services: checked + unchecked)

@@ -33,7 +33,7 @@ extension AgentDaemon {
     /// The disagreement in words, with the service's label and drcheck's last probe.
     func describe(_ disagreement: ShadowComparison.Disagreement) -> String {
         let id = disagreement.id
-        let probe = lastProbe[id].map { " (last probe: \($0.result.probeClass.rawValue))" } ?? ""
+        let probe = verdicts.lastProbe[id].map { " (last probe: \($0.result.probeClass.rawValue))" } ?? ""
         let verdict =
             disagreement.view.up
             ? "drcheck finds it up\(probe), the kernel has it at weight 0"

@@ -9,18 +9,12 @@ import Probe
 import Storage
 
 /// The running agent: discovery, probes, decisions and weight writes, metrics, all on one event loop.
-/// Create it with `start`, then run its loop; signals stop or reload it.
-public final class AgentDaemon {
-    struct LastProbe {
-        var result: ProbeResult
-        /// On the loop's clock: /status turns it into wall time.
-        var at: Monotonic
-        /// How many probes in a row, up to this one, were `dr_path` (the director-side guard's evidence).
-        var drPathStreak = 0
-    }
-
+/// Create it with `start`, then run its loop; signals stop or reload it. `Engine` makes the network probes: libcurl's
+/// `ProbeEngine`, or a test's fake.
+public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == NetworkCheck {
     let loop: EventLoop
     let ipvs: IPVSControl
+    let host: DirectorHost
     let options: DaemonOptions
     let log: Logger
     let notifier: SystemdNotifier
@@ -31,7 +25,7 @@ public final class AgentDaemon {
     let startedAt = Date().timeIntervalSince1970
     private let commands: CommandRunner
     /// HTTP and TCP checks, through libcurl; in dr mode with their RIP probes.
-    var scheduler: ProbeScheduler<ServerID, EventLoop, DRPathRunner<EventLoop, ProbeEngine>>!
+    var scheduler: ProbeScheduler<ServerID, EventLoop, DRPathRunner<EventLoop, Engine>>!
     /// Exec checks, under their own cap (`max_commands_in_flight`).
     var commandScheduler: ProbeScheduler<ServerID, EventLoop, CommandRunner>!
     var hooks: HookRunner!
@@ -43,34 +37,26 @@ public final class AgentDaemon {
     var reconciler: Reconciler
     var snapshot = KernelSnapshot()
     var targets: [ServerID: ProbeTarget] = [:]
-    var marks: ProbeMarks
-    /// drcheck's probe services, by real server, and since when each is known to lead there.
-    var probeServices = ProbeServiceLedger()
+    /// The DR-path component's state: probe marks, probe services, sysctl vetting.
+    let drKeeper: DRPathKeeper
     /// A discovery pass is scheduled ahead of the periodic ones (`discoverSoon`).
     var discoveryDue = false
-    var drRefused = false
-    var vettedInterfaces: Set<String> = []
-    var lastProbe: [ServerID: LastProbe] = [:]
     let bodyPatterns = BodyPatterns()
     /// Servers whose target has a note logged (probed otherwise than configured, or not at all).
     var notedTargets: Set<ServerID> = []
     /// Targets not yet probed once: the daemon is ready when none is left.
     var unprobed: Set<ServerID> = []
-    var overload = OverloadGuard()
     /// Shadow mode's comparison (`--dry-run` only).
     var shadow = ShadowComparison()
-    /// What the overload gauges show now.
-    private var overloadShown: (Bool, Duration?) = (false, nil)
-    var lastChange: [ServerID: Double] = [:]
-    var publishedServices: Set<String> = []
+    /// The series, gauges and STATUS= line that show the decision core's view.
+    let publisher: Publisher
+    /// Each probe's result to the decision core's verdict.
+    let verdicts: VerdictPipeline
     var ready = false
-    /// The last STATUS= sent to systemd: sent again only when it changes.
-    private var systemdStatus = ""
     var arpWatch: ARPWatch?
     var arpConflicts: Set<ARPConflict> = []
-    /// Conditions that persist (an IPVS read failing, a state file that cannot be written), by name, with the
-    /// message logged when each began: logged once when it starts and once when it ends.
-    var conditions: [String: String] = [:]
+    /// Conditions that persist, logged when they begin and end; bursts of lines summarised.
+    let conditions: ConditionLog
     private var pending: [AgentEvent] = []
     private var turnScheduled = false
     private var lastTurn: Monotonic?
@@ -80,37 +66,33 @@ public final class AgentDaemon {
     private var wake: (at: AgentTime, timer: EventLoop.TimerID)?
 
     init(
-        loop: EventLoop, ipvs: IPVSControl, options: DaemonOptions, loaded: LoadedConfig, lock: StateLock,
-        log: Logger, environment: [String: String]
-    ) throws(StartupError) {
+        loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
+        loaded: LoadedConfig, lock: StateLock, log: Logger, environment: [String: String]
+    ) {
         self.loop = loop
         self.ipvs = ipvs
+        self.host = host
         self.options = options
         self.loaded = loaded
         self.lock = lock
         self.log = log
+        conditions = ConditionLog(log)
         notifier = SystemdNotifier(environment: environment)
         origin = loop.now()
         stateFile = StateFile(path: loaded.config.stateFile)
         let (state, warning) = stateFile.load()
         if let warning { log.warning("\(warning)") }
         reconciler = Reconciler(config: loaded.config, state: state, dryRun: options.dryRun)
-        marks = ProbeMarks(range: loaded.config.probeMarks)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
+        publisher = Publisher(metrics: metrics, notifier: notifier)
+        drKeeper = DRPathKeeper(
+            marks: loaded.config.probeMarks, ipvs: ipvs, loop: loop, metrics: metrics, conditions: conditions,
+            sysctls: host.sysctls)
+        verdicts = VerdictPipeline(
+            loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
         metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
-        let engine: ProbeEngine
-        do {
-            engine = try ProbeEngine(loop: loop)
-        } catch {
-            throw .runtime("cannot start probing: \(error)")
-        }
         commands = CommandRunner(loop: loop)
-        // A DR probe that timed out while the loop ran late says nothing (its verdict is inconclusive): a RIP probe
-        // that passed beside it must not turn it into `dr_path`.
-        let runner = DRPathRunner(clock: loop, engine: engine) { [unowned self] check, dr, rip, started in
-            guard dr.probeClass != .timeout || trusted(timeout: check.viaVIP.timeout, since: started) else { return dr }
-            return DRPathVerdict.classify(dr: dr, rip: rip)
-        }
+        let runner = DRPathRunner(clock: loop, engine: engine, judge: verdicts.classify)
         scheduler = ProbeScheduler(clock: loop, runner: runner) { [unowned self] record in
             probeFinished(record)
         }
@@ -118,54 +100,7 @@ public final class AgentDaemon {
             probeFinished(record)
         }
         hooks = HookRunner(loop: loop) { [unowned self] result, job, detail in hookEnded(result, job, detail) }
-    }
-
-    /// Loads the config, connects to IPVS, takes the state lock, listens, prunes stale probe services and makes
-    /// the first discovery. Errors carry their exit status (StartupError).
-    public static func start(
-        options: DaemonOptions, loop: EventLoop, log: Logger, environment: [String: String]
-    ) throws(StartupError) -> AgentDaemon {
-        let loaded = try StartupSteps.loadConfig(options)
-        let listen: ListenAddress
-        do {
-            listen = try ListenAddress(parsing: loaded.config.listen)
-        } catch {
-            throw .config("listen: \(error)")
-        }
-        let ipvs = try StartupSteps.connectIPVS()
-        let lock: StateLock
-        switch try StartupSteps.lockState(loaded.config.stateFile) {
-        case .acquired(let taken): lock = taken
-        case .heldBy(let pid):
-            throw .runtime(
-                "another drcheck\(pid.map { " (pid \($0))" } ?? "") holds \(StateLock.lockPath(forState: loaded.config.stateFile)); "
-                    + "stop it first")
-        }
-        let budget = DescriptorBudget.raise()
-        let daemon = try AgentDaemon(
-            loop: loop, ipvs: ipvs, options: options, loaded: loaded, lock: lock, log: log, environment: environment)
-        daemon.budget = budget
-        daemon.limitProbesInFlight()
-        daemon.selectMetrics(loaded.config.metrics)
-        do {
-            daemon.server = try MetricsServer(
-                loop: loop, address: listen, endpoints: daemon.endpoints,
-                onExhausted: daemon.metrics.recordDescriptorsExhausted)
-        } catch {
-            throw .runtime(error.description)
-        }
-        try daemon.pruneProbeServices()
-        try daemon.handleSignals()
-        let dryRun = options.dryRun ? ", dry run: no weight will be written" : ""
-        daemon.log.notice(
-            "drcheck \(DrcheckVersion.current) started: \(daemon.describe(loaded.source)), listening on \(listen)\(dryRun)"
-        )
-        daemon.startARPWatch()
-        daemon.discoverPeriodically()
-        if let period = SystemdNotifier.watchdogInterval(environment: environment) {
-            daemon.keepWatchdogFed(every: period)
-        }
-        return daemon
+        verdicts.onDirectorFault = { [unowned self] in fireHook(.directorFault($0)) }
     }
 
     func now() -> AgentTime { loop.now() - origin }
@@ -175,19 +110,6 @@ public final class AgentDaemon {
         case .file(let path): "config \(path)"
         case .zeroConfig(let missing): "no \(missing): zero-config, every IPVS service checked with the defaults"
         }
-    }
-
-    /// Logs `message` when condition `name` begins or its message changes.
-    func raise(_ name: String, _ level: Logger.Level, _ message: String) {
-        guard conditions[name] != message else { return }
-        conditions[name] = message
-        log.log(level: level, "\(message)")
-    }
-
-    /// Logs `message` when condition `name` was raised and is over.
-    func clear(_ name: String, _ message: @autoclosure () -> String) {
-        guard conditions.removeValue(forKey: name) != nil else { return }
-        log.notice("\(message())")
     }
 
     // MARK: probes
@@ -202,9 +124,7 @@ public final class AgentDaemon {
     /// `started`: when the probe (its DR probe, in dr mode) began, for the loop's lateness since.
     private func deliver(_ result: ProbeResult, for id: ServerID, started: Monotonic) {
         guard let target = targets[id] else { return }
-        let streak = result.probeClass == .drPath ? (lastProbe[id]?.drPathStreak ?? 0) + 1 : 0
-        lastProbe[id] = LastProbe(result: result, at: loop.now(), drPathStreak: streak)
-        metrics.observeProbe(target.labels, resultClass: result.probeClass.rawValue, duration: result.duration)
+        verdicts.record(result, for: target)
         log.debug("\(id): \(result)", metadata: serviceMetadata(id.service))
         enqueue(.probed(id, verdict(result, for: target, started: started)))
         if !ready, unprobed.remove(id) != nil, unprobed.isEmpty { becomeReady() }
@@ -215,7 +135,7 @@ public final class AgentDaemon {
     /// would send it through the VIP's own scheduler, to any server).
     private func verdict(_ result: ProbeResult, for target: ProbeTarget, started: Monotonic) -> ProbeVerdict {
         guard let path = target.drPath else { return judge(result, for: target, started: started) }
-        guard probeServices.trusts(path, since: started) else { return offPath(result, for: target.id) }
+        guard drKeeper.trusts(path, since: started) else { return offPath(result, for: target.id) }
         let judged = judge(result, for: target, started: started)
         guard reconciler.confirms(judged, for: target.id) || probeServiceLeads(path) else {
             return offPath(result, for: target.id)
@@ -223,97 +143,16 @@ public final class AgentDaemon {
         return judged
     }
 
-    /// What the probe says of the server. What says nothing of it counts neither way: a local error (the director
-    /// short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`), and `dr_path`
-    /// while the director's DR path is not shown to work (another server passes through it), since then the
-    /// director may be the one at fault (sysctls, routes, probe services).
-    private func judge(_ result: ProbeResult, for target: ProbeTarget, started: Monotonic) -> ProbeVerdict {
-        let id = target.id
-        if result.isOK, directorFault != nil, target.drPath != nil {
-            clear("director-fault", "DR-path probes pass again: the director's DR path works")
-            metrics.setDirectorFault(false)
-            fireHook(.directorFault(nil))
-        }
-        if let arp = arpVerdict(for: id) { return arp }
-        switch result.probeClass {
-        case .localError:
-            metrics.recordDiscounted(.localError)
-            raise(
-                "local-error", .error,
-                "cannot make probes: \(result.detail); no server is judged on such a probe (raise LimitNOFILE, "
-                    + "free local ports or memory)")
-            return .inconclusive(result.probeClass.rawValue)
-        case .timeout, .execTimeout:
-            guard trusted(timeout: target.check.timeout, since: started, cpuWait: result.cpuWait ?? .zero) else {
-                metrics.recordDiscounted(.overload)
-                report(overload.discounted(at: now()))
-                log.debug("\(id): timeout not counted, the director was short of CPU while it was under way")
-                return .inconclusive(result.probeClass.rawValue)
-            }
-        case .drPath:
-            return drPathVerdict(result, for: id)
-        default:
-            break
-        }
-        if conditions["local-error"] != nil {
-            clear("local-error", "probes can be made again")
-        }
-        return ProbeVerdict(result)
-    }
-
-    /// Whether a timeout of a probe of `timeout` that began at `started` is evidence (`OverloadGuard.trusts`): the
-    /// loop ran late, or a command waited for a CPU (`cpuWait`), by no more than the guard allows.
-    private func trusted(timeout: Duration, since started: Monotonic, cpuWait: Duration = .zero) -> Bool {
-        OverloadGuard.trusts(
-            timeout: timeout,
-            lateness: max(loop.lateness.worst(from: started, to: loop.now()), cpuWait))
-    }
-
-    /// Raised once every DR-path target has failed `fall` times in a row that way (the evidence that would drain a
-    /// server; one round timing out together on a loaded machine is not), and once per fault: its advice (computed
-    /// from the sysctls now) must not re-log it as the fix lands.
-    private func drPathVerdict(_ result: ProbeResult, for id: ServerID) -> ProbeVerdict {
-        let viaDR = targets.values.filter { $0.drPath != nil }
-        if viaDR.contains(where: { $0.id != id && lastProbe[$0.id]?.result.isOK == true }) {
-            return .failure(result.probeClass.rawValue)
-        }
-        if directorFault == nil, viaDR.allSatisfy({ (lastProbe[$0.id]?.drPathStreak ?? 0) >= $0.fall }) {
-            raise("director-fault", .error, DirectorFault.message(viaDR))
-            metrics.setDirectorFault(true)
-            fireHook(.directorFault(directorFault))
-        }
-        return .inconclusive(result.probeClass.rawValue)
+    private func judge(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> ProbeVerdict {
+        verdicts.judge(result, for: target, started: started, arp: arpVerdict(for: target.id), targets: targets)
     }
 
     /// Feeds a probe start to the overload guard.
     private func noteStart<Runner>(_ record: ProbeScheduler<ServerID, EventLoop, Runner>.Record, interval: Duration) {
         // Commands waiting for their cap is the cap at work: overload only when they start late for it.
-        report(
-            overload.started(
-                delay: record.lateness, waited: record.waited && Runner.self != CommandRunner.self,
-                sincePrevious: record.previousStart.map { record.started - $0 },
-                interval: interval, at: now()))
-    }
-
-    /// Logs and exports changes of the overload state, each once.
-    func report(_ changes: [OverloadGuard.Change]) {
-        // Called for every probe: the gauges are set only when what they show changes.
-        let shown = (overload.overloaded, overload.last.achievedInterval)
-        if shown != overloadShown {
-            overloadShown = shown
-            metrics.setOverload(shown.0, achievedInterval: shown.1)
-        }
-        for change in changes {
-            switch change {
-            case .began(let summary):
-                let consequence =
-                    "timeouts while the loop runs late are not counted against servers, and checks run less often "
-                    + "until it is over"
-                log.warning("overloaded: \(OverloadReport.describe(summary)); \(consequence)")
-            case .ended(let summary):
-                log.notice("overload over: \(OverloadReport.describe(summary))")
-            }
-        }
+        verdicts.started(
+            lateness: record.lateness, waited: record.waited && Runner.self != CommandRunner.self,
+            sincePrevious: record.previousStart.map { record.started - $0 }, interval: interval)
     }
 
     /// `service=NAME` on a log line about one service: the label its metrics and /status carry (its configured name,
@@ -321,9 +160,6 @@ public final class AgentDaemon {
     func serviceMetadata(_ service: ServiceKey) -> Logger.Metadata {
         ["service": "\(serviceLabel(service))"]
     }
-
-    /// The director-side fault now, if any (for /status and metrics).
-    var directorFault: String? { conditions["director-fault"] }
 
     func becomeReady() {
         ready = true
@@ -334,11 +170,8 @@ public final class AgentDaemon {
 
     /// Tells systemd the servers' tally when it changed (counted only on turns with transitions, never per probe).
     func updateSystemdStatus() {
-        guard ready, notifier.isActive else { return }
-        let text = SystemdStatus.text(reconciler.state.servers.values)
-        guard text != systemdStatus else { return }
-        systemdStatus = text
-        notifier.notify("STATUS=" + text)
+        guard ready else { return }
+        publisher.tellSystemd(reconciler.state.servers.values)
     }
 
     // MARK: decisions
@@ -358,22 +191,7 @@ public final class AgentDaemon {
         }
     }
 
-    static let turnSpacing = Duration.milliseconds(100)
-
-    /// Beyond this many lines of one kind in one turn, the log gets one summary line and the lines go to debug.
-    static let logBurst = 10
-
-    /// The level of `count` per-server lines of one kind in a turn: notice, warning for a drain (what
-    /// `journalctl -p warning` should show), or debug in a burst.
-    static func lineLevel(_ count: Int, drain: Bool = false) -> Logger.Level {
-        count > logBurst ? .debug : drain ? .warning : .notice
-    }
-
-    /// Logs the summary of a burst of `count` lines of one kind (nothing when they were logged one by one), at
-    /// warning when it holds drains.
-    func summarize(_ count: Int, drains: Bool = false, _ summary: @autoclosure () -> String) {
-        if count > Self.logBurst { log.log(level: drains ? .warning : .notice, "\(summary()) (each at debug level)") }
-    }
+    static var turnSpacing: Duration { .milliseconds(100) }
 
     /// Sets the scheduler's in-flight cap from the config and the open-file limit; says so when the limit is the
     /// tighter.
@@ -385,12 +203,12 @@ public final class AgentDaemon {
         hooks.maxInFlight = loaded.config.maxHooksInFlight
         hooks.timeout = loaded.config.onChangeTimeout
         if allowed < configured {
-            raise(
+            conditions.raise(
                 "descriptors", .warning,
                 "the open-file limit (\(budget.limit)) allows \(allowed) probes in flight of max_probes_in_flight "
                     + "\(configured); raise LimitNOFILE to let more run")
         } else {
-            clear("descriptors", "the open-file limit allows max_probes_in_flight (\(configured)) again")
+            conditions.clear("descriptors", "the open-file limit allows max_probes_in_flight (\(configured)) again")
         }
     }
 
@@ -401,24 +219,25 @@ public final class AgentDaemon {
         pending.removeAll()
         let decision = reconciler.turn(events, at: now())
         let wall = Date().timeIntervalSince1970
-        let level = Self.lineLevel(decision.transitions.count)
+        let level = ConditionLog.lineLevel(decision.transitions.count)
         for transition in decision.transitions {
             log.log(level: level, "\(transition)", metadata: serviceMetadata(transition.service))
             if let server = transition.server {
                 let id = ServerID(service: transition.service, server: server)
-                lastChange[id] = wall
+                publisher.changed(id, at: wall)
                 if let labels = targets[id]?.labels, let states = transition.kind.healthChange {
                     metrics.recordTransition(labels, from: states.from, to: states.to)
                 }
             }
         }
-        summarize(decision.transitions.count, TurnSummary.transitions(decision.transitions))
+        conditions.summarize(decision.transitions.count, TurnSummary.transitions(decision.transitions))
         if !decision.transitions.isEmpty { updateSystemdStatus() }
-        let dryLevel = Self.lineLevel(decision.wouldChange.count)
+        let dryLevel = ConditionLog.lineLevel(decision.wouldChange.count)
         for change in decision.wouldChange {
             log.log(level: dryLevel, "dry run: would set \(change)", metadata: serviceMetadata(change.id.service))
         }
-        summarize(decision.wouldChange.count, "dry run: would make \(TurnSummary.weights(decision.wouldChange))")
+        conditions.summarize(
+            decision.wouldChange.count, "dry run: would make \(TurnSummary.weights(decision.wouldChange))")
         // Saved before the writes: a crash between the two then leaves a kernel weight the state does not expect,
         // which the next start adopts and re-probes, rather than a drcheck drain that looks like an operator's.
         if decision.stateChanged { saveState() }
@@ -439,42 +258,39 @@ public final class AgentDaemon {
     /// Makes the weight changes of one turn (at Unix time `wall`): whether any failed (the reconciler retries it),
     /// and those written.
     private func apply(_ changes: [WeightChange], at wall: Double) -> (failed: Bool, written: [WeightChange]) {
-        var fresh: [ServiceKey: [Destination]] = [:]
+        var writer = WeightWriter(ipvs: ipvs)
         var failed = false
         var written: [WeightChange] = []
-        defer { summarize(changes.count, drains: written.contains(where: \.isDrain), TurnSummary.weights(written)) }
+        defer {
+            conditions.summarize(
+                changes.count, drains: written.contains(where: \.isDrain), TurnSummary.weights(written))
+        }
         for change in changes {
             guard let service = snapshot.services[change.id.service] else { continue }
-            let key = change.id.service  // the snapshot keys each service by the kernel's own key
             do {
-                // SET_DEST echoes every field as read, so read them now rather than trust the last discovery.
-                if fresh[change.id.service] == nil { fresh[change.id.service] = try ipvs.destinations(of: key) }
-                guard let destination = fresh[change.id.service]?.first(where: { $0.endpoint == change.id.server })
-                else {
+                switch try writer.write(change) {
+                case .gone:
                     log.warning(
                         "\(change.id): gone from the kernel before its weight could be set",
                         metadata: serviceMetadata(change.id.service))
-                    continue
-                }
-                guard Int(destination.weight) == change.from else {
+                case .setByOther(let weight):
                     // Someone else set the weight since drcheck last read it: theirs stands, and the next turn
                     // sees it (adopted, or an administrative drain) rather than drcheck overwriting it.
                     log.info(
-                        "\(change.id): weight \(destination.weight) set by someone else, \(change.to) not written",
+                        "\(change.id): weight \(weight) set by someone else, \(change.to) not written",
                         metadata: serviceMetadata(change.id.service))
                     _ = reconciler.writeFailed(change, at: now())
                     let read = KernelSnapshot.CheckedService(
-                        kernel: service.kernel, destinations: fresh[change.id.service] ?? [])
+                        kernel: service.kernel, destinations: writer.read[change.id.service] ?? [])
                     enqueue(.kernel(change.id.service, read.weights))
-                    continue
+                case .written:
+                    metrics.recordIPVSUpdate(.setWeight)
+                    publisher.changed(change.id, at: wall)
+                    log.log(
+                        level: ConditionLog.lineLevel(changes.count, drain: change.isDrain), "\(change)",
+                        metadata: serviceMetadata(change.id.service))
+                    written.append(change)
                 }
-                try ipvs.setWeight(Int32(change.to), of: destination, in: key)
-                metrics.recordIPVSUpdate(.setWeight)
-                lastChange[change.id] = wall
-                log.log(
-                    level: Self.lineLevel(changes.count, drain: change.isDrain), "\(change)",
-                    metadata: serviceMetadata(change.id.service))
-                written.append(change)
             } catch {
                 failed = true
                 metrics.recordIPVSError(.setWeight)
@@ -502,9 +318,9 @@ public final class AgentDaemon {
         guard !options.dryRun else { return }
         do {
             try stateFile.save(reconciler.state)
-            clear("state-save", "state saved to \(stateFile.path) again")
+            conditions.clear("state-save", "state saved to \(stateFile.path) again")
         } catch {
-            raise(
+            conditions.raise(
                 "state-save", .error,
                 "\(error); the decisions stand, saving is retried at every change and discovery pass (until then a "
                     + "restart would take drcheck's drains since for an operator's)")

@@ -60,8 +60,13 @@ public struct Diagnosis {
         let conflicts = arp(snapshot)
         let viaVIP = try ProbeRound.run(targets.compactMapValues { $0.drPath == nil ? nil : $0.check })
         let atRIP = try ProbeRound.run(targets.mapValues { $0.ripCheck.map(TargetCheck.network) ?? $0.check })
-        if viaVIP.count > 1, viaVIP.values.allSatisfy({ !$0.isOK }),
-            atRIP.filter({ viaVIP[$0.key] != nil }).values.allSatisfy(\.isOK)
+        // One pass is as many `dr_path` results as it takes; a lone DR-path server failing is that server's fault.
+        let evidence = viaVIP.map { id, vip in
+            DirectorFaultRule.Evidence(
+                drPathInARow: !vip.isOK && atRIP[id]?.isOK == true ? 1 : 0, needed: 1, lastPassed: vip.isOK)
+        }
+        if let own = evidence.first,
+            DirectorFaultRule.judge(own, others: Array(evidence.dropFirst()), minimum: 2) == .director
         {
             report.fail(
                 "every DR-path probe fails while every real server answers on its RIP: the fault is the director's",

@@ -15,6 +15,17 @@ public struct DirectorInterfaces: Sendable {
 
     public init(addresses: [Address]) { self.addresses = addresses }
 
+    /// The director's addresses given as `interface`, `address`, prefix length (for a test's director).
+    init(_ entries: [(interface: String, address: IPAddress, prefixLength: Int)]) {
+        addresses = entries.map { entry in
+            let mask = (0..<entry.address.family.addressLength).map { index in
+                UInt8(truncatingIfNeeded: 0xFF00 >> min(max(entry.prefixLength - index * 8, 0), 8))
+            }
+            return Address(
+                interface: entry.interface, address: entry.address, prefixLength: entry.prefixLength, mask: mask)
+        }
+    }
+
     /// Reads every address of every interface (getifaddrs); none when they cannot be read.
     public static func current() -> DirectorInterfaces { read() ?? DirectorInterfaces(addresses: []) }
 

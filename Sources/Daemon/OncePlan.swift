@@ -26,11 +26,10 @@ struct OncePlan {
 
     /// With a daemon running: use its probe services. Otherwise: any probe service is a stale one, removed.
     mutating func adoptDaemonProbeServices(_ services: [IPVS.Service]) {
-        for service in services {
-            guard case .fwmark(let mark, let family) = service.key, config.probeMarks.contains(mark) else { continue }
+        for (key, mark) in ProbeServices.listed(in: services, marks: config.probeMarks) {
             if acting {
-                try? ipvs.deleteProbeService(mark: mark, family: family)
-            } else if let destinations = try? ipvs.destinations(of: service.key), destinations.count == 1 {
+                try? ProbeServices(ipvs: ipvs).delete(key)
+            } else if let destinations = try? ipvs.destinations(of: key), destinations.count == 1 {
                 marks.adopt(mark, for: destinations[0].address)
                 borrowed.insert(destinations[0].address)
             }
@@ -42,16 +41,15 @@ struct OncePlan {
         let interfaces = DirectorInterfaces.current()
         var refused = false
         var result = build(interfaces, refused: false, notes: &notes)
-        let sysctls = DRSysctls()
-        for interface in Set(result.values.compactMap { $0.drPath?.interface }).sorted() {
-            for finding in sysctls.findings(interface: interface) {
-                if fixSysctls, acting, config.drSysctls == .fix, (try? sysctls.apply(finding)) != nil {
-                    notes.append("set \(finding.key)=\(finding.wanted) (was \(finding.current)) for DR-path probes")
-                } else {
-                    refused = true
-                    sysctlFindings.append(finding)
-                    notes.append("dr mode refused until you run: \(finding.command)")
-                }
+        let fix = fixSysctls && acting && config.drSysctls == .fix
+        for vetted in DRSysctls().vet(DRSysctls.interfaces(of: result.values), fix: fix) {
+            switch vetted {
+            case .set(let finding):
+                notes.append(finding.setText)
+            case .failed(let finding, _), .left(let finding):
+                refused = true
+                sysctlFindings.append(finding)
+                notes.append("dr mode refused until you run: \(finding.command)")
             }
         }
         if refused {
@@ -60,7 +58,7 @@ struct OncePlan {
         for (id, target) in result {
             guard let path = target.drPath, !borrowed.contains(path.server) else { continue }
             if acting, created.contains(where: { $0.server == path.server }) { continue }
-            if acting, (try? ipvs.createProbeService(mark: path.mark, realServer: path.server)) != nil {
+            if acting, (try? ProbeServices(ipvs: ipvs).make(mark: path.mark, server: path.server)) != nil {
                 created.append((path.server, path.mark))
                 continue
             }
@@ -81,7 +79,7 @@ struct OncePlan {
 
     func removeCreatedProbeServices() {
         for (server, mark) in created {
-            try? ipvs.deleteProbeService(mark: mark, family: server.family)
+            try? ProbeServices(ipvs: ipvs).delete(ProbeServices.key(mark: mark, server: server))
         }
     }
 }

@@ -68,12 +68,17 @@ public struct OnceRun {
         var exitStatus = outcome.exitStatus
         var applied: [WeightChange] = []
         var failures: [String] = []
+        var writer = WeightWriter(ipvs: ipvs)
         for change in outcome.changes {
+            let key = change.id.service
             do {
-                if try set(change, snapshot: snapshot) {
-                    applied.append(change)
-                } else {
+                switch try writer.write(change) {
+                case .written: applied.append(change)
+                case .setByOther:
                     failures.append("\(change.id): weight set by someone else during the pass, \(change.to) not set")
+                case .gone:
+                    let gone = IPVSError.destinationGone(key, change.id.server.address, port: change.id.server.port)
+                    failures.append("\(change.id): cannot set weight \(change.to): \(gone)")
                 }
             } catch {
                 failures.append("\(change.id): cannot set weight \(change.to): \(error)")
@@ -89,17 +94,5 @@ public struct OnceRun {
             exitStatus: exitStatus)
         print(options.json ? report.json() : report.table(), terminator: "")
         return exitStatus
-    }
-
-    /// Makes `change`; false when someone else set the weight since the pass read the table (theirs stands, and the
-    /// next pass sees it).
-    private func set(_ change: WeightChange, snapshot: KernelSnapshot) throws(IPVSError) -> Bool {
-        guard let key = snapshot.services[change.id.service]?.kernel.key else { return false }
-        // Echo every field as the kernel has it now (SET_DEST resets what it omits).
-        guard let destination = try ipvs.destinations(of: key).first(where: { $0.endpoint == change.id.server })
-        else { throw .destinationGone(key, change.id.server.address, port: change.id.server.port) }
-        guard Int(destination.weight) == change.from else { return false }
-        try ipvs.setWeight(Int32(change.to), of: destination, in: key)
-        return true
     }
 }

@@ -48,11 +48,15 @@ public final class EventLoop {
     /// work after it makes the wait at most that much long, which the lateness history shows).
     private var lastRead: Monotonic?
     private var running = false
+    /// CLOCK_MONOTONIC; a test's virtual clock instead, which moves only when the test says.
+    private let readClock: () -> Monotonic
 
     /// How late the loop has run its timers: the evidence that decides whether a probe's timeout can be trusted.
     public private(set) var lateness = LatenessHistory()
 
-    public init() throws(SystemError) {
+    /// `clock`: where the loop reads the time; tests give a virtual one and run turns with `runOnce(timeout: 0)`.
+    public init(clock: @escaping () -> Monotonic = Monotonic.now) throws(SystemError) {
+        readClock = clock
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else {
             events.deallocate()
@@ -67,7 +71,7 @@ public final class EventLoop {
     }
 
     /// The time of the turn under way (read once when its wait ended, again before its timers), else the clock now.
-    public func now() -> Monotonic { turnTime ?? Monotonic.now() }
+    public func now() -> Monotonic { turnTime ?? readClock() }
 
     // MARK: descriptors
 
@@ -141,6 +145,9 @@ public final class EventLoop {
         timers.cancel(timer.raw)
     }
 
+    /// The earliest timer's deadline: how far a virtual clock may move before the loop must run a turn.
+    public var nextDeadline: Monotonic? { timers.earliest }
+
     /// Runs `action` once the work under way is done, before the loop waits again: after the current turn's handlers
     /// and timers (or at the next turn when called outside one). Cheaper than a timer, and never late.
     public func soon(_ action: @escaping () -> Void) {
@@ -189,7 +196,7 @@ public final class EventLoop {
             if errno == EINTR { return }
             throw SystemError("epoll_wait")
         }
-        turnTime = Monotonic.now()
+        turnTime = readClock()
         defer { turnTime = nil }
         // Before the handlers: a probe that ends in a socket's handler (libcurl finds its deadline passed there) is
         // judged against this turn's lateness too, not only against earlier turns'.
@@ -206,7 +213,7 @@ public final class EventLoop {
             guard watch.generation == UInt32(data >> 32) else { continue }
             watch.handler(Events(rawValue: events[index].events))
         }
-        let now = count > 0 ? Monotonic.now() : turnTime!
+        let now = count > 0 ? readClock() : turnTime!
         turnTime = now
         lastRead = now
         if let first = timers.earliest, first <= now { lateness.record(now - first, at: now) }
@@ -227,7 +234,7 @@ public final class EventLoop {
     private func waitTimeout(_ timeout: Int32) -> Int32 {
         if !soonQueue.isEmpty { return 0 }
         guard let earliest = timers.earliest else { return timeout }
-        let now = lastRead ?? Monotonic.now()
+        let now = lastRead ?? readClock()
         guard earliest > now else { return 0 }
         let milliseconds = (earliest.nanoseconds - now.nanoseconds + 999_999) / 1_000_000
         let due = Int32(clamping: milliseconds)

@@ -44,38 +44,27 @@ public final class IPVSClient: IPVSControl {
     public func setWeight(_ weight: Int32, of destination: Destination, in service: ServiceKey) throws(IPVSError) {
         var changed = destination
         changed.weight = weight
-        try perform(.setDest, service: service, destination: changed)
+        try setDestination(changed, in: service)
     }
 
-    public func createProbeService(mark: UInt32, realServer: IPAddress) throws(IPVSError) {
-        let key = ServiceKey.fwmark(mark, family: realServer.family)
-        let probe = Destination(address: realServer, port: 0, forwarding: .route, weight: 1)
-        do {
-            try perform(.newService, service: key, settings: Service(key: key, scheduler: "rr"))
-        } catch .kernel(_, EEXIST) {}
-        var present = false
-        for destination in try destinations(of: key) {
-            if destination.address == probe.address && destination.port == probe.port {
-                present = true
-                if destination.forwarding != .route || destination.weight != 1 || destination.tunnel != probe.tunnel
-                    || destination.upperThreshold != 0 || destination.lowerThreshold != 0
-                {
-                    try perform(.setDest, service: key, destination: probe)
-                }
-            } else {
-                do { try perform(.delDest, service: key, destination: destination) } catch .destinationGone {}
-            }
-        }
-        guard !present else { return }
-        do {
-            try perform(.newDest, service: key, destination: probe)
-        } catch .kernel(_, EEXIST) {
-            try perform(.setDest, service: key, destination: probe)
-        }
+    public func addService(_ service: Service) throws(IPVSError) {
+        try perform(.newService, service: service.key, settings: service)
     }
 
-    public func deleteProbeService(mark: UInt32, family: AddressFamily) throws(IPVSError) {
-        do { try perform(.delService, service: .fwmark(mark, family: family)) } catch .serviceGone {}
+    public func deleteService(_ service: ServiceKey) throws(IPVSError) {
+        try perform(.delService, service: service)
+    }
+
+    public func addDestination(_ destination: Destination, to service: ServiceKey) throws(IPVSError) {
+        try perform(.newDest, service: service, destination: destination)
+    }
+
+    public func setDestination(_ destination: Destination, in service: ServiceKey) throws(IPVSError) {
+        try perform(.setDest, service: service, destination: destination)
+    }
+
+    public func deleteDestination(_ destination: Destination, from service: ServiceKey) throws(IPVSError) {
+        try perform(.delDest, service: service, destination: destination)
     }
 
     /// Sends one request naming `service` (with its `settings` for NEW_SERVICE) and `destination`, and reads

@@ -9,11 +9,16 @@ public protocol IPVSControl: AnyObject {
     /// Sends `destination` back exactly as read, with only the weight changed: the kernel resets every field a
     /// SET_DEST omits (forwarding, thresholds, tunnel settings), so pass the destination as last read.
     func setWeight(_ weight: Int32, of destination: Destination, in service: ServiceKey) throws(IPVSError)
-    /// Makes fwmark service `mark` (family of `realServer`, scheduler rr) exist with exactly one destination:
-    /// `realServer`, direct routing, weight 1. Idempotent.
-    func createProbeService(mark: UInt32, realServer: IPAddress) throws(IPVSError)
-    /// Deletes fwmark service `mark` and its destinations; succeeds when it does not exist.
-    func deleteProbeService(mark: UInt32, family: AddressFamily) throws(IPVSError)
+    /// Adds `service` (its key, scheduler and settings); `.kernel(NEW_SERVICE, EEXIST)` when it exists.
+    func addService(_ service: Service) throws(IPVSError)
+    /// Deletes `service` and its destinations; `.serviceGone` when it does not exist.
+    func deleteService(_ service: ServiceKey) throws(IPVSError)
+    /// Adds `destination` to `service`; `.kernel(NEW_DEST, EEXIST)` when it exists.
+    func addDestination(_ destination: Destination, to service: ServiceKey) throws(IPVSError)
+    /// Sets every field of `destination` (SET_DEST: what it omits is reset).
+    func setDestination(_ destination: Destination, in service: ServiceKey) throws(IPVSError)
+    /// Deletes `destination` from `service`; `.destinationGone` when it does not exist.
+    func deleteDestination(_ destination: Destination, from service: ServiceKey) throws(IPVSError)
 }
 
 /// A service and its destinations, read one after the other.

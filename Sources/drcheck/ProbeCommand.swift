@@ -157,17 +157,17 @@ struct ProbeCommand: ParsableCommand {
 
 /// The fwmark probe service `drcheck probe --dr-server` makes for one probe and removes after it.
 private struct DRProbeService {
-    let client: IPVSClient
+    let services: ProbeServices
+    let key: ServiceKey
     let mark: UInt32
-    let family: AddressFamily
 
     init(mark: UInt32, realServer: String) throws {
         do {
             let address = IPAddress(realServer)!
-            client = try IPVSClient()
-            try client.createProbeService(mark: mark, realServer: address)
+            services = ProbeServices(ipvs: try IPVSClient())
+            try services.make(mark: mark, server: address)
             self.mark = mark
-            family = address.family
+            key = ProbeServices.key(mark: mark, server: address)
         } catch {
             printError("drcheck probe: \(error)")
             throw ExitCode(3)
@@ -176,7 +176,7 @@ private struct DRProbeService {
 
     func remove() {
         do {
-            try client.deleteProbeService(mark: mark, family: family)
+            try services.delete(key)
         } catch {
             printError("drcheck probe: removing fwmark service \(mark): \(error)")
         }

@@ -1,6 +1,7 @@
 // ipvs-lab: drives the IPVS API from lab scenarios and benchmarks (Checks/scenarios/1*-ipvs-*.sh,
 // Checks/bench/ipvs-bench.sh), for what `drcheck ipvs` does not expose: probe services, an update from a stale
 // read, and timings. Prints one result line per step; exit 1 on an IPVS error (its message printed), 2 on usage.
+import Daemon
 import Glibc
 import IPVS
 import Primitives
@@ -35,13 +36,13 @@ func run(_ arguments: [String]) throws(IPVSError) {
     switch (arguments.first, arguments.count) {
     case ("probe-create", 3):
         guard let mark = UInt32(arguments[1]), let address = IPAddress(arguments[2]) else { fail(usage, status: 2) }
-        try client.createProbeService(mark: mark, realServer: address)
+        try ProbeServices(ipvs: client).make(mark: mark, server: address)
         print("created fwmark \(mark) -> \(address)")
     case ("probe-delete", 3):
         guard let mark = UInt32(arguments[1]),
             let family = AddressFamily(named: arguments[2])
         else { fail(usage, status: 2) }
-        try client.deleteProbeService(mark: mark, family: family)
+        try ProbeServices(ipvs: client).delete(.fwmark(mark, family: family))
         print("deleted fwmark \(mark) \(family)")
     case ("stale-weight", 4):
         guard let key = ServiceKey(arguments[1]), let server = Endpoint(arguments[2], allowPortZero: true),

@@ -15,8 +15,11 @@ final class FakeTable: IPVSControl {
     func services() throws(IPVSError) -> [Service] { table.keys.map { Service(key: $0, scheduler: "rr") } }
     func destinations(of service: ServiceKey) throws(IPVSError) -> [Destination] { table[service] ?? [] }
     func setWeight(_ weight: Int32, of destination: Destination, in service: ServiceKey) throws(IPVSError) {}
-    func createProbeService(mark: UInt32, realServer: IPAddress) throws(IPVSError) {}
-    func deleteProbeService(mark: UInt32, family: AddressFamily) throws(IPVSError) {}
+    func addService(_ service: Service) throws(IPVSError) {}
+    func deleteService(_ service: ServiceKey) throws(IPVSError) {}
+    func addDestination(_ destination: Destination, to service: ServiceKey) throws(IPVSError) {}
+    func setDestination(_ destination: Destination, in service: ServiceKey) throws(IPVSError) {}
+    func deleteDestination(_ destination: Destination, from service: ServiceKey) throws(IPVSError) {}
 }
 
 /// On a dual-stack director an IPv4 and an IPv6 fwmark service may share a mark; drcheck reads them as two.

@@ -25,8 +25,8 @@ import Testing
     }
 
     @Test func aDrainIsAWarningUnlessInABurst() {
-        #expect(AgentDaemon.lineLevel(1, drain: true) == .warning)
-        #expect(AgentDaemon.lineLevel(1) == .notice)
-        #expect(AgentDaemon.lineLevel(AgentDaemon.logBurst + 1, drain: true) == .debug)
+        #expect(ConditionLog.lineLevel(1, drain: true) == .warning)
+        #expect(ConditionLog.lineLevel(1) == .notice)
+        #expect(ConditionLog.lineLevel(ConditionLog.logBurst + 1, drain: true) == .debug)
     }
 }

@@ -18,6 +18,9 @@ public struct DRSysctls {
 
         /// The command an operator runs to set it by hand.
         public var command: String { "sysctl -w \(key)=\(wanted)" }
+
+        /// What was done, once drcheck set it.
+        public var setText: String { "set \(key)=\(wanted) (was \(current)) for DR-path probes" }
     }
 
     private let root: String
@@ -60,4 +63,34 @@ public struct SysctlError: Error, CustomStringConvertible {
     public var key: String
     public var errno: Int32
     public var description: String { "cannot set \(key): \(String(cString: strerror(errno)))" }
+}
+
+extension DRSysctls {
+    /// What vetting found for one sysctl that was not as DR-path probes need it.
+    enum Vetted {
+        case set(Finding)
+        case failed(Finding, SysctlError)
+        /// Not set: vetting was told not to fix.
+        case left(Finding)
+    }
+
+    /// Checks the sysctls DR-path probes need on each of `interfaces`, in order; with `fix` sets each one wrong.
+    func vet(_ interfaces: [String], fix: Bool) -> [Vetted] {
+        interfaces.flatMap { interface in
+            findings(interface: interface).map { finding -> Vetted in
+                guard fix else { return .left(finding) }
+                do throws(SysctlError) {
+                    try apply(finding)
+                    return .set(finding)
+                } catch {
+                    return .failed(finding, error)
+                }
+            }
+        }
+    }
+
+    /// The interfaces the DR-path probes of `targets` leave by, sorted.
+    static func interfaces(of targets: some Sequence<ProbeTarget>) -> [String] {
+        Set(targets.compactMap { $0.drPath?.interface }).sorted()
+    }
 }
