@@ -57,51 +57,49 @@ import Testing
         return fds[1]
     }
 
-    @Test func aWatchedNumberClosedBehindTheLoopsBackAndReusedIsWatchedAnew() throws {
-        let loop = try EventLoop()
+    /// A watched pipe whose number is given to a new pipe behind the loop's back (libcurl closes a socket that
+    /// never connected without telling): the old watch and the new pipe's ends.
+    private func watchedThenReplaced(_ loop: EventLoop) throws -> (old: EventLoop.WatchID, read: Int32, write: Int32) {
         var first: [Int32] = [0, 0]
         #expect(pipe(&first) == 0)
         close(first[1])
-        try loop.watch(first[0], for: .readable) { _ in Issue.record("the closed pipe's handler ran") }
-        // Closed without unwatch (libcurl closes a socket that never connected so): epoll forgets it by itself.
-        let reused = (read: first[0], write: replaceWithNewPipe(first[0]))
-        defer {
-            close(reused.read)
-            close(reused.write)
-        }
+        let old = try loop.watch(first[0], for: .readable) { _ in Issue.record("the replaced pipe's handler ran") }
+        return (old, first[0], replaceWithNewPipe(first[0]))
+    }
+
+    /// Watches `read` anew, runs `then`, writes a byte to `write` and runs the loop (2 s at most): whether the new
+    /// watch's handler ran.
+    private func wakes(_ loop: EventLoop, _ read: Int32, _ write: Int32, then: () -> Void = {}) throws -> Bool {
         var woke = false
-        try loop.watch(reused.read, for: .readable) { _ in
+        try loop.watch(read, for: .readable) { _ in
             woke = true
             loop.stop()
         }
-        #expect(write(reused.write, "x", 1) == 1)
+        then()
+        #expect(Glibc.write(write, "x", 1) == 1)
         loop.schedule(after: .seconds(2)) { loop.stop() }
         try loop.run()
-        #expect(woke)
+        return woke
+    }
+
+    @Test func aWatchedNumberClosedBehindTheLoopsBackAndReusedIsWatchedAnew() throws {
+        let loop = try EventLoop()
+        let (_, read, write) = try watchedThenReplaced(loop)
+        defer {
+            close(read)
+            close(write)
+        }
+        #expect(try wakes(loop, read, write))
     }
 
     @Test func unwatchingAnOldWatchLeavesTheNumbersNewerWatchAlone() throws {
         let loop = try EventLoop()
-        var first: [Int32] = [0, 0]
-        #expect(pipe(&first) == 0)
-        close(first[1])
-        let old = try loop.watch(first[0], for: .readable) { _ in }
-        let reused = (read: first[0], write: replaceWithNewPipe(first[0]))
+        let (old, read, write) = try watchedThenReplaced(loop)
         defer {
-            close(reused.read)
-            close(reused.write)
+            close(read)
+            close(write)
         }
-        var woke = false
-        try loop.watch(reused.read, for: .readable) { _ in
-            woke = true
-            loop.stop()
-        }
-        loop.unwatch(old)
-        #expect(loop.isWatching(reused.read))
-        #expect(write(reused.write, "x", 1) == 1)
-        loop.schedule(after: .seconds(2)) { loop.stop() }
-        try loop.run()
-        #expect(woke)
+        #expect(try wakes(loop, read, write) { loop.unwatch(old) })
     }
 
     @Test func signalsArriveOnTheLoop() throws {

@@ -4,12 +4,18 @@ import Testing
 
 /// While drcheck calls into libcurl, a connected socket's getsockname and getpeername answers are kept (CCurl.h).
 @Suite struct CurlSocketNamesTests {
-    /// A listening loopback socket and a socket connected to it (blocking: loopback connects at once).
-    private func connectedPair() throws -> (listener: Int32, client: Int32, port: UInt16) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    private func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        return address
+    }
+
+    /// A listening loopback socket and a socket connected to it (blocking: loopback connects at once).
+    private func connectedPair() throws -> (listener: Int32, client: Int32, port: UInt16) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         try withUnsafeMutablePointer(to: &address) { pointer in
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -57,7 +63,8 @@ import Testing
         if case .port(let number) = answer { number != 0 } else { false }
     }
 
-    @Test func insideALibcurlCallTheFirstAnswerIsKeptUntilForgotten() throws {
+    /// Runs `body` with a connected loopback pair, as if inside a libcurl call (clock frozen, names kept).
+    private func insideACurlCall(_ body: (_ client: Int32, _ listening: UInt16) throws -> Void) throws {
         let (listener, client, listening) = try connectedPair()
         defer {
             close(listener)
@@ -65,16 +72,22 @@ import Testing
         }
         drcheck_clock_freeze(0)
         defer { drcheck_clock_thaw() }
-        let own = port(getsockname, client)
-        #expect(hasPort(own))
-        #expect(port(getpeername, client) == .port(listening))
-        // Another socket put on the number behind the cache's back: the kept answers are given without asking.
-        replaceWithUnboundSocket(client)
-        #expect(port(getsockname, client) == own)
-        #expect(port(getpeername, client) == .port(listening))
-        drcheck_socket_names_forget(client)
-        #expect(port(getsockname, client) == .port(0))
-        #expect(port(getpeername, client) == .failed(ENOTCONN))
+        try body(client, listening)
+    }
+
+    @Test func insideALibcurlCallTheFirstAnswerIsKeptUntilForgotten() throws {
+        try insideACurlCall { client, listening in
+            let own = port(getsockname, client)
+            #expect(hasPort(own))
+            #expect(port(getpeername, client) == .port(listening))
+            // Another socket put on the number behind the cache's back: the kept answers are given without asking.
+            replaceWithUnboundSocket(client)
+            #expect(port(getsockname, client) == own)
+            #expect(port(getpeername, client) == .port(listening))
+            drcheck_socket_names_forget(client)
+            #expect(port(getsockname, client) == .port(0))
+            #expect(port(getpeername, client) == .failed(ENOTCONN))
+        }
     }
 
     @Test func theEndOfTheCallForgetsAndOutsideNothingIsKept() throws {
@@ -100,34 +113,26 @@ import Testing
     }
 
     @Test func openingASocketForgetsItsNumberAndAnUnboundSocketIsAskedAgain() throws {
-        let (listener, client, listening) = try connectedPair()
-        defer {
-            close(listener)
-            close(client)
-        }
-        drcheck_clock_freeze(0)
-        defer { drcheck_clock_thaw() }
-        #expect(hasPort(port(getsockname, client)))
-        replaceWithUnboundSocket(client)
-        // A failed open returns -1, which forgets every socket's names.
-        #expect(drcheck_socket(-1, Int32(SOCK_STREAM.rawValue), 0) == -1)
-        #expect(port(getsockname, client) == .port(0))
-        // Not yet connected: port 0 and no peer, neither kept, so the connect's port and peer are seen next.
-        let fresh = drcheck_socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fresh) }
-        #expect(port(getsockname, fresh) == .port(0))
-        #expect(port(getpeername, fresh) == .failed(ENOTCONN))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = listening.bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fresh, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        try insideACurlCall { client, listening in
+            #expect(hasPort(port(getsockname, client)))
+            replaceWithUnboundSocket(client)
+            // A failed open returns -1, which forgets every socket's names.
+            #expect(drcheck_socket(-1, Int32(SOCK_STREAM.rawValue), 0) == -1)
+            #expect(port(getsockname, client) == .port(0))
+            // Not yet connected: port 0 and no peer, neither kept, so the connect's port and peer are seen next.
+            let fresh = drcheck_socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fresh) }
+            #expect(port(getsockname, fresh) == .port(0))
+            #expect(port(getpeername, fresh) == .failed(ENOTCONN))
+            var address = loopback(port: listening)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fresh, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
+            try #require(connected == 0)
+            #expect(hasPort(port(getsockname, fresh)))
+            #expect(port(getpeername, fresh) == .port(listening))
         }
-        try #require(connected == 0)
-        #expect(hasPort(port(getsockname, fresh)))
-        #expect(port(getpeername, fresh) == .port(listening))
     }
 }
