@@ -31,10 +31,10 @@ extension AgentDaemon {
         // set by someone else.
         readDrains()
         for key in snapshot.services.keys.sorted() where fresh.services[key] == nil {
-            enqueue(.serviceGone(key))
+            turns.enqueue(.serviceGone(key))
         }
         for (key, service) in fresh.services.sorted(by: { $0.key < $1.key }) {
-            enqueue(.kernel(key, service.weights))
+            turns.enqueue(.kernel(key, service.weights))
         }
         for service in loaded.config.services {
             if let advice = fresh.otherFamilyOnly[service.key] {
@@ -51,12 +51,9 @@ extension AgentDaemon {
         // lose its probe service. The targets stay as they are until the addresses can be read.
         if let interfaces = host.interfaces() {
             retarget(interfaces)
-            arpWatch?.update(snapshot.arpSubjects(interfaces))
+            arp.update(snapshot.arpSubjects(interfaces))
         }
-        if !ready {
-            unprobed = Set(targets.keys.filter { verdicts.lastProbe[$0] == nil })
-            if unprobed.isEmpty { becomeReady() }
-        }
+        if targets.awaitFirstProbes(probedBefore: { verdicts.lastProbe[$0] != nil }) { becomeReady() }
         verdicts.tick()
         // A state the last change could not save (a full or read-only file system) is saved once it can be.
         if conditions.message(of: "state-save") != nil { saveState() }
@@ -73,14 +70,16 @@ extension AgentDaemon {
         } catch {
             ipvsReadFailed(error)
         }
-        for (id, target) in targets where wanted[id] == nil {
-            scheduler.remove(id)
-            commandScheduler.remove(id)
-            publisher.remove(id, labels: target.labels)
-            verdicts.forget(id)
+        let (gone, changed) = targets.replace(with: wanted)
+        for target in gone {
+            scheduler.remove(target.id)
+            commandScheduler.remove(target.id)
+            publisher.remove(target.id, labels: target.labels)
+            verdicts.forget(target.id)
         }
-        for (id, target) in wanted where targets[id] != target {
-            if let old = targets[id], old.labels != target.labels { metrics.removeServer(old.labels) }
+        for (old, target) in changed {
+            let id = target.id
+            if let old, old.labels != target.labels { metrics.removeServer(old.labels) }
             switch target.check {
             case .network(let check):
                 commandScheduler.remove(id)
@@ -90,8 +89,7 @@ extension AgentDaemon {
                 commandScheduler.set(id, check: check, interval: target.interval)
             }
         }
-        targets = wanted
-        for (id, target) in targets {
+        for (id, target) in targets.all {
             guard let destination = snapshot.destination(id) else { continue }
             metrics.updateKernelCounters(target.labels, DestinationCounters(destination))
         }
@@ -99,14 +97,13 @@ extension AgentDaemon {
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
         let builder = TargetBuilder(
-            config: loaded.config, interfaces: interfaces, drRefused: drKeeper.drRefused, patterns: bodyPatterns)
+            config: loaded.config, interfaces: interfaces, drRefused: drKeeper.drRefused, patterns: targets.bodyPatterns
+        )
         let (wanted, notes) = builder.targets(for: snapshot, marks: &drKeeper.marks)
         for (id, note) in notes { conditions.raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
-        // Only the servers noted before can have a note to clear: no text is built per server per pass.
-        for id in notedTargets where notes[id] == nil {
+        for id in targets.note(Set(notes.keys)) {
             conditions.clear("target \(id)", "\(id): probed as configured")
         }
-        notedTargets = Set(notes.keys)
         return wanted
     }
 

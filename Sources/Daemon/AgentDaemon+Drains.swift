@@ -18,7 +18,7 @@ extension AgentDaemon {
             let notes = try file.load()
             drainsFileIdentity = identity
             conditions.clear("drains-file", "\(file.path) readable again")
-            enqueue(.drains(notes))
+            turns.enqueue(.drains(notes))
         } catch {
             conditions.raise("drains-file", .error, "\(error); the drains stay as they were")
         }

@@ -56,10 +56,10 @@ extension AgentDaemon {
         metrics.recordConfigLoad(succeeded: true, at: wall)
         drKeeper.vetAgain()
         selectMetrics(config.metrics)
-        enqueue(.configChanged(config))
+        turns.enqueue(.configChanged(config))
         limitProbesInFlight()
         log.notice("reloaded \(describe(fresh.source))")
-        startARPWatch()
+        arp.start(loaded.config)
         discover()
     }
 
@@ -69,7 +69,7 @@ extension AgentDaemon {
         log.notice("stopping on signal \(signal): weights stay as they are")
         drKeeper.deleteAll()
         saveState()
-        arpWatch?.stop()
+        arp.stop()
         server?.close()
         lock.release()
         loop.stop()

@@ -11,7 +11,7 @@ extension AgentDaemon {
         MetricsEndpoints(
             metrics: metrics, process: true,
             status: { [unowned self] in statusDocument() },
-            ready: { [unowned self] in ready })
+            ready: { [unowned self] in targets.ready })
     }
 
     /// The families /metrics carries, as the config's `metrics` says (at start and on each reload).
@@ -23,18 +23,8 @@ extension AgentDaemon {
     /// Sets the series of `servers` (of every server and service when nil) from the decision core's view.
     func publish(_ servers: Set<ServerID>?) {
         publisher.publish(
-            servers, reconciler: reconciler, targets: targets, listed: snapshot.services.keys, config: loaded.config)
-    }
-
-    /// The ARP watch's conflicts as metric labels (and in /status).
-    var arpConflictLabels: [ARPConflictLabels] {
-        arpConflicts.sorted().map {
-            ARPConflictLabels(vip: $0.vip.description, mac: $0.mac, realServer: $0.realServer?.description ?? "")
-        }
-    }
-
-    func publishARPConflicts() {
-        metrics.setARPConflicts(Set(arpConflictLabels))
+            servers, reconciler: reconciler, targets: targets.all, listed: snapshot.services.keys, config: loaded.config
+        )
     }
 
     func serviceLabel(_ key: ServiceKey) -> String { loaded.config.label(of: key) }
@@ -78,8 +68,8 @@ extension AgentDaemon {
             agent: StatusDocument.Agent(
                 version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
                 generatedAt: wall, configFile: configFile, configLoadedAt: configLoadedAt,
-                lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: ready,
-                directorFault: verdicts.directorFault, arpConflicts: arpConflictLabels,
+                lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: targets.ready,
+                directorFault: verdicts.directorFault, arpConflicts: arp.labels,
                 shadowDisagreements: options.dryRun
                     ? shadow.reported.values.sorted { $0.id < $1.id }.map(describe) : nil),
             services: checked + unchecked)

@@ -61,7 +61,7 @@ extension AgentDaemon {
         let dryRun = options.dryRun ? ", dry run: no weight will be written" : ""
         log.notice(
             "drcheck \(DrcheckVersion.current) started: \(describe(loaded.source)), listening on \(listen)\(dryRun)")
-        startARPWatch()
+        arp.start(loaded.config)
         discoverPeriodically()
         if let period = SystemdNotifier.watchdogInterval(environment: environment) {
             keepWatchdogFed(every: period)

@@ -36,34 +36,27 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     var lastReloadSucceeded = true
     var reconciler: Reconciler
     var snapshot = KernelSnapshot()
-    var targets: [ServerID: ProbeTarget] = [:]
+    /// The probe targets and readiness.
+    let targets = TargetSet()
     /// The DR-path component's state: probe marks, probe services, sysctl vetting.
     let drKeeper: DRPathKeeper
     /// A discovery pass is scheduled ahead of the periodic ones (`discoverSoon`).
     var discoveryDue = false
-    let bodyPatterns = BodyPatterns()
-    /// Servers whose target has a note logged (probed otherwise than configured, or not at all).
-    var notedTargets: Set<ServerID> = []
-    /// Targets not yet probed once: the daemon is ready when none is left.
-    var unprobed: Set<ServerID> = []
     /// Shadow mode's comparison (`--dry-run` only).
     var shadow = ShadowComparison()
     /// The series, gauges and STATUS= line that show the decision core's view.
     let publisher: Publisher
     /// Each probe's result to the decision core's verdict.
     let verdicts: VerdictPipeline
-    var ready = false
-    var arpWatch: ARPWatch?
-    var arpConflicts: Set<ARPConflict> = []
+    /// The ARP watch and its conflicts.
+    let arp: ARPConflicts
     /// Conditions that persist, logged when they begin and end; bursts of lines summarised.
     let conditions: ConditionLog
-    private var pending: [AgentEvent] = []
-    private var turnScheduled = false
-    private var lastTurn: Monotonic?
+    /// The decision core's events, gathered into turns.
+    let turns: TurnBatcher
     var budget = DescriptorBudget(limit: 1024)
     /// The drains file as last read (inode, size, modification time): read again only when it changes.
     var drainsFileIdentity: [UInt64]?
-    private var wake: (at: AgentTime, timer: EventLoop.TimerID)?
 
     init(
         loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
@@ -90,6 +83,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
             sysctls: host.sysctls)
         verdicts = VerdictPipeline(
             loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
+        turns = TurnBatcher(loop: loop, origin: origin)
+        arp = ARPConflicts(loop: loop, log: log, metrics: metrics, conditions: conditions)
         metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
         commands = CommandRunner(loop: loop)
         let runner = DRPathRunner(clock: loop, engine: engine, judge: verdicts.classify)
@@ -101,6 +96,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         }
         hooks = HookRunner(loop: loop) { [unowned self] result, job, detail in hookEnded(result, job, detail) }
         verdicts.onDirectorFault = { [unowned self] in fireHook(.directorFault($0)) }
+        turns.onTurn = { [unowned self] in turn($0) }
     }
 
     func now() -> AgentTime { loop.now() - origin }
@@ -126,8 +122,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         guard let target = targets[id] else { return }
         verdicts.record(result, for: target)
         log.debug("\(id): \(result)", metadata: serviceMetadata(id.service))
-        enqueue(.probed(id, verdict(result, for: target, started: started)))
-        if !ready, unprobed.remove(id) != nil, unprobed.isEmpty { becomeReady() }
+        turns.enqueue(.probed(id, verdict(result, for: target, started: started)))
+        if targets.probed(id) { becomeReady() }
     }
 
     /// The decision core's verdict. A DR probe counts only when it took its probe service: verified before it
@@ -144,7 +140,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     }
 
     private func judge(_ result: Probe.ProbeResult, for target: ProbeTarget, started: Monotonic) -> ProbeVerdict {
-        verdicts.judge(result, for: target, started: started, arp: arpVerdict(for: target.id), targets: targets)
+        verdicts.judge(result, for: target, started: started, arp: arp.verdict(for: target.id), targets: targets.all)
     }
 
     /// Feeds a probe start to the overload guard.
@@ -162,7 +158,6 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     }
 
     func becomeReady() {
-        ready = true
         log.notice("every server probed once (\(targets.count)): ready")
         notifier.notify("READY=1")
         updateSystemdStatus()
@@ -170,28 +165,11 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
 
     /// Tells systemd the servers' tally when it changed (counted only on turns with transitions, never per probe).
     func updateSystemdStatus() {
-        guard ready else { return }
+        guard targets.ready else { return }
         publisher.tellSystemd(reconciler.state.servers.values)
     }
 
     // MARK: decisions
-
-    /// Queues an event for the decision turn that runs once the loop's current work is done, so that the results
-    /// of one loop turn are decided, and their weight changes applied, together. Turns come at most every
-    /// `Self.turnSpacing`: under a burst of results (hundreds of servers failing at once) the state file is written
-    /// and the log summarised a few times a second, not once per loop turn.
-    func enqueue(_ event: AgentEvent) {
-        pending.append(event)
-        guard !turnScheduled else { return }
-        turnScheduled = true
-        if let lastTurn, loop.now() < lastTurn + Self.turnSpacing {
-            loop.schedule(at: lastTurn + Self.turnSpacing) { [weak self] in self?.turn() }
-        } else {
-            loop.soon { [weak self] in self?.turn() }
-        }
-    }
-
-    static var turnSpacing: Duration { .milliseconds(100) }
 
     /// Sets the scheduler's in-flight cap from the config and the open-file limit; says so when the limit is the
     /// tighter.
@@ -212,11 +190,9 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         }
     }
 
-    func turn() {
-        turnScheduled = false
-        lastTurn = loop.now()
-        let events = pending
-        pending.removeAll()
+    /// Decides one turn's events: logs the transitions, saves the state, writes the weights, runs the hooks and
+    /// publishes what the turn decided.
+    private func turn(_ events: [AgentEvent]) {
         let decision = reconciler.turn(events, at: now())
         let wall = Date().timeIntervalSince1970
         let level = ConditionLog.lineLevel(decision.transitions.count)
@@ -247,7 +223,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         for transition in decision.transitions { fireHook(.of(transition)) }
         for change in written { fireHook(.of(change)) }
         if let next = ([decision.wakeAt] + (failed ? [now() + Reconciler.retryDelay] : [])).compactMap({ $0 }).min() {
-            wake(at: next)
+            turns.wake(at: next)
         }
         // A turn of probe results (nearly every turn: one per loop turn with results) publishes only the servers it
         // decided: publishing all of them every turn cost O(servers) per probe, O(servers squared) a second.
@@ -282,7 +258,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
                     _ = reconciler.writeFailed(change, at: now())
                     let read = KernelSnapshot.CheckedService(
                         kernel: service.kernel, destinations: writer.read[change.id.service] ?? [])
-                    enqueue(.kernel(change.id.service, read.weights))
+                    turns.enqueue(.kernel(change.id.service, read.weights))
                 case .written:
                     metrics.recordIPVSUpdate(.setWeight)
                     publisher.changed(change.id, at: wall)
@@ -302,16 +278,6 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
             }
         }
         return (failed, written)
-    }
-
-    private func wake(at time: AgentTime) {
-        if let wake, wake.at <= time { return }
-        if let wake { loop.cancel(wake.timer) }
-        let timer = loop.schedule(at: origin + time) { [weak self] in
-            self?.wake = nil
-            self?.turn()
-        }
-        wake = (time, timer)
     }
 
     func saveState() {

@@ -44,6 +44,17 @@ final class DaemonHarness {
     /// The loop's clock: starts at an arbitrary point, moves by `advance` and `oversleep`.
     final class VirtualClock {
         var now = Monotonic(nanoseconds: 1_000_000_000_000)
+
+        /// Moves to `end`, running each of `loop`'s timers at its own deadline and the loop's turns on the way.
+        func move(_ loop: EventLoop, to end: Monotonic) throws {
+            try loop.runOnce(timeout: 0)
+            while let next = loop.nextDeadline, next <= end {
+                now = max(now, next)
+                try loop.runOnce(timeout: 0)
+            }
+            now = end
+            try loop.runOnce(timeout: 0)
+        }
     }
 
     static let service = ServiceKey("198.51.100.10:80/tcp")!
@@ -107,16 +118,7 @@ final class DaemonHarness {
 
     /// Moves the clock by `duration`, running every timer at its own deadline and the loop's turns on the way, as
     /// a loop that is never late does.
-    func advance(by duration: Duration) throws {
-        let end = clock.now + duration
-        try loop.runOnce(timeout: 0)
-        while let next = loop.nextDeadline, next <= end {
-            clock.now = max(clock.now, next)
-            try loop.runOnce(timeout: 0)
-        }
-        clock.now = end
-        try loop.runOnce(timeout: 0)
-    }
+    func advance(by duration: Duration) throws { try clock.move(loop, to: clock.now + duration) }
 
     /// The first round: every server's first probe ends (their phases spread them over the first 0.62 interval of
     /// 1s), and the clock stops short of the next round, so that each later `advance(by: .seconds(1))` holds one
