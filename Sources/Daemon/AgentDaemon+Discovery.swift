@@ -13,7 +13,7 @@ extension AgentDaemon {
         // Memory freed since (a state file's JSON, a scrape's rendering, probes that ended) goes back to the system
         // rather than staying in malloc's free lists, where it would count as the daemon's for good.
         malloc_trim(0)
-        loop.schedule(after: loaded.config.discoveryInterval) { [weak self] in self?.discoverPeriodically() }
+        loop.schedule(after: running.config.discoveryInterval) { [weak self] in self?.discoverPeriodically() }
     }
 
     func discover() {
@@ -21,7 +21,7 @@ extension AgentDaemon {
         compareShadow()
         let fresh: KernelSnapshot
         do {
-            fresh = try KernelSnapshot.read(ipvs, config: loaded.config)
+            fresh = try KernelSnapshot.read(ipvs, config: running.config)
             conditions.clear("ipvs-read", "IPVS table readable again")
         } catch {
             ipvsReadFailed(error)
@@ -36,7 +36,7 @@ extension AgentDaemon {
         for (key, service) in fresh.services.sorted(by: { $0.key < $1.key }) {
             turns.enqueue(.kernel(key, service.weights))
         }
-        for service in loaded.config.services {
+        for service in running.config.services {
             if let advice = fresh.otherFamilyOnly[service.key] {
                 conditions.raise("family \(service.key)", .warning, advice)
             } else {
@@ -62,7 +62,7 @@ extension AgentDaemon {
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
     func retarget(_ interfaces: DirectorInterfaces) {
         var wanted = buildTargets(interfaces)
-        if drKeeper.vetSysctls(for: wanted.values, fix: loaded.config.drSysctls == .fix) {
+        if drKeeper.vetSysctls(for: wanted.values, fix: running.config.drSysctls == .fix) {
             wanted = buildTargets(interfaces)
         }
         do {
@@ -97,7 +97,8 @@ extension AgentDaemon {
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
         let builder = TargetBuilder(
-            config: loaded.config, interfaces: interfaces, drRefused: drKeeper.drRefused, patterns: targets.bodyPatterns
+            config: running.config, interfaces: interfaces, drRefused: drKeeper.drRefused,
+            patterns: targets.bodyPatterns
         )
         let (wanted, notes) = builder.targets(for: snapshot, marks: &drKeeper.marks)
         for (id, note) in notes { conditions.raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }
@@ -110,7 +111,7 @@ extension AgentDaemon {
     /// Deletes probe services a killed drcheck left behind (every fwmark service with a mark in the reserved range).
     func pruneProbeServices() throws(StartupError) {
         do {
-            try drKeeper.prune(loaded.config.probeMarks)
+            try drKeeper.prune(running.config.probeMarks)
         } catch {
             throw .ipvs(error.description)
         }

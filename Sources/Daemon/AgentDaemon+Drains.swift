@@ -7,7 +7,7 @@ extension AgentDaemon {
     /// `drcheck drain` asks with SIGUSR1). A file that cannot be read keeps the drains as they were: reading it as
     /// "no drain" would hand every drained server back.
     func readDrains(force: Bool = false) {
-        let file = DrainsFile(forState: loaded.config.stateFile)
+        let file = DrainsFile(forState: running.config.stateFile)
         var info = stat()
         let identity =
             stat(file.path, &info) == 0

@@ -6,7 +6,7 @@ extension AgentDaemon {
     /// Runs the change hook of `event`'s service (else the defaults'), if any; nothing in dry run.
     func fireHook(_ event: HookEvent?) {
         guard let event, !options.dryRun else { return }
-        let check = event.service.flatMap { loaded.config.check(for: $0) } ?? loaded.config.defaults
+        let check = event.service.flatMap { running.config.check(for: $0) } ?? running.config.defaults
         guard !check.onChange.isEmpty else { return }
         var environment: [String: String] = [:]
         var subject = "the director"

@@ -29,37 +29,20 @@ extension AgentDaemon {
         do {
             fresh = try StartupSteps.loadConfig(options)
         } catch {
-            lastReloadSucceeded = false
+            running.refuse()
             metrics.recordConfigLoad(succeeded: false, at: wall)
             log.error("reload refused, the running config goes on: \(error)")
             return
         }
-        for (name, old, new) in [
-            ("listen", loaded.config.listen, fresh.config.listen),
-            ("state_file", loaded.config.stateFile, fresh.config.stateFile),
-            ("log_format", loaded.config.logFormat.rawValue, fresh.config.logFormat.rawValue),
-        ] where old != new {
-            log.warning("reload: \(name) changes from \(old) to \(new) only at the next start")
-        }
-        var config = fresh.config
-        config.listen = loaded.config.listen
-        config.stateFile = loaded.config.stateFile
-        config.logFormat = loaded.config.logFormat
-        if config.probeMarks != loaded.config.probeMarks {
-            log.warning("reload: probe_marks changes only at the next start")
-            config.probeMarks = loaded.config.probeMarks
-        }
-        loaded = fresh
-        loaded.config = config
-        configLoadedAt = wall
-        lastReloadSucceeded = true
+        for warning in running.take(fresh, at: wall) { log.warning("\(warning)") }
+        let config = running.config
         metrics.recordConfigLoad(succeeded: true, at: wall)
         drKeeper.vetAgain()
         selectMetrics(config.metrics)
         turns.enqueue(.configChanged(config))
         limitProbesInFlight()
         log.notice("reloaded \(describe(fresh.source))")
-        arp.start(loaded.config)
+        arp.start(running.config)
         discover()
     }
 

@@ -23,11 +23,12 @@ extension AgentDaemon {
     /// Sets the series of `servers` (of every server and service when nil) from the decision core's view.
     func publish(_ servers: Set<ServerID>?) {
         publisher.publish(
-            servers, reconciler: reconciler, targets: targets.all, listed: snapshot.services.keys, config: loaded.config
+            servers, reconciler: reconciler, targets: targets.all, listed: snapshot.services.keys,
+            config: running.config
         )
     }
 
-    func serviceLabel(_ key: ServiceKey) -> String { loaded.config.label(of: key) }
+    func serviceLabel(_ key: ServiceKey) -> String { running.config.label(of: key) }
 
     func statusDocument() -> StatusDocument {
         let records = reconciler.state.servers
@@ -63,12 +64,12 @@ extension AgentDaemon {
                 })
         }
         var configFile: String?
-        if case .file(let path) = loaded.source { configFile = path }
+        if case .file(let path) = running.loaded.source { configFile = path }
         return StatusDocument(
             agent: StatusDocument.Agent(
                 version: DrcheckVersion.current, pid: getpid(), startedAt: startedAt,
-                generatedAt: wall, configFile: configFile, configLoadedAt: configLoadedAt,
-                lastReloadSucceeded: lastReloadSucceeded, dryRun: options.dryRun, ready: targets.ready,
+                generatedAt: wall, configFile: configFile, configLoadedAt: running.loadedAt,
+                lastReloadSucceeded: running.lastReloadSucceeded, dryRun: options.dryRun, ready: targets.ready,
                 directorFault: verdicts.directorFault, arpConflicts: arp.labels,
                 shadowDisagreements: options.dryRun
                     ? shadow.reported.values.sorted { $0.id < $1.id }.map(describe) : nil),

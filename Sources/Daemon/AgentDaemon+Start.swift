@@ -49,7 +49,7 @@ extension AgentDaemon {
     /// probe services, takes its signals and makes the first discovery.
     func launch(listen: ListenAddress, environment: [String: String]) throws(StartupError) {
         limitProbesInFlight()
-        selectMetrics(loaded.config.metrics)
+        selectMetrics(running.config.metrics)
         do {
             server = try MetricsServer(
                 loop: loop, address: listen, endpoints: endpoints, onExhausted: metrics.recordDescriptorsExhausted)
@@ -60,8 +60,9 @@ extension AgentDaemon {
         try handleSignals()
         let dryRun = options.dryRun ? ", dry run: no weight will be written" : ""
         log.notice(
-            "drcheck \(DrcheckVersion.current) started: \(describe(loaded.source)), listening on \(listen)\(dryRun)")
-        arp.start(loaded.config)
+            "drcheck \(DrcheckVersion.current) started: \(describe(running.loaded.source)), listening on \(listen)\(dryRun)"
+        )
+        arp.start(running.config)
         discoverPeriodically()
         if let period = SystemdNotifier.watchdogInterval(environment: environment) {
             keepWatchdogFed(every: period)

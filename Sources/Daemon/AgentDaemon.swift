@@ -31,9 +31,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     var hooks: HookRunner!
     var server: MetricsServer?
 
-    var loaded: LoadedConfig
-    var configLoadedAt = Date().timeIntervalSince1970
-    var lastReloadSucceeded = true
+    /// The config as it runs, with its reload bookkeeping.
+    let running: RunningConfig
     var reconciler: Reconciler
     var snapshot = KernelSnapshot()
     /// The probe targets and readiness.
@@ -66,26 +65,26 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         self.ipvs = ipvs
         self.host = host
         self.options = options
-        self.loaded = loaded
+        running = RunningConfig(loaded, at: Date().timeIntervalSince1970)
         self.lock = lock
         self.log = log
         conditions = ConditionLog(log)
         notifier = SystemdNotifier(environment: environment)
         origin = loop.now()
-        stateFile = StateFile(path: loaded.config.stateFile)
+        stateFile = StateFile(path: running.config.stateFile)
         let (state, warning) = stateFile.load()
         if let warning { log.warning("\(warning)") }
-        reconciler = Reconciler(config: loaded.config, state: state, dryRun: options.dryRun)
+        reconciler = Reconciler(config: running.config, state: state, dryRun: options.dryRun)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
         publisher = Publisher(metrics: metrics, notifier: notifier)
         drKeeper = DRPathKeeper(
-            marks: loaded.config.probeMarks, ipvs: ipvs, loop: loop, metrics: metrics, conditions: conditions,
+            marks: running.config.probeMarks, ipvs: ipvs, loop: loop, metrics: metrics, conditions: conditions,
             sysctls: host.sysctls)
         verdicts = VerdictPipeline(
             loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
         turns = TurnBatcher(loop: loop, origin: origin)
         arp = ARPConflicts(loop: loop, log: log, metrics: metrics, conditions: conditions)
-        metrics.recordConfigLoad(succeeded: true, at: configLoadedAt)
+        metrics.recordConfigLoad(succeeded: true, at: running.loadedAt)
         commands = CommandRunner(loop: loop)
         let runner = DRPathRunner(clock: loop, engine: engine, judge: verdicts.classify)
         scheduler = ProbeScheduler(clock: loop, runner: runner) { [unowned self] record in
@@ -174,12 +173,12 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     /// Sets the scheduler's in-flight cap from the config and the open-file limit; says so when the limit is the
     /// tighter.
     func limitProbesInFlight() {
-        let configured = loaded.config.maxProbesInFlight
+        let configured = running.config.maxProbesInFlight
         let allowed = budget.probesInFlight(configured: configured)
         scheduler.maxInFlight = allowed
-        commandScheduler.maxInFlight = loaded.config.maxCommandsInFlight
-        hooks.maxInFlight = loaded.config.maxHooksInFlight
-        hooks.timeout = loaded.config.onChangeTimeout
+        commandScheduler.maxInFlight = running.config.maxCommandsInFlight
+        hooks.maxInFlight = running.config.maxHooksInFlight
+        hooks.timeout = running.config.onChangeTimeout
         if allowed < configured {
             conditions.raise(
                 "descriptors", .warning,
