@@ -59,6 +59,11 @@ extension AgentDaemon {
         if conditions.message(of: "state-save") != nil { saveState() }
     }
 
+    /// Feeds the drains file to the decision core when it changed since the last read (`force`: read it anyway).
+    func readDrains(force: Bool = false) {
+        if let notes = drains.read(force: force) { turns.enqueue(.drains(notes)) }
+    }
+
     /// Makes the probe targets, their DR probe services and the scheduler match the snapshot and the config.
     func retarget(_ interfaces: DirectorInterfaces) {
         var wanted = buildTargets(interfaces)

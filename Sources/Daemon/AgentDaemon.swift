@@ -54,8 +54,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     /// The decision core's events, gathered into turns.
     let turns: TurnBatcher
     var budget = DescriptorBudget(limit: 1024)
-    /// The drains file as last read (inode, size, modification time): read again only when it changes.
-    var drainsFileIdentity: [UInt64]?
+    /// The drains file, read when it changed.
+    let drains: DrainsReader
 
     init(
         loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
@@ -83,6 +83,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         verdicts = VerdictPipeline(
             loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
         turns = TurnBatcher(loop: loop, origin: origin)
+        drains = DrainsReader(DrainsFile(forState: loaded.config.stateFile), conditions: conditions)
         arp = ARPConflicts(loop: loop, log: log, metrics: metrics, conditions: conditions)
         metrics.recordConfigLoad(succeeded: true, at: running.loadedAt)
         commands = CommandRunner(loop: loop)
