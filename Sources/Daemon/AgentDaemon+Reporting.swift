@@ -72,7 +72,7 @@ extension AgentDaemon {
                 lastReloadSucceeded: running.lastReloadSucceeded, dryRun: options.dryRun, ready: targets.ready,
                 directorFault: verdicts.directorFault, arpConflicts: arp.labels,
                 shadowDisagreements: options.dryRun
-                    ? shadow.reported.values.sorted { $0.id < $1.id }.map(describe) : nil),
+                    ? shadow.reported(config: running.config, lastProbe: verdicts.lastProbe) : nil),
             services: checked + unchecked)
     }
 

@@ -42,7 +42,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     /// A discovery pass is scheduled ahead of the periodic ones (`discoverSoon`).
     var discoveryDue = false
     /// Shadow mode's comparison (`--dry-run` only).
-    var shadow = ShadowComparison()
+    let shadow: ShadowMode
     /// The series, gauges and STATUS= line that show the decision core's view.
     let publisher: Publisher
     /// Each probe's result to the decision core's verdict.
@@ -83,6 +83,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         verdicts = VerdictPipeline(
             loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
         turns = TurnBatcher(loop: loop, origin: origin)
+        shadow = ShadowMode(log: log, metrics: metrics)
         drains = DrainsReader(DrainsFile(forState: loaded.config.stateFile), conditions: conditions)
         arp = ARPConflicts(loop: loop, log: log, metrics: metrics, conditions: conditions)
         metrics.recordConfigLoad(succeeded: true, at: running.loadedAt)
@@ -151,11 +152,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
             sincePrevious: record.previousStart.map { record.started - $0 }, interval: interval)
     }
 
-    /// `service=NAME` on a log line about one service: the label its metrics and /status carry (its configured name,
-    /// else VIP:port), so that an alert's `service` finds its lines in the journal.
-    func serviceMetadata(_ service: ServiceKey) -> Logger.Metadata {
-        ["service": "\(serviceLabel(service))"]
-    }
+    func serviceMetadata(_ service: ServiceKey) -> Logger.Metadata { running.config.serviceMetadata(service) }
 
     func becomeReady() {
         log.notice("every server probed once (\(targets.count)): ready")
@@ -292,4 +289,10 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
                     + "restart would take drcheck's drains since for an operator's)")
         }
     }
+}
+
+extension Config {
+    /// `service=NAME` on a log line about one service: the label its metrics and /status carry (its configured name,
+    /// else VIP:port), so that an alert's `service` finds its lines in the journal.
+    func serviceMetadata(_ service: ServiceKey) -> Logger.Metadata { ["service": "\(label(of: service))"] }
 }
