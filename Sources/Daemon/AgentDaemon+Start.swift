@@ -37,8 +37,7 @@ extension AgentDaemon where Engine == ProbeEngine {
         }
         let daemon = AgentDaemon(
             loop: loop, ipvs: ipvs, engine: engine, host: .live, options: options, loaded: loaded, lock: lock,
-            log: log, environment: environment)
-        daemon.budget = budget
+            log: log, environment: environment, budget: budget)
         try daemon.launch(listen: listen, environment: environment)
         return daemon
     }

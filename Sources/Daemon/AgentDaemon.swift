@@ -53,13 +53,15 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     let conditions: ConditionLog
     /// The decision core's events, gathered into turns.
     let turns: TurnBatcher
-    var budget = DescriptorBudget(limit: 1024)
+    /// The open-file limit, for the probes in flight.
+    let budget: DescriptorBudget
     /// The drains file, read when it changed.
     let drains: DrainsReader
 
     init(
         loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
-        loaded: LoadedConfig, lock: StateLock, log: Logger, environment: [String: String]
+        loaded: LoadedConfig, lock: StateLock, log: Logger, environment: [String: String],
+        budget: DescriptorBudget = DescriptorBudget(limit: 1024)
     ) {
         self.loop = loop
         self.ipvs = ipvs
@@ -67,6 +69,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         self.options = options
         running = RunningConfig(loaded, at: Date().timeIntervalSince1970)
         self.lock = lock
+        self.budget = budget
         self.log = log
         conditions = ConditionLog(log)
         notifier = SystemdNotifier(environment: environment)
