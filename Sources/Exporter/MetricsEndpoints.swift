@@ -30,7 +30,8 @@ public struct MetricsEndpoints {
         self.init(renderMetrics: { _, done in done(metrics()) }, status: status, ready: ready)
     }
 
-    private init(
+    /// Serves what `renderMetrics` hands to its completion, when it does.
+    init(
         renderMetrics: @escaping (EventLoop, @escaping ([UInt8]) -> Void) -> Void,
         status: @escaping () -> StatusDocument, ready: @escaping () -> Bool
     ) {

@@ -1,7 +1,8 @@
-import Exporter
 import Glibc
 import Primitives
 import Testing
+
+@testable import Exporter
 
 @Suite struct HTTPConnectionTests {
     @Test func keepAliveServesTwoRequestsOnOneConnection() throws {
@@ -120,6 +121,20 @@ import Testing
         let refused = harness.connect()
         #expect(refused.waitForClose())
         #expect(harness.server.connectionCount == 2)
+    }
+
+    @Test func aRenderingSlowerThanTheResponseDeadlineIsStillServed() throws {
+        var limits = MetricsServerLimits.uncached
+        limits.responseTimeout = .milliseconds(20)
+        let body = Array("drcheck_test 1\n".utf8)
+        // The rendering ends 200 ms after it began, as a sliced one does on a director short of CPU.
+        let endpoints = MetricsEndpoints(
+            renderMetrics: { loop, done in loop.schedule(after: .milliseconds(200)) { done(body) } },
+            status: { StatusFixtures.document }, ready: { true })
+        let harness = try ServerHarness(limits: limits, endpoints: endpoints)
+        let client = harness.connect()
+        client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(client.response()?.body == "drcheck_test 1\n")
     }
 
     @Test func aClientThatNeverReadsDoesNotStopTheOthers() throws {

@@ -135,8 +135,10 @@ final class HTTPConnection {
         synchronous = false
         if immediate == nil {
             // Nothing to do on the socket until the response is ready; a hangup meanwhile must not wake the loop.
+            // No deadline either: the rendering is drcheck's work (slower when its CPU is short), not the client's,
+            // and it always ends; the response deadline starts when there is something to send.
             watch(nil)
-            arm(limits.responseTimeout)
+            disarm()
         } else {
             awaitingResponse = false
         }
@@ -246,7 +248,12 @@ final class HTTPConnection {
     }
 
     private func arm(_ timeout: Duration) {
-        if let deadline { loop.cancel(deadline) }
+        disarm()
         deadline = loop.schedule(after: timeout) { [weak self] in self?.close() }
+    }
+
+    private func disarm() {
+        if let deadline { loop.cancel(deadline) }
+        deadline = nil
     }
 }
