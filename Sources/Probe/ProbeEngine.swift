@@ -96,16 +96,10 @@ public final class ProbeEngine {
         var events: EventLoop.Events = []
         if what & CURL_POLL_IN != 0 { events.insert(.readable) }
         if what & CURL_POLL_OUT != 0 { events.insert(.writable) }
-        if watched[fd] != nil {
-            do {
-                try loop.update(fd, for: events)
-                return
-            } catch {
-                // curl sometimes closes a socket before it reports the removal: this is a new socket on the number.
-                loop.unwatch(fd)
-            }
-        }
-        // A failure to watch leaves the transfer to its deadline, which classifies it; nothing else is possible here.
+        if watched[fd] != nil, (try? loop.update(fd, for: events)) != nil { return }
+        // Not watched yet, or a new socket on a number libcurl closed behind the engine's back (the update found no
+        // registration): `watch` adds it anew, without a DEL of the gone one. A failure to watch leaves the transfer
+        // to its deadline, which classifies it; nothing else is possible here.
         watched[fd] = try? loop.watch(fd, for: events) { [unowned self] ready in self.socketReady(fd, ready) }
     }
 
