@@ -6,5 +6,8 @@
 void *drcheck_next_symbol(const char *name);
 // Whether this thread is inside a drcheck call into libcurl (between drcheck_clock_freeze and drcheck_clock_thaw).
 int drcheck_in_curl_call(void);
+// Forget what socket_names.c and socket_state.c keep about descriptor `fd` (-1: everything).
+void drcheck_socket_names_forget(int fd);
+void drcheck_socket_state_forget(int fd);
 
 #endif

@@ -1,13 +1,4 @@
-#define _GNU_SOURCE
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "CCurl.h"
-
-int drcheck_socket(int family, int type, int protocol) {
-  int fd = (int)syscall(SYS_socket, (long)family, (long)type, (long)protocol);
-  drcheck_socket_names_forget(fd);
-  return fd;
-}
 
 CURLcode drcheck_easy_setopt_long(CURL *easy, CURLoption option, long value) { return curl_easy_setopt(easy, option, value); }
 CURLcode drcheck_easy_setopt_ptr(CURL *easy, CURLoption option, const void *value) { return curl_easy_setopt(easy, option, value); }

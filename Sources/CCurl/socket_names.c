@@ -1,4 +1,4 @@
-// getsockname and getpeername for libcurl: see drcheck_socket_names_forget in CCurl.h. Built without _GNU_SOURCE so
+// getsockname and getpeername for libcurl: see CCurl.h. Built without _GNU_SOURCE so
 // that <sys/socket.h> declares them with plain pointers, as defined here.
 #include <netinet/in.h>
 #include <string.h>

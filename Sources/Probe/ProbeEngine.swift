@@ -108,7 +108,7 @@ public final class ProbeEngine {
         if released.removeValue(forKey: fd) != nil || watched.removeValue(forKey: fd) != nil {
             loop.unwatch(fd, closing: true)
         }
-        drcheck_socket_names_forget(fd)
+        drcheck_socket_forget(fd)
         return close(fd)
     }
 
@@ -122,13 +122,15 @@ public final class ProbeEngine {
         var flags: Int32 = 0
         if !ready.isDisjoint(with: [.readable, .hangup]) { flags |= CURL_CSELECT_IN }
         if ready.contains(.writable) { flags |= CURL_CSELECT_OUT }
-        socketAction(fd, flags)
+        socketAction(fd, flags, ready: ready)
     }
 
-    /// Lets libcurl act on `fd` (or on its timeouts, CURL_SOCKET_TIMEOUT), then completes what it finished.
-    private func socketAction(_ fd: curl_socket_t, _ flags: Int32) {
+    /// Lets libcurl act on `fd` (or on its timeouts, CURL_SOCKET_TIMEOUT), then completes what it finished. `ready`:
+    /// what epoll reported for `fd`, which libcurl's own test of a connect is answered from (see CCurl.h).
+    private func socketAction(_ fd: curl_socket_t, _ flags: Int32, ready: EventLoop.Events = []) {
         complete(
             inCurl {
+                if !ready.isEmpty { drcheck_socket_ready(fd, ready.rawValue) }
                 var running: Int32 = 0
                 _ = curl_multi_socket_action(multi, fd, flags, &running)
                 return collectDone()

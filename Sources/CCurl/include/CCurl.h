@@ -28,18 +28,30 @@ CURLMcode drcheck_multi_setopt_timer(CURLM *multi, curl_multi_timer_callback cal
 void drcheck_clock_freeze(long long monotonic_ns);
 void drcheck_clock_thaw(void);
 
-// libcurl 7.88 asks a connected socket for its own address three times and its peer's twice per transfer, each a
-// system call. drcheck defines getsockname and getpeername too: inside its libcurl calls (between freeze and thaw,
-// on this thread) the first answer for a socket with a port is kept and given again, since a connected socket's
-// addresses do not change. What is kept is forgotten when the call ends (thaw) and when drcheck opens or closes a
-// socket on that descriptor: call this with the descriptor (-1 forgets everything).
-void drcheck_socket_names_forget(int fd);
+// libcurl 7.88 makes system calls per transfer whose answers drcheck already has; where each is trapped (User-Mode
+// Linux, some virtual machines) they are a large part of a probe's cost. drcheck defines these symbols too, and
+// answers them itself only on this thread, inside its libcurl calls (between freeze and thaw), for a socket it knows:
+// - getsockname and getpeername: the first answer for a connected socket (one with a port) is kept and given again,
+//   since a connected socket's addresses do not change (libcurl asks three and two times);
+// - fcntl: F_GETFL of the socket drcheck_socket just opened is its flags, and F_SETFL to those same flags (libcurl
+//   making it non-blocking) has nothing to do;
+// - poll: a check without waiting whether the socket under way is writable (libcurl's test of a connect) is
+//   answered from what epoll reported for it this turn (see drcheck_socket_ready).
+// Everything kept is forgotten when the call ends (thaw) and when drcheck opens or closes a socket on that number.
+// Outside those calls, and for anything else, they are the C library's.
 
-// socket(2) with each argument widened to 64 bits. The C ABI leaves a register's upper half undefined for an int,
-// and optimised Swift may pass one with bits there (two adjacent int fields loaded at once); the kernel ignores them,
-// but a seccomp filter compares the whole register: under systemd's RestrictAddressFamilies= AF_INET read as an
-// unknown family and socket() failed with EAFNOSUPPORT (measured with the packaged unit). It forgets the socket
-// names kept for the descriptor it returns.
+// Forgets what is kept about descriptor `fd` (-1: about every descriptor); call it when closing a socket.
+void drcheck_socket_forget(int fd);
+
+// socket(2) for libcurl's probes: non-blocking (libcurl wants it so) and closed on exec (a hook drcheck starts
+// must not inherit probes in flight). Each argument is widened to 64 bits: the C ABI leaves a register's upper half
+// undefined for an int, and optimised Swift may pass one with bits there (two adjacent int fields loaded at once);
+// the kernel ignores them, but a seccomp filter compares the whole register: under systemd's
+// RestrictAddressFamilies= AF_INET read as an unknown family and socket() failed with EAFNOSUPPORT (measured with
+// the packaged unit).
 int drcheck_socket(int family, int type, int protocol);
+
+// What epoll reported for `fd` (its EPOLL* bits) in this turn, told before the libcurl call that acts on it.
+void drcheck_socket_ready(int fd, unsigned epoll_events);
 
 #endif
