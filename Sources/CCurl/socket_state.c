@@ -1,4 +1,5 @@
-// fcntl and poll for libcurl, and the sockets of its probes: see CCurl.h.
+// fcntl and poll for libcurl, and the sockets of its probes: see CCurl.h. A write check answered with a success
+// tells socket_peers.c that a connect succeeded.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -27,9 +28,13 @@ void drcheck_socket_state_forget(int fd) {
   if (fd < 0 || ready.fd == fd) ready.fd = -1;
 }
 
+int drcheck_socket_just_opened(int fd) { return fd >= 0 && fd == opened && drcheck_in_curl_call(); }
+
 void drcheck_socket_forget(int fd) {
+  if (fd < 0) return;
   drcheck_socket_names_forget(fd);
   drcheck_socket_state_forget(fd);
+  drcheck_socket_peer_forget(fd);
 }
 
 int drcheck_socket(int family, int type, int protocol) {
@@ -53,7 +58,7 @@ int fcntl(int fd, int command, ...) {
   // Every fcntl command takes one argument or none; the C library reads one either way.
   void *argument = va_arg(arguments, void *);
   va_end(arguments);
-  if (fd >= 0 && fd == opened && drcheck_in_curl_call()) {
+  if (drcheck_socket_just_opened(fd)) {
     if (command == F_GETFL) return OPENED_FLAGS;
     if (command == F_SETFL && (long)argument == OPENED_FLAGS) return 0;
     opened = -1;
@@ -73,6 +78,7 @@ int poll(struct pollfd *fds, nfds_t count, int timeout) {
     if (ready.events & EPOLLOUT) answer |= fds[0].events & (POLLOUT | POLLWRNORM);
     if (ready.events & EPOLLERR) answer |= POLLERR;
     if (ready.events & EPOLLHUP) answer |= POLLHUP;
+    if ((answer & POLLOUT) && !(answer & (POLLERR | POLLHUP))) drcheck_socket_peer_established(ready.fd);
     ready.fd = -1;
     fds[0].revents = answer;
     return answer != 0;

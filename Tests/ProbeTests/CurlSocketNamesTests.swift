@@ -116,8 +116,10 @@ import Testing
         try insideACurlCall { client, listening in
             #expect(hasPort(port(getsockname, client)))
             replaceWithUnboundSocket(client)
-            // A failed open returns -1, which forgets every socket's names.
+            // A failed open forgets nothing.
             #expect(drcheck_socket(-1, Int32(SOCK_STREAM.rawValue), 0) == -1)
+            #expect(hasPort(port(getsockname, client)))
+            drcheck_socket_forget(client)
             #expect(port(getsockname, client) == .port(0))
             // Not yet connected: port 0 and no peer, neither kept, so the connect's port and peer are seen next.
             let fresh = drcheck_socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

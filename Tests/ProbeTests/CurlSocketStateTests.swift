@@ -118,3 +118,121 @@ import Testing
         #expect(writeCheck(pipe.read).count == 0)
     }
 }
+
+/// Inside drcheck's libcurl calls, getpeername of an IPv4 socket drcheck_socket opened is the address it was
+/// connected to, once epoll has reported the connect done (CCurl.h).
+@Suite struct CurlSocketPeerTests {
+    /// A listening loopback socket and its address.
+    private func listener() throws -> (fd: Int32, address: sockaddr_in) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                try #require(bind(fd, $0, length) == 0)
+                try #require(listen(fd, 4) == 0)
+                try #require(getsockname(fd, $0, &length) == 0)
+            }
+        }
+        return (fd, address)
+    }
+
+    /// Opens a socket as libcurl does inside a call (drcheck_socket, then connect) and returns it.
+    private func connecting(to address: sockaddr_in) throws -> Int32 {
+        let fd = drcheck_socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        var target = address
+        let status = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(status == 0 || errno == EINPROGRESS)
+        return fd
+    }
+
+    /// libcurl's test of a connect, answered from what epoll reported.
+    private func connectTest(_ fd: Int32, reported: UInt32) {
+        drcheck_socket_ready(fd, reported)
+        var entry = pollfd(fd: fd, events: Int16(POLLWRNORM | POLLOUT | POLLPRI), revents: 0)
+        _ = poll(&entry, 1, 0)
+    }
+
+    enum Peer: Equatable {
+        case address(port: UInt16, host: UInt32, length: socklen_t)
+        case failed(Int32)
+    }
+
+    private func peer(_ fd: Int32, room: socklen_t = socklen_t(MemoryLayout<sockaddr_in>.size)) -> Peer {
+        var address = sockaddr_in()
+        var length = room
+        let status = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard status == 0 else { return .failed(errno) }
+        return .address(port: UInt16(bigEndian: address.sin_port), host: address.sin_addr.s_addr, length: length)
+    }
+
+    /// Puts an unconnected socket on `fd`'s number: the kernel's getpeername then fails with ENOTCONN.
+    private func replaceWithUnconnectedSocket(_ fd: Int32) {
+        let other = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        dup2(other, fd)
+        close(other)
+    }
+
+    @Test func aConnectEpollReportedDoneAnswersGetpeernameInLaterCalls() throws {
+        let (server, address) = try listener()
+        defer { close(server) }
+        drcheck_clock_freeze(0)
+        let fd = try connecting(to: address)
+        defer { close(fd) }
+        drcheck_clock_thaw()
+        drcheck_clock_freeze(0)
+        connectTest(fd, reported: EPOLLOUT.rawValue)
+        replaceWithUnconnectedSocket(fd)
+        let expected = Peer.address(
+            port: UInt16(bigEndian: address.sin_port), host: address.sin_addr.s_addr, length: 16)
+        #expect(peer(fd) == expected)
+        // Cut to the room given, the room needed said, as the kernel does.
+        #expect(peer(fd, room: 4) == .address(port: UInt16(bigEndian: address.sin_port), host: 0, length: 16))
+        drcheck_clock_thaw()
+        // Outside a call, the kernel's.
+        #expect(peer(fd) == .failed(ENOTCONN))
+        drcheck_clock_freeze(0)
+        #expect(peer(fd) == expected)
+        drcheck_socket_forget(fd)
+        #expect(peer(fd) == .failed(ENOTCONN))
+        drcheck_clock_thaw()
+    }
+
+    @Test func aConnectNotKnownDoneIsAskedOfTheKernel() throws {
+        let (server, address) = try listener()
+        defer { close(server) }
+        drcheck_clock_freeze(0)
+        defer { drcheck_clock_thaw() }
+        // Reported failed, then never reported: the kernel answers (here: not connected).
+        let failed = try connecting(to: address)
+        defer { close(failed) }
+        connectTest(failed, reported: EPOLLOUT.rawValue | EPOLLERR.rawValue)
+        replaceWithUnconnectedSocket(failed)
+        #expect(peer(failed) == .failed(ENOTCONN))
+        let unreported = try connecting(to: address)
+        defer { close(unreported) }
+        replaceWithUnconnectedSocket(unreported)
+        #expect(peer(unreported) == .failed(ENOTCONN))
+    }
+
+    @Test func aConnectOutsideACallOrOfAnotherSocketIsNotKept() throws {
+        let (server, address) = try listener()
+        defer { close(server) }
+        let outside = try connecting(to: address)
+        defer { close(outside) }
+        drcheck_clock_freeze(0)
+        defer { drcheck_clock_thaw() }
+        connectTest(outside, reported: EPOLLOUT.rawValue)
+        replaceWithUnconnectedSocket(outside)
+        #expect(peer(outside) == .failed(ENOTCONN))
+    }
+}

@@ -33,14 +33,16 @@ void drcheck_clock_thaw(void);
 // answers them itself only on this thread, inside its libcurl calls (between freeze and thaw), for a socket it knows:
 // - getsockname and getpeername: the first answer for a connected socket (one with a port) is kept and given again,
 //   since a connected socket's addresses do not change (libcurl asks three and two times);
+// - getpeername of an IPv4 socket drcheck_socket opened: the address libcurl connected it to (connect is defined
+//   here too), once the connect is known to have succeeded (epoll reported the socket writable, without an error);
 // - fcntl: F_GETFL of the socket drcheck_socket just opened is its flags, and F_SETFL to those same flags (libcurl
 //   making it non-blocking) has nothing to do;
 // - poll: a check without waiting whether the socket under way is writable (libcurl's test of a connect) is
 //   answered from what epoll reported for it this turn (see drcheck_socket_ready).
-// Everything kept is forgotten when the call ends (thaw) and when drcheck opens or closes a socket on that number.
-// Outside those calls, and for anything else, they are the C library's.
+// What is kept for a call is forgotten when it ends (thaw), a socket's peer when drcheck opens or closes a socket on
+// that number. Outside those calls, and for anything else, they are the C library's.
 
-// Forgets what is kept about descriptor `fd` (-1: about every descriptor); call it when closing a socket.
+// Forgets what is kept about descriptor `fd`; call it when closing a socket.
 void drcheck_socket_forget(int fd);
 
 // socket(2) for libcurl's probes: non-blocking (libcurl wants it so) and closed on exec (a hook drcheck starts
