@@ -5,8 +5,9 @@ import Glibc
 /// Everything registered here runs on the thread that calls `run()`; nothing in a handler may block.
 ///
 /// Cost per turn matters (a director probes thousands of servers a second, and a trapped system call is dear): a turn
-/// reads the clock twice (when the wait ends and before timers run; `now()` inside a turn is that reading), waits
-/// with epoll_wait's own timeout instead of a timerfd, and runs `soon` work without touching any timer.
+/// reads the clock once, when the wait ends (`now()` inside a turn is that reading; a timer that falls due while the
+/// turn's handlers run fires in the next turn, whose lateness shows their time), waits with epoll_wait's own timeout
+/// instead of a timerfd, and runs `soon` work without touching any timer.
 public final class EventLoop {
     public struct Events: OptionSet, Sendable {
         public let rawValue: UInt32
@@ -44,8 +45,8 @@ public final class EventLoop {
     private let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: batch)
     /// The clock as read for the turn under way; nil between turns (then `now()` reads the clock).
     private var turnTime: Monotonic?
-    /// The last turn's reading before its timers, from which the next wait is timed (a read saved per turn; the
-    /// work after it makes the wait at most that much long, which the lateness history shows).
+    /// The last turn's reading, from which the next wait is timed (the turn's work after it makes the wait at most
+    /// that much long, which the next turn's lateness shows).
     private var lastRead: Monotonic?
     private var running = false
     /// CLOCK_MONOTONIC; a test's virtual clock instead, which moves only when the test says.
@@ -70,7 +71,7 @@ public final class EventLoop {
         events.deallocate()
     }
 
-    /// The time of the turn under way (read once when its wait ended, again before its timers), else the clock now.
+    /// The time of the turn under way (read when its wait ended), else the clock now.
     public func now() -> Monotonic { turnTime ?? readClock() }
 
     // MARK: descriptors
@@ -196,11 +197,13 @@ public final class EventLoop {
             if errno == EINTR { return }
             throw SystemError("epoll_wait")
         }
-        turnTime = readClock()
+        let now = readClock()
+        turnTime = now
+        lastRead = now
         defer { turnTime = nil }
         // Before the handlers: a probe that ends in a socket's handler (libcurl finds its deadline passed there) is
         // judged against this turn's lateness too, not only against earlier turns'.
-        if let first = timers.earliest, first <= turnTime! { lateness.record(turnTime! - first, at: turnTime!) }
+        if let first = timers.earliest, first <= now { lateness.record(now - first, at: now) }
         for index in 0..<Int(count) {
             let data = events[index].data.u64
             let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: data))
@@ -213,10 +216,6 @@ public final class EventLoop {
             guard watch.generation == UInt32(data >> 32) else { continue }
             watch.handler(Events(rawValue: events[index].events))
         }
-        let now = count > 0 ? readClock() : turnTime!
-        turnTime = now
-        lastRead = now
-        if let first = timers.earliest, first <= now { lateness.record(now - first, at: now) }
         for action in timers.popDue(now) { action() }
         runSoon()
     }

@@ -188,6 +188,42 @@ import Testing
         #expect((seen ?? .zero) >= .milliseconds(55))
     }
 
+    @Test func aTurnReadsTheClockOnceAndATimerDueDuringItsHandlersFiresNextTurnLate() throws {
+        var clock = Monotonic(nanoseconds: 1_000_000_000)
+        var reads = 0
+        let loop = try EventLoop {
+            reads += 1
+            return clock
+        }
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        defer {
+            loop.unwatch(ends[0])
+            close(ends[0])
+            close(ends[1])
+        }
+        let due = clock + .milliseconds(5)
+        var fired = false
+        loop.schedule(at: due) { fired = true }
+        try loop.watch(ends[0], for: .readable) { _ in
+            var byte: UInt8 = 0
+            _ = read(ends[0], &byte, 1)
+            // The handler's work takes 10 ms: the timer falls due meanwhile.
+            clock = clock + .milliseconds(10)
+        }
+        // A first turn with nothing ready: the loop has a reading to time its waits from.
+        try loop.runOnce(timeout: 0)
+        _ = write(ends[1], "x", 1)
+        reads = 0
+        try loop.runOnce(timeout: 0)
+        #expect(reads == 1)
+        #expect(!fired)
+        try loop.runOnce(timeout: 0)
+        #expect(reads == 2)
+        #expect(fired)
+        #expect(loop.lateness.worst(from: due, to: clock) == .milliseconds(5))
+    }
+
     @Test func soonWorkRunsBeforeTheLoopWaitsAndInOrder() throws {
         let loop = try EventLoop()
         var order: [String] = []
