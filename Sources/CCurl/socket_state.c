@@ -1,5 +1,5 @@
-// fcntl and poll for libcurl, and the sockets of its probes: see CCurl.h. A write check answered with a success
-// tells socket_peers.c that a connect succeeded.
+// fcntl, poll and getsockopt for libcurl, and the sockets of its probes: see CCurl.h. A write check answered with a
+// success tells socket_peers.c that a connect succeeded.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -22,10 +22,13 @@ static __thread struct {
   int fd;
   unsigned events;
 } ready = {.fd = -1};
+// The socket a write check of this call found connected (epoll: writable, no error): no error is pending on it.
+static __thread int connected = -1;
 
 void drcheck_socket_state_forget(int fd) {
   if (fd < 0 || opened == fd) opened = -1;
   if (fd < 0 || ready.fd == fd) ready.fd = -1;
+  if (fd < 0 || connected == fd) connected = -1;
 }
 
 int drcheck_socket_just_opened(int fd) { return fd >= 0 && fd == opened && drcheck_in_curl_call(); }
@@ -78,10 +81,27 @@ int poll(struct pollfd *fds, nfds_t count, int timeout) {
     if (ready.events & EPOLLOUT) answer |= fds[0].events & (POLLOUT | POLLWRNORM);
     if (ready.events & EPOLLERR) answer |= POLLERR;
     if (ready.events & EPOLLHUP) answer |= POLLHUP;
-    if ((answer & POLLOUT) && !(answer & (POLLERR | POLLHUP))) drcheck_socket_peer_established(ready.fd);
+    if ((answer & POLLOUT) && !(answer & (POLLERR | POLLHUP))) {
+      connected = ready.fd;
+      drcheck_socket_peer_established(ready.fd);
+    }
     ready.fd = -1;
     fds[0].revents = answer;
     return answer != 0;
   }
   return real(fds, count, timeout);
+}
+
+int getsockopt(int fd, int level, int name, void *value, socklen_t *length) {
+  static int (*real)(int, int, int, void *, socklen_t *);
+  if (!real) real = (int (*)(int, int, int, void *, socklen_t *))drcheck_next_symbol("getsockopt");
+  // The error libcurl reads after its write check (SO_ERROR): none, as epoll reported it.
+  if (fd >= 0 && fd == connected && level == SOL_SOCKET && name == SO_ERROR && *length >= sizeof(int) &&
+      drcheck_in_curl_call()) {
+    connected = -1;
+    *(int *)value = 0;
+    *length = sizeof(int);
+    return 0;
+  }
+  return real(fd, level, name, value, length);
 }

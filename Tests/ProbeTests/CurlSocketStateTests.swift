@@ -236,3 +236,71 @@ import Testing
         #expect(peer(outside) == .failed(ENOTCONN))
     }
 }
+
+/// Inside drcheck's libcurl calls, the error libcurl reads after a write check epoll answered with success is none
+/// (CCurl.h); otherwise the kernel's.
+@Suite struct CurlSocketErrorTests {
+    /// A socket whose connect was refused (a loopback port bound but not listening): ECONNREFUSED is pending on it.
+    private func refused() throws -> (socket: Int32, bound: Int32) {
+        let bound = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = drcheck_socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                try #require(bind(bound, $0, length) == 0)
+                try #require(getsockname(bound, $0, &length) == 0)
+                _ = connect(fd, $0, length)
+            }
+        }
+        var done = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        try #require(poll(&done, 1, 5000) == 1)
+        return (fd, bound)
+    }
+
+    private func pendingError(_ fd: Int32) -> Int32 {
+        var error: Int32 = -1
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 ? error : -errno
+    }
+
+    private func writeCheck(_ fd: Int32, reported: UInt32) {
+        drcheck_socket_ready(fd, reported)
+        var entry = pollfd(fd: fd, events: Int16(POLLWRNORM | POLLOUT | POLLPRI), revents: 0)
+        _ = poll(&entry, 1, 0)
+    }
+
+    @Test func afterAWriteCheckEpollAnsweredConnectedNoErrorIsPendingOnce() throws {
+        let (fd, bound) = try refused()
+        defer {
+            close(fd)
+            close(bound)
+        }
+        drcheck_clock_freeze(0)
+        defer { drcheck_clock_thaw() }
+        writeCheck(fd, reported: EPOLLOUT.rawValue)
+        #expect(pendingError(fd) == 0)
+        #expect(pendingError(fd) == ECONNREFUSED)
+    }
+
+    @Test func afterAFailureOrOutsideACallTheErrorIsTheKernels() throws {
+        let (fd, bound) = try refused()
+        defer {
+            close(fd)
+            close(bound)
+        }
+        drcheck_clock_freeze(0)
+        writeCheck(fd, reported: EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
+        #expect(pendingError(fd) == ECONNREFUSED)
+        let (other, otherBound) = try refused()
+        defer {
+            close(other)
+            close(otherBound)
+        }
+        writeCheck(other, reported: EPOLLOUT.rawValue)
+        drcheck_clock_thaw()
+        #expect(pendingError(other) == ECONNREFUSED)
+    }
+}

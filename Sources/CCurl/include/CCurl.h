@@ -38,7 +38,9 @@ void drcheck_clock_thaw(void);
 // - fcntl: F_GETFL of the socket drcheck_socket just opened is its flags, and F_SETFL to those same flags (libcurl
 //   making it non-blocking) has nothing to do;
 // - poll: a check without waiting whether the socket under way is writable (libcurl's test of a connect) is
-//   answered from what epoll reported for it this turn (see drcheck_socket_ready).
+//   answered from what epoll reported for it this turn (see drcheck_socket_ready);
+// - getsockopt SO_ERROR right after that check found the socket connected (writable, no error): no error pending,
+//   as epoll reported it (an error that came since shows at libcurl's next send or receive).
 // What is kept for a call is forgotten when it ends (thaw), a socket's peer when drcheck opens or closes a socket on
 // that number. Outside those calls, and for anything else, they are the C library's.
 
