@@ -5,8 +5,9 @@ public typealias LoopProbeScheduler<Key: Hashable> = ProbeScheduler<Key, EventLo
 
 /// Runs each target's check every interval. Starts are spread over the interval (the k-th target added starts at
 /// the golden-ratio fraction frac(k·0.618…) of it, so any number of targets is evenly spread); the n-th probe of a
-/// target is due at anchor + n·interval whatever earlier probes took (no drift); at most one probe per target is
-/// in flight. A round that finds the previous probe still running starts as soon as that probe ends (a probe as long
+/// target is due at anchor + n·interval whatever earlier probes took (no drift), rounded up to a grid of 10 ms (a
+/// sixty-fourth of the interval if that is shorter) shared by all targets: the loop wakes once for the starts of
+/// several targets, and each wake costs system calls. At most one probe per target is in flight. A round that finds the previous probe still running starts as soon as that probe ends (a probe as long
 /// as its interval must not cost a round, and detection a whole interval); further rounds it overlaps are skipped
 /// and counted.
 ///
@@ -52,12 +53,21 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
             anchor = now + Target.offset(phase, in: interval)
         }
 
-        var due: Monotonic { anchor + interval * round }
+        var due: Monotonic {
+            let exact = (anchor + interval * round).nanoseconds
+            let step = Target.grid(interval)
+            return Monotonic(nanoseconds: (exact + step - 1) / step * step)
+        }
 
         func reanchor(_ interval: Duration, now: Monotonic) {
             self.interval = interval
             anchor = now + Target.offset(phase, in: interval)
             round = 0
+        }
+
+        /// The grid due times fall on, in nanoseconds.
+        static func grid(_ interval: Duration) -> UInt64 {
+            max(1, min(10_000_000, UInt64(interval.nanosecondsClamped / 64)))
         }
 
         static func offset(_ phase: UInt64, in interval: Duration) -> Duration {

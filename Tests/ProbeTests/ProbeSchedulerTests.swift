@@ -29,8 +29,8 @@ struct ProbeSchedulerTests {
         clock.advance(to: .milliseconds(999))
         let offsets = starts.sorted()
         #expect(offsets.count == 10)
-        #expect(offsets.first == .zero)
-        #expect(offsets[1] == .nanoseconds(90_169_943))
+        #expect(offsets == (0..<10).map { onGrid(phase($0)) }.sorted())
+        #expect(offsets[1] == .milliseconds(100))
         let gaps = zip(offsets.dropFirst(), offsets).map { $0 - $1 } + [.seconds(1) - offsets.last!]
         #expect(gaps.allSatisfy { $0 > .zero && $0 < .milliseconds(200) })
     }
@@ -152,7 +152,7 @@ struct ProbeSchedulerTests {
         scheduler.set(1, check: try check(), interval: .seconds(1))
         clock.advance(to: .milliseconds(1_700))
         scheduler.set(1, check: try check(), interval: .seconds(10))
-        #expect(scheduler.nextDue(1) == clock.now() + .nanoseconds(6_180_339_887))
+        #expect(scheduler.nextDue(1) == clock.start + onGrid(.milliseconds(1_700) + .nanoseconds(6_180_339_887)))
     }
 
     @Test func aProbeThatCannotStartIsReportedAsAResult() throws {
@@ -179,6 +179,30 @@ struct ProbeSchedulerTests {
         .nanoseconds(Int64(UInt64(1_000_000_000).multipliedFullWidth(by: k &* 0x9E37_79B9_7F4A_7C15).high))
     }
 
+    /// `offset` from the clock's start (a multiple of the grid) rounded up to the due times' grid.
+    private func onGrid(_ offset: Duration, grid: Int64 = 10_000_000) -> Duration {
+        .nanoseconds((offset.nanosecondsClamped + grid - 1) / grid * grid)
+    }
+
+    @Test func dueTimesAreRoundedUpToAGridWithoutDrift() throws {
+        // 1.2345 s: not a multiple of the 10 ms grid, so each round is rounded on its own (the first target added
+        // has phase 0).
+        scheduler.set(0, check: try check(), interval: .milliseconds(1_234.5))
+        for step in 1...1_300 {
+            clock.advance(to: .milliseconds(10 * step))
+            runner.finishAll()
+        }
+        let exact = (0..<11).map { .milliseconds(1_234.5) * $0 }
+        #expect(starts == exact.map { onGrid($0) })
+        #expect(zip(starts, exact).allSatisfy { $0 >= $1 && $0 - $1 < .milliseconds(10) })
+        // A short interval has a finer grid, a sixty-fourth of it: the fourth target added, 273 ms into 320 ms.
+        for key in 1...3 { scheduler.set(key, check: try check(), interval: .milliseconds(320)) }
+        let due = try #require(scheduler.nextDue(3)) - clock.start
+        let exactDue = clock.now() - clock.start + phase(3) * 0.32
+        #expect(due == onGrid(exactDue, grid: 5_000_000))
+        #expect(due != onGrid(exactDue))
+    }
+
     @Test func roundsBeyondTheCapWaitInDueOrderAndStartAsProbesEnd() throws {
         scheduler.maxInFlight = 2
         for key in 0..<5 { scheduler.set(key, check: try check(key: key), interval: .seconds(1)) }
@@ -197,7 +221,7 @@ struct ProbeSchedulerTests {
         #expect(records.value.map(\.check.path) == ["/0", "/2", "/4"])
         #expect(records.value.map(\.waited) == [false, false, true])
         // /4 was due at 472 ms and started at 1.1 s: its wait is its lateness.
-        #expect(records.value[2].lateness == .milliseconds(1_100) - phase(4))
+        #expect(records.value[2].lateness == .milliseconds(1_100) - onGrid(phase(4)))
     }
 
     @Test func aWaitingTargetIsNotStartedTwiceAndItsNextRoundFollowsItsStart() throws {
@@ -218,7 +242,8 @@ struct ProbeSchedulerTests {
         #expect(starts.map(\.0) == ["/0", "/1", "/1", "/0", "/1"])
         #expect(
             starts.map(\.1) == [
-                .zero, .milliseconds(3_500), .seconds(3) + phase(1), .seconds(4), .seconds(4) + phase(1),
+                .zero, .milliseconds(3_500), .seconds(3) + onGrid(phase(1)), .seconds(4),
+                .seconds(4) + onGrid(phase(1)),
             ])
         #expect(scheduler.skipped(0) == 3)
         #expect(scheduler.skipped(1) == 2)
