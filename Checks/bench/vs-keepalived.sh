@@ -6,7 +6,12 @@
 # real-server namespace, served by one nginx process that logs each request (time, destination, user agent).
 # Per checker, over a window of SECONDS after a warm-up (at least 5 s, until every destination was probed once):
 #   probes/s      the checker's requests in nginx's access log (told apart by user agent) per second
-#   cpu/probe     utime+stime of the checker's processes (keepalived: the parent and its `--check` child) / probes
+#   cpu/probe     utime+stime of the checker's processes (keepalived: the parent and its `--check` child) / probes,
+#                 as the lab kernel accounts them: by sampling at its 100 Hz tick, which misses work done in step with
+#                 the tick and so can understate a checker whose wakeups fall on a grid
+#   lab cpu/probe the whole lab's CPU time (checker, nginx, the kernel's network work) as the host measures it, to
+#                 the nanosecond, / the checker's probes: the same servers answer the same requests for both checkers,
+#                 so the difference between them is the checkers' own
 #   RSS           VmRSS of the checking process at the end (keepalived: the `--check` child), and with its parent
 #   drained       destinations at weight 0 although every server is healthy, in samples of the kernel's table every
 #                 0.5 s: the most at once and how many distinct ones; and at the end (ipvsadm -Ln)
@@ -29,7 +34,7 @@ if ! lab_inside; then
     drcheck=$here/../../.build/release/drcheck
   fi
   drcheck=$(realpath "$drcheck") || exit 1
-  lab_rerun_inside "$here/vs-keepalived.sh" DRCHECK="$drcheck" INTERVAL="${INTERVAL:-1}" -- "$@"
+  UML_HOST_CPU=1 lab_rerun_inside "$here/vs-keepalived.sh" DRCHECK="$drcheck" INTERVAL="${INTERVAL:-1}" -- "$@"
 fi
 n=${1:-500}
 seconds=${2:-60}
@@ -90,6 +95,10 @@ def tree():  # root and every descendant, with their utime+stime
             return {p: ticks.get(p, 0) for p in pids}
         pids |= more
 
+def host_cpu():  # (wall ns, CPU ns) of the whole lab, as the host measures it (see uml-run.sh)
+    wall, cpu = open(os.environ["LAB_RUN"] + "/host-cpu").read().split()
+    return int(wall), int(cpu)
+
 def lab_cpu():  # (idle+iowait, total) ticks of the lab kernel
     v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
     return v[3] + v[4], sum(v[:8])
@@ -114,7 +123,7 @@ def zero_weights():  # the weight-0 destinations of the VIP's services in the ke
             zero.add((service, f[1]))
     return zero
 
-t0, c0, s0, l0 = time.time(), sum(tree().values()), lab_cpu(), log_lines()
+t0, c0, s0, l0, h0 = time.time(), sum(tree().values()), lab_cpu(), log_lines(), host_cpu()
 zero = zero_weights()
 drained_max, drained_any = len(zero), zero
 while time.time() < t0 + seconds:
@@ -122,7 +131,7 @@ while time.time() < t0 + seconds:
     zero = zero_weights()
     drained_max, drained_any = max(drained_max, len(zero)), drained_any | zero
 pids = tree()
-t1, c1, s1, l1 = time.time(), sum(pids.values()), lab_cpu(), log_lines()
+t1, c1, s1, l1, h1 = time.time(), sum(pids.values()), lab_cpu(), log_lines(), host_cpu()
 rss, rss_all = rss_mb(rss_pid), sum(rss_mb(p) for p in pids)
 table = subprocess.run(["ipvsadm", "-Ln"], capture_output=True, text=True).stdout.splitlines()
 inside, drained_end, dests_end = False, 0, 0
@@ -141,12 +150,14 @@ for line in open(access):
         per_dest[f[1]] = per_dest.get(f[1], 0) + 1
 window, probes, cpu = t1 - t0, sum(per_dest.values()), (c1 - c0) / tick
 idle = 100 * (s1[0] - s0[0]) / max(1, s1[1] - s0[1])
+host = (h1[1] - h0[1]) / 1e9
 print("checker=%s n=%d window_s=%.1f probes=%d probes_per_s=%.1f cpu_s=%.2f cpu_ms_per_probe=%.3f cpu_pct=%.1f "
       "rss_mb=%.1f rss_all_mb=%.1f drained_max=%d drained_any=%d drained_end=%d dests_end=%d log_lines=%d probed=%d "
-      "interval_s=%.2f lab_idle_pct=%.1f" % (
+      "interval_s=%.2f lab_idle_pct=%.1f lab_cpu_ms_per_probe=%.3f lab_cpu_pct=%.1f" % (
       name, n, window, probes, probes / window, cpu, 1000 * cpu / max(1, probes), 100 * cpu / window, rss,
       rss_all, drained_max, len(drained_any), drained_end, dests_end, l1 - l0, len(per_dest),
-      window / (probes / n) if probes else float("inf"), idle))
+      window / (probes / n) if probes else float("inf"), idle, 1000 * host / max(1, probes),
+      100 * host / ((h1[0] - h0[0]) / 1e9)))
 PY
 }
 
@@ -206,12 +217,14 @@ cp "$dir"/*.log "$dir/nginx.err" "$dir/keepalived.conf" "$LAB_ROOT/Checks/out/vs
 echo
 echo "== $n destinations, window $seconds s, drcheck $drcheck"
 printf '%s\n' "${results[@]}" | awk '
-  BEGIN { printf "%-10s %8s %10s %6s %8s %8s %12s %12s %12s %9s %6s %8s %8s\n", "checker", "probes/s", "cpu/probe",
-          "cpu", "RSS", "RSS all", "drained(max)", "drained(any)", "drained(end)", "log lines", "probed", "interval",
-          "lab idle" }
+  BEGIN { printf "%-10s %8s %10s %6s %8s %8s %12s %12s %12s %9s %6s %8s %13s %7s\n", "checker", "probes/s",
+          "cpu/probe", "cpu", "RSS", "RSS all", "drained(max)", "drained(any)", "drained(end)", "log lines", "probed",
+          "interval", "lab cpu/probe", "lab cpu" }
   { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "%-10s %8s %7s ms %5s%% %5s MB %5s MB %12s %12s %12s %9s %6s %6s s %7s%%\n", v["checker"],
+    printf "%-10s %8s %7s ms %5s%% %5s MB %5s MB %12s %12s %12s %9s %6s %6s s %10s ms %6s%%\n", v["checker"],
       v["probes_per_s"], v["cpu_ms_per_probe"], v["cpu_pct"], v["rss_mb"], v["rss_all_mb"], v["drained_max"],
-      v["drained_any"], v["drained_end"], v["log_lines"], v["probed"], v["interval_s"], v["lab_idle_pct"] }'
-echo "(RSS: the checking process, keepalived's --check child; RSS all: with its parent. drained: healthy destinations" \
-  "at weight 0, most at once and all distinct ones in samples every 0.5 s, and at the end)"
+      v["drained_any"], v["drained_end"], v["log_lines"], v["probed"], v["interval_s"], v["lab_cpu_ms_per_probe"],
+      v["lab_cpu_pct"] }'
+echo "(cpu: as the lab kernel samples it at its tick; lab cpu: the whole lab, servers and kernel included, as the host" \
+  "measures it. RSS: the checking process, keepalived's --check child; RSS all: with its parent. drained: healthy" \
+  "destinations at weight 0, most at once and all distinct ones in samples every 0.5 s, and at the end)"

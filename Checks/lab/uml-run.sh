@@ -61,6 +61,8 @@ preload=$(uml_xstate_preload "$root")
 LD_PRELOAD=$preload TMPDIR=${TMPDIR:-/tmp} "$uml" mem=${DRCHECK_UML_MEM:-1024M} rootfstype=hostfs rootflags=/ rw init="$run/init" \
   con=null con0=null,fd:1 quiet </dev/null >"$run/console" 2>&1 &
 uml_pid=$!
+# UML_HOST_CPU=1: the lab's CPU time as the host measures it, in $LAB_RUN/host-cpu for the command (benchmarks).
+[ "${UML_HOST_CPU:-}" != 1 ] || python3 -S "$here/host-cpu.py" "$uml_pid" "$run/host-cpu" &
 # The command's output reaches the host file as it is written (hostfs): stream it while the lab runs.
 tail -n +1 -s 0.2 -f --pid="$uml_pid" "$run/output" &
 tail_pid=$!

@@ -5,9 +5,11 @@ public typealias LoopProbeScheduler<Key: Hashable> = ProbeScheduler<Key, EventLo
 
 /// Runs each target's check every interval. Starts are spread over the interval (the k-th target added starts at
 /// the golden-ratio fraction frac(k·0.618…) of it, so any number of targets is evenly spread); the n-th probe of a
-/// target is due at anchor + n·interval whatever earlier probes took (no drift), rounded up to a grid of 10 ms (a
+/// target is due at anchor + n·interval whatever earlier probes took (no drift), rounded up to a grid of 1/128 s (a
 /// sixty-fourth of the interval if that is shorter) shared by all targets: the loop wakes once for the starts of
-/// several targets, and each wake costs system calls. At most one probe per target is in flight. A round that finds the previous probe still running starts as soon as that probe ends (a probe as long
+/// several targets, and each wake costs system calls. The grid is no multiple of a kernel tick (1, 4 or 10 ms): CPU
+/// time a kernel accounts by sampling at its tick (User-Mode Linux does) would otherwise miss work in step with it.
+/// At most one probe per target is in flight. A round that finds the previous probe still running starts as soon as that probe ends (a probe as long
 /// as its interval must not cost a round, and detection a whole interval); further rounds it overlaps are skipped
 /// and counted.
 ///
@@ -67,7 +69,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
 
         /// The grid due times fall on, in nanoseconds.
         static func grid(_ interval: Duration) -> UInt64 {
-            max(1, min(10_000_000, UInt64(interval.nanosecondsClamped / 64)))
+            max(1, min(7_812_500, UInt64(interval.nanosecondsClamped / 64)))
         }
 
         static func offset(_ phase: UInt64, in interval: Duration) -> Duration {

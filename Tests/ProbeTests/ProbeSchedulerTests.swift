@@ -30,7 +30,7 @@ struct ProbeSchedulerTests {
         let offsets = starts.sorted()
         #expect(offsets.count == 10)
         #expect(offsets == (0..<10).map { onGrid(phase($0)) }.sorted())
-        #expect(offsets[1] == .milliseconds(100))
+        #expect(offsets[1] == .microseconds(93_750))
         let gaps = zip(offsets.dropFirst(), offsets).map { $0 - $1 } + [.seconds(1) - offsets.last!]
         #expect(gaps.allSatisfy { $0 > .zero && $0 < .milliseconds(200) })
     }
@@ -180,12 +180,12 @@ struct ProbeSchedulerTests {
     }
 
     /// `offset` from the clock's start (a multiple of the grid) rounded up to the due times' grid.
-    private func onGrid(_ offset: Duration, grid: Int64 = 10_000_000) -> Duration {
+    private func onGrid(_ offset: Duration, grid: Int64 = 7_812_500) -> Duration {
         .nanoseconds((offset.nanosecondsClamped + grid - 1) / grid * grid)
     }
 
     @Test func dueTimesAreRoundedUpToAGridWithoutDrift() throws {
-        // 1.2345 s: not a multiple of the 10 ms grid, so each round is rounded on its own (the first target added
+        // 1.2345 s: not a multiple of the 1/128 s grid, so each round is rounded on its own (the first target added
         // has phase 0).
         scheduler.set(0, check: try check(), interval: .milliseconds(1_234.5))
         for step in 1...1_300 {
@@ -194,7 +194,7 @@ struct ProbeSchedulerTests {
         }
         let exact = (0..<11).map { .milliseconds(1_234.5) * $0 }
         #expect(starts == exact.map { onGrid($0) })
-        #expect(zip(starts, exact).allSatisfy { $0 >= $1 && $0 - $1 < .milliseconds(10) })
+        #expect(zip(starts, exact).allSatisfy { $0 >= $1 && $0 - $1 < .nanoseconds(7_812_500) })
         // A short interval has a finer grid, a sixty-fourth of it: the fourth target added, 273 ms into 320 ms.
         for key in 1...3 { scheduler.set(key, check: try check(), interval: .milliseconds(320)) }
         let due = try #require(scheduler.nextDue(3)) - clock.start
