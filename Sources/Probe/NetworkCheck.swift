@@ -7,13 +7,13 @@ public struct NetworkCheck: Sendable, Equatable {
         public var description: String
     }
 
-    public var scheme: ProbeScheme
+    public var scheme: ProbeScheme { didSet { spell() } }
     /// The IP address connected to (RIP for rip mode, VIP for dr mode); never resolved through DNS.
-    public var address: IPAddress
-    public var port: UInt16
+    public var address: IPAddress { didSet { spell() } }
+    public var port: UInt16 { didSet { spell() } }
     /// Host header and TLS server name; the address when nil.
-    public var host: String?
-    public var path: String
+    public var host: String? { didSet { spell() } }
+    public var path: String { didSet { spell() } }
     public var expectedStatus: StatusRanges
     public var expectedBody: BodyPattern?
     /// One deadline for the whole probe: connect, request and response.
@@ -44,6 +44,7 @@ public struct NetworkCheck: Sendable, Equatable {
         self.tlsCAFile = tlsCAFile
         self.mark = mark
         self.sourceAddress = sourceAddress
+        spell()
         try validate()
     }
 
@@ -61,16 +62,19 @@ public struct NetworkCheck: Sendable, Equatable {
         guard !expectedStatus.ranges.isEmpty else { throw InvalidError(description: "no expected status") }
     }
 
-    /// The host as written in a URL: IPv6 literals in brackets.
-    var urlHost: String { Self.bracketed(host ?? address.description) }
+    /// The URL libcurl is given (a TCP check connects as an HTTP transfer that stops once connected), and the
+    /// CURLOPT_CONNECT_TO entry that sends the connection to `address` while Host and SNI stay `host`. Spelled out
+    /// when the check is made or changed rather than for every probe (formatting them was a tenth of a probe's
+    /// instructions in the daemon).
+    private(set) var url = ""
+    private(set) var connectTo: String?
 
-    /// A TCP check connects as an HTTP transfer that stops once connected.
-    var url: String { "\(scheme == .tcp ? "http" : scheme.rawValue)://\(urlHost):\(port)\(path)" }
-
-    /// CURLOPT_CONNECT_TO entry sending the connection to `address` while Host and SNI stay `host`.
-    var connectTo: String? {
-        guard let host, host != address.description else { return nil }
-        return "\(Self.bracketed(host)):\(port):\(Self.bracketed(address.description)):\(port)"
+    private mutating func spell() {
+        let address = address.description
+        url = "\(scheme == .tcp ? "http" : scheme.rawValue)://\(Self.bracketed(host ?? address)):\(port)\(path)"
+        connectTo = host.flatMap { host in
+            host == address ? nil : "\(Self.bracketed(host)):\(port):\(Self.bracketed(address)):\(port)"
+        }
     }
 
     private static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }

@@ -30,6 +30,20 @@ struct NetworkCheckTests {
         #expect(plain.connectTo == nil)
     }
 
+    @Test func aChangedCheckSpellsItsURLAndConnectToAnew() throws {
+        var check = try NetworkCheck(
+            scheme: .https, address: IPAddress("203.0.113.21")!, port: 8443, host: "www.example.com")
+        check.scheme = .tcp
+        check.port = 8000
+        check.path = "/ready"
+        #expect(check.url == "http://www.example.com:8000/ready")
+        check.address = IPAddress("203.0.113.22")!
+        #expect(check.connectTo == "www.example.com:8000:203.0.113.22:8000")
+        check.host = nil
+        #expect(check.url == "http://203.0.113.22:8000/ready")
+        #expect(check.connectTo == nil)
+    }
+
     @Test(
         arguments: [
             ("203.0.113.21", "bad host", "/", "host \"bad host\" is not a host name or address"),
