@@ -168,24 +168,31 @@ import Testing
         #expect(worst < .seconds(5))
     }
 
-    @Test func aSocketHandlerSeesTheLatenessOfItsOwnTurn() throws {
-        let loop = try EventLoop()
+    /// Runs `body` with a pipe (read end, write end), unwatched from `loop` and closed afterwards.
+    private func withPipe(on loop: EventLoop, _ body: (_ ends: [Int32]) throws -> Void) throws {
         var ends: [Int32] = [-1, -1]
-        #expect(pipe(&ends) == 0)
+        try #require(pipe(&ends) == 0)
         defer {
             loop.unwatch(ends[0])
             close(ends[0])
             close(ends[1])
         }
-        let due = loop.now() + .milliseconds(5)
-        loop.schedule(at: due) {}
-        var seen: Duration?
-        try loop.watch(ends[0], for: .readable) { _ in seen = loop.lateness.worst(from: due, to: loop.now()) }
-        _ = write(ends[1], "x", 1)
-        // Held up for 60 ms: the turn's socket event is handled before its timer runs.
-        usleep(65_000)
-        try loop.runOnce(timeout: 0)
-        #expect((seen ?? .zero) >= .milliseconds(55))
+        try body(ends)
+    }
+
+    @Test func aSocketHandlerSeesTheLatenessOfItsOwnTurn() throws {
+        let loop = try EventLoop()
+        try withPipe(on: loop) { ends in
+            let due = loop.now() + .milliseconds(5)
+            loop.schedule(at: due) {}
+            var seen: Duration?
+            try loop.watch(ends[0], for: .readable) { _ in seen = loop.lateness.worst(from: due, to: loop.now()) }
+            _ = write(ends[1], "x", 1)
+            // Held up for 60 ms: the turn's socket event is handled before its timer runs.
+            usleep(65_000)
+            try loop.runOnce(timeout: 0)
+            #expect((seen ?? .zero) >= .milliseconds(55))
+        }
     }
 
     @Test func aTurnReadsTheClockOnceAndATimerDueDuringItsHandlersFiresNextTurnLate() throws {
@@ -195,33 +202,28 @@ import Testing
             reads += 1
             return clock
         }
-        var ends: [Int32] = [-1, -1]
-        #expect(pipe(&ends) == 0)
-        defer {
-            loop.unwatch(ends[0])
-            close(ends[0])
-            close(ends[1])
+        try withPipe(on: loop) { ends in
+            let due = clock + .milliseconds(5)
+            var fired = false
+            loop.schedule(at: due) { fired = true }
+            try loop.watch(ends[0], for: .readable) { _ in
+                var byte: UInt8 = 0
+                _ = read(ends[0], &byte, 1)
+                // The handler's work takes 10 ms: the timer falls due meanwhile.
+                clock = clock + .milliseconds(10)
+            }
+            // A first turn with nothing ready: the loop has a reading to time its waits from.
+            try loop.runOnce(timeout: 0)
+            _ = write(ends[1], "x", 1)
+            reads = 0
+            try loop.runOnce(timeout: 0)
+            #expect(reads == 1)
+            #expect(!fired)
+            try loop.runOnce(timeout: 0)
+            #expect(reads == 2)
+            #expect(fired)
+            #expect(loop.lateness.worst(from: due, to: clock) == .milliseconds(5))
         }
-        let due = clock + .milliseconds(5)
-        var fired = false
-        loop.schedule(at: due) { fired = true }
-        try loop.watch(ends[0], for: .readable) { _ in
-            var byte: UInt8 = 0
-            _ = read(ends[0], &byte, 1)
-            // The handler's work takes 10 ms: the timer falls due meanwhile.
-            clock = clock + .milliseconds(10)
-        }
-        // A first turn with nothing ready: the loop has a reading to time its waits from.
-        try loop.runOnce(timeout: 0)
-        _ = write(ends[1], "x", 1)
-        reads = 0
-        try loop.runOnce(timeout: 0)
-        #expect(reads == 1)
-        #expect(!fired)
-        try loop.runOnce(timeout: 0)
-        #expect(reads == 2)
-        #expect(fired)
-        #expect(loop.lateness.worst(from: due, to: clock) == .milliseconds(5))
     }
 
     @Test func soonWorkRunsBeforeTheLoopWaitsAndInOrder() throws {

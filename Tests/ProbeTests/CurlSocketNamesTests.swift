@@ -14,22 +14,9 @@ import Testing
 
     /// A listening loopback socket and a socket connected to it (blocking: loopback connects at once).
     private func connectedPair() throws -> (listener: Int32, client: Int32, port: UInt16) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                try #require(bind(listener, $0, length) == 0)
-                try #require(listen(listener, 4) == 0)
-                try #require(getsockname(listener, $0, &length) == 0)
-            }
-        }
+        let (listener, address) = try loopbackSocket(listening: true)
         let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try withUnsafePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                try #require(connect(client, $0, length) == 0)
-            }
-        }
+        try #require(connect(client, to: address) == 0)
         return (listener, client, UInt16(bigEndian: address.sin_port))
     }
 
@@ -126,12 +113,7 @@ import Testing
             defer { close(fresh) }
             #expect(port(getsockname, fresh) == .port(0))
             #expect(port(getpeername, fresh) == .failed(ENOTCONN))
-            var address = loopback(port: listening)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fresh, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            let connected = connect(fresh, to: loopback(port: listening))
             // drcheck_socket's sockets are non-blocking: the connect completes when the socket turns writable.
             try #require(connected == 0 || errno == EINPROGRESS)
             var writable = pollfd(fd: fresh, events: Int16(POLLOUT), revents: 0)

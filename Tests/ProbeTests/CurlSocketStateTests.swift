@@ -50,11 +50,18 @@ import Testing
         #expect(fcntl(fd, F_GETFL) & O_APPEND != 0)
     }
 
-    /// A pipe's read end, which is never writable: an answer that says writable was not the kernel's.
-    private func readEnd() throws -> (read: Int32, write: Int32) {
+    /// Runs `body` with a pipe's read end, which is never writable: an answer that says writable was not the
+    /// kernel's. Inside a libcurl call unless `inside` is false.
+    private func withReadEnd(inside: Bool = true, _ body: (_ read: Int32, _ write: Int32) throws -> Void) throws {
         var ends: [Int32] = [-1, -1]
         try #require(pipe(&ends) == 0)
-        return (ends[0], ends[1])
+        defer {
+            close(ends[0])
+            close(ends[1])
+        }
+        if inside { drcheck_clock_freeze(0) }
+        defer { if inside { drcheck_clock_thaw() } }
+        try body(ends[0], ends[1])
     }
 
     private func writeCheck(_ fd: Int32, timeout: Int32 = 0) -> (count: Int32, revents: Int16) {
@@ -64,91 +71,56 @@ import Testing
     }
 
     @Test func aWriteCheckOfTheReadySocketIsAnsweredFromEpollOnce() throws {
-        let pipe = try readEnd()
-        defer {
-            close(pipe.read)
-            close(pipe.write)
+        try withReadEnd { read, _ in
+            drcheck_socket_ready(read, EPOLLOUT.rawValue)
+            let first = writeCheck(read)
+            #expect(first.count == 1)
+            #expect(first.revents == Int16(POLLOUT | POLLWRNORM))
+            let second = writeCheck(read)
+            #expect(second.count == 0)
+            #expect(second.revents == 0)
         }
-        drcheck_clock_freeze(0)
-        defer { drcheck_clock_thaw() }
-        drcheck_socket_ready(pipe.read, EPOLLOUT.rawValue)
-        let first = writeCheck(pipe.read)
-        #expect(first.count == 1)
-        #expect(first.revents == Int16(POLLOUT | POLLWRNORM))
-        let second = writeCheck(pipe.read)
-        #expect(second.count == 0)
-        #expect(second.revents == 0)
     }
 
     @Test func aFailureEpollReportedIsAnsweredAsPollWouldSayIt() throws {
-        let pipe = try readEnd()
-        defer {
-            close(pipe.read)
-            close(pipe.write)
+        try withReadEnd { read, _ in
+            drcheck_socket_ready(read, EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
+            let answer = writeCheck(read)
+            #expect(answer.count == 1)
+            #expect(answer.revents == Int16(POLLOUT | POLLWRNORM | POLLERR | POLLHUP))
         }
-        drcheck_clock_freeze(0)
-        defer { drcheck_clock_thaw() }
-        drcheck_socket_ready(pipe.read, EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
-        let answer = writeCheck(pipe.read)
-        #expect(answer.count == 1)
-        #expect(answer.revents == Int16(POLLOUT | POLLWRNORM | POLLERR | POLLHUP))
     }
 
     @Test func everyOtherPollIsTheKernels() throws {
-        let pipe = try readEnd()
-        defer {
-            close(pipe.read)
-            close(pipe.write)
+        try withReadEnd(inside: false) { read, write in
+            drcheck_clock_freeze(0)
+            // Readable only: not an answer to a write check.
+            drcheck_socket_ready(read, EPOLLIN.rawValue)
+            #expect(writeCheck(read).count == 0)
+            // A read check, another descriptor, a wait: the kernel's.
+            drcheck_socket_ready(read, EPOLLOUT.rawValue)
+            var both = pollfd(fd: read, events: Int16(POLLIN | POLLOUT), revents: 0)
+            #expect(poll(&both, 1, 0) == 0)
+            #expect(writeCheck(write).revents == Int16(POLLOUT | POLLWRNORM))
+            #expect(writeCheck(read, timeout: 1).count == 0)
+            // Forgotten with its socket, and at the end of the call.
+            drcheck_socket_forget(read)
+            #expect(writeCheck(read).count == 0)
+            drcheck_socket_ready(read, EPOLLOUT.rawValue)
+            drcheck_clock_thaw()
+            #expect(writeCheck(read).count == 0)
         }
-        drcheck_clock_freeze(0)
-        // Readable only: not an answer to a write check.
-        drcheck_socket_ready(pipe.read, EPOLLIN.rawValue)
-        #expect(writeCheck(pipe.read).count == 0)
-        // A read check, another descriptor, a wait: the kernel's.
-        drcheck_socket_ready(pipe.read, EPOLLOUT.rawValue)
-        var read = pollfd(fd: pipe.read, events: Int16(POLLIN | POLLOUT), revents: 0)
-        #expect(poll(&read, 1, 0) == 0)
-        #expect(writeCheck(pipe.write).revents == Int16(POLLOUT | POLLWRNORM))
-        #expect(writeCheck(pipe.read, timeout: 1).count == 0)
-        // Forgotten with its socket, and at the end of the call.
-        drcheck_socket_forget(pipe.read)
-        #expect(writeCheck(pipe.read).count == 0)
-        drcheck_socket_ready(pipe.read, EPOLLOUT.rawValue)
-        drcheck_clock_thaw()
-        #expect(writeCheck(pipe.read).count == 0)
     }
 }
 
 /// Inside drcheck's libcurl calls, getpeername of an IPv4 socket drcheck_socket opened is the address it was
 /// connected to, once epoll has reported the connect done (CCurl.h).
 @Suite struct CurlSocketPeerTests {
-    /// A listening loopback socket and its address.
-    private func listener() throws -> (fd: Int32, address: sockaddr_in) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                try #require(bind(fd, $0, length) == 0)
-                try #require(listen(fd, 4) == 0)
-                try #require(getsockname(fd, $0, &length) == 0)
-            }
-        }
-        return (fd, address)
-    }
-
     /// Opens a socket as libcurl does inside a call (drcheck_socket, then connect) and returns it.
     private func connecting(to address: sockaddr_in) throws -> Int32 {
         let fd = drcheck_socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         try #require(fd >= 0)
-        var target = address
-        let status = withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        let status = connect(fd, to: address)
         try #require(status == 0 || errno == EINPROGRESS)
         return fd
     }
@@ -183,7 +155,7 @@ import Testing
     }
 
     @Test func aConnectEpollReportedDoneAnswersGetpeernameInLaterCalls() throws {
-        let (server, address) = try listener()
+        let (server, address) = try loopbackSocket(listening: true)
         defer { close(server) }
         drcheck_clock_freeze(0)
         let fd = try connecting(to: address)
@@ -208,7 +180,7 @@ import Testing
     }
 
     @Test func aConnectNotKnownDoneIsAskedOfTheKernel() throws {
-        let (server, address) = try listener()
+        let (server, address) = try loopbackSocket(listening: true)
         defer { close(server) }
         drcheck_clock_freeze(0)
         defer { drcheck_clock_thaw() }
@@ -225,7 +197,7 @@ import Testing
     }
 
     @Test func aConnectOutsideACallOrOfAnotherSocketIsNotKept() throws {
-        let (server, address) = try listener()
+        let (server, address) = try loopbackSocket(listening: true)
         defer { close(server) }
         let outside = try connecting(to: address)
         defer { close(outside) }
@@ -242,19 +214,9 @@ import Testing
 @Suite struct CurlSocketErrorTests {
     /// A socket whose connect was refused (a loopback port bound but not listening): ECONNREFUSED is pending on it.
     private func refused() throws -> (socket: Int32, bound: Int32) {
-        let bound = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let (bound, address) = try loopbackSocket(listening: false)
         let fd = drcheck_socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                try #require(bind(bound, $0, length) == 0)
-                try #require(getsockname(bound, $0, &length) == 0)
-                _ = connect(fd, $0, length)
-            }
-        }
+        _ = connect(fd, to: address)
         var done = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         try #require(poll(&done, 1, 5000) == 1)
         return (fd, bound)
