@@ -5,8 +5,19 @@ import Primitives
 /// The checked part of the kernel's IPVS table, as read at one moment.
 struct KernelSnapshot {
     struct CheckedService {
-        var kernel: IPVS.Service
-        var destinations: [Destination]
+        let kernel: IPVS.Service
+        let destinations: [Destination]
+        /// Each destination's place in `destinations`: a pass looks up every checked server's destination.
+        private let places: [Endpoint: Int]
+
+        init(kernel: IPVS.Service, destinations: [Destination]) {
+            self.kernel = kernel
+            self.destinations = destinations
+            places = Dictionary(
+                destinations.indices.map { (destinations[$0].endpoint, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+
+        func destination(_ server: Endpoint) -> Destination? { places[server].map { destinations[$0] } }
 
         /// The destination weights as the decision core takes them.
         var weights: [Endpoint: Int] {
@@ -51,7 +62,7 @@ struct KernelSnapshot {
     }
 
     func destination(_ id: ServerID) -> Destination? {
-        services[id.service]?.destinations.first { $0.endpoint == id.server }
+        services[id.service]?.destination(id.server)
     }
 
     /// What the ARP watch probes: each IPv4 VIP the director holds, on its interface, with its real servers.
