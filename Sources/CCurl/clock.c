@@ -40,7 +40,9 @@ void drcheck_clock_freeze(long long monotonic_ns) {
 
 void drcheck_clock_thaw(void) {
   frozen = 0;
-  drcheck_socket_forget(-1);
+  // What was kept for this call only (drcheck_socket_forget keeps to one descriptor, peers included).
+  drcheck_socket_names_forget(-1);
+  drcheck_socket_state_forget(-1);
 }
 
 int clock_gettime(clockid_t clock, struct timespec *ts) {

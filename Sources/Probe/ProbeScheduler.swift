@@ -9,9 +9,9 @@ public typealias LoopProbeScheduler<Key: Hashable> = ProbeScheduler<Key, EventLo
 /// sixty-fourth of the interval if that is shorter) shared by all targets: the loop wakes once for the starts of
 /// several targets, and each wake costs system calls. The grid is no multiple of a kernel tick (1, 4 or 10 ms): CPU
 /// time a kernel accounts by sampling at its tick (User-Mode Linux does) would otherwise miss work in step with it.
-/// At most one probe per target is in flight. A round that finds the previous probe still running starts as soon as that probe ends (a probe as long
-/// as its interval must not cost a round, and detection a whole interval); further rounds it overlaps are skipped
-/// and counted.
+/// At most one probe per target is in flight. A round that finds the previous probe still running starts as soon as
+/// that probe ends (a probe as long as its interval must not cost a round, and detection a whole interval); further
+/// rounds it overlaps are skipped and counted.
 ///
 /// At most `maxInFlight` probes run at once. A round due beyond that waits, in the order rounds fell due, for a probe
 /// to end: overload then shows as later starts (each record's lateness) and longer real intervals, never as probes

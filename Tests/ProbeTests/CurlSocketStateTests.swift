@@ -109,6 +109,10 @@ import Testing
             drcheck_socket_ready(read, EPOLLOUT.rawValue)
             drcheck_clock_thaw()
             #expect(writeCheck(read).count == 0)
+            // Not kept for the next call either.
+            drcheck_clock_freeze(0)
+            #expect(writeCheck(read).count == 0)
+            drcheck_clock_thaw()
         }
     }
 }
