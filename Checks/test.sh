@@ -51,6 +51,13 @@ fi
 
 step "build (swift build)"
 if swift build; then
+  step "no C library function defined by drcheck (Checks/libc-names.sh)"
+  if Checks/libc-names.sh "$(swift build --show-bin-path)/drcheck"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL - Checks/libc-names.sh"
+    failed=$((failed + 1))
+  fi
   step "unit tests (swift test)"
   xunit="$root/.build/xunit.xml"
   rm -f "$xunit" "${xunit%.xml}-swift-testing.xml"

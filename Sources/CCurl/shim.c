@@ -5,6 +5,7 @@ CURLcode drcheck_easy_setopt_ptr(CURL *easy, CURLoption option, const void *valu
 CURLcode drcheck_easy_setopt_write(CURL *easy, CURLoption option, curl_write_callback callback) { return curl_easy_setopt(easy, option, callback); }
 CURLcode drcheck_easy_setopt_opensocket(CURL *easy, curl_opensocket_callback callback) { return curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, callback); }
 CURLcode drcheck_easy_setopt_closesocket(CURL *easy, curl_closesocket_callback callback) { return curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, callback); }
+CURLcode drcheck_easy_setopt_prereq(CURL *easy, curl_prereq_callback callback) { return curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, callback); }
 
 CURLcode drcheck_easy_getinfo_long(CURL *easy, CURLINFO info, long *value) { return curl_easy_getinfo(easy, info, value); }
 CURLcode drcheck_easy_getinfo_off(CURL *easy, CURLINFO info, curl_off_t *value) { return curl_easy_getinfo(easy, info, value); }

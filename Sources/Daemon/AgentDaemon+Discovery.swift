@@ -32,6 +32,7 @@ extension AgentDaemon {
         readDrains()
         for key in snapshot.services.keys.sorted() where fresh.services[key] == nil {
             turns.enqueue(.serviceGone(key))
+            verdicts.forget(service: key)
         }
         for (key, service) in fresh.services.sorted(by: { $0.key < $1.key }) {
             turns.enqueue(.kernel(key, service.weights))
@@ -103,7 +104,7 @@ extension AgentDaemon {
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {
         let builder = TargetBuilder(
             config: running.config, interfaces: interfaces, drRefused: drKeeper.drRefused,
-            patterns: targets.bodyPatterns
+            patterns: targets.bodyPatterns, connectOnly: verdicts.protocols.connectOnly
         )
         let (wanted, notes) = builder.targets(for: snapshot, marks: &drKeeper.marks)
         for (id, note) in notes { conditions.raise("target \(id)", wanted[id] == nil ? .error : .warning, note) }

@@ -42,7 +42,7 @@ extension AgentDaemon {
         let checked = snapshot.services.keys.sorted().map { key in
             StatusDocument.Service(
                 name: serviceLabel(key), address: key.label, protocol: key.transportName,
-                panic: reconciler.panics.contains(key),
+                panic: reconciler.panics.contains(key), checkedByConnecting: verdicts.connectOnlyNote(key),
                 realServers: (statuses[key] ?? []).map { status in
                     let probe = verdicts.lastProbe[status.id]
                     let destination = snapshot.destination(status.id)

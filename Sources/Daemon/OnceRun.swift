@@ -54,6 +54,8 @@ public struct OnceRun {
         let targets = plan.targets(notes: &notes)
         let results = try ProbeRound.verdicts(targets, maxCommands: config.maxCommandsInFlight)
         plan.removeCreatedProbeServices()
+        let (verdicts, protocolNotes) = ServiceProtocols.verdicts(results, targets: targets)
+        notes += protocolNotes
 
         let kernel = snapshot.services.mapValues(\.weights)
         var drains: [ServerID: DrainNote]?
@@ -63,7 +65,7 @@ public struct OnceRun {
             notes.append("\(error); the drains stay as the state file has them")
         }
         let outcome = OncePass.run(
-            config: config, state: state, kernel: kernel, probes: results.mapValues(ProbeVerdict.init),
+            config: config, state: state, kernel: kernel, probes: verdicts,
             drains: drains, dryRun: !acting)
         var exitStatus = outcome.exitStatus
         var applied: [WeightChange] = []

@@ -16,6 +16,8 @@ struct ProbeTarget: Equatable {
     /// dr mode: the same request to the RIP, run when the DR probe fails to tell `dr_path` from a dead server.
     var ripCheck: NetworkCheck?
     var drPath: DRPath?
+    /// A discovered service's defaults' HTTP check, whose results count only as `ServiceProtocols` reads them.
+    var learnsProtocol = false
 
     /// Probes the RIP instead of the DR path (no probe service for it).
     mutating func probeRIP() {
@@ -62,6 +64,8 @@ struct TargetBuilder {
     /// Compiled body patterns, kept across builds by the daemon (a regular expression per target and pass was the
     /// bulk of a discovery pass's CPU with `expect_body` on thousands of servers).
     var patterns = BodyPatterns()
+    /// Discovered services found to speak another protocol than HTTP (`ServiceProtocols`): checked by connecting.
+    var connectOnly: Set<ServiceKey> = []
 
     /// Every destination of the snapshot as a target; `notes` says, per server, why one is probed otherwise than
     /// configured or not at all (then it has no target).
@@ -94,7 +98,9 @@ struct TargetBuilder {
     func target(
         _ id: ServerID, service: IPVS.Service, destination: Destination, marks: inout ProbeMarks
     ) throws(TargetError) -> (target: ProbeTarget, note: String?) {
-        guard let settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
+        guard var settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
+        let discovered = config.service(id.service) == nil
+        if discovered, connectOnly.contains(id.service) { settings.type = .tcp }
         let label = config.label(of: id.service)
         let labels = ServerLabels(service: label, realServer: id.server.description)
         let vip = service.key.vip
@@ -115,7 +121,8 @@ struct TargetBuilder {
             settings, address: destination.address, port: port,
             host: settings.host ?? vip?.address.description)
         var target = ProbeTarget(
-            id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip))
+            id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip),
+            learnsProtocol: discovered && settings.type == .http)
         // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (README.md).
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)

@@ -21,6 +21,8 @@ final class VerdictPipeline {
 
     private(set) var lastProbe: [ServerID: LastProbe] = [:]
     private(set) var overload = OverloadGuard()
+    /// What discovered services speak, as their probes showed.
+    private(set) var protocols = ServiceProtocols()
     private let loop: EventLoop
     private let origin: Monotonic
     private let publisher: Publisher
@@ -74,6 +76,13 @@ final class VerdictPipeline {
             onDirectorFault(nil)
         }
         if let arp { return arp }
+        if target.learnsProtocol {
+            let (reading, turned) = protocols.read(result, of: id.service)
+            if turned, let note = connectOnlyNote(id.service) {
+                log.notice("\(target.labels.service) (\(id.service.transportName)): \(note)")
+            }
+            if let verdict = reading.verdict(of: result) { return verdict }
+        }
         switch result.probeClass {
         case .localError:
             metrics.recordDiscounted(.localError)
@@ -145,6 +154,15 @@ final class VerdictPipeline {
 
     /// A server no longer probed.
     func forget(_ id: ServerID) { lastProbe[id] = nil }
+
+    /// A service gone from the kernel.
+    func forget(service: ServiceKey) { protocols.forget(service) }
+
+    /// Why `service` is checked by connecting, when its servers were found to speak another protocol than HTTP.
+    func connectOnlyNote(_ service: ServiceKey) -> String? {
+        guard case .other(let detail) = protocols.learnt[service] else { return nil }
+        return ServiceProtocols.connectOnlyNote(detail)
+    }
 
     /// Logs and exports changes of the overload state, each once.
     private func report(_ changes: [OverloadGuard.Change]) {

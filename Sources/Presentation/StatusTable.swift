@@ -37,6 +37,10 @@ public enum StatusTable {
             guard let why = service.notChecked else { continue }
             lines.append("NOT CHECKED: \(service.name) (\(service.protocol)): \(why)")
         }
+        for service in document.services {
+            guard let why = service.checkedByConnecting else { continue }
+            lines.append("CONNECT CHECK: \(service.name) (\(service.protocol)): \(why)")
+        }
         // The DR faults that no weight shows: below the table, where the eye ends.
         if let fault = document.agent.directorFault { lines.append("DIRECTOR FAULT: \(fault)") }
         for disagreement in document.agent.shadowDisagreements ?? [] { lines.append("SHADOW: \(disagreement)") }

@@ -70,7 +70,7 @@ public final class ProbeEngine {
         let id = ProbeID(raw: nextID)
         nextID += 1
         let transfer = try Transfer(id: id, check: check, engine: self, completion: completion)
-        let code = inCurl { curl_multi_add_handle(multi, transfer.easy) }
+        let code = curl_multi_add_handle(multi, transfer.easy)
         guard code == CURLM_OK else {
             throw ProbeSetupError(description: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")
         }
@@ -81,7 +81,7 @@ public final class ProbeEngine {
     /// Abandons a probe in flight; its completion is not called.
     public func cancel(_ id: ProbeID) {
         guard let transfer = transfers.removeValue(forKey: id) else { return }
-        inCurl { _ = curl_multi_remove_handle(multi, transfer.easy) }
+        curl_multi_remove_handle(multi, transfer.easy)
     }
 
     private func socketChanged(_ fd: Int32, _ what: Int32) {
@@ -108,7 +108,6 @@ public final class ProbeEngine {
         if released.removeValue(forKey: fd) != nil || watched.removeValue(forKey: fd) != nil {
             loop.unwatch(fd, closing: true)
         }
-        drcheck_socket_forget(fd)
         return close(fd)
     }
 
@@ -122,19 +121,14 @@ public final class ProbeEngine {
         var flags: Int32 = 0
         if !ready.isDisjoint(with: [.readable, .hangup]) { flags |= CURL_CSELECT_IN }
         if ready.contains(.writable) { flags |= CURL_CSELECT_OUT }
-        socketAction(fd, flags, ready: ready)
+        socketAction(fd, flags)
     }
 
-    /// Lets libcurl act on `fd` (or on its timeouts, CURL_SOCKET_TIMEOUT), then completes what it finished. `ready`:
-    /// what epoll reported for `fd`, which libcurl's own test of a connect is answered from (see CCurl.h).
-    private func socketAction(_ fd: curl_socket_t, _ flags: Int32, ready: EventLoop.Events = []) {
-        complete(
-            inCurl {
-                if !ready.isEmpty { drcheck_socket_ready(fd, ready.rawValue) }
-                var running: Int32 = 0
-                _ = curl_multi_socket_action(multi, fd, flags, &running)
-                return collectDone()
-            })
+    /// Lets libcurl act on `fd` (or on its timeouts, CURL_SOCKET_TIMEOUT), then completes what it finished.
+    private func socketAction(_ fd: curl_socket_t, _ flags: Int32) {
+        var running: Int32 = 0
+        _ = curl_multi_socket_action(multi, fd, flags, &running)
+        complete(collectDone())
     }
 
     private func timerChanged(_ milliseconds: Int) {
@@ -157,15 +151,7 @@ public final class ProbeEngine {
         }
     }
 
-    /// Runs a libcurl call with the clock frozen at the loop's time for this turn (see CCurl.h: libcurl reads it
-    /// dozens of times per transfer). libcurl then never sees a deadline pass before the loop does.
-    private func inCurl<T>(_ call: () -> T) -> T {
-        drcheck_clock_freeze(Int64(clamping: loop.now().nanoseconds))
-        defer { drcheck_clock_thaw() }
-        return call()
-    }
-
-    /// The transfers libcurl has finished, with their results, removed from it (call inside `inCurl`).
+    /// The transfers libcurl has finished, with their results, removed from it.
     private func collectDone() -> [(Transfer, ProbeResult)] {
         var done: [(Transfer, ProbeResult)] = []
         var queued: Int32 = 0
@@ -180,8 +166,7 @@ public final class ProbeEngine {
         return done
     }
 
-    /// Completes the collected transfers, outside libcurl and its frozen clock, so a completion may start or cancel
-    /// probes.
+    /// Completes the collected transfers, outside libcurl, so a completion may start or cancel probes.
     private func complete(_ done: [(Transfer, ProbeResult)]) {
         for (transfer, result) in done {
             // An earlier completion in this batch may have cancelled this probe.

@@ -27,6 +27,20 @@ public enum ProbeClass: String, Sendable, CaseIterable {
     case execTimeout = "exec_timeout"
 }
 
+/// What a network probe saw of the protocol the server speaks: the evidence by which discovery tells a service that
+/// speaks HTTP from one that speaks something else (OPERATIONS.md "What discovery checks").
+public enum ProbeAnswer: Sendable, Equatable {
+    /// No connection was made (refused, unreachable, timed out connecting), or not a network probe.
+    case none
+    /// Connected, and nothing showed the protocol: a connect check, an empty reply, a reset, a TLS failure, a timeout
+    /// before any answer.
+    case connected
+    /// An HTTP status line came back.
+    case http
+    /// Bytes came back that are not HTTP (an SMTP banner, a database's greeting, an error line of another protocol).
+    case other
+}
+
 public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
     public var probeClass: ProbeClass
     /// From the start of the transfer to its end, as libcurl measured it.
@@ -40,15 +54,19 @@ public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
     /// exec_timeout: how long the command's processes waited for a CPU. A director short of CPU, rather than the
     /// server, may be why the command did not finish.
     public var cpuWait: Duration?
+    /// What the probe saw of the server's protocol.
+    public var answer: ProbeAnswer
 
     public init(
-        _ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "", weight: Int? = nil
+        _ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "", weight: Int? = nil,
+        answer: ProbeAnswer = .none
     ) {
         self.probeClass = probeClass
         self.duration = duration
         self.status = status
         self.detail = detail
         self.weight = weight
+        self.answer = answer
     }
 
     public var isOK: Bool { probeClass == .ok }

@@ -13,6 +13,8 @@ final class Transfer {
     /// Set when a callback ended the transfer on purpose (libcurl then reports CURLE_WRITE_ERROR).
     private var stop: Stop?
     private var markErrno: Int32 = 0
+    /// libcurl reached the server: connected (and, for https, the handshake done), about to send the request.
+    private var connected = false
     /// The socket libcurl asked for and could not have, and why.
     private var socketFailure: (errno: Int32, family: Int32, type: Int32)?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -91,6 +93,14 @@ final class Transfer {
             drcheck_easy_setopt_opensocket(easy) { context, _, address in
                 Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().openSocket(address!.pointee)
             })
+        // Whether the server took the connection, without the clock: what a result says of the server's protocol.
+        try set(CURLOPT_PREREQDATA, pointer: context)
+        try require(
+            CURLOPT_PREREQFUNCTION,
+            drcheck_easy_setopt_prereq(easy) { context, _, _, _, _ in
+                Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().connected = true
+                return CURL_PREREQFUNC_OK
+            })
         // The engine closes them, to know that a socket curl stops waiting on is closed at once.
         try set(CURLOPT_CLOSESOCKETDATA, pointer: engine)
         try require(
@@ -155,6 +165,12 @@ final class Transfer {
     }
 
     func result(_ code: CURLcode) -> ProbeResult {
+        var result = judge(code)
+        result.answer = answer(code, result: result)
+        return result
+    }
+
+    private func judge(_ code: CURLcode) -> ProbeResult {
         var micros: curl_off_t = 0
         var status = 0
         var osErrno = 0
@@ -196,6 +212,17 @@ final class Transfer {
             errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
         return ProbeResult(
             CurlFailure.classify(code, osErrno: Int32(osErrno)), duration: duration, status: received, detail: message)
+    }
+
+    /// What the transfer saw of the server's protocol. libcurl refuses an answer without an HTTP status line as
+    /// HTTP/0.9 (UNSUPPORTED_PROTOCOL) or as a weird reply. Before the request, a failed TLS handshake or a reset
+    /// still needed a connection.
+    private func answer(_ code: CURLcode, result: ProbeResult) -> ProbeAnswer {
+        if result.status != nil { return .http }
+        if connected {
+            return code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_WEIRD_SERVER_REPLY ? .other : .connected
+        }
+        return result.probeClass == .tlsError || result.probeClass == .reset ? .connected : .none
     }
 
     /// A head past drcheck's limit, or one line of it past libcurl's (100 KB; libcurl 7.88 reports that as out of

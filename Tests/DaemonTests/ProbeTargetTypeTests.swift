@@ -1,4 +1,5 @@
 import Agent
+import IPVS
 import Primitives
 import Testing
 
@@ -42,5 +43,40 @@ struct ProbeTargetTypeTests {
         // No DR path and no RIP follow-up: the command decides on its own.
         #expect(target.ripCheck == nil)
         #expect(target.drPath == nil)
+    }
+
+    /// A target of service `vip` with nothing listed but `discover: true`, its builder told `connectOnly`.
+    private func discovered(_ vip: Endpoint, connectOnly: Set<ServiceKey> = []) throws -> ProbeTarget {
+        let key = ServiceKey.virtual(vip, .tcp)
+        let server = Endpoint("127.0.0.2:\(vip.port)")!
+        let builder = TargetBuilder(
+            config: .zeroConfig, interfaces: .current(), drRefused: false, connectOnly: connectOnly)
+        var marks = ProbeMarks(range: Config().probeMarks)
+        return try builder.target(
+            ServerID(service: key, server: server), service: Service(key: key, scheduler: "rr"),
+            destination: Destination(address: server.address, port: server.port, forwarding: .route, weight: 1),
+            marks: &marks
+        ).target
+    }
+
+    @Test func aDiscoveredServiceLearnsItsProtocolWithTheDefaultsHTTPCheck() throws {
+        let target = try discovered(Endpoint("198.51.100.33:2525")!)
+        #expect(target.learnsProtocol)
+        #expect(target.check.network?.scheme == .http)
+    }
+
+    @Test func aDiscoveredServiceFoundToSpeakAnotherProtocolIsCheckedByConnecting() throws {
+        let vip = Endpoint("198.51.100.33:2525")!
+        let target = try discovered(vip, connectOnly: [.virtual(vip, .tcp)])
+        #expect(!target.learnsProtocol)
+        #expect(target.check.network?.scheme == .tcp)
+        #expect(target.ripCheck?.scheme == .tcp)
+    }
+
+    @Test func aListedServiceIsJudgedByItsOwnCheck() throws {
+        let target = try ProbeTargetTLSTests.target(
+            CheckSettings(), vip: Endpoint("198.51.100.33:2525")!, server: Endpoint("127.0.0.2:2525")!)
+        #expect(!target.learnsProtocol)
+        #expect(target.check.network?.scheme == .http)
     }
 }

@@ -16,6 +16,9 @@ final class LoopbackServer {
         case close
         /// Answers bytes that are not HTTP.
         case garbage
+        /// Sends `text` as soon as it accepts, before any request (an SMTP banner, a database's greeting), and keeps
+        /// the connection open.
+        case banner(String)
         /// A 200 head announcing `bytes` of body, then the body as fast as the client takes it.
         case largeBody(bytes: Int)
     }
@@ -57,6 +60,10 @@ final class LoopbackServer {
             _ = fcntl(fd, F_SETFL, O_NONBLOCK)
             peers.append(peer.host)
             connections.insert(fd)
+            if case .banner(let text) = mode {
+                send(fd, text)
+                continue
+            }
             var received: [UInt8] = []
             try? loop.watch(fd, for: .readable) { [unowned self] _ in
                 guard readAvailable(fd, into: &received) else { return drop(fd) }
@@ -99,6 +106,8 @@ final class LoopbackServer {
         case .garbage:
             send(fd, "this is not HTTP at all\r\n\r\n")
             drop(fd)
+        case .banner:
+            break
         case .largeBody(let bytes):
             // A small send buffer, so that what the kernel takes ahead of the client is little beside what it reads.
             var size: Int32 = 65536

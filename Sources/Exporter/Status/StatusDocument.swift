@@ -62,17 +62,21 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var panic: Bool
         /// Why drcheck leaves this IPVS service alone (no check could judge it); nil for a checked service.
         public var notChecked: String?
+        /// Why a discovered service is checked by connecting rather than by HTTP (its servers answer in another
+        /// protocol); nil otherwise.
+        public var checkedByConnecting: String?
         public var realServers: [RealServer]
 
         public init(
             name: String, address: String, protocol: String, panic: Bool, notChecked: String? = nil,
-            realServers: [RealServer]
+            checkedByConnecting: String? = nil, realServers: [RealServer]
         ) {
             self.name = name
             self.address = address
             self.protocol = `protocol`
             self.panic = panic
             self.notChecked = notChecked
+            self.checkedByConnecting = checkedByConnecting
             self.realServers = realServers
         }
     }
