@@ -16,7 +16,8 @@ struct ProbeTarget: Equatable {
     /// dr mode: the same request to the RIP, run when the DR probe fails to tell `dr_path` from a dead server.
     var ripCheck: NetworkCheck?
     var drPath: DRPath?
-    /// A discovered service's defaults' HTTP check, whose results count only as `ServiceProtocols` reads them.
+    /// A discovered service under the defaults' HTTP check (or the connect check that replaced it), whose results
+    /// count only as `ServiceProtocols` reads them: a probe begun before the switch ends after it.
     var learnsProtocol = false
 
     /// Probes the RIP instead of the DR path (no probe service for it).
@@ -99,8 +100,8 @@ struct TargetBuilder {
         _ id: ServerID, service: IPVS.Service, destination: Destination, marks: inout ProbeMarks
     ) throws(TargetError) -> (target: ProbeTarget, note: String?) {
         guard var settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
-        let discovered = config.service(id.service) == nil
-        if discovered, connectOnly.contains(id.service) { settings.type = .tcp }
+        let learnsProtocol = config.service(id.service) == nil && settings.type == .http
+        if learnsProtocol, connectOnly.contains(id.service) { settings.type = .tcp }
         let label = config.label(of: id.service)
         let labels = ServerLabels(service: label, realServer: id.server.description)
         let vip = service.key.vip
@@ -122,7 +123,7 @@ struct TargetBuilder {
             host: settings.host ?? vip?.address.description)
         var target = ProbeTarget(
             id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip),
-            learnsProtocol: discovered && settings.type == .http)
+            learnsProtocol: learnsProtocol)
         // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (README.md).
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)

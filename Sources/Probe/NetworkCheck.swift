@@ -24,7 +24,7 @@ public struct NetworkCheck: Sendable, Equatable {
     /// DR mode: SO_MARK on the probe socket, selecting the real server's fwmark probe service.
     public var mark: UInt32?
     /// DR mode: the local address the probe is sent from (the director's address toward the real servers).
-    public var sourceAddress: IPAddress?
+    public var sourceAddress: IPAddress? { didSet { spell() } }
 
     public init(
         scheme: ProbeScheme = .http, address: IPAddress, port: UInt16, host: String? = nil, path: String = "/",
@@ -68,6 +68,8 @@ public struct NetworkCheck: Sendable, Equatable {
     /// instructions in the daemon).
     private(set) var url = ""
     private(set) var connectTo: String?
+    /// CURLOPT_INTERFACE for `sourceAddress`: bind to that address, never to an interface of the same name.
+    private(set) var interface: String?
 
     private mutating func spell() {
         let address = address.description
@@ -75,6 +77,7 @@ public struct NetworkCheck: Sendable, Equatable {
         connectTo = host.flatMap { host in
             host == address ? nil : "\(Self.bracketed(host)):\(port):\(Self.bracketed(address)):\(port)"
         }
+        interface = sourceAddress.map { "host!\($0)" }
     }
 
     private static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }

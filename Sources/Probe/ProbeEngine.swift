@@ -19,6 +19,10 @@ public final class ProbeEngine {
     private let loop: EventLoop
     private let multi: UnsafeMutableRawPointer
     private var transfers: [ProbeID: Transfer] = [:]
+    /// Easy handles between probes, for the next ones (libcurl's advice: reuse handles). As many are kept as probes
+    /// are in flight, and at least `keptIdle`: the pool follows the peak of probes in flight, not the targets.
+    private var idle: [Transfer] = []
+    static let keptIdle = 16
     private var watched: [Int32: EventLoop.WatchID] = [:]
     /// Sockets curl stopped waiting on in this libcurl call: unwatched when curl closes them (the close drops them
     /// from epoll, no system call), else after the call. libcurl closes a socket that never connected without
@@ -62,6 +66,9 @@ public final class ProbeEngine {
     /// Probes in flight.
     public var inFlight: Int { transfers.count }
 
+    /// Easy handles kept between probes.
+    var idleHandles: Int { idle.count }
+
     /// Starts `check`; `completion` runs on the loop when it ends, never from inside this call.
     @discardableResult
     public func start(_ check: NetworkCheck, completion: @escaping (ProbeResult) -> Void) throws(ProbeSetupError)
@@ -69,9 +76,18 @@ public final class ProbeEngine {
     {
         let id = ProbeID(raw: nextID)
         nextID += 1
-        let transfer = try Transfer(id: id, check: check, engine: self, completion: completion)
+        let transfer: Transfer
+        if let kept = idle.popLast() { transfer = kept } else { transfer = try Transfer(engine: self) }
+        do throws(ProbeSetupError) {
+            try transfer.prepare(id: id, check: check, completion: completion)
+        } catch {
+            // It sets every option again at its next probe: a failed prepare leaves it matching no check.
+            keep(transfer)
+            throw error
+        }
         let code = curl_multi_add_handle(multi, transfer.easy)
         guard code == CURLM_OK else {
+            keep(transfer)
             throw ProbeSetupError(description: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")
         }
         transfers[id] = transfer
@@ -82,6 +98,13 @@ public final class ProbeEngine {
     public func cancel(_ id: ProbeID) {
         guard let transfer = transfers.removeValue(forKey: id) else { return }
         curl_multi_remove_handle(multi, transfer.easy)
+        keep(transfer)
+    }
+
+    /// Returns an ended probe's handle to the pool, or frees it when the pool holds enough.
+    private func keep(_ transfer: Transfer) {
+        transfer.release()
+        if idle.count < max(Self.keptIdle, transfers.count) { idle.append(transfer) }
     }
 
     private func socketChanged(_ fd: Int32, _ what: Int32) {
@@ -152,26 +175,29 @@ public final class ProbeEngine {
     }
 
     /// The transfers libcurl has finished, with their results, removed from it.
-    private func collectDone() -> [(Transfer, ProbeResult)] {
-        var done: [(Transfer, ProbeResult)] = []
+    private func collectDone() -> [(ProbeID, Transfer, ProbeResult)] {
+        var done: [(ProbeID, Transfer, ProbeResult)] = []
         var queued: Int32 = 0
         while let message = curl_multi_info_read(multi, &queued) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             var context: UnsafeMutableRawPointer?
             _ = drcheck_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &context)
             let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-            done.append((transfer, transfer.result(message.pointee.data.result)))
+            done.append((transfer.id, transfer, transfer.result(message.pointee.data.result)))
         }
-        for (transfer, _) in done { curl_multi_remove_handle(multi, transfer.easy) }
+        for (_, transfer, _) in done { curl_multi_remove_handle(multi, transfer.easy) }
         return done
     }
 
     /// Completes the collected transfers, outside libcurl, so a completion may start or cancel probes.
-    private func complete(_ done: [(Transfer, ProbeResult)]) {
-        for (transfer, result) in done {
-            // An earlier completion in this batch may have cancelled this probe.
-            guard transfers.removeValue(forKey: transfer.id) != nil else { continue }
-            transfer.completion(result)
+    private func complete(_ done: [(ProbeID, Transfer, ProbeResult)]) {
+        for (id, transfer, result) in done {
+            // An earlier completion in this batch may have cancelled this probe, and its handle may run another by
+            // now: the probe is known by the ID it had when it ended.
+            guard transfers.removeValue(forKey: id) != nil else { continue }
+            let completion = transfer.completion
+            keep(transfer)
+            completion(result)
         }
     }
 }

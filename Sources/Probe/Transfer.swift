@@ -1,36 +1,40 @@
 import CCurl
 import Glibc
 
-/// One probe in flight: a libcurl easy handle configured from an `NetworkCheck`, and what it has received.
-/// libcurl's callbacks reach it through Unmanaged pointers; the engine keeps it alive until the transfer ends.
+/// A libcurl easy handle kept for probe after probe (libcurl keeps a handle's options between transfers), and what
+/// the probe under way has received. The options every probe shares are set once; a probe sets only those in which
+/// its check differs from the handle's last. libcurl's callbacks reach it through Unmanaged pointers; the engine
+/// keeps it alive while a transfer runs and in its pool between transfers.
 final class Transfer {
-    let id: ProbeID
-    let check: NetworkCheck
-    let completion: (ProbeResult) -> Void
+    private(set) var id = ProbeID(raw: 0)
+    private(set) var check: NetworkCheck?
+    private(set) var completion: (ProbeResult) -> Void = { _ in }
     let easy: UnsafeMutableRawPointer
+    /// Kept with its capacity: a body pattern's prefix is read into the same memory probe after probe.
     private var body: [UInt8] = []
     private var headBytes = 0
     /// Set when a callback ended the transfer on purpose (libcurl then reports CURLE_WRITE_ERROR).
     private var stop: Stop?
     private var markErrno: Int32 = 0
-    /// libcurl reached the server: connected (and, for https, the handshake done), about to send the request.
-    private var connected = false
     /// The socket libcurl asked for and could not have, and why.
     private var socketFailure: (errno: Int32, family: Int32, type: Int32)?
+    /// libcurl reached the server: connected (and, for https, the handshake done), about to send the request.
+    private var connected = false
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
     /// `engine` closes the transfer's sockets (it outlives every transfer it runs).
-    init(id: ProbeID, check: NetworkCheck, engine: ProbeEngine, completion: @escaping (ProbeResult) -> Void)
-        throws(ProbeSetupError)
-    {
+    init(engine: ProbeEngine) throws(ProbeSetupError) {
         guard let easy = curl_easy_init() else { throw ProbeSetupError(description: "curl_easy_init failed") }
-        self.id = id
-        self.check = check
-        self.completion = completion
         self.easy = easy
         errorBuffer.initialize(to: 0)
-        try configure(engine: Unmanaged.passUnretained(engine).toOpaque())
+        do {
+            try configure(engine: Unmanaged.passUnretained(engine).toOpaque())
+        } catch {
+            curl_easy_cleanup(easy)
+            errorBuffer.deallocate()
+            throw error
+        }
     }
 
     deinit {
@@ -39,31 +43,55 @@ final class Transfer {
         errorBuffer.deallocate()
     }
 
-    private func configure(engine: UnsafeMutableRawPointer) throws(ProbeSetupError) {
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        try set(CURLOPT_PRIVATE, pointer: context)
-        try set(CURLOPT_URL, string: check.url)
-        if let entry = check.connectTo {
-            connectTo = curl_slist_append(nil, entry)
+    /// Readies the handle for probe `id` of `check`: what differs from its last check, and this probe's state.
+    func prepare(id: ProbeID, check: NetworkCheck, completion: @escaping (ProbeResult) -> Void)
+        throws(ProbeSetupError)
+    {
+        let last = self.check
+        // Forgotten first: a failure below leaves a handle whose options no longer match any check.
+        self.check = nil
+        if check.url != last?.url { try set(CURLOPT_URL, string: check.url) }
+        if check.connectTo != last?.connectTo {
+            curl_slist_free_all(connectTo)
+            connectTo = check.connectTo.map { curl_slist_append(nil, $0) }
             try set(CURLOPT_CONNECT_TO, pointer: connectTo)
         }
-        try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
-        if check.scheme == .tcp { try set(CURLOPT_CONNECT_ONLY, 1) }
-        try set(CURLOPT_PATH_AS_IS, 1)
-        try set(CURLOPT_USERAGENT, string: "drcheck")
-        try set(CURLOPT_NOSIGNAL, 1)
-        // A health answer fits in a few kilobytes; libcurl's default 16 KB receive buffer per probe in flight is most
-        // of a probe's memory (hundreds run at once on a large director).
-        try set(CURLOPT_BUFFERSIZE, 4096)
-        // A probe's request goes out in one write, which Nagle never holds back; TLS keeps the default.
-        if check.scheme == .http { try set(CURLOPT_TCP_NODELAY, 0) }
-        try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
-        try set(CURLOPT_FOLLOWLOCATION, 0)
-        // A probe goes straight to the server it judges: an empty proxy makes libcurl ignore http_proxy and its
-        // kin in the environment (an operator's shell or cron often has them).
-        try set(CURLOPT_PROXY, string: "")
-        try set(CURLOPT_FORBID_REUSE, 1)
-        try set(CURLOPT_FRESH_CONNECT, 1)
+        if check.scheme != last?.scheme {
+            try set(CURLOPT_CONNECT_ONLY, check.scheme == .tcp ? 1 : 0)
+            // A probe's request goes out in one write, which Nagle never holds back; TLS keeps the default.
+            try set(CURLOPT_TCP_NODELAY, check.scheme == .http ? 0 : 1)
+        }
+        if check.timeout != last?.timeout {
+            try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
+        }
+        if check.tlsVerify != last?.tlsVerify || check.tlsCAFile != last?.tlsCAFile {
+            try setTLS(check)
+        }
+        if check.interface != last?.interface {
+            if let interface = check.interface {
+                try set(CURLOPT_INTERFACE, string: interface)
+            } else {
+                try set(CURLOPT_INTERFACE, pointer: nil)
+            }
+        }
+        self.check = check
+        self.id = id
+        self.completion = completion
+        body.removeAll(keepingCapacity: true)
+        headBytes = 0
+        stop = nil
+        markErrno = 0
+        socketFailure = nil
+        connected = false
+        errorBuffer.pointee = 0
+    }
+
+    /// Lets go of the probe's completion (and what it holds) once the probe has ended.
+    func release() {
+        completion = { _ in }
+    }
+
+    private func setTLS(_ check: NetworkCheck) throws(ProbeSetupError) {
         try set(CURLOPT_SSL_VERIFYPEER, check.tlsVerify ? 1 : 0)
         try set(CURLOPT_SSL_VERIFYHOST, check.tlsVerify ? 2 : 0)
         if check.tlsVerify, let caFile = check.tlsCAFile {
@@ -72,7 +100,34 @@ final class Transfer {
             try set(CURLOPT_CAINFO, string: caFile)
             try set(CURLOPT_CAPATH, pointer: nil)
             try set(CURLOPT_CA_CACHE_TIMEOUT, 0)
+        } else {
+            // libcurl's built-in defaults again (a null CAINFO or CAPATH restores them).
+            try set(CURLOPT_CAINFO, pointer: nil)
+            try set(CURLOPT_CAPATH, pointer: nil)
+            try set(CURLOPT_CA_CACHE_TIMEOUT, 86_400)
         }
+    }
+
+    /// The options every probe shares.
+    private func configure(engine: UnsafeMutableRawPointer) throws(ProbeSetupError) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        try set(CURLOPT_PRIVATE, pointer: context)
+        try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        try set(CURLOPT_PATH_AS_IS, 1)
+        try set(CURLOPT_USERAGENT, string: "drcheck")
+        try set(CURLOPT_NOSIGNAL, 1)
+        // A health answer fits in a few kilobytes; libcurl's default 16 KB receive buffer per probe in flight is most
+        // of a probe's memory (hundreds run at once on a large director).
+        try set(CURLOPT_BUFFERSIZE, 4096)
+        try set(CURLOPT_FOLLOWLOCATION, 0)
+        // A probe goes straight to the server it judges: an empty proxy makes libcurl ignore http_proxy and its
+        // kin in the environment (an operator's shell or cron often has them).
+        try set(CURLOPT_PROXY, string: "")
+        try set(CURLOPT_FORBID_REUSE, 1)
+        try set(CURLOPT_FRESH_CONNECT, 1)
+        // A handle serves probe after probe of any server: a TLS session it kept would let the next probe of the
+        // same server resume it, unverified against the CA file of now. Every https probe makes a full handshake.
+        try set(CURLOPT_SSL_SESSIONID_CACHE, 0)
         try set(CURLOPT_ERRORBUFFER, pointer: errorBuffer)
         try set(CURLOPT_HEADERFUNCTION, data: CURLOPT_HEADERDATA) { data, size, count, context in
             Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
@@ -81,9 +136,6 @@ final class Transfer {
         try set(CURLOPT_WRITEFUNCTION, data: CURLOPT_WRITEDATA) { data, size, count, context in
             Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
                 .receive(UnsafeRawBufferPointer(start: data, count: size * count))
-        }
-        if let source = check.sourceAddress {
-            try set(CURLOPT_INTERFACE, string: "host!\(source)")
         }
         // drcheck opens the socket itself: a failure to open one (out of descriptors or memory) is the director's,
         // and is told apart here; and the DR path's SO_MARK goes on before curl binds and connects.
@@ -126,7 +178,9 @@ final class Transfer {
             stop = .headTooLong
             return 0
         }
-        guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) else { return line.count }
+        guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }), let check else {
+            return line.count
+        }
         var status = 0
         _ = drcheck_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         // An interim 1xx head comes before the real one.
@@ -155,7 +209,12 @@ final class Transfer {
             socketFailure = (errno, address.family, address.socktype)
             return CURL_SOCKET_BAD
         }
-        guard var mark = check.mark else { return fd }
+        // Closed with a reset, as HAProxy closes its checks: a probe leaves no TIME_WAIT on the director. In dr mode
+        // every probe goes from one address to one VIP and port, and a TIME_WAIT per probe would use up the local
+        // ports within a minute at a few thousand probes a second (OPERATIONS.md "What a probe leaves behind").
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        guard var mark = check?.mark else { return fd }
         guard setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
             markErrno = errno
             close(fd)
@@ -165,12 +224,13 @@ final class Transfer {
     }
 
     func result(_ code: CURLcode) -> ProbeResult {
-        var result = judge(code)
+        guard let check else { return ProbeResult(.localError, duration: .zero, detail: "probe handle not ready") }
+        var result = judge(code, check: check)
         result.answer = answer(code, result: result)
         return result
     }
 
-    private func judge(_ code: CURLcode) -> ProbeResult {
+    private func judge(_ code: CURLcode, check: NetworkCheck) -> ProbeResult {
         var micros: curl_off_t = 0
         var status = 0
         var osErrno = 0

@@ -29,6 +29,8 @@ struct ServiceProtocolsTests {
         #expect(protocols.read(Self.result(.ok, .connected), of: Self.smtp) == (.connected, false))
         #expect(protocols.read(Self.result(.connectRefused, .none), of: Self.smtp) == (.asProbed, false))
         #expect(protocols.read(Self.result(.timeout, .none), of: Self.smtp) == (.asProbed, false))
+        // An HTTP probe begun before the switch and ended after it.
+        #expect(protocols.read(Self.result(.protocolError, .other), of: Self.smtp) == (.connected, false))
     }
 
     @Test func beforeAnyAnswerOnlyAFailedConnectCounts() {

@@ -82,6 +82,9 @@ final class DRPathKeeper {
         for key in audit.delete { delete(key) }
         let repairs = audit.create.count { $0.reason != .new }
         let level = ConditionLog.lineLevel(repairs)
+        // A start with thousands of servers: one summary line, the services themselves at debug.
+        let news = audit.create.count - repairs
+        let newLevel: Logger.Level = news > ConditionLog.logBurst ? .debug : .info
         for creation in audit.create {
             let (server, mark) = (creation.server, creation.mark)
             do {
@@ -100,13 +103,14 @@ final class DRPathKeeper {
             let made = "DR probe service fwmark \(mark) -> \(server)"
             let counted = "its probes count again from the first that starts now"
             switch creation.reason {
-            case .new: log.info("\(made) created")
+            case .new: log.log(level: newLevel, "\(made) created")
             case .missing: log.log(level: level, "\(made) recreated: it was gone from the IPVS table; \(counted)")
             case .wrong(let elsewhere): log.log(level: level, "\(made) recreated: it led to \(elsewhere); \(counted)")
             }
         }
         conditions.summarize(
             repairs, "recreated \(repairs) DR probe services gone from the IPVS table or leading elsewhere")
+        conditions.summarize(news, "created \(news) DR probe services, one a real server")
     }
 
     /// Deletes probe services a killed drcheck left behind (every fwmark service with a mark of `range`).

@@ -6,8 +6,10 @@ enum DRPathVerdict {
     static let explanation =
         "answers on its own address but not through the VIP: VIP missing on lo, wrong netmask, or a firewall"
 
+    /// `dr_path` when the DR probe failed for the server's path and the RIP answered; a DR probe the director could
+    /// not make (no local port, no descriptor) stays the director's `local_error`.
     static func classify(dr: ProbeResult, rip: ProbeResult) -> ProbeResult {
-        guard !dr.isOK, rip.isOK else { return dr }
+        guard !dr.isOK, dr.probeClass != .localError, rip.isOK else { return dr }
         return ProbeResult(
             .drPath, duration: dr.duration, status: dr.status,
             detail: "\(explanation) (through the VIP: \(dr.probeClass.rawValue))")
