@@ -77,7 +77,7 @@ public final class ProbeEngine {
         let id = ProbeID(raw: nextID)
         nextID += 1
         let transfer: Transfer
-        if let kept = idle.popLast() { transfer = kept } else { transfer = try Transfer(engine: self) }
+        if let kept = idle.popLast() { transfer = kept } else { transfer = try Transfer(engine: self, check: check) }
         do throws(ProbeSetupError) {
             try transfer.prepare(id: id, check: check, completion: completion)
         } catch {

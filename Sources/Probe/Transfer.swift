@@ -7,7 +7,11 @@ import Glibc
 /// keeps it alive while a transfer runs and in its pool between transfers.
 final class Transfer {
     private(set) var id = ProbeID(raw: 0)
-    private(set) var check: NetworkCheck?
+    /// The check of the probe under way (or the last one), never an optional: an optional of it costs a run-time
+    /// type lookup wherever it is unwrapped, several times a probe.
+    private(set) var check: NetworkCheck
+    /// Whether the handle's options are those of `check`.
+    private var matched = false
     private(set) var completion: (ProbeResult) -> Void = { _ in }
     let easy: UnsafeMutableRawPointer
     /// Kept with its capacity: a body pattern's prefix is read into the same memory probe after probe.
@@ -23,10 +27,11 @@ final class Transfer {
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
-    /// `engine` closes the transfer's sockets (it outlives every transfer it runs).
-    init(engine: ProbeEngine) throws(ProbeSetupError) {
+    /// `engine` closes the transfer's sockets (it outlives every transfer it runs); `check`: the first it runs.
+    init(engine: ProbeEngine, check: NetworkCheck) throws(ProbeSetupError) {
         guard let easy = curl_easy_init() else { throw ProbeSetupError(description: "curl_easy_init failed") }
         self.easy = easy
+        self.check = check
         errorBuffer.initialize(to: 0)
         do {
             try configure(engine: Unmanaged.passUnretained(engine).toOpaque())
@@ -48,26 +53,27 @@ final class Transfer {
         throws(ProbeSetupError)
     {
         let last = self.check
-        // Forgotten first: a failure below leaves a handle whose options no longer match any check.
-        self.check = nil
-        if check.url != last?.url { try set(CURLOPT_URL, string: check.url) }
-        if check.connectTo != last?.connectTo {
+        let fresh = !matched
+        // A failure below leaves a handle whose options match no check: the next probe sets them all.
+        matched = false
+        if fresh || check.url != last.url { try set(CURLOPT_URL, string: check.url) }
+        if fresh || check.connectTo != last.connectTo {
             curl_slist_free_all(connectTo)
             connectTo = check.connectTo.map { curl_slist_append(nil, $0) }
             try set(CURLOPT_CONNECT_TO, pointer: connectTo)
         }
-        if check.scheme != last?.scheme {
+        if fresh || check.scheme != last.scheme {
             try set(CURLOPT_CONNECT_ONLY, check.scheme == .tcp ? 1 : 0)
             // A probe's request goes out in one write, which Nagle never holds back; TLS keeps the default.
             try set(CURLOPT_TCP_NODELAY, check.scheme == .http ? 0 : 1)
         }
-        if check.timeout != last?.timeout {
+        if fresh || check.timeout != last.timeout {
             try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
         }
-        if check.tlsVerify != last?.tlsVerify || check.tlsCAFile != last?.tlsCAFile {
+        if fresh || check.tlsVerify != last.tlsVerify || check.tlsCAFile != last.tlsCAFile {
             try setTLS(check)
         }
-        if check.interface != last?.interface {
+        if fresh || check.interface != last.interface {
             if let interface = check.interface {
                 try set(CURLOPT_INTERFACE, string: interface)
             } else {
@@ -75,6 +81,7 @@ final class Transfer {
             }
         }
         self.check = check
+        matched = true
         self.id = id
         self.completion = completion
         body.removeAll(keepingCapacity: true)
@@ -178,9 +185,7 @@ final class Transfer {
             stop = .headTooLong
             return 0
         }
-        guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }), let check else {
-            return line.count
-        }
+        guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) else { return line.count }
         var status = 0
         _ = drcheck_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         // An interim 1xx head comes before the real one.
@@ -214,7 +219,7 @@ final class Transfer {
         // ports within a minute at a few thousand probes a second (OPERATIONS.md "What a probe leaves behind").
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        guard var mark = check?.mark else { return fd }
+        guard var mark = check.mark else { return fd }
         guard setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
             markErrno = errno
             close(fd)
@@ -224,7 +229,6 @@ final class Transfer {
     }
 
     func result(_ code: CURLcode) -> ProbeResult {
-        guard let check else { return ProbeResult(.localError, duration: .zero, detail: "probe handle not ready") }
         var result = judge(code, check: check)
         result.answer = answer(code, result: result)
         return result
