@@ -30,6 +30,10 @@ link set lvs-rs up" || return 1
   ip -n rs1 -batch - <<<"link set lo up
 ${addrs}link set rs1-lvs up" || return 1
   lab_sysctl rs1 net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
+  # MODE=dr: the director holds the VIP and the real server takes it on lo, as in a DR pool.
+  if [ "${mode:-rip}" == dr ]; then
+    ip -n lvs addr add "$LAB_VIP/32" dev lo && ip -n rs1 addr add "$LAB_VIP/32" dev lo || return 1
+  fi
 }
 
 # nginx_start: one nginx process in rs1 on every service port of every address; logs "MSEC ADDR:PORT "AGENT"".

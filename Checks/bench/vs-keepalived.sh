@@ -21,7 +21,12 @@
 #   lab idle      the UML kernel's idle CPU over the window (/proc/stat)
 # Why it exists: keepalived is the checker drcheck replaces; the issue asks for both on one load, one lab, one boot.
 # Usage (from the host): Checks/bench/vs-keepalived.sh [N [SECONDS]]   (defaults 500 60; DRCHECK=path for the
-# drcheck binary, default a release build of this checkout; INTERVAL=seconds for another check interval, default 1). The checkers' logs and the access log are left in
+# drcheck binary, default a release build of this checkout; INTERVAL=seconds for another check interval, default 1;
+# MODE=dr probes through the DR path, as a director runs drcheck, where keepalived can only probe the RIPs (nginx
+# then sees every probe at the VIP, so "probed" and "interval" are not told per destination); TW_BUCKETS=N sets the
+# director's net.ipv4.tcp_max_tw_buckets (a namespace of the lab has 8,192; a director's default is 262,144), and
+# drcheck's line adds the director's sockets in TIME_WAIT at the end of the window and its local_error and dr_path
+# results; CHECKERS="drcheck" leaves keepalived out). The checkers' logs and the access log are left in
 # Checks/out/vs-keepalived/ (the lab's /tmp is gone after the run).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,11 +39,14 @@ if ! lab_inside; then
     drcheck=$here/../../.build/release/drcheck
   fi
   drcheck=$(realpath "$drcheck") || exit 1
-  UML_HOST_CPU=1 lab_rerun_inside "$here/vs-keepalived.sh" DRCHECK="$drcheck" INTERVAL="${INTERVAL:-1}" -- "$@"
+  UML_HOST_CPU=1 lab_rerun_inside "$here/vs-keepalived.sh" DRCHECK="$drcheck" INTERVAL="${INTERVAL:-1}" \
+    MODE="${MODE:-rip}" TW_BUCKETS="${TW_BUCKETS:-}" CHECKERS="${CHECKERS:-keepalived drcheck}" -- "$@"
 fi
 n=${1:-500}
 seconds=${2:-60}
 interval=${INTERVAL:-1}
+mode=${MODE:-rip}
+checkers=" ${CHECKERS:-keepalived drcheck} "
 dir=$LAB_STATE/bench
 . "$here/lab-pool.sh"
 drcheck=$(lab_exe drcheck) || exit 1
@@ -174,10 +182,22 @@ run() {
   echo "== $name: warm-up $((SECONDS - start_s)) s, $probed of $n destinations probed; measuring $seconds s"
   line=$(measure "$@") || fail "measuring $name failed"
   echo "$line"
+  [ "$name" != drcheck ] || line+=" $(director_leftovers)"
   results+=("$line")
   kill -TERM "$pid"
   wait "$pid"
   lab_in lvs ipvsadm -C
+}
+
+# director_leftovers: the director's sockets in TIME_WAIT now, and drcheck's local_error and dr_path results so far
+# (from its /metrics), as "time_wait=N local_error=N dr_path=N".
+director_leftovers() {
+  local tw metrics
+  tw=$(lab_in lvs ss -Htan state time-wait | wc -l)
+  metrics=$(lab_in lvs curl -s --max-time 5 http://127.0.0.1:9469/metrics)
+  awk -v tw="$tw" '/^drcheck_probe_results_total\{/ {
+      if (index($0, "class=\"local_error\"")) l += $NF; if (index($0, "class=\"dr_path\"")) d += $NF }
+    END { printf "time_wait=%d local_error=%d dr_path=%d\n", tw, l, d }' <<<"$metrics"
 }
 
 # keepalived_run: keepalived's checker alone (-C, no VRRP), in the foreground, building the table from its config.
@@ -197,7 +217,7 @@ keepalived_run() {
 drcheck_run() {
   lab_in lvs ipvsadm -C
   ipvs_rules | lab_in lvs ipvsadm -R || fail "ipvsadm -R failed"
-  printf 'discover: true\ndefaults: {interval: %ss, timeout: 1s, rise: 1, fall: 2, mode: rip}\n' "$interval" \
+  printf 'discover: true\ndefaults: {interval: %ss, timeout: 1s, rise: 1, fall: 2, mode: %s}\n' "$interval" "$mode" \
     >"$dir/drcheck.yaml"
   ip netns exec lvs "$drcheck" --config "$dir/drcheck.yaml" --state "$dir/state.json" --listen 127.0.0.1:9469 \
     --log-level info 2>"$dir/drcheck.log" >/dev/null &
@@ -210,8 +230,11 @@ topology || fail "topology failed"
 nginx_start || fail "nginx did not listen: $(tail -n 5 "$dir/nginx.err")"
 echo "== $n destinations: $services service(s) $LAB_VIP:$LAB_PORT..$((LAB_PORT + services - 1)) x up to $rips RIPs" \
   "$(lab_rip 1)..$(lab_rip "$rips"), one nginx; every check ${interval} s; open-file limit $(ulimit -n) for both checkers"
-keepalived_run
-drcheck_run
+[ -z "${TW_BUCKETS:-}" ] || lab_in lvs sysctl -q -w net.ipv4.tcp_max_tw_buckets="$TW_BUCKETS" || fail "tw_buckets"
+echo "== the director: net.ipv4.tcp_max_tw_buckets $(lab_in lvs sysctl -n net.ipv4.tcp_max_tw_buckets)," \
+  "local ports $(lab_in lvs sysctl -n net.ipv4.ip_local_port_range | tr '\t' '-'), drcheck in $mode mode"
+[[ $checkers != *" keepalived "* ]] || keepalived_run
+[[ $checkers != *" drcheck "* ]] || drcheck_run
 mkdir -p "$LAB_ROOT/Checks/out/vs-keepalived"
 cp "$dir"/*.log "$dir/nginx.err" "$dir/keepalived.conf" "$LAB_ROOT/Checks/out/vs-keepalived/" 2>/dev/null
 echo
@@ -224,7 +247,9 @@ printf '%s\n' "${results[@]}" | awk '
     printf "%-10s %8s %7s ms %5s%% %5s MB %5s MB %12s %12s %12s %9s %6s %6s s %10s ms %6s%%\n", v["checker"],
       v["probes_per_s"], v["cpu_ms_per_probe"], v["cpu_pct"], v["rss_mb"], v["rss_all_mb"], v["drained_max"],
       v["drained_any"], v["drained_end"], v["log_lines"], v["probed"], v["interval_s"], v["lab_cpu_ms_per_probe"],
-      v["lab_cpu_pct"] }'
+      v["lab_cpu_pct"]
+    if ("time_wait" in v) printf "  %s: %s sockets in TIME_WAIT at the end, %s local_error and %s dr_path results\n",
+      v["checker"], v["time_wait"], v["local_error"], v["dr_path"] }'
 echo "(cpu: as the lab kernel samples it at its tick; lab cpu: the whole lab, servers and kernel included, as the host" \
   "measures it. RSS: the checking process, keepalived's --check child; RSS all: with its parent. drained: healthy" \
   "destinations at weight 0, most at once and all distinct ones in samples every 0.5 s, and at the end)"
