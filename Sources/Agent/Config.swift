@@ -135,6 +135,9 @@ public struct CheckSettings: Hashable, Sendable {
     /// PEM file of the CAs that vouch for https servers' certificates; nil: the system's bundle. In `defaults` it
     /// serves every service whose check verifies a certificate.
     public var tlsCAFile: String?
+    /// https: how long a server's TLS session is resumed by its next probes before a full handshake, which checks its
+    /// certificate again (HAProxy resumes its checks' sessions); zero: every probe makes a full handshake.
+    public var tlsResume: Duration = .zero
     /// exec: the command and its arguments, run without a shell; the first is an absolute path (resolved through
     /// PATH at load when written without a slash).
     public var command: [String] = []

@@ -4,11 +4,13 @@ import Primitives
 public enum ConfigParser {
     static let checkKeys = [
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
-        "tls_ca_file", "type", "command", "dynamic_weight", "alpha", "on_change",
+        "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change",
     ]
     static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify"]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
-    static let httpKeys = ["path", "expect_status", "tls_ca_file", "host", "expect_body", "scheme", "tls_verify"]
+    static let httpKeys = [
+        "path", "expect_status", "tls_ca_file", "tls_resume", "host", "expect_body", "scheme", "tls_verify",
+    ]
     static let execKeys = ["command", "dynamic_weight"]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
@@ -71,6 +73,7 @@ public enum ConfigParser {
         if let f = map["alpha"] { check.alpha = try f.bool() }
         if let f = map["on_change"] { check.onChange = try CommandFile.argv(f, hook: true) }
         if let f = map["tls_ca_file"] { check.tlsCAFile = try CAFile.path(f) }
+        if let f = map["tls_resume"] { check.tlsResume = try f.duration() }
         if let f = map["host"] { check.host = try requestText(f) }
         if let f = map["expect_body"] { check.expectBody = try regex(f) }
         if let f = map["port"] { check.port = UInt16(try f.int(in: 1...65535)) }

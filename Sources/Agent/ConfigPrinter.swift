@@ -79,6 +79,7 @@ public enum ConfigPrinter {
         }
         // Only when set, after the rest: the printed file reads as before for configs without them.
         var optional: [(String, YAMLText)] = check.alpha ? [("alpha", .scalar("true"))] : []
+        if http, check.tlsResume > .zero { optional.append(("tls_resume", duration(check.tlsResume))) }
         if !check.onChange.isEmpty {
             optional.append(("on_change", .list(check.onChange.map { .scalar($0, quoted: true) })))
         }

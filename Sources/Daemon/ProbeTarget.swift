@@ -160,7 +160,7 @@ struct TargetBuilder {
                     try patterns.pattern(pattern)
                 },
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
-                sourceAddress: source)
+                sourceAddress: source, tlsResume: settings.tlsResume)
         } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {

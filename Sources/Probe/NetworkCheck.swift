@@ -25,12 +25,15 @@ public struct NetworkCheck: Sendable, Equatable {
     public var mark: UInt32?
     /// DR mode: the local address the probe is sent from (the director's address toward the real servers).
     public var sourceAddress: IPAddress? { didSet { spell() } }
+    /// https: how long the server's TLS session is resumed by its next probes before a full handshake (which checks
+    /// the certificate again); zero: every probe makes a full handshake.
+    public var tlsResume: Duration = .zero
 
     public init(
         scheme: ProbeScheme = .http, address: IPAddress, port: UInt16, host: String? = nil, path: String = "/",
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
-        sourceAddress: IPAddress? = nil
+        sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero
     ) throws(InvalidError) {
         self.scheme = scheme
         self.address = address
@@ -44,6 +47,7 @@ public struct NetworkCheck: Sendable, Equatable {
         self.tlsCAFile = tlsCAFile
         self.mark = mark
         self.sourceAddress = sourceAddress
+        self.tlsResume = tlsResume
         spell()
         try validate()
     }
@@ -59,7 +63,16 @@ public struct NetworkCheck: Sendable, Equatable {
                 description: "path \"\(path)\" must start with / and hold no spaces or control characters")
         }
         guard timeout > .zero else { throw InvalidError(description: "timeout must be positive") }
+        guard tlsResume >= .zero else { throw InvalidError(description: "tls_resume must not be negative") }
         guard !expectedStatus.ranges.isEmpty else { throw InvalidError(description: "no expected status") }
+    }
+
+    /// The server whose TLS sessions a handle kept for this check may resume: the URL and where the connection goes
+    /// (the connect-to entry, the source address, and the probe mark, which picks the real server behind a VIP).
+    /// Nil when the check resumes none.
+    var tlsSessionKey: String? {
+        guard scheme == .https, tlsResume > .zero else { return nil }
+        return "\(url) \(connectTo ?? "-") \(interface ?? "-") \(mark.map(String.init) ?? "-")"
     }
 
     /// The URL libcurl is given (a TCP check connects as an HTTP transfer that stops once connected), and the

@@ -23,6 +23,11 @@ public final class ProbeEngine {
     /// are in flight, and at least `keptIdle`: the pool follows the peak of probes in flight, not the targets.
     private var idle: [Transfer] = []
     static let keptIdle = 16
+    /// Handles kept for one https server each, resuming its TLS session (`NetworkCheck.tlsResume`), by
+    /// `NetworkCheck.tlsSessionKey`; one is replaced, and with it its sessions, once its check's tls_resume has passed.
+    private var sessionHandles: [String: Transfer] = [:]
+    /// Handles returned since the last sweep of `sessionHandles` for those of servers no longer probed.
+    private var keptSinceSweep = 0
     private var watched: [Int32: EventLoop.WatchID] = [:]
     /// Sockets curl stopped waiting on in this libcurl call: unwatched when curl closes them (the close drops them
     /// from epoll, no system call), else after the call. libcurl closes a socket that never connected without
@@ -77,7 +82,13 @@ public final class ProbeEngine {
         let id = ProbeID(raw: nextID)
         nextID += 1
         let transfer: Transfer
-        if let kept = idle.popLast() { transfer = kept } else { transfer = try Transfer(engine: self, check: check) }
+        if let key = check.tlsSessionKey {
+            transfer = try sessionHandle(key, for: check)
+        } else if let kept = idle.popLast() {
+            transfer = kept
+        } else {
+            transfer = try Transfer(engine: self, check: check, at: loop.now())
+        }
         do throws(ProbeSetupError) {
             try transfer.prepare(id: id, check: check, completion: completion)
         } catch {
@@ -101,10 +112,34 @@ public final class ProbeEngine {
         keep(transfer)
     }
 
-    /// Returns an ended probe's handle to the pool, or frees it when the pool holds enough.
+    /// Returns an ended probe's handle to the pool, or frees it when the pool holds enough; a handle kept for one
+    /// server goes back to it.
     private func keep(_ transfer: Transfer) {
         transfer.release()
-        if idle.count < max(Self.keptIdle, transfers.count) { idle.append(transfer) }
+        if let key = transfer.sessionKey {
+            sessionHandles[key] = transfer
+            sweepSessionHandles()
+        } else if idle.count < max(Self.keptIdle, transfers.count) {
+            idle.append(transfer)
+        }
+    }
+
+    /// The handle kept for `key`'s server while `check.tlsResume` has not passed since its full handshake, else a new
+    /// one (which makes a full handshake).
+    private func sessionHandle(_ key: String, for check: NetworkCheck) throws(ProbeSetupError) -> Transfer {
+        let now = loop.now()
+        if let kept = sessionHandles.removeValue(forKey: key), now - kept.madeAt < check.tlsResume { return kept }
+        return try Transfer(engine: self, check: check, sessionKey: key, at: now)
+    }
+
+    /// Now and then, frees the kept handles whose time has passed: a server no longer probed leaves its handle
+    /// behind, and one still probed gets a new handle at its next probe anyway.
+    private func sweepSessionHandles() {
+        keptSinceSweep += 1
+        guard keptSinceSweep >= 1024 else { return }
+        keptSinceSweep = 0
+        let now = loop.now()
+        sessionHandles = sessionHandles.filter { now - $0.value.madeAt < $0.value.check.tlsResume }
     }
 
     private func socketChanged(_ fd: Int32, _ what: Int32) {

@@ -1,4 +1,5 @@
 import CCurl
+import EventLoop
 import Glibc
 
 /// A libcurl easy handle kept for probe after probe (libcurl keeps a handle's options between transfers), and what
@@ -24,14 +25,23 @@ final class Transfer {
     private var socketFailure: (errno: Int32, family: Int32, type: Int32)?
     /// libcurl reached the server: connected (and, for https, the handshake done), about to send the request.
     private var connected = false
+    /// The one https server whose TLS sessions this handle keeps and resumes (`NetworkCheck.tlsSessionKey`), and when
+    /// it was made (its first probe's full handshake); nil: a pooled handle, which keeps none.
+    let sessionKey: String?
+    let madeAt: Monotonic
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
-    /// `engine` closes the transfer's sockets (it outlives every transfer it runs); `check`: the first it runs.
-    init(engine: ProbeEngine, check: NetworkCheck) throws(ProbeSetupError) {
+    /// `engine` closes the transfer's sockets (it outlives every transfer it runs); `check`: the first it runs;
+    /// `sessionKey`: the server whose sessions it keeps, if any.
+    init(engine: ProbeEngine, check: NetworkCheck, sessionKey: String? = nil, at now: Monotonic)
+        throws(ProbeSetupError)
+    {
         guard let easy = curl_easy_init() else { throw ProbeSetupError(description: "curl_easy_init failed") }
         self.easy = easy
         self.check = check
+        self.sessionKey = sessionKey
+        madeAt = now
         errorBuffer.initialize(to: 0)
         do {
             try configure(engine: Unmanaged.passUnretained(engine).toOpaque())
@@ -132,9 +142,10 @@ final class Transfer {
         try set(CURLOPT_PROXY, string: "")
         try set(CURLOPT_FORBID_REUSE, 1)
         try set(CURLOPT_FRESH_CONNECT, 1)
-        // A handle serves probe after probe of any server: a TLS session it kept would let the next probe of the
-        // same server resume it, unverified against the CA file of now. Every https probe makes a full handshake.
-        try set(CURLOPT_SSL_SESSIONID_CACHE, 0)
+        // A pooled handle serves probe after probe of any server, and keeps no TLS session: a probe of a server that
+        // the handle met before would resume it, unverified against the CA file of now. Only a handle kept for one
+        // server resumes its sessions, for as long as its check's tls_resume allows.
+        try set(CURLOPT_SSL_SESSIONID_CACHE, sessionKey == nil ? 0 : 1)
         try set(CURLOPT_ERRORBUFFER, pointer: errorBuffer)
         try set(CURLOPT_HEADERFUNCTION, data: CURLOPT_HEADERDATA) { data, size, count, context in
             Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()

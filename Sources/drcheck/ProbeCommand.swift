@@ -58,6 +58,13 @@ struct ProbeCommand: ParsableCommand {
     )
     var tlsCAFile: String?
 
+    @Option(
+        name: .customLong("tls-resume"),
+        help: ArgumentHelp(
+            "https: resume the server's TLS session for this long before a full handshake (default 0s: never).",
+            valueName: "duration"))
+    var tlsResume = "0s"
+
     @Option(help: ArgumentHelp("SO_MARK for the probe socket (needs CAP_NET_ADMIN).", valueName: "mark"))
     var mark: UInt32?
 
@@ -145,7 +152,7 @@ struct ProbeCommand: ParsableCommand {
                     try BodyPattern(pattern)
                 },
                 timeout: try durationOption(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
-                sourceAddress: sourceAddress)
+                sourceAddress: sourceAddress, tlsResume: try durationOption(tlsResume))
         } catch let error as ValidationError {
             throw error
         } catch {

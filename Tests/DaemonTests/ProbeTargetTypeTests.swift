@@ -77,6 +77,19 @@ struct ProbeTargetTypeTests {
         #expect(target.ripCheck?.scheme == .tcp)
     }
 
+    @Test func tlsResumeReachesBothPathsAndKeysEachServerApart() throws {
+        var settings = CheckSettings()
+        settings.scheme = .https
+        settings.tlsResume = .seconds(30)
+        let target = try ProbeTargetTLSTests.target(
+            settings, vip: Endpoint("198.51.100.33:443")!, server: Endpoint("127.0.0.2:443")!)
+        #expect(target.check.network?.tlsResume == .seconds(30))
+        #expect(target.ripCheck?.tlsResume == .seconds(30))
+        // Through the VIP the probe mark picks the server: it is part of the key of the sessions a handle keeps.
+        #expect(target.check.network?.tlsSessionKey == "https://198.51.100.33:443/ - host!127.0.0.1 1146224640")
+        #expect(target.ripCheck?.tlsSessionKey == "https://198.51.100.33:443/ 198.51.100.33:443:127.0.0.2:443 - -")
+    }
+
     @Test func discoveryWithTCPDefaultsHasNothingToLearn() throws {
         let target = try discovered(Endpoint("198.51.100.33:2525")!, type: .tcp)
         #expect(!target.learnsProtocol)

@@ -77,6 +77,54 @@ struct TLSProbeTests {
         #expect(try probe(server, caFile: rotating, engine: engine, loop: loop).probeClass == .tlsError)
     }
 
+    /// s_server's status page says whether the handshake resumed a session ("Reused, TLSv1.3, ...") or not ("New").
+    @Test func withTLSResumeTheNextProbesResumeTheServersSession() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let loop = try EventLoop()
+        let engine = try ProbeEngine(loop: loop)
+        func probe(_ body: String) throws -> ProbeClass {
+            try self.probe(
+                server, caFile: server.caFile, engine: engine, loop: loop, tlsResume: .seconds(60), body: body
+            ).probeClass
+        }
+        #expect(try probe("\nNew, TLS") == .ok)
+        #expect(try probe("\nReused, TLS") == .ok)
+        #expect(try probe("\nReused, TLS") == .ok)
+    }
+
+    @Test func withoutTLSResumeEveryProbeMakesAFullHandshake() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let loop = try EventLoop()
+        let engine = try ProbeEngine(loop: loop)
+        for _ in 0..<3 {
+            let result = try probe(server, caFile: server.caFile, engine: engine, loop: loop, body: "\nNew, TLS")
+            #expect(result.probeClass == .ok)
+        }
+    }
+
+    /// What resuming means for the certificate check: a resumed session shows no certificate, so a CA file replaced
+    /// meanwhile is seen only at the next full handshake, once tls_resume has passed.
+    @Test func aResumedSessionChecksTheCertificateOnlyAtTheNextFullHandshake() throws {
+        let server = try TLSServer()
+        defer { server.stop() }
+        let rotating = server.folder.appendingPathComponent("rotating.pem").path
+        try FileManager.default.copyItem(atPath: server.caFile, toPath: rotating)
+        let loop = try EventLoop()
+        let engine = try ProbeEngine(loop: loop)
+        func probe() throws -> ProbeClass {
+            try self.probe(server, caFile: rotating, engine: engine, loop: loop, tlsResume: .milliseconds(500))
+                .probeClass
+        }
+        #expect(try probe() == .ok)
+        try FileManager.default.removeItem(atPath: rotating)
+        try FileManager.default.copyItem(atPath: server.otherCAFile, toPath: rotating)
+        #expect(try probe() == .ok)
+        usleep(600_000)
+        #expect(try probe() == .tlsError)
+    }
+
     private func probe(
         _ server: TLSServer, caFile: String?, tlsVerify: Bool = true, host: String? = "probe.test"
     ) throws -> ProbeResult {
@@ -87,11 +135,12 @@ struct TLSProbeTests {
 
     private func probe(
         _ server: TLSServer, caFile: String?, tlsVerify: Bool = true, host: String? = "probe.test",
-        engine: ProbeEngine, loop: EventLoop
+        engine: ProbeEngine, loop: EventLoop, tlsResume: Duration = .zero, body: String? = nil
     ) throws -> ProbeResult {
         let check = try NetworkCheck(
-            scheme: .https, address: IPAddress("127.0.0.1")!, port: server.port, host: host, tlsVerify: tlsVerify,
-            tlsCAFile: caFile)
+            scheme: .https, address: IPAddress("127.0.0.1")!, port: server.port, host: host,
+            expectedBody: try body.map { try BodyPattern($0) }, tlsVerify: tlsVerify, tlsCAFile: caFile,
+            tlsResume: tlsResume)
         var result: ProbeResult?
         try engine.start(check) { result = $0 }
         try loop.run(until: { result != nil })
