@@ -4,7 +4,7 @@
 // verified, no SNI as for an IP URL; one write of `GET PATH HTTP/1.1` with Host and Connection: close; reads until
 // the status line is complete and is "HTTP/1.x 200"; close. A probe not done by its timeout fails.
 // With -r a TLS target offers the session of its previous probe (resumption, HAProxy's default for its checks);
-// without it every TLS probe is a full handshake (a fresh libcurl handle per probe, as drcheck makes them).
+// without it every TLS probe is a full handshake, as drcheck makes them (it keeps no TLS session).
 // At exit (SIGTERM, SIGINT or after SECONDS) prints one line: probes started, ok, failed, timed out, skipped.
 //
 // Usage: min-checker [-r] URLFILE [SECONDS [INTERVAL_MS [TIMEOUT_MS]]]   (SECONDS 0: until a signal)
