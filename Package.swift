@@ -4,7 +4,7 @@ import PackageDescription
 // The probe path's modules in release builds: their generic code (the scheduler, the loop) is made available to the
 // modules that use it, to be specialised there rather than resolved at run time, and the run-time exclusivity checks
 // of their class properties are left out (debug builds, where every test runs, keep them). Together about a tenth of
-// a probe's instructions (README.md "The probe engine on the host").
+// a probe's instructions (README.md "The probe engine on the host, against HAProxy").
 let probePath: [SwiftSetting] = [
     .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
 ]
