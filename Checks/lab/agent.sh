@@ -54,11 +54,12 @@ agent_web_config() {
   for line in "$@"; do printf '      - address: %s\n        weight: %s\n' "${line% *}" "${line#* }"; done
 }
 
-# agent_many_services SERVERS SERVICES: SERVICES tcp services VIP:8000.. each over all SERVERS real servers (DR,
-# weight 1; the lab's topology must exist), and a config that checks each on its own path at its RIP every 1 s with a
-# 900 ms timeout, so that the real servers' request logs tell the checks apart.
+# agent_many_services SERVERS SERVICES [MODE]: SERVICES tcp services VIP:8000.. each over all SERVERS real servers
+# (DR, weight 1; the lab's topology must exist), and a config that checks each on its own path every 1 s with a
+# 900 ms timeout, so that the real servers' request logs tell the checks apart; in MODE rip (the default: at its RIP)
+# or dr (through the DR path).
 agent_many_services() {
-  local servers=$1 services=$2 s i
+  local servers=$1 services=$2 mode=${3:-rip} s i
   for ((s = 1; s < services; s++)); do
     echo "-A -t $LAB_VIP:$((LAB_PORT + s)) -s rr"
     for ((i = 1; i <= servers; i++)); do echo "-a -t $LAB_VIP:$((LAB_PORT + s)) -r $(lab_rip "$i"):$((LAB_PORT + s)) -g -w 1"; done
@@ -68,7 +69,7 @@ agent_many_services() {
     for ((s = 0; s < services; s++)); do
       echo "  - name: s$s"
       echo "    vip: \"$LAB_VIP:$((LAB_PORT + s))\""
-      echo "    check: {mode: rip, port: $LAB_PORT, path: /s$s, interval: 1s, timeout: 900ms}"
+      echo "    check: {mode: $mode, port: $LAB_PORT, path: /s$s, interval: 1s, timeout: 900ms}"
     done
   } | agent_config
 }
@@ -90,6 +91,24 @@ agent_start() {
   echo "FAIL - the daemon did not start; its log:"
   tail -n 20 "$AGENT_LOG"
   return 1
+}
+
+# agent_wait_ready [SECONDS]: waits (default 30 s) until the daemon's /healthz answers 200: every server probed once.
+agent_wait_ready() {
+  lab_wait "${1:-30}" lab_prints 200 lab_in lvs curl -s -o /dev/null -w '%{http_code}' "http://$AGENT_LISTEN/healthz"
+}
+
+# agent_zero_config_once: one `drcheck --once` pass in lvs without a config file (zero-config), its output shown
+# indented; sets AGENT_ONCE_OUT and AGENT_ONCE_STATUS. Returns 1, saying so, when /etc/drcheck/drcheck.yaml exists on
+# this machine (the pass would read it): the caller skips its checks.
+agent_zero_config_once() {
+  if [ -e /etc/drcheck/drcheck.yaml ]; then
+    echo "skipped: /etc/drcheck/drcheck.yaml exists on this machine"
+    return 1
+  fi
+  AGENT_ONCE_STATUS=0
+  AGENT_ONCE_OUT=$(lab_in lvs "$AGENT_BIN" --once --state "$AGENT_STATE" 2>&1) || AGENT_ONCE_STATUS=$?
+  sed 's/^/    | /' <<<"$AGENT_ONCE_OUT"
 }
 
 # agent_signal SIGNAL: sends SIGNAL to the daemon.

@@ -35,13 +35,9 @@ lab_topology 3 || { echo "FAIL - topology"; exit 1; }
 lab_in lvs ipvsadm -d -t "$LAB_SERVICE" -r "$rs3"
 
 lab_step "zero-config --once: no config file at the default path"
-if [ -e /etc/drcheck/drcheck.yaml ]; then
-  echo "skipped: /etc/drcheck/drcheck.yaml exists on this machine"
-else
-  status=0
-  out=$(lab_in lvs "$AGENT_BIN" --once --state "$AGENT_STATE" 2>&1) || status=$?
-  sed 's/^/    | /' <<<"$out"
-  lab_expect_eq "exit 0" "0" "$status"
+if agent_zero_config_once; then
+  out=$AGENT_ONCE_OUT
+  lab_expect_eq "exit 0" "0" "$AGENT_ONCE_STATUS"
   lab_expect_eq "both servers probed with the defaults, the service named by its address" \
     "$LAB_SERVICE $(lab_rip 1):$LAB_PORT ok|$LAB_SERVICE $(lab_rip 2):$LAB_PORT ok" \
     "$(awk '$1 ~ /:/ && $2 ~ /:/ {print $1, $2, $3}' <<<"$out" | paste -sd'|')"

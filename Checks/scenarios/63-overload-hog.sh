@@ -23,10 +23,10 @@ weights_not_one() { lab_in lvs ipvsadm -Ln | awk '$1 == "->" && $2 ~ /^203/ && $
 
 lab_step "topology: $servers nginx real servers, $services services over all of them: $checks checks, dr mode, fall 1"
 lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
-agent_many_services "$servers" "$services"
-sed -i 's/mode: rip,/mode: dr,/; s/timeout: 900ms}/timeout: 900ms, rise: 1, fall: 1}/' "$AGENT_CONFIG"
+agent_many_services "$servers" "$services" dr
+sed -i 's/timeout: 900ms}/timeout: 900ms, rise: 1, fall: 1}/' "$AGENT_CONFIG"
 AGENT_LOG_LEVEL=info agent_start || agent_finish
-lab_wait 30 lab_prints 200 lab_in lvs curl -s -o /dev/null -w '%{http_code}' "http://$AGENT_LISTEN/healthz"
+agent_wait_ready
 sleep 3
 lab_expect_eq "every weight is 1 before the hog" "0" "$(weights_not_one)"
 lab_expect_eq "not overloaded before the hog" "0.0" "$(agent_metric drcheck_overloaded)"

@@ -72,13 +72,9 @@ lab_expect_match "the SMTP service greets a client through the VIP" "^220 rs[12]
 lab_expect_eq "every weight is 4" "2525:4,4 3306:4,4 6379:4,4 8000:4,4" "$(weights)"
 
 lab_step "zero-config --once (no config file): one pass, every weight kept"
-if [ -e /etc/drcheck/drcheck.yaml ]; then
-  echo "skipped: /etc/drcheck/drcheck.yaml exists on this machine"
-else
-  status=0
-  out=$(lab_in lvs "$AGENT_BIN" --once --state "$AGENT_STATE" 2>&1) || status=$?
-  sed 's/^/    | /' <<<"$out"
-  lab_expect_eq "exit 0 (healthy)" "0" "$status"
+if agent_zero_config_once; then
+  out=$AGENT_ONCE_OUT
+  lab_expect_eq "exit 0 (healthy)" "0" "$AGENT_ONCE_STATUS"
   for port in 2525 3306 6379; do
     lab_expect_eq "$LAB_VIP:$port named as checked by connecting" "1" \
       "$(grep -cF "$LAB_VIP:$port (tcp): answers in another protocol than HTTP (Received HTTP/0.9 when not allowed): checked by connecting" <<<"$out")"

@@ -18,10 +18,9 @@ LAB_RS_SERVER=nginx
 
 lab_step "topology: $servers nginx real servers, $services services: $((servers * services)) DR-path checks at 1 s"
 lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
-agent_many_services "$servers" "$services"
-sed -i 's/mode: rip,/mode: dr,/' "$AGENT_CONFIG"
+agent_many_services "$servers" "$services" dr
 AGENT_LOG_LEVEL=notice agent_start || agent_finish
-lab_wait 30 lab_prints 200 lab_in lvs curl -s -o /dev/null -w '%{http_code}' "http://$AGENT_LISTEN/healthz"
+agent_wait_ready
 sleep 2
 
 lab_step "strace -c -f on the daemon for 8 s"

@@ -67,13 +67,11 @@ struct TLSProbeTests {
     @Test func aReplacedCAFileIsReadAgain() throws {
         let server = try TLSServer()
         defer { server.stop() }
-        let rotating = server.folder.appendingPathComponent("rotating.pem").path
-        try FileManager.default.copyItem(atPath: server.caFile, toPath: rotating)
+        let rotating = try server.rotatingCAFile()
         let loop = try EventLoop()
         let engine = try ProbeEngine(loop: loop)
         #expect(try probe(server, caFile: rotating, engine: engine, loop: loop).probeClass == .ok)
-        try FileManager.default.removeItem(atPath: rotating)
-        try FileManager.default.copyItem(atPath: server.otherCAFile, toPath: rotating)
+        try server.replaceCAFile(rotating)
         #expect(try probe(server, caFile: rotating, engine: engine, loop: loop).probeClass == .tlsError)
     }
 
@@ -109,8 +107,7 @@ struct TLSProbeTests {
     @Test func aResumedSessionChecksTheCertificateOnlyAtTheNextFullHandshake() throws {
         let server = try TLSServer()
         defer { server.stop() }
-        let rotating = server.folder.appendingPathComponent("rotating.pem").path
-        try FileManager.default.copyItem(atPath: server.caFile, toPath: rotating)
+        let rotating = try server.rotatingCAFile()
         let loop = try EventLoop()
         let engine = try ProbeEngine(loop: loop)
         func probe() throws -> ProbeClass {
@@ -118,8 +115,7 @@ struct TLSProbeTests {
                 .probeClass
         }
         #expect(try probe() == .ok)
-        try FileManager.default.removeItem(atPath: rotating)
-        try FileManager.default.copyItem(atPath: server.otherCAFile, toPath: rotating)
+        try server.replaceCAFile(rotating)
         #expect(try probe() == .ok)
         usleep(600_000)
         #expect(try probe() == .tlsError)
@@ -191,6 +187,18 @@ private final class TLSServer {
     }
 
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// A copy of the CA file that vouches for the server, for a test to replace.
+    func rotatingCAFile() throws -> String {
+        try FileManager.default.copyItem(atPath: caFile, toPath: path("rotating.pem"))
+        return path("rotating.pem")
+    }
+
+    /// Replaces `file` with the unrelated CA, as an operator's `mv` would: a new file at the same path.
+    func replaceCAFile(_ file: String) throws {
+        try FileManager.default.removeItem(atPath: file)
+        try FileManager.default.copyItem(atPath: otherCAFile, toPath: file)
+    }
 
     private func makeCertificates() throws {
         let newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"]
