@@ -103,6 +103,7 @@ check "binary is stripped" bash -c "! readelf -S '$binary' | grep -q '\.symtab'"
 # FoundationEssentials at most: full Foundation brings ICU, whose data alone (icudt*) was 32 MiB of 59.
 check "binary carries no ICU (no icudt symbol or data, no FoundationInternationalization)" \
   bash -c "! { nm -D '$binary'; strings -a '$binary'; } | grep -qE 'icudt|FoundationInternationalization'"
+check "the shipped binary defines no C library function (Checks/libc-names.sh)" "$repo/Checks/libc-names.sh" "$binary"
 size_kb=$(du -k "$deb" | cut -f1)
 installed_kb=$(dpkg-deb --field "$deb" Installed-Size)
 check "the .deb is at most 6 MB ($((size_kb / 1024)) MB) and installs at most 20 MB ($((installed_kb / 1024)) MB)" \
