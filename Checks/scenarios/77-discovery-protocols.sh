@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Discovery never judges a service by a protocol it does not speak. Beside the web service, the director carries
 # SMTP-, Redis- and MySQL-like TCP services (Checks/lab/protocolserver.py on rs1 and rs2, weight 4). With only
-# `discover: true` (and with no config at all, for --once) every weight holds: the defaults' HTTP check sees
+# `discover: true` (and with no config at all, for --once) every weight holds, and `drcheck diagnose` blames no server: the defaults' HTTP check sees
 # answers in another protocol, says so once per service, and checks those services by connecting from then on. That
 # connect check still drains a stopped server and one without the VIP on lo (dr_path), and the web service is still
 # judged by HTTP.
@@ -83,8 +83,17 @@ if agent_zero_config_once; then
   rm -f "$AGENT_STATE"
 fi
 
-lab_step "the daemon with only discover: true (fall 1: a single counted failure would drain)"
 printf 'discover: true\ndiscovery_interval: 1s\ndefaults: {interval: 1s, timeout: 900ms, fall: 1}\n' | agent_config
+lab_step "drcheck diagnose with only discover: true: no server blamed for its protocol"
+status=0
+out=$(lab_in lvs "$AGENT_BIN" diagnose --config "$AGENT_CONFIG" --state "$AGENT_STATE" 2>&1) || status=$?
+sed 's/^/    | /' <<<"$out"
+lab_expect_eq "exit 0" "0" "$status"
+lab_expect_eq "no finding failed" "0" "$(grep -c '^ *FAIL' <<<"$out")"
+lab_expect_eq "each of the three services named as checked by connecting" "3" \
+  "$(grep -c 'answers in another protocol than HTTP (Received HTTP/0.9 when not allowed): checked by connecting' <<<"$out")"
+
+lab_step "the daemon with only discover: true (fall 1: a single counted failure would drain)"
 agent_start || agent_finish
 lab_expect_eq "every weight holds at 4 for 8 s" "2525:4,4 3306:4,4 6379:4,4 8000:4,4" "$(weights_seen 8)"
 for port in 2525 3306 6379; do

@@ -60,10 +60,16 @@ public struct Diagnosis {
         let conflicts = arp(snapshot)
         let viaVIP = try ProbeRound.run(targets.compactMapValues { $0.drPath == nil ? nil : $0.check })
         let atRIP = try ProbeRound.run(targets.mapValues { $0.ripCheck.map(TargetCheck.network) ?? $0.check })
+        // Read as the daemon reads them: a discovered service whose servers answer in another protocol than HTTP is
+        // judged by its connections.
+        let (vipVerdicts, vipNotes) = ServiceProtocols.verdicts(viaVIP, targets: targets)
+        let (ripVerdicts, ripNotes) = ServiceProtocols.verdicts(atRIP, targets: targets)
+        for note in Set(vipNotes + ripNotes).sorted() { report.note(note) }
         // One pass is as many `dr_path` results as it takes; a lone DR-path server failing is that server's fault.
-        let evidence = viaVIP.map { id, vip in
+        let evidence = viaVIP.keys.map { id in
             DirectorFaultRule.Evidence(
-                drPathInARow: !vip.isOK && atRIP[id]?.isOK == true ? 1 : 0, needed: 1, lastPassed: vip.isOK)
+                drPathInARow: vipVerdicts[id]?.failed == true && ripVerdicts[id]?.passed == true ? 1 : 0, needed: 1,
+                lastPassed: vipVerdicts[id]?.passed == true)
         }
         if let own = evidence.first,
             DirectorFaultRule.judge(own, others: Array(evidence.dropFirst()), minimum: 2) == .director
@@ -85,7 +91,9 @@ public struct Diagnosis {
             for destination in service.destinations.sorted(by: { $0.endpoint < $1.endpoint }) {
                 let id = ServerID(service: key, server: destination.endpoint)
                 report.server(id.server.description, weight: Int(destination.weight))
-                examine(id, destination: destination, vip: viaVIP[id], rip: atRIP[id], into: &report)
+                examine(
+                    id, destination: destination, vip: viaVIP[id].map { ($0, vipVerdicts[id]) },
+                    rip: atRIP[id].map { ($0, ripVerdicts[id]) }, into: &report)
             }
         }
         for note in notes where note.contains("not probed") { report.fail(note, fix: nil) }
@@ -93,14 +101,17 @@ public struct Diagnosis {
         return report
     }
 
+    /// Reports a server's probes, each with its verdict as the daemon would reach it.
     private func examine(
-        _ id: ServerID, destination: Destination, vip: ProbeResult?, rip: ProbeResult?,
-        into report: inout DiagnosisReport
+        _ id: ServerID, destination: Destination, vip: (ProbeResult, ProbeVerdict?)?,
+        rip: (ProbeResult, ProbeVerdict?)?, into report: inout DiagnosisReport
     ) {
-        if let vip {
-            if vip.isOK {
+        if let (vip, verdict) = vip {
+            if verdict?.passed == true {
                 report.pass("through the VIP (DR path): \(vip)")
-            } else if rip?.isOK == true {
+            } else if case .inconclusive = verdict {
+                report.note("through the VIP (DR path): \(vip): says nothing of the server")
+            } else if rip?.1?.passed == true {
                 report.fail(
                     "through the VIP (DR path): \(vip); it \(DRPathVerdict.explanation)",
                     fix: "on \(destination.address): ip addr add <VIP>/32 dev lo, and check its firewall")
@@ -110,9 +121,11 @@ public struct Diagnosis {
         } else if destination.forwarding == .route {
             report.note("through the VIP: not probed (see above)")
         }
-        if let rip {
-            if rip.isOK {
+        if let (rip, verdict) = rip {
+            if verdict?.passed == true {
                 report.pass("at its own address: \(rip)")
+            } else if case .inconclusive = verdict {
+                report.note("at its own address: \(rip): says nothing of the server")
             } else {
                 report.fail(
                     "at its own address: \(rip)", fix: "the server itself fails its check: look at its HTTP service")

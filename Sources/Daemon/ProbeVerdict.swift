@@ -12,3 +12,11 @@ extension ProbeVerdict {
         self = result.weight.map { .reported(weight: $0) } ?? .success
     }
 }
+
+extension ProbeVerdict {
+    /// Counted against the server.
+    var failed: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+}
