@@ -20,6 +20,12 @@ public enum ProbeVerdict: Hashable, Sendable {
         }
     }
 
+    /// Counted against the server.
+    public var failed: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+
     public var probeClass: String {
         switch self {
         case .success, .reported: "ok"

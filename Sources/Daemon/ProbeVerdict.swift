@@ -12,11 +12,3 @@ extension ProbeVerdict {
         self = result.weight.map { .reported(weight: $0) } ?? .success
     }
 }
-
-extension ProbeVerdict {
-    /// Counted against the server.
-    var failed: Bool {
-        if case .failure = self { return true }
-        return false
-    }
-}

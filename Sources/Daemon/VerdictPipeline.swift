@@ -78,9 +78,7 @@ final class VerdictPipeline {
         if let arp { return arp }
         if target.learnsProtocol {
             let (reading, turned) = protocols.read(result, of: id.service)
-            if turned, let note = connectOnlyNote(id.service) {
-                log.notice("\(target.labels.service) (\(id.service.transportName)): \(note)")
-            }
+            if turned { log.notice("\(ServiceProtocols.turnedLine(id.service, detail: result.detail))") }
             if let verdict = reading.verdict(of: result) { return verdict }
         }
         switch result.probeClass {

@@ -240,12 +240,12 @@ final class Transfer {
     }
 
     func result(_ code: CURLcode) -> ProbeResult {
-        var result = judge(code, check: check)
+        var result = judge(code)
         result.answer = answer(code, result: result)
         return result
     }
 
-    private func judge(_ code: CURLcode, check: NetworkCheck) -> ProbeResult {
+    private func judge(_ code: CURLcode) -> ProbeResult {
         var micros: curl_off_t = 0
         var status = 0
         var osErrno = 0

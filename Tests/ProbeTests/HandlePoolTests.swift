@@ -9,12 +9,7 @@ import Testing
 struct HandlePoolTests {
     /// Runs `checks` one after another on one engine, each to its end; returns their results.
     private func inTurn(_ checks: [NetworkCheck], engine: ProbeEngine, loop: EventLoop) throws -> [ProbeResult] {
-        try checks.map { check in
-            var result: ProbeResult?
-            try engine.start(check) { result = $0 }
-            try loop.run(until: { result != nil })
-            return try #require(result)
-        }
+        try checks.map { try runOnce($0, on: loop, engine: engine) }
     }
 
     @Test func probesOneAfterAnotherShareOneHandle() throws {

@@ -137,10 +137,7 @@ struct TLSProbeTests {
             scheme: .https, address: IPAddress("127.0.0.1")!, port: server.port, host: host,
             expectedBody: try body.map { try BodyPattern($0) }, tlsVerify: tlsVerify, tlsCAFile: caFile,
             tlsResume: tlsResume)
-        var result: ProbeResult?
-        try engine.start(check) { result = $0 }
-        try loop.run(until: { result != nil })
-        return try #require(result)
+        return try runOnce(check, on: loop, engine: engine)
     }
 }
 

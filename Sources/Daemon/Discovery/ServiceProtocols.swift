@@ -57,10 +57,15 @@ struct ServiceProtocols {
     /// A service gone from the kernel: what it speaks is learnt again if it comes back.
     mutating func forget(_ service: ServiceKey) { learnt[service] = nil }
 
-    /// What the log, /status and a pass report say of a service checked by connecting.
+    /// What /status says of a service checked by connecting.
     static func connectOnlyNote(_ detail: String) -> String {
         "answers in another protocol than HTTP (\(detail)): checked by connecting; list it with a check of its own "
             + "to judge more"
+    }
+
+    /// The line the log and a pass report give `service` once it is found to speak another protocol.
+    static func turnedLine(_ service: ServiceKey, detail: String) -> String {
+        "\(service.label) (\(service.transportName)): \(connectOnlyNote(detail))"
     }
 }
 
@@ -91,9 +96,7 @@ extension ServiceProtocols {
                 continue
             }
             let (reading, turned) = protocols.read(result, of: id.service)
-            if turned {
-                notes.append("\(id.service.label) (\(id.service.transportName)): \(connectOnlyNote(result.detail))")
-            }
+            if turned { notes.append(turnedLine(id.service, detail: result.detail)) }
             verdicts[id] = reading.verdict(of: result) ?? ProbeVerdict(result)
         }
         return (verdicts, notes)
