@@ -44,8 +44,8 @@ public struct ServerRecord: Hashable, Sendable, Codable {
     }
 }
 
-/// Everything the state file holds.
-public struct AgentState: Hashable, Sendable, Codable {
+/// Everything the state file holds: written by `json()`, read back through Decodable.
+public struct AgentState: Hashable, Sendable, Decodable {
     public static let currentVersion = 1
 
     public var version = AgentState.currentVersion
@@ -57,7 +57,7 @@ public struct AgentState: Hashable, Sendable, Codable {
         case version, servers
     }
 
-    private struct Entry: Codable {
+    private struct Entry: Decodable {
         var service: ServiceKey
         var server: Endpoint
         var record: ServerRecord
@@ -81,14 +81,5 @@ public struct AgentState: Hashable, Sendable, Codable {
             }
             servers[ServerID(service: service, server: entry.server)] = entry.record
         }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(version, forKey: .version)
-        let entries = servers.sorted { $0.key < $1.key }.map {
-            Entry(service: $0.key.service, server: $0.key.server, record: $0.value)
-        }
-        try container.encode(entries, forKey: .servers)
     }
 }
