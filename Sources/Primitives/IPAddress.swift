@@ -14,10 +14,12 @@ public enum AddressFamily: Int32, Hashable, Sendable, CaseIterable, CustomString
 /// so that hashing and comparing, done for every server on every turn of the decision core and for every destination
 /// of an IPVS dump, allocate nothing.
 public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let family: AddressFamily
     /// The address's 16 bytes in network order, big-endian; IPv4 is the low 32 bits of `low`.
     @usableFromInline let high: UInt64
     @usableFromInline let low: UInt64
+    /// Last, so that a port beside the address (an `Endpoint`) fits in the padding: every server's key is 16 bytes
+    /// smaller in each table the daemon keeps by server.
+    public let family: AddressFamily
 
     /// From 4 (IPv4) or 16 (IPv6) bytes in network order; nil for any other length. Inlinable so that the caller's
     /// collection type (an IPVS dump's attribute bytes) is specialized rather than walked through witness tables.
