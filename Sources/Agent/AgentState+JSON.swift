@@ -4,7 +4,8 @@ extension AgentState {
     /// The state file's form: snake_case keys, sorted and indented for a reader, one final line feed (as
     /// JSONEncoder's pretty, sorted output, which `init(json:)` reads).
     public func json() -> [UInt8] {
-        var json = PrettyJSON(capacity: 256 + 320 * servers.count)
+        // About 330 bytes a server, and room for the state file's padding of a quarter more (`StateFile.save`).
+        var json = PrettyJSON(capacity: 4096 + 420 * servers.count)
         json.object { json in
             json.key("servers")
             json.array { json in

@@ -45,24 +45,26 @@ public struct StateFile: Sendable {
     /// full file system) it is rewritten in place: a drain drcheck made is then still saved, and a restart does not
     /// read the kernel's 0 against a weight saved before it as an operator's drain.
     public func save(_ state: AgentState) throws(SaveError) {
-        let json = state.json()
+        var json = state.json()
+        let size = json.count
+        json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: Self.room(for: size)))
         do {
-            try AtomicFile.replace(path, with: json + Self.room(for: json.count))
+            try AtomicFile.replace(path, with: json)
         } catch {
             do {
-                try InPlaceFile.overwrite(path, with: json, padding: UInt8(ascii: " "))
+                try InPlaceFile.overwrite(path, with: Array(json[..<size]), padding: UInt8(ascii: " "))
             } catch _ {
                 throw SaveError(path: path, step: error.step, errno: error.errno)
             }
         }
     }
 
-    /// Spaces after `size` bytes of JSON up to a whole number of 4 KiB blocks with at least a quarter of `size`
+    /// How many spaces go after `size` bytes of JSON: up to a whole number of 4 KiB blocks with at least a quarter of `size`
     /// (and 1 KiB) to spare: room for the state to grow while the file system is full.
-    static func room(for size: Int) -> [UInt8] {
+    static func room(for size: Int) -> Int {
         let block = 4096
         let capacity = (size + max(size / 4, 1024) + block - 1) / block * block
-        return [UInt8](repeating: UInt8(ascii: " "), count: capacity - size)
+        return capacity - size
     }
 
     /// The folder part of `path`, as NSString's deletingLastPathComponent gave it: "" for a bare name, "/" for a

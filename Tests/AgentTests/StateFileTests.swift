@@ -109,10 +109,10 @@ import Testing
     }
 
     @Test func theFileIsPaddedWithSpacesToWholeBlocksWithAQuarterToSpare() throws {
-        #expect(StateFile.room(for: 100).count == 3996)
-        #expect(StateFile.room(for: 3000).count == 1096)
-        #expect(StateFile.room(for: 3500).count == 4692)
-        #expect(StateFile.room(for: 20000).count == 8672)
+        #expect(StateFile.room(for: 100) == 3996)
+        #expect(StateFile.room(for: 3000) == 1096)
+        #expect(StateFile.room(for: 3500) == 4692)
+        #expect(StateFile.room(for: 20000) == 8672)
         let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = StateFile(path: dir + "/state.json")
