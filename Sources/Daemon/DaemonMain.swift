@@ -1,6 +1,6 @@
+import CLinux
 import EventLoop
 import FoundationEssentials
-import CLinux
 import Logging
 import Probe
 
