@@ -1,4 +1,3 @@
-import CLinux
 import EventLoop
 import FoundationEssentials
 import Logging
@@ -7,10 +6,6 @@ import Probe
 /// Runs the daemon in the foreground until SIGTERM or SIGINT; returns the process's exit status.
 public enum DaemonMain {
     public static func run(options: DaemonOptions, log: Logger) -> Int32 {
-        // Blocks of 128 KiB and more (a state file's text, a scrape's exposition, a table by server while it grows)
-        // are mapped and unmapped on their own rather than carved from the heap, where a freed one stays resident
-        // among live allocations: glibc otherwise raises this threshold to the largest block freed so far.
-        _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         do {
             let loop = try EventLoop()
             let daemon = try AgentDaemon<ProbeEngine>.start(
