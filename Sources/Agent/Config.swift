@@ -128,6 +128,11 @@ public struct CheckSettings: Hashable, Sendable {
     public var host: String?
     /// A regular expression (Swift Regex syntax) the body must match.
     public var expectBody: String?
+    /// tcp: text written once connected (YAML's double-quoted escapes give `\r\n`); nil: nothing is sent.
+    public var send: String?
+    /// tcp: a regular expression the server's first bytes must match (a banner, or the answer to `send`); nil with
+    /// `send`: any answer passes; nil without it: the connect alone decides.
+    public var expect: String?
     /// The health port when it differs from the service's (required for fwmark services).
     public var port: UInt16?
     public var scheme = ProbeScheme.http

@@ -6,12 +6,13 @@ public enum ConfigParser {
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change",
     ]
-    static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify"]
+    static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify", "send", "expect"]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
     static let httpKeys = [
         "path", "expect_status", "tls_ca_file", "tls_resume", "host", "expect_body", "scheme", "tls_verify",
     ]
     static let execKeys = ["command", "dynamic_weight"]
+    static let tcpKeys = ["send", "expect"]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
         "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "on_change_timeout",
@@ -76,6 +77,8 @@ public enum ConfigParser {
         if let f = map["tls_resume"] { check.tlsResume = try f.duration() }
         if let f = map["host"] { check.host = try requestText(f) }
         if let f = map["expect_body"] { check.expectBody = try regex(f) }
+        if let f = map["send"] { check.send = try f.string() }
+        if let f = map["expect"] { check.expect = try regex(f) }
         if let f = map["port"] { check.port = UInt16(try f.int(in: 1...65535)) }
         if let f = map["scheme"] { check.scheme = try f.choice(among: [ProbeScheme.http, .https], named: \.rawValue) }
         if let f = map["tls_verify"] { check.tlsVerify = try f.bool() }
@@ -99,6 +102,9 @@ public enum ConfigParser {
         }
         for name in execKeys where check.type != .exec {
             if let given = map[name] { throw given.error("applies only to an exec check (type is \(check.type))") }
+        }
+        for name in tcpKeys where check.type != .tcp {
+            if let given = map[name] { throw given.error("applies only to a tcp check (type is \(check.type))") }
         }
         if check.type == .exec, check.command.isEmpty {
             throw (map["type"] ?? field).error("an exec check needs command: [PROGRAM, ARGUMENT...]")

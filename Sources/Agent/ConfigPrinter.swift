@@ -86,6 +86,8 @@ public enum ConfigPrinter {
         guard serviceKeys else { return .map(pairs + optional) }
         if http, let host = check.host { pairs.append(("host", .scalar(host, quoted: true))) }
         if http, let body = check.expectBody { pairs.append(("expect_body", .scalar(body, quoted: true))) }
+        if check.type == .tcp, let send = check.send { pairs.append(("send", .scalar(send, quoted: true))) }
+        if check.type == .tcp, let expect = check.expect { pairs.append(("expect", .scalar(expect, quoted: true))) }
         if let port = check.port { pairs.append(("port", .scalar(String(port)))) }
         if http {
             pairs.append(("scheme", .scalar(check.scheme.rawValue)))

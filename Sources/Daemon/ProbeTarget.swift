@@ -156,11 +156,12 @@ struct TargetBuilder {
                 scheme: settings.type == .tcp ? .tcp : settings.scheme, address: address,
                 port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
-                expectedBody: try settings.expectBody.map { pattern throws(BodyPattern.SyntaxError) in
-                    try patterns.pattern(pattern)
+                expectedBody: try (settings.type == .tcp ? settings.expect : settings.expectBody).map {
+                    pattern throws(BodyPattern.SyntaxError) in try patterns.pattern(pattern)
                 },
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
-                sourceAddress: source, tlsResume: settings.tlsResume)
+                sourceAddress: source, tlsResume: settings.tlsResume,
+                send: settings.type == .tcp ? Array((settings.send ?? "").utf8) : [])
         } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {

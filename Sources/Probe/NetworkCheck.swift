@@ -24,6 +24,7 @@ public struct NetworkCheck: Sendable, Equatable {
         var mark: UInt32?
         var sourceAddress: IPAddress?
         var tlsResume: Duration
+        var send: [UInt8]
         var url = ""
         var connectTo: String?
         var interface: String?
@@ -108,17 +109,23 @@ public struct NetworkCheck: Sendable, Equatable {
         get { box.fields.tlsResume }
         set { change { $0.tlsResume = newValue } }
     }
+    /// tcp: bytes written once connected; with them or with `expectedBody` (then the pattern the answer must match,
+    /// searched in its first `Conversation.answerLimit` bytes) the check talks to the server (`Conversation`).
+    public var send: [UInt8] {
+        get { box.fields.send }
+        set { change { $0.send = newValue } }
+    }
 
     public init(
         scheme: ProbeScheme = .http, address: IPAddress, port: UInt16, host: String? = nil, path: String = "/",
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
-        sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero
+        sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero, send: [UInt8] = []
     ) throws(InvalidError) {
         var fields = Fields(
             scheme: scheme, address: address, port: port, host: host, path: path, expectedStatus: expectedStatus,
             expectedBody: expectedBody, timeout: timeout, tlsVerify: tlsVerify, tlsCAFile: tlsCAFile, mark: mark,
-            sourceAddress: sourceAddress, tlsResume: tlsResume)
+            sourceAddress: sourceAddress, tlsResume: tlsResume, send: send)
         fields.spell()
         box = Box(fields)
         try validate()
@@ -148,7 +155,11 @@ public struct NetworkCheck: Sendable, Equatable {
         guard timeout > .zero else { throw InvalidError(description: "timeout must be positive") }
         guard tlsResume >= .zero else { throw InvalidError(description: "tls_resume must not be negative") }
         guard !expectedStatus.ranges.isEmpty else { throw InvalidError(description: "no expected status") }
+        guard send.isEmpty || scheme == .tcp else { throw InvalidError(description: "send applies only to tcp") }
     }
+
+    /// A tcp check that sends or expects something: it goes on once libcurl has connected.
+    var converses: Bool { scheme == .tcp && (!send.isEmpty || expectedBody != nil) }
 
     /// The server whose TLS sessions a handle kept for this check may resume: the URL and where the connection goes
     /// (the connect-to entry, the source address, and the probe mark, which picks the real server behind a VIP).

@@ -33,6 +33,8 @@ public final class ProbeEngine {
     /// from epoll, no system call), else after the call. libcurl closes a socket that never connected without
     /// drcheck's close callback: by then its number may be watched again, by a new socket, hence the watch's ID.
     private var released: [Int32: EventLoop.WatchID] = [:]
+    /// tcp checks talking to their server once libcurl connected them (`Conversation`), by probe.
+    private var conversations: [ProbeID: Talk] = [:]
     private var curlTimer: EventLoop.TimerID?
     /// Tells a `soon` timeout that a later timer call replaced it.
     private var timerGeneration: UInt64 = 0
@@ -62,6 +64,7 @@ public final class ProbeEngine {
         _ = drcheck_multi_setopt_socket(multi, nil)
         _ = drcheck_multi_setopt_timer(multi, nil)
         for id in watched.values { loop.unwatch(id) }
+        for talk in conversations.values { stop(talk) }
         if let curlTimer { loop.cancel(curlTimer) }
         for transfer in transfers.values { curl_multi_remove_handle(multi, transfer.easy) }
         transfers.removeAll()
@@ -107,6 +110,7 @@ public final class ProbeEngine {
 
     /// Abandons a probe in flight; its completion is not called.
     public func cancel(_ id: ProbeID) {
+        if let talk = conversations.removeValue(forKey: id) { stop(talk) }
         guard let transfer = transfers.removeValue(forKey: id) else { return }
         curl_multi_remove_handle(multi, transfer.easy)
         keep(transfer)
@@ -209,19 +213,114 @@ public final class ProbeEngine {
         }
     }
 
-    /// The transfers libcurl has finished, with their results, removed from it.
+    /// The transfers libcurl has finished, with their results, removed from it; a tcp check that talks to its server
+    /// goes on with its conversation instead, unless that ends at once.
     private func collectDone() -> [(ProbeID, Transfer, ProbeResult)] {
         var done: [(ProbeID, Transfer, ProbeResult)] = []
+        var connected: [Transfer] = []
         var queued: Int32 = 0
         while let message = curl_multi_info_read(multi, &queued) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             var context: UnsafeMutableRawPointer?
             _ = drcheck_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &context)
             let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-            done.append((transfer.id, transfer, transfer.result(message.pointee.data.result)))
+            let code = message.pointee.data.result
+            if code == CURLE_OK, transfer.check.converses {
+                connected.append(transfer)
+            } else {
+                done.append((transfer.id, transfer, transfer.result(code)))
+            }
         }
         for (_, transfer, _) in done { curl_multi_remove_handle(multi, transfer.easy) }
+        for transfer in connected {
+            if let ended = converse(transfer) { done.append(ended) }
+        }
         return done
+    }
+
+    // MARK: conversations
+
+    /// A tcp check's conversation under way: the socket it watches and its deadline.
+    private struct Talk {
+        var conversation: Conversation
+        let fd: Int32
+        var deadline: EventLoop.TimerID?
+        let began: Monotonic
+        /// How long libcurl took to connect.
+        let connecting: Duration
+    }
+
+    /// Starts talking on the connection libcurl made (the handle stays in the multi handle meanwhile: libcurl's
+    /// send and receive calls work only there); returns the probe's end when it ends at once.
+    private func converse(_ transfer: Transfer) -> (ProbeID, Transfer, ProbeResult)? {
+        var fd: curl_socket_t = CURL_SOCKET_BAD
+        var micros: curl_off_t = 0
+        _ = drcheck_easy_getinfo_socket(transfer.easy, CURLINFO_ACTIVESOCKET, &fd)
+        _ = drcheck_easy_getinfo_off(transfer.easy, CURLINFO_TOTAL_TIME_T, &micros)
+        // libcurl waits on the socket no more: the conversation's own watch replaces its.
+        let curlWatch = watched.removeValue(forKey: fd) ?? released.removeValue(forKey: fd)
+        let check = transfer.check
+        var talk = Talk(
+            conversation: Conversation(easy: transfer.easy, send: check.send, expect: check.expectedBody), fd: fd,
+            began: loop.now(), connecting: .microseconds(micros))
+        let step =
+            fd == CURL_SOCKET_BAD ? .end(.connectError, "libcurl kept no connection") : talk.conversation.advance()
+        let id = transfer.id
+        do throws(SystemError) {
+            guard let events = Self.events(step) else { throw SystemError("") }
+            try loop.watch(fd, for: events) { [unowned self] _ in talkReady(id) }
+        } catch {
+            if let curlWatch { loop.unwatch(curlWatch) }
+            curl_multi_remove_handle(multi, transfer.easy)
+            return (id, transfer, result(of: talk, step))
+        }
+        talk.deadline = loop.schedule(after: check.timeout - talk.connecting) { [unowned self] in
+            guard let talk = conversations[id] else { return }
+            conversations[id]?.deadline = nil
+            end(id, result(of: talk, talk.conversation.timedOut))
+        }
+        conversations[id] = talk
+        return nil
+    }
+
+    private func talkReady(_ id: ProbeID) {
+        guard var talk = conversations[id] else { return }
+        let step = talk.conversation.advance()
+        guard let events = Self.events(step), (try? loop.update(talk.fd, for: events)) != nil else {
+            return end(id, result(of: talk, step))
+        }
+        conversations[id] = talk
+    }
+
+    /// What a conversation waits for next; nil once it has ended.
+    private static func events(_ step: Conversation.Step) -> EventLoop.Events? {
+        switch step {
+        case .write: .writable
+        case .read: .readable
+        case .end: nil
+        }
+    }
+
+    private func result(of talk: Talk, _ step: Conversation.Step) -> ProbeResult {
+        guard case .end(let probeClass, let detail) = step else {
+            return ProbeResult(.localError, duration: talk.connecting, detail: "cannot watch the probe's socket")
+        }
+        var result = ProbeResult(probeClass, duration: talk.connecting + (loop.now() - talk.began), detail: detail)
+        result.answer = .connected
+        return result
+    }
+
+    /// Ends a conversation: libcurl closes its connection as the handle leaves the multi handle.
+    private func end(_ id: ProbeID, _ result: ProbeResult) {
+        guard let talk = conversations.removeValue(forKey: id), let transfer = transfers[id] else { return }
+        stop(talk)
+        curl_multi_remove_handle(multi, transfer.easy)
+        complete([(id, transfer, result)])
+    }
+
+    private func stop(_ talk: Talk) {
+        loop.unwatch(talk.fd)
+        if let deadline = talk.deadline { loop.cancel(deadline) }
     }
 
     /// Completes the collected transfers, outside libcurl, so a completion may start or cancel probes.

@@ -77,6 +77,12 @@ final class Transfer {
             // A probe's request goes out in one write, which Nagle never holds back; TLS keeps the default.
             try set(CURLOPT_TCP_NODELAY, check.scheme == .http ? 0 : 1)
         }
+        if fresh || check.converses != last.converses {
+            // Every probe closes its connection when it ends, except one that talks to its server after libcurl has
+            // connected it (CONNECT_ONLY): libcurl keeps that connection for curl_easy_send and curl_easy_recv until
+            // the handle leaves the multi handle, which closes it.
+            try set(CURLOPT_FORBID_REUSE, check.converses ? 0 : 1)
+        }
         if fresh || check.timeout != last.timeout {
             try set(CURLOPT_TIMEOUT_MS, Int(clamping: check.timeout.nanosecondsClamped / 1_000_000))
         }
@@ -140,7 +146,6 @@ final class Transfer {
         // A probe goes straight to the server it judges: an empty proxy makes libcurl ignore http_proxy and its
         // kin in the environment (an operator's shell or cron often has them).
         try set(CURLOPT_PROXY, string: "")
-        try set(CURLOPT_FORBID_REUSE, 1)
         try set(CURLOPT_FRESH_CONNECT, 1)
         // A pooled handle serves probe after probe of any server, and keeps no TLS session: a probe of a server that
         // the handle met before would resume it, unverified against the CA file of now. Only a handle kept for one

@@ -17,7 +17,8 @@ struct ProbeCommand: ParsableCommand {
             Classes: ok, timeout, connect_refused, connect_error, reset, protocol_error, http_status, body_mismatch, \
             tls_error, local_error. The status is "-" without a status line; the duration is in seconds. Names are \
             never resolved: a URL with a host name needs --connect-to. Redirects are not followed. tcp://HOST:PORT \
-            makes a tcp check's connect and nothing more. A response head \
+            makes a tcp check's connect and nothing more; with --send and --expect it talks to the server as a tcp \
+            check with send and expect does (the answer's first 4 KiB searched). A response head \
             longer than 64 KiB is a protocol_error; without --expect-body the probe ends after the head, its body \
             unread.
             Exit status: 0 ok, 1 any other class, 2 usage error.
@@ -45,6 +46,15 @@ struct ProbeCommand: ParsableCommand {
         name: .customLong("expect-body"),
         help: ArgumentHelp("Regular expression searched in the first 64 KiB of the body.", valueName: "regex"))
     var expectBody: String?
+
+    @Option(
+        help: ArgumentHelp(
+            #"tcp: text to send once connected; \r, \n, \t, \\ and \xHH are unescaped."#, valueName: "text"))
+    var send: String?
+
+    @Option(
+        help: ArgumentHelp("tcp: regular expression the server's first bytes must match.", valueName: "regex"))
+    var expect: String?
 
     @Option(help: ArgumentHelp("Deadline for the whole probe, e.g. 500ms, 2s.", valueName: "duration"))
     var timeout = "1s"
@@ -94,6 +104,12 @@ struct ProbeCommand: ParsableCommand {
                 throw ValidationError("--tls-ca-file needs an https:// URL")
             }
         }
+        let tcp = url?.lowercased().hasPrefix("tcp://") == true
+        guard tcp || (send == nil && expect == nil) else {
+            throw ValidationError("--send and --expect need a tcp:// URL")
+        }
+        guard !tcp || expectBody == nil else { throw ValidationError("--expect-body needs http:// or https://") }
+        if send?.isEmpty == true { throw ValidationError("--send needs some text") }
         if let drServer {
             guard IPAddress(drServer) != nil else {
                 throw ValidationError("--dr-server \"\(drServer)\" is not an IP")
@@ -148,11 +164,12 @@ struct ProbeCommand: ParsableCommand {
                 scheme: url.scheme, address: address, port: url.port,
                 host: host ?? (url.host == addressText ? nil : url.host), path: url.path,
                 expectedStatus: try StatusRanges(parsing: expectStatus),
-                expectedBody: try expectBody.map { (pattern) throws(BodyPattern.SyntaxError) in
+                expectedBody: try (expectBody ?? expect).map { (pattern) throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },
                 timeout: try durationOption(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
-                sourceAddress: sourceAddress, tlsResume: try durationOption(tlsResume))
+                sourceAddress: sourceAddress, tlsResume: try durationOption(tlsResume),
+                send: try send.map(Self.unescaped) ?? [])
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -160,6 +177,33 @@ struct ProbeCommand: ParsableCommand {
         }
     }
 
+    /// `--send`'s text with `\r`, `\n`, `\t`, `\\` and `\xHH` made into the bytes they name.
+    static func unescaped(_ text: String) throws(ValidationError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var rest = Substring(text).utf8[...]
+        while let byte = rest.popFirst() {
+            guard byte == UInt8(ascii: "\\") else {
+                bytes.append(byte)
+                continue
+            }
+            switch rest.popFirst() {
+            case UInt8(ascii: "r"): bytes.append(0x0d)
+            case UInt8(ascii: "n"): bytes.append(0x0a)
+            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "x"):
+                let digits = String(decoding: rest.prefix(2), as: UTF8.self)
+                guard digits.utf8.count == 2, let value = UInt8(digits, radix: 16) else {
+                    throw ValidationError(#"--send: \x needs two hexadecimal digits"#)
+                }
+                bytes.append(value)
+                rest.removeFirst(2)
+            default:
+                throw ValidationError(#"--send: unknown escape (use \r, \n, \t, \\ or \xHH)"#)
+            }
+        }
+        return bytes
+    }
 }
 
 /// The fwmark probe service `drcheck probe --dr-server` makes for one probe and removes after it.

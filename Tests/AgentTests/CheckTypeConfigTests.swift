@@ -192,4 +192,48 @@ struct CheckTypeConfigTests {
                 "drcheck.yaml:3: defaults.command[1]: ${DRCHECK_EVENT} is not a variable drcheck sets"))
         #expect(error("max_hooks_in_flight: 0\n") == "drcheck.yaml:1: max_hooks_in_flight: must be at least 1 (got 0)")
     }
+
+    @Test func aTCPCheckSendsAndExpects() throws {
+        let config = try parse(
+            "services:\n  - vip: 198.51.100.33:6379\n    check:\n      type: tcp\n      send: \"PING\\r\\n\"\n"
+                + "      expect: \"^\\\\+PONG\"\n")
+        let check = try #require(config.check(for: .virtual(Endpoint("198.51.100.33:6379")!, .tcp)))
+        #expect(check.send == "PING\r\n")
+        #expect(check.expect == #"^\+PONG"#)
+        let printed = ConfigPrinter.yaml(config)
+        #expect(printed.contains("    send: \"PING\\r\\n\"\n"))
+        #expect(try parse(printed) == config)
+        // A banner alone: expect without send.
+        #expect(
+            try parse("services:\n  - vip: 198.51.100.33:25\n    check: {type: tcp, expect: \"^220\"}\n")
+                .services[0].check.expect == "^220")
+    }
+
+    @Test(arguments: [
+        (
+            "services:\n  - vip: 198.51.100.33:80\n    check: {send: \"x\"}\n",
+            "drcheck.yaml:3: services[0].check.send: applies only to a tcp check (type is http)"
+        ),
+        (
+            "services:\n  - vip: 198.51.100.33:80\n    check: {type: exec, command: [/bin/true], expect: \"x\"}\n",
+            "drcheck.yaml:3: services[0].check.expect: applies only to a tcp check (type is exec)"
+        ),
+        (
+            "services:\n  - vip: 198.51.100.33:80\n    check: {type: tcp, send: \"\"}\n",
+            "drcheck.yaml:3: services[0].check.send: must not be empty"
+        ),
+        (
+            "defaults:\n  type: tcp\n  expect: \"^220\"\n",
+            "drcheck.yaml:3: defaults.expect: unknown key"
+        ),
+    ])
+    func tcpConversationKeysAreVetted(yaml: String, expected: String) {
+        #expect(error(yaml).hasPrefix(expected))
+    }
+
+    @Test func anExpectThatIsNoRegularExpressionIsRefused() {
+        #expect(
+            error("services:\n  - vip: 198.51.100.33:80\n    check: {type: tcp, expect: \"(\"}\n").hasPrefix(
+                "drcheck.yaml:3: services[0].check.expect: not a valid regular expression"))
+    }
 }

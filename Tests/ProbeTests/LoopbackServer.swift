@@ -21,6 +21,9 @@ final class LoopbackServer {
         case banner(String)
         /// A 200 head announcing `bytes` of body, then the body as fast as the client takes it.
         case largeBody(bytes: Int)
+        /// A line protocol (Redis, SMTP after the banner): each line the client sends is recorded as a request and
+        /// answered with `text`; the connection stays open.
+        case lineReply(String)
     }
 
     let port: UInt16
@@ -67,8 +70,16 @@ final class LoopbackServer {
             var received: [UInt8] = []
             try? loop.watch(fd, for: .readable) { [unowned self] _ in
                 guard readAvailable(fd, into: &received) else { return drop(fd) }
-                // Answer once the request head is complete, or at once to a TLS handshake record.
                 let head = String(decoding: received, as: UTF8.self)
+                if case .lineReply(let text) = mode {
+                    while let end = received.firstIndex(of: 0x0a) {
+                        requests.append(String(decoding: received[...end], as: UTF8.self))
+                        received.removeSubrange(...end)
+                        send(fd, text)
+                    }
+                    return
+                }
+                // Answer once the request head is complete, or at once to a TLS handshake record.
                 if received.first == 0x16 || head.contains("\r\n\r\n") {
                     loop.unwatch(fd)
                     requests.append(head)
@@ -106,7 +117,7 @@ final class LoopbackServer {
         case .garbage:
             send(fd, "this is not HTTP at all\r\n\r\n")
             drop(fd)
-        case .banner:
+        case .banner, .lineReply:
             break
         case .largeBody(let bytes):
             // A small send buffer, so that what the kernel takes ahead of the client is little beside what it reads.

@@ -16,6 +16,7 @@ CURLcode drcheck_easy_setopt_prereq(CURL *easy, curl_prereq_callback callback);
 CURLcode drcheck_easy_getinfo_long(CURL *easy, CURLINFO info, long *value);
 CURLcode drcheck_easy_getinfo_off(CURL *easy, CURLINFO info, curl_off_t *value);
 CURLcode drcheck_easy_getinfo_ptr(CURL *easy, CURLINFO info, void **value);
+CURLcode drcheck_easy_getinfo_socket(CURL *easy, CURLINFO info, curl_socket_t *value);
 
 CURLMcode drcheck_multi_setopt_ptr(CURLM *multi, CURLMoption option, void *value);
 CURLMcode drcheck_multi_setopt_socket(CURLM *multi, curl_socket_callback callback);

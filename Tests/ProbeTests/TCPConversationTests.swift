@@ -1,0 +1,149 @@
+import EventLoop
+import Glibc
+import Primitives
+import Testing
+
+@testable import Probe
+
+/// `scheme: .tcp` with `send` or an expected answer: the conversation on the connection libcurl made, against
+/// servers that greet, answer, answer wrongly, stay silent, close and reset.
+struct TCPConversationTests {
+    private func check(
+        _ port: UInt16, send: String = "", expect: String? = nil, timeout: Duration = .seconds(5)
+    ) throws -> NetworkCheck {
+        try NetworkCheck(
+            scheme: .tcp, address: IPAddress("127.0.0.1")!, port: port,
+            expectedBody: try expect.map { pattern throws(BodyPattern.SyntaxError) in try BodyPattern(pattern) },
+            timeout: timeout, send: Array(send.utf8))
+    }
+
+    @Test func aBannerThatMatchesPasses() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .banner("220 mail.example ESMTP ready\r\n"))
+        defer { server.stop() }
+        let result = try runOnce(try check(server.port, expect: "^220 "), on: loop)
+        #expect(result.probeClass == .ok)
+        #expect(result.detail == "")
+        #expect(result.duration > .zero)
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test func aWrongBannerFailsAtTheDeadlineAsAWrongAnswer() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .banner("554 no service\r\n"))
+        defer { server.stop() }
+        let result = try runOnce(try check(server.port, expect: "^220 ", timeout: .milliseconds(300)), on: loop)
+        #expect(result.probeClass == .bodyMismatch)
+        #expect(result.detail == #"the answer does not match "^220 ": "554 no service..""#)
+    }
+
+    @Test func aLineSentIsAnsweredAsExpected() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .lineReply("+PONG\r\n"))
+        defer { server.stop() }
+        let result = try runOnce(try check(server.port, send: "PING\r\n", expect: #"^\+PONG"#), on: loop)
+        #expect(result.probeClass == .ok)
+        #expect(server.requests == ["PING\r\n"])
+    }
+
+    @Test func withoutAnExpectationAnyAnswerPasses() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .lineReply("-ERR whatever\r\n"))
+        defer { server.stop() }
+        #expect(try runOnce(try check(server.port, send: "HELLO\r\n"), on: loop).probeClass == .ok)
+    }
+
+    @Test func aWrongAnswerIsABodyMismatch() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .lineReply("-LOADING dataset\r\n"))
+        defer { server.stop() }
+        let result = try runOnce(
+            try check(server.port, send: "PING\r\n", expect: #"^\+PONG"#, timeout: .milliseconds(300)), on: loop)
+        #expect(result.probeClass == .bodyMismatch)
+        #expect(result.detail.hasSuffix(#": "-LOADING dataset..""#))
+    }
+
+    @Test func silenceIsATimeout() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .hang)
+        defer { server.stop() }
+        let result = try runOnce(try check(server.port, expect: "^220", timeout: .milliseconds(300)), on: loop)
+        #expect(result.probeClass == .timeout)
+        #expect(result.detail == "no answer before the deadline")
+        #expect(result.duration >= .milliseconds(290) && result.duration < .seconds(2))
+    }
+
+    @Test func aCloseWithoutAnswerIsAProtocolError() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .close)
+        defer { server.stop() }
+        let result = try runOnce(try check(server.port, send: "QUIT\r\n\r\n", expect: "^221"), on: loop)
+        #expect(result.probeClass == .protocolError)
+        #expect(result.detail == "the server closed the connection without answering")
+    }
+
+    @Test func aResetIsAReset() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .reset)
+        defer { server.stop() }
+        let result = try runOnce(try check(server.port, send: "QUIT\r\n\r\n", expect: "^221"), on: loop)
+        #expect(result.probeClass == .reset)
+    }
+
+    @Test func anAnswerPastTheLimitWithoutAMatchIsAMismatch() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .largeBody(bytes: 100_000))
+        defer { server.stop() }
+        let result = try runOnce(try check(server.port, send: "GET / HTTP/1.0\r\n\r\n", expect: "^220"), on: loop)
+        #expect(result.probeClass == .bodyMismatch)
+        #expect(result.detail.hasPrefix(#"the answer does not match "^220": "HTTP/1.1 200 OK..Content-Length"#))
+    }
+
+    @Test func aConversationCancelledEndsSilentlyAndClosesItsSocket() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .hang)
+        defer { server.stop() }
+        let engine = try ProbeEngine(loop: loop)
+        var ended = false
+        let id = try engine.start(try check(server.port, expect: "^220", timeout: .milliseconds(500))) { _ in
+            ended = true
+        }
+        try loop.run(until: { server.peers.count == 1 && engine.inFlight == 1 })
+        // Connected and waiting for the banner.
+        #expect(clientSockets(to: server.port) == 1)
+        engine.cancel(id)
+        #expect(engine.inFlight == 0)
+        #expect(clientSockets(to: server.port) == 0)
+        let stop = loop.now() + .milliseconds(800)
+        try loop.run(until: { loop.now() >= stop })
+        #expect(!ended)
+    }
+
+    @Test func socketsAreClosedWhenConversationsEnd() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .lineReply("+PONG\r\n"))
+        defer { server.stop() }
+        let engine = try ProbeEngine(loop: loop)
+        for _ in 0..<20 {
+            #expect(
+                try runOnce(try check(server.port, send: "PING\r\n", expect: "PONG"), on: loop, engine: engine)
+                    .probeClass == .ok)
+        }
+        #expect(server.requests.count == 20)
+        #expect(clientSockets(to: server.port) == 0)
+    }
+
+    /// This process's sockets connected to `port` on loopback: the probes' (the server's accepted ones have the port
+    /// on their own side).
+    private func clientSockets(to port: UInt16) -> Int {
+        (0..<4096).filter { fd in
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(Int32(fd), $0, &length) }
+            }
+            return named == 0 && address.sin_family == sa_family_t(AF_INET)
+                && UInt16(bigEndian: address.sin_port) == port
+        }.count
+    }
+}
