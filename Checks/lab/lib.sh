@@ -194,6 +194,28 @@ lab_rs_mode() {
   printf '%s' "$*" >"$file.new" && mv -f "$file.new" "$file"
 }
 
+# lab_proto_start I KIND PORT: starts rsI's protocolserver.py of KIND (smtp, redis, redis-loading, mysql) on PORT
+# (log rsI-PORT.log); lab_proto_stop I PORT stops it (connections are then refused).
+lab_proto_start() {
+  ip netns exec "rs$1" python3 -S "$LAB_DIR/protocolserver.py" "$2" --name "rs$1" --port "$3" \
+    >>"$LAB_STATE/rs$1-$3.log" 2>&1 &
+  echo $! >"$LAB_STATE/rs$1-$3.pid"
+}
+lab_proto_stop() {
+  local pid
+  read -r pid <"$LAB_STATE/rs$1-$2.pid"
+  kill "$pid"
+  wait "$pid" 2>/dev/null
+}
+
+# lab_port_weights PORT...: every one of the VIP's TCP services on PORTs, from one ipvsadm call: "PORT:W1,W2" each.
+lab_port_weights() {
+  lab_in lvs ipvsadm -Ln | awk -v vip="$LAB_VIP" -v ports="$*" '
+    /^(TCP|UDP|FWM|SCTP) / { split($2, a, ":"); port = ($1 == "TCP" && a[1] == vip) ? a[2] : ""; next }
+    port != "" && $1 == "->" && $2 ~ /^[0-9]/ { w[port] = w[port] (w[port] == "" ? "" : ",") $4 }
+    END { n = split(ports, p, " "); for (i = 1; i <= n; i++) printf "%s%s:%s", (i > 1 ? " " : ""), p[i], w[p[i]]; print "" }'
+}
+
 # lab_weight I W: sets rsI's weight in the director's IPVS service (ipvsadm -e).
 lab_weight() { lab_in lvs ipvsadm -e -t "$LAB_SERVICE" -r "$(lab_rip "$1"):$LAB_PORT" -g -w "$2"; }
 

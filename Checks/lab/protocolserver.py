@@ -4,6 +4,7 @@
   smtp   sends a 220 banner at once; answers each line with 500 (221 and a close for QUIT)
   redis  no banner; answers PING with +PONG, any other line with -ERR unknown command, and closes on a line that
          starts with POST or Host: (as Redis does against cross-protocol requests)
+  redis-loading  a Redis still loading its dataset: answers every command with -LOADING
   mysql  sends a protocol-10 handshake packet at once; answers any bytes with an error packet and closes
 Every connection is logged on stderr, one line each. Standard library only.
 """
@@ -44,12 +45,14 @@ class Handler(socketserver.StreamRequestHandler):
                     self.wfile.write(b"221 bye\r\n")
                     return
                 self.wfile.write(b"500 5.5.2 command unrecognized\r\n")
-        elif kind == "redis":
+        elif kind in ("redis", "redis-loading"):
             for line in self.rfile:
                 words = line.split()
                 if not words:
                     continue
-                if words[0].upper() == b"PING":
+                if kind == "redis-loading":
+                    self.wfile.write(b"-LOADING Redis is loading the dataset in memory\r\n")
+                elif words[0].upper() == b"PING":
                     self.wfile.write(b"+PONG\r\n")
                 elif words[0].upper() in (b"POST", b"HOST:"):
                     return
@@ -71,7 +74,7 @@ class Server(socketserver.ThreadingTCPServer):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["smtp", "redis", "mysql"])
+    parser.add_argument("kind", choices=["smtp", "redis", "redis-loading", "mysql"])
     parser.add_argument("--name", required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()

@@ -13,28 +13,12 @@ agent_require
 PORTS="2525 3306 6379 8000"
 declare -A KIND=([2525]=smtp [3306]=mysql [6379]=redis)
 
-# proto_start I PORT: starts rsI's server of PORT's kind.
-proto_start() {
-  ip netns exec "rs$1" python3 -S "$LAB_DIR/protocolserver.py" "${KIND[$2]}" --name "rs$1" --port "$2" \
-    >>"$LAB_STATE/rs$1-$2.log" 2>&1 &
-  echo $! >"$LAB_STATE/rs$1-$2.pid"
-}
+# proto_start I PORT: starts rsI's server of PORT's kind; proto_stop I PORT stops it.
+proto_start() { lab_proto_start "$1" "${KIND[$2]}" "$2"; }
+proto_stop() { lab_proto_stop "$1" "$2"; }
 
-# proto_stop I PORT: stops it (connections are refused).
-proto_stop() {
-  local pid
-  read -r pid <"$LAB_STATE/rs$1-$2.pid"
-  kill "$pid"
-  wait "$pid" 2>/dev/null
-}
-
-# weights: every service's weights from one ipvsadm call, "PORT:W1,W2" for each port of $PORTS.
-weights() {
-  lab_in lvs ipvsadm -Ln | awk -v vip="$LAB_VIP" -v ports="$PORTS" '
-    /^(TCP|UDP|FWM|SCTP) / { split($2, a, ":"); port = ($1 == "TCP" && a[1] == vip) ? a[2] : ""; next }
-    port != "" && $1 == "->" && $2 ~ /^[0-9]/ { w[port] = w[port] (w[port] == "" ? "" : ",") $4 }
-    END { n = split(ports, p, " "); for (i = 1; i <= n; i++) printf "%s%s:%s", (i > 1 ? " " : ""), p[i], w[p[i]]; print "" }'
-}
+# weights: every service's weights, "PORT:W1,W2" for each port of $PORTS.
+weights() { lab_port_weights $PORTS; }
 
 # weights_seen SECONDS: samples `weights` every 0.3 s for SECONDS; prints each distinct reading, "|"-separated.
 weights_seen() {
