@@ -50,12 +50,11 @@ struct CheckerTranslator {
             check.fields.type = .tcp
         case "SMTP_CHECK":
             check.fields.type = .tcp
+            check.fields.expect = "^220 "
             check.note(
-                "type",
-                collector.warn(
-                    checker.place,
-                    "SMTP_CHECK: drcheck cannot speak SMTP; a tcp connect to the port is weaker and never drains a "
-                        + "server SMTP_CHECK would keep"))
+                "expect",
+                "keepalived's SMTP_CHECK reads the 220 greeting, then sends HELO and expects 250; drcheck reads the "
+                    + "greeting (a client that speaks first trips an SMTP server's early-talker defence)")
             for host in checker.all("host") {
                 let target = host.value("connect_ip") ?? "the real server"
                 check.note("type", collector.warn(host.place, "SMTP_CHECK host \(target): not checked by drcheck"))

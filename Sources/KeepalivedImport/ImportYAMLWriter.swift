@@ -78,6 +78,7 @@ enum ImportYAMLWriter {
             if let host = fields.host { entries.append(("host", quoted(host))) }
             if let body = fields.expectBody { entries.append(("expect_body", quoted(body))) }
         }
+        if fields.type == .tcp, let expect = fields.expect { entries.append(("expect", quoted(expect))) }
         if let port = fields.port { entries.append(("port", String(port))) }
         if fields.type == .http, fields.https {
             entries.append(("scheme", "https"))

@@ -45,6 +45,8 @@ struct CheckFields: Equatable {
     var expectStatus: String?
     var host: String?
     var expectBody: String?
+    /// tcp: the pattern the server's first bytes must match (SMTP_CHECK's greeting).
+    var expect: String?
     var port: UInt16?
     var https = false
     var command: [String] = []
