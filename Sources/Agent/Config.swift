@@ -86,15 +86,16 @@ public enum ProbeMode: String, Hashable, Sendable, CaseIterable {
     case dr, rip
 }
 
-/// What a probe does: an HTTP(S) request, a TCP connect, or an external command.
+/// What a probe does: an HTTP(S) request, a TCP connect (or conversation), a UDP exchange, a DNS query, or an
+/// external command.
 public enum CheckType: String, Hashable, Sendable, CaseIterable {
-    case http, tcp, exec
+    case http, tcp, exec, udp, dns
 
-    /// HTTP and TCP checks speak TCP: they judge TCP services and fwmark services (whose destinations carry the
-    /// port). A command can judge anything.
+    /// HTTP and TCP checks speak TCP, UDP and DNS checks UDP: each judges services of its transport and fwmark
+    /// services (whose destinations carry the port). A command can judge anything.
     public func canJudge(_ key: ServiceKey) -> Bool {
         guard self != .exec, case .virtual(_, let transport) = key else { return true }
-        return transport == .tcp
+        return transport == (self == .udp || self == .dns ? .udp : .tcp)
     }
 
     /// Why this check cannot judge `key` (see `canJudge`), as /status and the log say it.
@@ -128,11 +129,21 @@ public struct CheckSettings: Hashable, Sendable {
     public var host: String?
     /// A regular expression (Swift Regex syntax) the body must match.
     public var expectBody: String?
-    /// tcp: text written once connected (YAML's double-quoted escapes give `\r\n`); nil: nothing is sent.
+    /// tcp: text written once connected (YAML's double-quoted escapes give `\r\n`); nil: nothing is sent. udp: the
+    /// datagram sent (nil: an empty one).
     public var send: String?
-    /// tcp: a regular expression the server's first bytes must match (a banner, or the answer to `send`); nil with
-    /// `send`: any answer passes; nil without it: the connect alone decides.
+    /// tcp, udp: a regular expression the server's first bytes must match (a banner, or the answer to `send`); nil
+    /// with `send`: any answer passes; nil without it (tcp): the connect alone decides.
     public var expect: String?
+    /// udp: without a reply the server fails; false: it passes unless its host says nothing listens (ICMP port
+    /// unreachable), keepalived's UDP_CHECK rule.
+    public var requireReply = true
+    /// dns: the question asked (the root by default) and what its answer must hold.
+    public var queryName = "."
+    public var queryType = DNSRecordType.soa
+    public var expectRcode: [DNSRcode] = [.noError]
+    /// dns: when not empty, the answer must hold one of these addresses (A or AAAA records).
+    public var expectAddress: [IPAddress] = []
     /// The health port when it differs from the service's (required for fwmark services).
     public var port: UInt16?
     public var scheme = ProbeScheme.http

@@ -4,7 +4,8 @@ import Primitives
 public enum ConfigParser {
     static let checkKeys = [
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
-        "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change",
+        "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
+        "query_name", "query_type", "expect_rcode", "expect_address",
     ]
     static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify", "send", "expect"]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
@@ -12,7 +13,11 @@ public enum ConfigParser {
         "path", "expect_status", "tls_ca_file", "tls_resume", "host", "expect_body", "scheme", "tls_verify",
     ]
     static let execKeys = ["command", "dynamic_weight"]
-    static let tcpKeys = ["send", "expect"]
+    /// The keys of the other types, and the types they fit.
+    static let typedKeys: [(key: String, types: [CheckType])] = [
+        ("send", [.tcp, .udp]), ("expect", [.tcp, .udp]), ("require_reply", [.udp]), ("query_name", [.dns]),
+        ("query_type", [.dns]), ("expect_rcode", [.dns]), ("expect_address", [.dns]),
+    ]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
         "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "on_change_timeout",
@@ -79,6 +84,13 @@ public enum ConfigParser {
         if let f = map["expect_body"] { check.expectBody = try regex(f) }
         if let f = map["send"] { check.send = try f.string() }
         if let f = map["expect"] { check.expect = try regex(f) }
+        if let f = map["require_reply"] { check.requireReply = try f.bool() }
+        if let f = map["query_name"] { check.queryName = try dnsName(f) }
+        if let f = map["query_type"] { check.queryType = try f.choice(DNSRecordType.self) }
+        if let f = map["expect_rcode"] {
+            check.expectRcode = try nonEmpty(f).map { i throws(ConfigError) in try i.choice(DNSRcode.self) }
+        }
+        if let f = map["expect_address"] { check.expectAddress = try nonEmpty(f).map(address) }
         if let f = map["port"] { check.port = UInt16(try f.int(in: 1...65535)) }
         if let f = map["scheme"] { check.scheme = try f.choice(among: [ProbeScheme.http, .https], named: \.rawValue) }
         if let f = map["tls_verify"] { check.tlsVerify = try f.bool() }
@@ -103,8 +115,10 @@ public enum ConfigParser {
         for name in execKeys where check.type != .exec {
             if let given = map[name] { throw given.error("applies only to an exec check (type is \(check.type))") }
         }
-        for name in tcpKeys where check.type != .tcp {
-            if let given = map[name] { throw given.error("applies only to a tcp check (type is \(check.type))") }
+        for (name, types) in typedKeys where !types.contains(check.type) {
+            guard let given = map[name] else { continue }
+            let names = types.map(\.rawValue).joined(separator: " or ")
+            throw given.error("applies only to a \(names) check (type is \(check.type))")
         }
         if check.type == .exec, check.command.isEmpty {
             throw (map["type"] ?? field).error("an exec check needs command: [PROGRAM, ARGUMENT...]")
@@ -152,6 +166,39 @@ public enum ConfigParser {
             throw field.error("\(error.reason) (got \(ConfigError.quoted(text)))")
         }
         return text
+    }
+
+    /// A list of at least one item.
+    static func nonEmpty(_ field: YAMLField) throws(ConfigError) -> [YAMLField] {
+        let items = try field.sequence()
+        guard !items.isEmpty else { throw field.error("must list at least one") }
+        return items
+    }
+
+    static func address(_ field: YAMLField) throws(ConfigError) -> IPAddress {
+        let text = try field.string()
+        guard let address = IPAddress(text) else { throw field.error("not an IP address: \(ConfigError.quoted(text))") }
+        return address
+    }
+
+    /// A DNS name: labels of 1-63 bytes of letters, digits, `-` and `_` (and `*`), 253 bytes at most; `.` the root.
+    static func dnsName(_ field: YAMLField) throws(ConfigError) -> String {
+        let name = try field.string()
+        guard name != "." else { return name }
+        let labels = (name.hasSuffix(".") ? String(name.dropLast()) : name).split(
+            separator: ".", omittingEmptySubsequences: false)
+        let valid =
+            name.utf8.count <= 254
+            && labels.allSatisfy { label in
+                (1...63).contains(label.utf8.count)
+                    && label.utf8.allSatisfy {
+                        $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "*")
+                            || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20)
+                            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    }
+            }
+        guard valid else { throw field.error("not a DNS name: \(ConfigError.quoted(name))") }
+        return name
     }
 
     static func statuses(_ field: YAMLField) throws(ConfigError) -> StatusRanges {

@@ -80,14 +80,25 @@ public enum ConfigPrinter {
         // Only when set, after the rest: the printed file reads as before for configs without them.
         var optional: [(String, YAMLText)] = check.alpha ? [("alpha", .scalar("true"))] : []
         if http, check.tlsResume > .zero { optional.append(("tls_resume", duration(check.tlsResume))) }
+        if check.type == .udp, !check.requireReply { optional.append(("require_reply", .scalar("false"))) }
+        if check.type == .dns {
+            optional.append(("query_name", .scalar(check.queryName, quoted: true)))
+            optional.append(("query_type", .scalar(check.queryType.rawValue)))
+            optional.append(("expect_rcode", .list(check.expectRcode.map { .scalar($0.rawValue) })))
+            if !check.expectAddress.isEmpty {
+                optional.append(
+                    ("expect_address", .list(check.expectAddress.map { .scalar($0.description, quoted: true) })))
+            }
+        }
         if !check.onChange.isEmpty {
             optional.append(("on_change", .list(check.onChange.map { .scalar($0, quoted: true) })))
         }
         guard serviceKeys else { return .map(pairs + optional) }
         if http, let host = check.host { pairs.append(("host", .scalar(host, quoted: true))) }
         if http, let body = check.expectBody { pairs.append(("expect_body", .scalar(body, quoted: true))) }
-        if check.type == .tcp, let send = check.send { pairs.append(("send", .scalar(send, quoted: true))) }
-        if check.type == .tcp, let expect = check.expect { pairs.append(("expect", .scalar(expect, quoted: true))) }
+        let talks = check.type == .tcp || check.type == .udp
+        if talks, let send = check.send { pairs.append(("send", .scalar(send, quoted: true))) }
+        if talks, let expect = check.expect { pairs.append(("expect", .scalar(expect, quoted: true))) }
         if let port = check.port { pairs.append(("port", .scalar(String(port)))) }
         if http {
             pairs.append(("scheme", .scalar(check.scheme.rawValue)))

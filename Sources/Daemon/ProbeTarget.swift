@@ -156,16 +156,37 @@ struct TargetBuilder {
                 scheme: settings.type == .tcp ? .tcp : settings.scheme, address: address,
                 port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
-                expectedBody: try (settings.type == .tcp ? settings.expect : settings.expectBody).map {
-                    pattern throws(BodyPattern.SyntaxError) in try patterns.pattern(pattern)
-                },
+                expectedBody: try
+                    (settings.type == .http ? settings.expectBody : settings.type == .tcp ? settings.expect : nil).map {
+                        pattern throws(BodyPattern.SyntaxError) in try patterns.pattern(pattern)
+                    },
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
                 sourceAddress: source, tlsResume: settings.tlsResume,
-                send: settings.type == .tcp ? Array((settings.send ?? "").utf8) : [])
+                send: settings.type == .tcp ? Array((settings.send ?? "").utf8) : [],
+                datagram: try datagram(settings))
         } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {
             throw TargetError(description: "\(error)")
+        }
+    }
+
+    /// A udp or dns check's exchange; nil for the other types.
+    private func datagram(_ settings: CheckSettings) throws(BodyPattern.SyntaxError) -> DatagramCheck? {
+        switch settings.type {
+        case .udp:
+            return .udp(
+                payload: Array((settings.send ?? "").utf8),
+                expect: try settings.expect.map { pattern throws(BodyPattern.SyntaxError) in
+                    try patterns.pattern(pattern)
+                }, requireReply: settings.requireReply)
+        case .dns:
+            return .dns(
+                DNSQuery(
+                    name: settings.queryName, type: settings.queryType, expectRcodes: settings.expectRcode,
+                    expectAddresses: settings.expectAddress))
+        case .http, .tcp, .exec:
+            return nil
         }
     }
 }

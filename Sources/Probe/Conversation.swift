@@ -73,11 +73,7 @@ struct Conversation {
 
     private var mismatch: String { "the answer does not match \"\(expect?.pattern ?? "")\": \(excerpt)" }
 
-    /// The answer's first bytes as printable text, for the log and /status.
-    private var excerpt: String {
-        let shown = answer.prefix(64).map { $0 >= 0x20 && $0 < 0x7f ? Character(UnicodeScalar($0)) : "." }
-        return "\"\(String(shown))\"" + (answer.count > 64 ? "..." : "")
-    }
+    private var excerpt: String { ProbeText.excerpt(answer) }
 
     private func failed(_ code: CURLcode) -> Step {
         var osErrno = 0

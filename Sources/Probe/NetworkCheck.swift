@@ -25,6 +25,7 @@ public struct NetworkCheck: Sendable, Equatable {
         var sourceAddress: IPAddress?
         var tlsResume: Duration
         var send: [UInt8]
+        var datagram: DatagramCheck?
         var url = ""
         var connectTo: String?
         var interface: String?
@@ -115,17 +116,23 @@ public struct NetworkCheck: Sendable, Equatable {
         get { box.fields.send }
         set { change { $0.send = newValue } }
     }
+    /// A UDP check (a payload, a DNS query) run on the loop instead of a libcurl transfer, to `address` and `port`.
+    public var datagram: DatagramCheck? {
+        get { box.fields.datagram }
+        set { change { $0.datagram = newValue } }
+    }
 
     public init(
         scheme: ProbeScheme = .http, address: IPAddress, port: UInt16, host: String? = nil, path: String = "/",
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
-        sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero, send: [UInt8] = []
+        sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero, send: [UInt8] = [],
+        datagram: DatagramCheck? = nil
     ) throws(InvalidError) {
         var fields = Fields(
             scheme: scheme, address: address, port: port, host: host, path: path, expectedStatus: expectedStatus,
             expectedBody: expectedBody, timeout: timeout, tlsVerify: tlsVerify, tlsCAFile: tlsCAFile, mark: mark,
-            sourceAddress: sourceAddress, tlsResume: tlsResume, send: send)
+            sourceAddress: sourceAddress, tlsResume: tlsResume, send: send, datagram: datagram)
         fields.spell()
         box = Box(fields)
         try validate()
@@ -156,6 +163,9 @@ public struct NetworkCheck: Sendable, Equatable {
         guard tlsResume >= .zero else { throw InvalidError(description: "tls_resume must not be negative") }
         guard !expectedStatus.ranges.isEmpty else { throw InvalidError(description: "no expected status") }
         guard send.isEmpty || scheme == .tcp else { throw InvalidError(description: "send applies only to tcp") }
+        if case .dns(let query) = datagram, DNSMessage.encoded(query.name) == nil {
+            throw InvalidError(description: "query name \"\(query.name)\" is not a DNS name")
+        }
     }
 
     /// A tcp check that sends or expects something: it goes on once libcurl has connected.

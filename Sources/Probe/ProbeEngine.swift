@@ -33,6 +33,8 @@ public final class ProbeEngine {
     /// from epoll, no system call), else after the call. libcurl closes a socket that never connected without
     /// drcheck's close callback: by then its number may be watched again, by a new socket, hence the watch's ID.
     private var released: [Int32: EventLoop.WatchID] = [:]
+    /// UDP checks under way, which libcurl does not run (`DatagramProbe`), by probe.
+    private var datagrams: [ProbeID: DatagramProbe] = [:]
     /// tcp checks talking to their server once libcurl connected them (`Conversation`), by probe.
     private var conversations: [ProbeID: Talk] = [:]
     private var curlTimer: EventLoop.TimerID?
@@ -65,6 +67,7 @@ public final class ProbeEngine {
         _ = drcheck_multi_setopt_timer(multi, nil)
         for id in watched.values { loop.unwatch(id) }
         for talk in conversations.values { stop(talk) }
+        for probe in datagrams.values { probe.cancel() }
         if let curlTimer { loop.cancel(curlTimer) }
         for transfer in transfers.values { curl_multi_remove_handle(multi, transfer.easy) }
         transfers.removeAll()
@@ -72,7 +75,7 @@ public final class ProbeEngine {
     }
 
     /// Probes in flight.
-    public var inFlight: Int { transfers.count }
+    public var inFlight: Int { transfers.count + datagrams.count }
 
     /// Easy handles kept between probes.
     var idleHandles: Int { idle.count }
@@ -84,6 +87,15 @@ public final class ProbeEngine {
     {
         let id = ProbeID(raw: nextID)
         nextID += 1
+        if let datagram = check.datagram {
+            let probe = DatagramProbe(loop: loop, check: check, datagram: datagram) { [unowned self] result in
+                datagrams.removeValue(forKey: id)
+                completion(result)
+            }
+            datagrams[id] = probe
+            probe.start()
+            return id
+        }
         let transfer: Transfer
         if let key = check.tlsSessionKey {
             transfer = try sessionHandle(key, for: check)
@@ -110,6 +122,7 @@ public final class ProbeEngine {
 
     /// Abandons a probe in flight; its completion is not called.
     public func cancel(_ id: ProbeID) {
+        datagrams.removeValue(forKey: id)?.cancel()
         if let talk = conversations.removeValue(forKey: id) { stop(talk) }
         guard let transfer = transfers.removeValue(forKey: id) else { return }
         curl_multi_remove_handle(multi, transfer.easy)

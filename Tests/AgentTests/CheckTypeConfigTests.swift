@@ -85,7 +85,7 @@ struct CheckTypeConfigTests {
         ),
         (
             "defaults:\n  type: ping\n",
-            "drcheck.yaml:2: defaults.type: must be one of http, tcp, exec (got \"ping\")"
+            "drcheck.yaml:2: defaults.type: must be one of http, tcp, exec, udp, dns (got \"ping\")"
         ),
         (
             "defaults:\n  type: exec\n",
@@ -212,11 +212,11 @@ struct CheckTypeConfigTests {
     @Test(arguments: [
         (
             "services:\n  - vip: 198.51.100.33:80\n    check: {send: \"x\"}\n",
-            "drcheck.yaml:3: services[0].check.send: applies only to a tcp check (type is http)"
+            "drcheck.yaml:3: services[0].check.send: applies only to a tcp or udp check (type is http)"
         ),
         (
             "services:\n  - vip: 198.51.100.33:80\n    check: {type: exec, command: [/bin/true], expect: \"x\"}\n",
-            "drcheck.yaml:3: services[0].check.expect: applies only to a tcp check (type is exec)"
+            "drcheck.yaml:3: services[0].check.expect: applies only to a tcp or udp check (type is exec)"
         ),
         (
             "services:\n  - vip: 198.51.100.33:80\n    check: {type: tcp, send: \"\"}\n",
@@ -235,5 +235,61 @@ struct CheckTypeConfigTests {
         #expect(
             error("services:\n  - vip: 198.51.100.33:80\n    check: {type: tcp, expect: \"(\"}\n").hasPrefix(
                 "drcheck.yaml:3: services[0].check.expect: not a valid regular expression"))
+    }
+
+    @Test func udpAndDNSChecksJudgeUDPServices() throws {
+        let config = try parse(
+            "services:\n  - vip: 198.51.100.33:53\n    protocol: udp\n    check:\n      type: dns\n"
+                + "      query_name: www.example.org\n      query_type: AAAA\n      expect_rcode: [NOERROR, NXDOMAIN]\n"
+                + "      expect_address: [\"2001:db8::7\"]\n"
+                + "  - vip: 198.51.100.33:1812\n    protocol: udp\n    check:\n      type: udp\n"
+                + "      send: \"status\\n\"\n      expect: \"^ok\"\n      require_reply: false\n")
+        let dns = try #require(config.check(for: Self.dns))
+        #expect(dns.type == .dns)
+        #expect(dns.queryName == "www.example.org")
+        #expect(dns.queryType == .aaaa)
+        #expect(dns.expectRcode == [.noError, .nxDomain])
+        #expect(dns.expectAddress == [IPAddress("2001:db8::7")!])
+        let udp = try #require(config.check(for: .virtual(Endpoint("198.51.100.33:1812")!, .udp)))
+        #expect(udp.type == .udp && udp.send == "status\n" && udp.expect == "^ok" && !udp.requireReply)
+        #expect(try parse(ConfigPrinter.yaml(config)) == config)
+        // The defaults' query serves discovered UDP services; a TCP service is not a dns check's.
+        let discovered = try parse("discover: true\ndefaults:\n  type: dns\n  query_name: example.org\n")
+        #expect(discovered.check(for: Self.dns)?.queryName == "example.org")
+        #expect(discovered.check(for: Self.web) == nil)
+        #expect(
+            discovered.notChecked(Self.web)
+                == "a tcp service, which a dns check cannot judge (list it with an exec check)")
+    }
+
+    @Test(arguments: [
+        (
+            "defaults:\n  type: dns\n  query_name: \"a..b\"\n",
+            #"drcheck.yaml:3: defaults.query_name: not a DNS name: "a..b""#
+        ),
+        ("defaults:\n  type: dns\n  query_type: AXFR\n", "drcheck.yaml:3: defaults.query_type: must be one of A, NS,"),
+        (
+            "defaults:\n  type: dns\n  expect_rcode: []\n",
+            "drcheck.yaml:3: defaults.expect_rcode: must list at least one"
+        ),
+        (
+            "defaults:\n  type: dns\n  expect_address: [www]\n",
+            #"drcheck.yaml:3: defaults.expect_address[0]: not an IP address: "www""#
+        ),
+        (
+            "defaults:\n  query_type: A\n",
+            "drcheck.yaml:2: defaults.query_type: applies only to a dns check (type is http)"
+        ),
+        (
+            "defaults:\n  type: tcp\n  require_reply: false\n",
+            "drcheck.yaml:3: defaults.require_reply: applies only to a udp check (type is tcp)"
+        ),
+        (
+            "services:\n  - vip: 198.51.100.33:80\n    check: {type: dns}\n",
+            "drcheck.yaml:3: services[0].check: cannot be checked: a tcp service, which a dns check cannot judge"
+        ),
+    ])
+    func udpAndDNSKeysAreVetted(yaml: String, expected: String) {
+        #expect(error(yaml).hasPrefix(expected))
     }
 }

@@ -132,18 +132,4 @@ struct TCPConversationTests {
         #expect(server.requests.count == 20)
         #expect(clientSockets(to: server.port) == 0)
     }
-
-    /// This process's sockets connected to `port` on loopback: the probes' (the server's accepted ones have the port
-    /// on their own side).
-    private func clientSockets(to port: UInt16) -> Int {
-        (0..<4096).filter { fd in
-            var address = sockaddr_in()
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let named = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(Int32(fd), $0, &length) }
-            }
-            return named == 0 && address.sin_family == sa_family_t(AF_INET)
-                && UInt16(bigEndian: address.sin_port) == port
-        }.count
-    }
 }
