@@ -1,7 +1,15 @@
 /// The record types a health query asks for, by their config names.
 public enum DNSRecordType: String, Sendable, CaseIterable {
-    case a = "A", ns = "NS", cname = "CNAME", soa = "SOA", ptr = "PTR", mx = "MX", txt = "TXT", aaaa = "AAAA"
-    case srv = "SRV", any = "ANY"
+    case a = "A"
+    case ns = "NS"
+    case cname = "CNAME"
+    case soa = "SOA"
+    case ptr = "PTR"
+    case mx = "MX"
+    case txt = "TXT"
+    case aaaa = "AAAA"
+    case srv = "SRV"
+    case any = "ANY"
 
     public var code: UInt16 {
         switch self {
@@ -21,7 +29,11 @@ public enum DNSRecordType: String, Sendable, CaseIterable {
 
 /// DNS response codes (RFC 1035, 2136), by their config names.
 public enum DNSRcode: String, Sendable, CaseIterable {
-    case noError = "NOERROR", formErr = "FORMERR", servFail = "SERVFAIL", nxDomain = "NXDOMAIN", notImp = "NOTIMP"
+    case noError = "NOERROR"
+    case formErr = "FORMERR"
+    case servFail = "SERVFAIL"
+    case nxDomain = "NXDOMAIN"
+    case notImp = "NOTIMP"
     case refused = "REFUSED"
 
     public init?(code: UInt8) {

@@ -51,7 +51,9 @@ enum DNSMessage {
         }
         if found.contains(where: query.expectAddresses.contains) { return (.ok, "") }
         let seen = found.isEmpty ? "none" : found.map(\.description).joined(separator: ", ")
-        return (.bodyMismatch, "no expected address in the answer (found: \(seen))\(truncated ? ", truncated (TC)" : "")")
+        return (
+            .bodyMismatch, "no expected address in the answer (found: \(seen))\(truncated ? ", truncated (TC)" : "")"
+        )
     }
 
     struct Malformed: Error {
