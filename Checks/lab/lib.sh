@@ -194,16 +194,34 @@ lab_rs_mode() {
   printf '%s' "$*" >"$file.new" && mv -f "$file.new" "$file"
 }
 
-# lab_proto_start I KIND PORT: starts rsI's protocolserver.py of KIND (smtp, redis, redis-loading, mysql) on PORT
-# (log rsI-PORT.log); lab_proto_stop I PORT stops it (connections are then refused).
+# lab_proto_start I KIND PORT: starts rsI's protocolserver.py of KIND (smtp, redis, redis-loading, mysql; udp-status,
+# udp-busy on rsI's RIP and the VIP) on PORT (log rsI-PORT.log); lab_proto_stop I PORT stops it (connections are then
+# refused).
 lab_proto_start() {
   ip netns exec "rs$1" python3 -S "$LAB_DIR/protocolserver.py" "$2" --name "rs$1" --port "$3" \
-    >>"$LAB_STATE/rs$1-$3.log" 2>&1 &
+    --addresses "$(lab_rip "$1"),$LAB_VIP" >>"$LAB_STATE/rs$1-$3.log" 2>&1 &
   echo $! >"$LAB_STATE/rs$1-$3.pid"
 }
 lab_proto_stop() {
   local pid
   read -r pid <"$LAB_STATE/rs$1-$2.pid"
+  kill "$pid"
+  wait "$pid" 2>/dev/null
+}
+
+# lab_dns_start I ADDRESS: starts dnsmasq in rsI on its RIP and the VIP, port 53 (UDP and TCP), answering check.lab
+# with ADDRESS; waits until it answers. lab_dns_stop I stops it.
+lab_dns_start() {
+  ip netns exec "rs$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --user=root \
+    --bind-interfaces --listen-address="$(lab_rip "$1")" --listen-address="$LAB_VIP" --port=53 \
+    --address=/check.lab/"$2" --log-queries --log-facility=- --pid-file="$LAB_STATE/dns$1.pid" \
+    >>"$LAB_STATE/dns$1.log" 2>&1 &
+  echo $! >"$LAB_STATE/dns$1.ppid"
+  lab_wait 10 lab_in lvs dig +short +time=1 +tries=1 @"$(lab_rip "$1")" check.lab >/dev/null
+}
+lab_dns_stop() {
+  local pid
+  read -r pid <"$LAB_STATE/dns$1.ppid"
   kill "$pid"
   wait "$pid" 2>/dev/null
 }

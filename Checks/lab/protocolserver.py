@@ -5,6 +5,8 @@
   redis  no banner; answers PING with +PONG, any other line with -ERR unknown command, and closes on a line that
          starts with POST or Host: (as Redis does against cross-protocol requests)
   redis-loading  a Redis still loading its dataset: answers every command with -LOADING
+  udp-status     over UDP: answers each datagram with "ok NAME"
+  udp-busy       over UDP: answers each datagram with "busy NAME"
   mysql  sends a protocol-10 handshake packet at once; answers any bytes with an error packet and closes
 Every connection is logged on stderr, one line each. Standard library only.
 """
@@ -14,6 +16,7 @@ import socket
 import socketserver
 import struct
 import sys
+import threading
 import time
 
 READ_TIMEOUT = 10.0
@@ -64,6 +67,13 @@ class Handler(socketserver.StreamRequestHandler):
                 self.wfile.write(mysql_error("Got packets out of order"))
 
 
+class DatagramHandler(socketserver.DatagramRequestHandler):
+    def handle(self):
+        kind, name = self.server.kind, self.server.name
+        print(f"{time.time():.3f} {self.client_address[0]} datagram ({kind})", file=sys.stderr, flush=True)
+        self.wfile.write(f"{'ok' if kind == 'udp-status' else 'busy'} {name}\n".encode())
+
+
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
@@ -74,10 +84,20 @@ class Server(socketserver.ThreadingTCPServer):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["smtp", "redis", "redis-loading", "mysql"])
+    parser.add_argument("kind", choices=["smtp", "redis", "redis-loading", "mysql", "udp-status", "udp-busy"])
     parser.add_argument("--name", required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--addresses", default="0.0.0.0",
+                        help="udp kinds: the addresses to answer on, comma-separated (a DR real server answers from "
+                             "the VIP the request went to only on a socket bound to it)")
     args = parser.parse_args()
+    if args.kind.startswith("udp-"):
+        servers = [socketserver.UDPServer((address, args.port), DatagramHandler) for address in args.addresses.split(",")]
+        for one in servers:
+            one.kind, one.name = args.kind, args.name
+            threading.Thread(target=one.serve_forever, daemon=True).start()
+        print(f"{args.name} {args.kind} listening on {args.addresses} port {args.port}", file=sys.stderr, flush=True)
+        threading.Event().wait()
     server = Server(("0.0.0.0", args.port), Handler)
     server.kind, server.name = args.kind, args.name
     print(f"{args.name} {args.kind} listening on port {args.port}", file=sys.stderr, flush=True)

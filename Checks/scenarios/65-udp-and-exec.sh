@@ -13,22 +13,9 @@ DNS=$LAB_VIP:53
 rip1=$(lab_rip 1)
 rip2=$(lab_rip 2)
 
-# dns_start I: starts dnsmasq in rsI on the RIP and the VIP, port 53 (UDP and TCP), answering check.lab.
-dns_start() {
-  ip netns exec "rs$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --user=root \
-    --bind-interfaces --listen-address="$(lab_rip "$1")" --listen-address="$LAB_VIP" --port=53 \
-    --address=/check.lab/198.51.100.4"$1" --pid-file="$LAB_STATE/dns$1.pid" >>"$LAB_STATE/dns$1.log" 2>&1 &
-  echo $! >"$LAB_STATE/dns$1.ppid"
-  lab_wait 10 lab_in lvs dig +short +time=1 +tries=1 @"$(lab_rip "$1")" check.lab >/dev/null
-}
-
-# dns_stop I: stops rsI's dnsmasq.
-dns_stop() {
-  local pid
-  read -r pid <"$LAB_STATE/dns$1.ppid"
-  kill "$pid"
-  wait "$pid" 2>/dev/null
-}
+# dns_start I / dns_stop I: rsI's dnsmasq, answering check.lab with 198.51.100.4I.
+dns_start() { lab_dns_start "$1" "198.51.100.4$1"; }
+dns_stop() { lab_dns_stop "$1"; }
 
 # weight FLAG SERVICE RIP: prints the weight of RIP's destination (port 53) in service FLAG SERVICE (-u or -t).
 weight() { lab_in lvs ipvsadm -Ln "$1" "$2" | awk -v rip="$3:53" '$2 == rip {print $4}'; }

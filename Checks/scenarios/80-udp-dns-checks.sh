@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# UDP services checked natively, through the DR path: a DNS pool (dnsmasq on rs1 and rs2) with `type: dns` asking
+# check.lab's A record and expecting the pool's addresses, and a UDP status service (protocolserver.py udp-status)
+# with `type: udp`, `send` and `expect`, all at weight 4. Healthy servers keep their weight; a stopped resolver is
+# drained as connect_refused (ICMP port unreachable) and restored; a resolver answering another address and a
+# status server answering "busy" are drained as body_mismatch, with what they answered in /status; a server without
+# the VIP on lo is drained as dr_path in both services (the fwmark probe service carries UDP as it carries TCP); the
+# daemon keeps no socket of a probe that ended.
+set -uo pipefail
+. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/agent.sh"
+agent_require
+
+# weights: "dns:W1,W2 status:W1,W2" from the VIP's UDP services on ports 53 and 7000.
+weights() {
+  lab_in lvs ipvsadm -Ln | awk -v vip="$LAB_VIP" '
+    /^(TCP|UDP|FWM|SCTP) / { split($2, a, ":"); port = ($1 == "UDP" && a[1] == vip) ? a[2] : ""; next }
+    port != "" && $1 == "->" && $2 ~ /^[0-9]/ { w[port] = w[port] (w[port] == "" ? "" : ",") $4 }
+    END { print "dns:" w["53"], "status:" w["7000"] }'
+}
+
+# down PORT I CLASS: how many times the log says rsI went down in the UDP service on PORT, for CLASS.
+down() { agent_log_count "$LAB_VIP:$1/udp $(lab_rip "$2"):$1: down ($3)"; }
+
+# last_detail SERVICE I: the last result's detail of rsI in SERVICE (by name), from /status.
+last_detail() {
+  agent_get /status | python3 -c '
+import json, sys
+name, rip = sys.argv[1], sys.argv[2]
+print(next(r.get("last_detail") for s in json.load(sys.stdin)["services"] if s["name"] == name
+           for r in s["real_servers"] if r["address"].startswith(rip + ":")))' "$1" "$(lab_rip "$2")"
+}
+
+lab_step "topology: DNS (53/udp, dnsmasq) and a status service (7000/udp) on rs1 and rs2, weight 4"
+lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_dns_start 1 198.51.100.41 && lab_dns_start 2 198.51.100.42 || { echo "FAIL - dnsmasq did not answer"; exit 1; }
+lab_proto_start 1 udp-status 7000
+lab_proto_start 2 udp-status 7000
+for port in 53 7000; do
+  printf -- '-A -u %s:%s -s rr\n-a -u %s:%s -r %s:%s -g -w 4\n-a -u %s:%s -r %s:%s -g -w 4\n' \
+    "$LAB_VIP" "$port" "$LAB_VIP" "$port" "$(lab_rip 1)" "$port" "$LAB_VIP" "$port" "$(lab_rip 2)" "$port"
+done | lab_in lvs ipvsadm -R
+lab_expect_eq "the kernel's table" "dns:4,4 status:4,4" "$(weights)"
+
+cat <<EOF | agent_config
+defaults: {interval: 1s, timeout: 900ms, rise: 1, fall: 1}
+services:
+  - name: dns
+    vip: "$LAB_VIP:53"
+    protocol: udp
+    check: {type: dns, query_name: check.lab, query_type: A, expect_address: ["198.51.100.41", "198.51.100.42"]}
+  - name: status
+    vip: "$LAB_VIP:7000"
+    protocol: udp
+    check: {type: udp, send: "status\n", expect: "^ok "}
+EOF
+lab_step "the daemon: every weight holds while the servers answer as expected (fall 1)"
+agent_start || agent_finish
+agent_wait_ready
+sleep 4
+lab_expect_eq "every weight is 4" "dns:4,4 status:4,4" "$(weights)"
+lab_expect_eq "no server went down" "0" "$(agent_log_count ": down (")"
+asked=$(grep -c "query\[A\] check.lab" "$LAB_STATE/dns1.log")
+lab_expect_match "rs1's dnsmasq is asked for check.lab (queries logged: $asked)" "^[1-9]" "$asked"
+fds=$(ls "/proc/$AGENT_PID/fd" | wc -l)
+
+lab_step "rs2's resolver stops: drained as connect_refused, restored when it is back"
+lab_dns_stop 2
+lab_wait 15 lab_prints "dns:4,0 status:4,4" weights
+lab_expect_eq "rs2 drained in the DNS service only" "dns:4,0 status:4,4" "$(weights)"
+lab_expect_eq "its down line names connect_refused" "1" "$(down 53 2 connect_refused)"
+lab_dns_start 2 198.51.100.42
+lab_wait 15 lab_prints "dns:4,4 status:4,4" weights
+lab_expect_eq "restored" "dns:4,4 status:4,4" "$(weights)"
+
+lab_step "rs2's resolver answers another address: body_mismatch, named in /status"
+lab_dns_stop 2
+lab_dns_start 2 198.51.100.99
+lab_wait 15 lab_prints "dns:4,0 status:4,4" weights
+lab_expect_eq "its down line names body_mismatch" "1" "$(down 53 2 body_mismatch)"
+lab_expect_eq "/status says what it answered" "no expected address in the answer (found: 198.51.100.99)" \
+  "$(last_detail dns 2)"
+lab_dns_stop 2
+lab_dns_start 2 198.51.100.42
+lab_wait 15 lab_prints "dns:4,4 status:4,4" weights
+
+lab_step "rs1's status service answers busy: body_mismatch; back when it answers ok"
+lab_proto_stop 1 7000
+lab_proto_start 1 udp-busy 7000
+busy='the reply does not match "^ok ": "busy rs1."'
+lab_wait 15 lab_prints "$busy" last_detail status 1
+lab_expect_eq "/status quotes the reply" "$busy" "$(last_detail status 1)"
+lab_expect_eq "rs1 drained in the status service only" "dns:4,4 status:0,4" "$(weights)"
+# Between the two servers a probe may find nothing listening: the server went down once, either way.
+lab_expect_eq "it went down once (body_mismatch, or refused between the two servers)" "1" \
+  "$(($(down 7000 1 body_mismatch) + $(down 7000 1 connect_refused)))"
+lab_proto_stop 1 7000
+lab_proto_start 1 udp-status 7000
+lab_wait 15 lab_prints "dns:4,4 status:4,4" weights
+lab_expect_eq "restored" "dns:4,4 status:4,4" "$(weights)"
+lab_expect_eq "the daemon's descriptors are as many as before the failures ($fds)" "$fds" \
+  "$(ls "/proc/$AGENT_PID/fd" | wc -l)"
+
+lab_step "rs2 loses the VIP from lo: drained as dr_path in both services"
+lab_vip_del 2
+lab_wait 20 lab_prints "dns:4,0 status:4,0" weights
+lab_expect_eq "rs2 drained in both" "dns:4,0 status:4,0" "$(weights)"
+lab_expect_eq "its DNS and status down lines name dr_path" "1 1" "$(down 53 2 dr_path) $(down 7000 2 dr_path)"
+lab_vip_add 2
+lab_wait 20 lab_prints "dns:4,4 status:4,4" weights
+lab_expect_eq "restored once the VIP is back" "dns:4,4 status:4,4" "$(weights)"
+lab_step "what the DR probes leave in IPVS's connection table (a UDP entry lives 300 s)"
+echo "    UDP entries of the probe services: $(lab_in lvs ipvsadm -Lnc | grep -c '^UDP')"
+agent_finish
