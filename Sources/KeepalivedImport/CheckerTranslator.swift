@@ -1,5 +1,6 @@
 import Agent
 import Glibc
+import Primitives
 
 /// One keepalived checker (HTTP_GET, TCP_CHECK, MISC_CHECK, ...) of a real server as a drcheck check, or the reason
 /// drcheck cannot judge it.
@@ -10,9 +11,7 @@ struct CheckerTranslator {
     ]
     /// What each checker drcheck cannot judge does, for the comment that says so.
     static let unjudged = [
-        "DNS_CHECK": "a DNS query; an exec check running dig can make it",
-        "UDP_CHECK": "a UDP exchange", "PING_CHECK": "an ICMP echo", "BFD_CHECK": "a BFD session",
-        "FILE_CHECK": "a file's contents",
+        "PING_CHECK": "an ICMP echo", "BFD_CHECK": "a BFD session", "FILE_CHECK": "a file's contents",
     ]
     /// Keys that change nothing drcheck can express and need no warning.
     static let cosmetic: Set = [
@@ -59,6 +58,14 @@ struct CheckerTranslator {
                 let target = host.value("connect_ip") ?? "the real server"
                 check.note("type", collector.warn(host.place, "SMTP_CHECK host \(target): not checked by drcheck"))
             }
+        case "DNS_CHECK":
+            check.fields.type = .dns
+            check.fields.queryName = checker.value("name") ?? "."
+            let type = checker.value("type")?.uppercased() ?? "SOA"
+            guard DNSRecordType(rawValue: type) != nil else { return .cannot("DNS_CHECK of type \(type)") }
+            check.fields.queryType = type
+        case "UDP_CHECK":
+            if let refusal = udp(checker, into: &check) { return .cannot(refusal) }
         case "MISC_CHECK":
             guard misc(checker, into: &check, server: server) else { return .cannot("MISC_CHECK without misc_path") }
         default:
@@ -90,8 +97,41 @@ struct CheckerTranslator {
     /// The keys `translate` reads; any other is noted as ignored.
     private let handled: Set = [
         "delay_loop", "retry", "nb_get_retry", "delay_before_retry", "alpha", "url", "virtualhost", "host",
-        "connect_timeout", "connect_port", "connect_ip", "misc_path", "misc_timeout", "misc_dynamic", "user",
+        "connect_timeout", "connect_port", "connect_ip", "misc_path", "misc_timeout", "misc_dynamic", "user", "name",
+        "type", "payload", "require_reply",
     ]
+
+    /// UDP_CHECK: its hex `payload` as `send`, `require_reply` (keepalived's default: none needed) and the reply's
+    /// hex pattern as `expect`; the reason it cannot be made when they hold bytes a YAML text cannot carry.
+    private func udp(_ checker: KeepalivedBlock, into check: inout ImportedCheck) -> String? {
+        check.fields.type = .udp
+        check.fields.requireReply = checker.last("require_reply") != nil
+        if let hex = checker.value("payload") {
+            guard let text = Self.text(hex: hex) else {
+                return "UDP_CHECK payload \(hex) (bytes drcheck's send cannot carry)"
+            }
+            check.fields.send = text
+        }
+        if let hex = checker.last("require_reply")?.arguments.first {
+            guard let text = Self.text(hex: hex) else { return "UDP_CHECK require_reply \(hex) (a pattern of bytes)" }
+            check.fields.expect = "^" + text.map { "()[]{}.*+?^$|\\".contains($0) ? "\\\($0)" : String($0) }.joined()
+        }
+        return nil
+    }
+
+    /// Hex digits as text, when every byte is printable ASCII, a tab or a line end.
+    static func text(hex: String) -> String? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16),
+                (0x20..<0x7f).contains(byte) || [0x09, 0x0a, 0x0d].contains(byte)
+            else { return nil }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     private func http(_ checker: KeepalivedBlock, into check: inout ImportedCheck) {
         check.fields.https = checker.keyword == "SSL_GET"

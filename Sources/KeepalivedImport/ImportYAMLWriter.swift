@@ -78,7 +78,15 @@ enum ImportYAMLWriter {
             if let host = fields.host { entries.append(("host", quoted(host))) }
             if let body = fields.expectBody { entries.append(("expect_body", quoted(body))) }
         }
-        if fields.type == .tcp, let expect = fields.expect { entries.append(("expect", quoted(expect))) }
+        if fields.type == .udp, let send = fields.send { entries.append(("send", quoted(send))) }
+        if fields.type == .tcp || fields.type == .udp, let expect = fields.expect {
+            entries.append(("expect", quoted(expect)))
+        }
+        if fields.type == .udp { entries.append(("require_reply", String(fields.requireReply))) }
+        if fields.type == .dns {
+            entries.append(("query_name", quoted(fields.queryName)))
+            entries.append(("query_type", fields.queryType))
+        }
         if let port = fields.port { entries.append(("port", String(port))) }
         if fields.type == .http, fields.https {
             entries.append(("scheme", "https"))

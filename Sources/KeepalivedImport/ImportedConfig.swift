@@ -45,8 +45,14 @@ struct CheckFields: Equatable {
     var expectStatus: String?
     var host: String?
     var expectBody: String?
-    /// tcp: the pattern the server's first bytes must match (SMTP_CHECK's greeting).
+    /// tcp, udp: the pattern the server's first bytes must match (SMTP_CHECK's greeting, UDP_CHECK's reply).
     var expect: String?
+    /// udp: UDP_CHECK's payload.
+    var send: String?
+    var requireReply = true
+    /// dns: DNS_CHECK's name and type.
+    var queryName = "."
+    var queryType = "SOA"
     var port: UInt16?
     var https = false
     var command: [String] = []

@@ -1,3 +1,4 @@
+import Agent
 import Primitives
 
 /// One `real_server` block: its address, weight, forwarding method, checks and notify scripts.
@@ -39,7 +40,10 @@ struct RealServerTranslator {
         let down: String?
     }
 
-    func translate(scopes: [KeepalivedBlock], collector: WarningCollector) -> Translated {
+    /// `judges`: whether a check of that type can judge the service (a DNS_CHECK cannot judge a TCP service).
+    func translate(scopes: [KeepalivedBlock], collector: WarningCollector, judges: (CheckType) -> Bool)
+        -> Translated
+    {
         let weight = block.value("weight").flatMap { Int($0) } ?? 1
         let written = block.arguments.joined(separator: " ")
         var server = ImportedRealServer(address: address.map { Self.text($0, port) } ?? written)
@@ -62,6 +66,12 @@ struct RealServerTranslator {
         let checkers = (block.children ?? []).filter { CheckerTranslator.checkers.contains($0.keyword) }
         for statement in checkers {
             switch checker.translate(statement, server: name) {
+            case .check(let check) where !judges(check.fields.type):
+                result.server.notes.append(
+                    collector.warn(
+                        statement.place,
+                        "drcheck cannot judge this check: \(statement.keyword) (a \(check.fields.type) check judges "
+                            + "no service of this protocol)"))
             case .check(let check) where result.checks.isEmpty:
                 result.checks.append(check)
             case .check:

@@ -31,7 +31,9 @@ struct VirtualServerTranslator {
         for statement in block.children ?? [] where !Self.serviceKeys.contains(statement.keyword) {
             notes.append(notice(statement))
         }
-        let translated = servers.map { $0.translate(scopes: [block], collector: collector) }
+        let translated = servers.map {
+            $0.translate(scopes: [block], collector: collector) { type in keys.allSatisfy(type.canJudge) }
+        }
         var check = chosenCheck(translated)
         let methods = translated.map { $0.method ?? method(block) }
         if check.fields.type == .exec {

@@ -167,11 +167,59 @@ struct KeepalivedTranslationTests {
         #expect(
             fixture.warnings(config) == [
                 "keepalived.conf:3: quorum 2: drcheck has no quorum; keep_last and sorry_server come closest",
-                "keepalived.conf:5: drcheck cannot judge this check: DNS_CHECK (a DNS query; an exec check running dig "
-                    + "can make it)",
+                "keepalived.conf:5: drcheck cannot judge this check: DNS_CHECK (a dns check judges no service of this "
+                    + "protocol)",
                 "keepalived.conf:11: HTTP_GET not checked: drcheck runs one check per service",
             ])
         #expect(KeepalivedImporter.ipvsadmRules(config).contains("-r 203.0.113.21:80 -i -w 1\n"))
+    }
+}
+
+/// keepalived's UDP checkers become drcheck's dns and udp checks.
+struct KeepalivedUDPCheckerTests {
+    let fixture: KeepalivedFixture
+
+    init() throws { fixture = try KeepalivedFixture() }
+
+    private func imported(_ checker: String, port: Int = 53) throws -> (ImportedConfig, CheckSettings?) {
+        let config = try fixture.importing(
+            "virtual_server 198.51.100.33 \(port) {\n    protocol UDP\n    lb_kind DR\n"
+                + "    real_server 203.0.113.21 \(port) {\n\(checker)\n    }\n}\n")
+        return (config, try KeepalivedFixture.parsed(config).services.first?.check)
+    }
+
+    @Test func aDNSCheckAsksItsNameAndType() throws {
+        let (config, check) = try imported(
+            "        DNS_CHECK {\n            type a\n            name www.example.org\n        }")
+        #expect(check?.type == .dns)
+        #expect(check?.queryName == "www.example.org")
+        #expect(check?.queryType == .a)
+        #expect(check?.mode == .dr)
+        #expect(fixture.warnings(config) == [])
+        let (_, defaults) = try imported("        DNS_CHECK {\n        }")
+        #expect(defaults?.queryName == "." && defaults?.queryType == .soa)
+    }
+
+    @Test func aUDPCheckSendsItsPayloadAndExpectsItsReply() throws {
+        let (config, check) = try imported(
+            "        UDP_CHECK {\n            payload 7374617475730a\n            require_reply 6f6b2e\n        }",
+            port: 1812)
+        #expect(check?.type == .udp)
+        #expect(check?.send == "status\n")
+        #expect(check?.expect == #"^ok\."#)
+        #expect(check?.requireReply == true)
+        #expect(fixture.warnings(config) == [])
+        // keepalived's default: no reply needed.
+        #expect(try imported("        UDP_CHECK {\n        }", port: 1812).1?.requireReply == false)
+    }
+
+    @Test func aBinaryPayloadIsNamedAndTheServiceLeftOut() throws {
+        let (config, check) = try imported("        UDP_CHECK {\n            payload ff00\n        }", port: 1812)
+        #expect(check == nil)
+        #expect(
+            fixture.warnings(config).first
+                == "keepalived.conf:5: drcheck cannot judge this check: UDP_CHECK payload ff00 (bytes drcheck's send "
+                + "cannot carry)")
     }
 }
 
