@@ -4,8 +4,9 @@
 # with `type: udp`, `send` and `expect`, all at weight 4. Healthy servers keep their weight; a stopped resolver is
 # drained as connect_refused (ICMP port unreachable) and restored; a resolver answering another address and a
 # status server answering "busy" are drained as body_mismatch, with what they answered in /status; a server without
-# the VIP on lo is drained as dr_path in both services (the fwmark probe service carries UDP as it carries TCP); the
-# daemon keeps no socket of a probe that ended.
+# the VIP on lo is drained as dr_path in both services (the fwmark probe service carries UDP as it carries TCP, one
+# packet at a time, so the probes leave no entry in IPVS's connection table); the daemon keeps no socket of a probe
+# that ended.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -109,6 +110,9 @@ lab_expect_eq "its DNS and status down lines name dr_path" "1 1" "$(down 53 2 dr
 lab_vip_add 2
 lab_wait 20 lab_prints "dns:4,4 status:4,4" weights
 lab_expect_eq "restored once the VIP is back" "dns:4,4 status:4,4" "$(weights)"
-lab_step "what the DR probes leave in IPVS's connection table (a UDP entry lives 300 s)"
-echo "    UDP entries of the probe services: $(lab_in lvs ipvsadm -Lnc | grep -c '^UDP')"
+lab_step "the DR probes leave nothing in IPVS's connection table (one-packet scheduling on the probe services)"
+lab_expect_eq "both probe services schedule one packet at a time" "2 2" \
+  "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM') $(lab_in lvs ipvsadm -Ln | grep -c '^FWM .* ops')"
+lab_expect_eq "no UDP entry, after a minute of UDP probes every second" "0" \
+  "$(lab_in lvs ipvsadm -Lnc | grep -c '^UDP')"
 agent_finish

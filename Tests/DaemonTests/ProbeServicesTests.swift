@@ -18,6 +18,8 @@ import Testing
         try ProbeServices(ipvs: ipvs).make(mark: 7, server: Self.rs1)
         #expect(ipvs.probeServiceCalls == ["+fwmark 7 -> 203.0.113.11"])
         #expect(ipvs.table[Self.key]?.count == 1)
+        // One-packet scheduling: a UDP probe leaves no connection entry.
+        #expect(ipvs.serviceFlags[Self.key] == .onePacket)
     }
 
     @Test func oneLeadingElsewhereIsSetRight() throws {

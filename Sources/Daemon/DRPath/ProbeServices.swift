@@ -20,12 +20,14 @@ public struct ProbeServices {
     }
 
     /// Makes fwmark service `mark` (in the family of `server`, scheduler rr) lead to `server` alone: its one
-    /// destination made or set right, any other deleted. Idempotent.
+    /// destination made or set right, any other deleted. Idempotent. One-packet scheduling (ipvsadm's `-o`): a UDP
+    /// probe through it leaves no entry in IPVS's connection table, where each would stay for the UDP timeout
+    /// (300 s), one a probe since every probe has its own source port; TCP is not affected.
     public func make(mark: UInt32, server: IPAddress) throws(IPVSError) {
         let key = Self.key(mark: mark, server: server)
         let probe = Self.destination(server)
         do {
-            try ipvs.addService(Service(key: key, scheduler: "rr"))
+            try ipvs.addService(Service(key: key, scheduler: "rr", flags: .onePacket))
         } catch .kernel(_, EEXIST) {}
         var present = false
         for destination in try ipvs.destinations(of: key) {

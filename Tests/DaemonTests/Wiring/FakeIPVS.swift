@@ -15,6 +15,8 @@ final class FakeIPVS: IPVSControl {
     private(set) var writes: [Write] = []
     /// Destinations added to fwmark services and fwmark services deleted, as `+fwmark N -> RIP` and `-fwmark N`.
     private(set) var probeServiceCalls: [String] = []
+    /// The flags each service was added with.
+    private(set) var serviceFlags: [ServiceKey: ServiceFlags] = [:]
     /// The next this many weight writes fail as a netlink socket error would.
     var failingWrites = 0
 
@@ -43,6 +45,7 @@ final class FakeIPVS: IPVSControl {
     func addService(_ service: Service) throws(IPVSError) {
         guard table[service.key] == nil else { throw .kernel(command: "NEW_SERVICE", errno: 17) }
         table[service.key] = []
+        serviceFlags[service.key] = service.flags
     }
 
     func deleteService(_ service: ServiceKey) throws(IPVSError) {
