@@ -43,6 +43,19 @@ for port in 53 7000; do
 done | lab_in lvs ipvsadm -R
 lab_expect_eq "the kernel's table" "dns:4,4 status:4,4" "$(weights)"
 
+lab_step "drcheck probe dns:// and udp://, by hand"
+lab_expect_match "rs1 answers check.lab with its address" "^ok - [0-9.]+s$" \
+  "$(lab_in lvs "$AGENT_BIN" probe "dns://$(lab_rip 1)" --query-name check.lab --query-type A \
+    --expect-address 198.51.100.41 2>&1)"
+status=0
+out=$(lab_in lvs "$AGENT_BIN" probe "dns://$(lab_rip 1)" --query-name check.lab --query-type A \
+  --expect-address 198.51.100.9 2>&1) || status=$?
+lab_expect_eq "another expected address: exit 1" "1" "$status"
+lab_expect_match "... body_mismatch, naming what it found" \
+  "no expected address in the answer \(found: 198\.51\.100\.41\)" "$out"
+lab_expect_match "rs2's status service answers ok" "^ok - " \
+  "$(lab_in lvs "$AGENT_BIN" probe "udp://$(lab_rip 2):7000" --send 'status\n' --expect '^ok rs2' 2>&1)"
+
 cat <<EOF | agent_config
 defaults: {interval: 1s, timeout: 900ms, rise: 1, fall: 1}
 services:

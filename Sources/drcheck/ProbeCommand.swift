@@ -18,7 +18,9 @@ struct ProbeCommand: ParsableCommand {
             tls_error, local_error. The status is "-" without a status line; the duration is in seconds. Names are \
             never resolved: a URL with a host name needs --connect-to. Redirects are not followed. tcp://HOST:PORT \
             makes a tcp check's connect and nothing more; with --send and --expect it talks to the server as a tcp \
-            check with send and expect does (the answer's first 4 KiB searched). A response head \
+            check with send and expect does (the answer's first 4 KiB searched). udp://HOST:PORT sends --send's \
+            text and judges the reply (--expect; --no-reply-needed passes unless nothing listens); \
+            dns://HOST[:PORT] asks --query-name (default .) for --query-type (default SOA). A response head \
             longer than 64 KiB is a protocol_error; without --expect-body the probe ends after the head, its body \
             unread.
             Exit status: 0 ok, 1 any other class, 2 usage error.
@@ -53,8 +55,27 @@ struct ProbeCommand: ParsableCommand {
     var send: String?
 
     @Option(
-        help: ArgumentHelp("tcp: regular expression the server's first bytes must match.", valueName: "regex"))
+        help: ArgumentHelp("tcp, udp: regular expression the server's first bytes must match.", valueName: "regex"))
     var expect: String?
+
+    @Flag(name: .customLong("no-reply-needed"), help: "udp: pass without a reply unless nothing listens (ICMP).")
+    var noReplyNeeded = false
+
+    @Option(name: .customLong("query-name"), help: ArgumentHelp("dns: the name asked.", valueName: "name"))
+    var queryName = "."
+
+    @Option(name: .customLong("query-type"), help: ArgumentHelp("dns: A, AAAA, SOA, NS, MX, ...", valueName: "type"))
+    var queryType = "SOA"
+
+    @Option(
+        name: .customLong("expect-rcode"),
+        help: ArgumentHelp("dns: response codes that pass, comma-separated (default NOERROR).", valueName: "list"))
+    var expectRcode = "NOERROR"
+
+    @Option(
+        name: .customLong("expect-address"),
+        help: ArgumentHelp("dns: the answer must hold one of these addresses, comma-separated.", valueName: "list"))
+    var expectAddress: String?
 
     @Option(help: ArgumentHelp("Deadline for the whole probe, e.g. 500ms, 2s.", valueName: "duration"))
     var timeout = "1s"
@@ -104,11 +125,15 @@ struct ProbeCommand: ParsableCommand {
                 throw ValidationError("--tls-ca-file needs an https:// URL")
             }
         }
-        let tcp = url?.lowercased().hasPrefix("tcp://") == true
-        guard tcp || (send == nil && expect == nil) else {
-            throw ValidationError("--send and --expect need a tcp:// URL")
+        let scheme = url.flatMap { text in text.firstRange(of: "://").map { text[..<$0.lowerBound].lowercased() } }
+        let talks = scheme == "tcp" || scheme == "udp"
+        guard talks || (send == nil && expect == nil) else {
+            throw ValidationError("--send and --expect need a tcp:// or udp:// URL")
         }
-        guard !tcp || expectBody == nil else { throw ValidationError("--expect-body needs http:// or https://") }
+        guard scheme == "http" || scheme == "https" || expectBody == nil else {
+            throw ValidationError("--expect-body needs http:// or https://")
+        }
+        guard scheme == "udp" || !noReplyNeeded else { throw ValidationError("--no-reply-needed needs a udp:// URL") }
         if send?.isEmpty == true { throw ValidationError("--send needs some text") }
         if let drServer {
             guard IPAddress(drServer) != nil else {
@@ -164,16 +189,45 @@ struct ProbeCommand: ParsableCommand {
                 scheme: url.scheme, address: address, port: url.port,
                 host: host ?? (url.host == addressText ? nil : url.host), path: url.path,
                 expectedStatus: try StatusRanges(parsing: expectStatus),
-                expectedBody: try (expectBody ?? expect).map { (pattern) throws(BodyPattern.SyntaxError) in
+                expectedBody: try (url.datagram == nil ? expectBody ?? expect : nil).map { (pattern) throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },
                 timeout: try durationOption(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
                 sourceAddress: sourceAddress, tlsResume: try durationOption(tlsResume),
-                send: try send.map(Self.unescaped) ?? [])
+                send: url.datagram == nil ? try send.map(Self.unescaped) ?? [] : [], datagram: try datagram(url))
         } catch let error as ValidationError {
             throw error
         } catch {
             throw ValidationError("\(error)")
+        }
+    }
+
+    /// udp:// and dns://'s exchange, from the options.
+    private func datagram(_ url: ProbeURL) throws -> DatagramCheck? {
+        switch url.datagram {
+        case nil:
+            return nil
+        case .udp:
+            return .udp(
+                payload: try send.map(Self.unescaped) ?? [], expect: try expect.map { try BodyPattern($0) },
+                requireReply: !noReplyNeeded)
+        case .dns:
+            guard let type = DNSRecordType(rawValue: queryType.uppercased()) else {
+                throw ValidationError("--query-type \(queryType): not one of \(DNSRecordType.allCases.map(\.rawValue))")
+            }
+            let rcodes = try expectRcode.split(separator: ",").map { name in
+                guard let rcode = DNSRcode(rawValue: name.uppercased()) else {
+                    throw ValidationError("--expect-rcode \(name): not one of \(DNSRcode.allCases.map(\.rawValue))")
+                }
+                return rcode
+            }
+            let addresses = try (expectAddress?.split(separator: ",") ?? []).map { text in
+                guard let address = IPAddress(String(text)) else {
+                    throw ValidationError("--expect-address \(text): not an IP address")
+                }
+                return address
+            }
+            return .dns(DNSQuery(name: queryName, type: type, expectRcodes: rcodes, expectAddresses: addresses))
         }
     }
 

@@ -123,15 +123,25 @@ struct ProbeURLTests {
 
     @Test(arguments: [
         "198.51.100.33:8000/", "ftp://host/", "http://", "http://host:0/", "http://host:65536/", "http://host:x/",
-        "http://[::1/", "http://user@host/", "tcp://198.51.100.33",
+        "http://[::1/", "http://user@host/", "tcp://198.51.100.33", "udp://198.51.100.33", "dns://198.51.100.33/x",
     ])
     func rejects(text: String) {
         #expect(
             throws: NetworkCheck.InvalidError(
-                description: "URL \"\(text)\" is not http(s)://HOST[:PORT][/PATH] or tcp://HOST:PORT")
+                description:
+                    "URL \"\(text)\" is not http(s)://HOST[:PORT][/PATH], tcp://HOST:PORT, udp://HOST:PORT or "
+                    + "dns://HOST[:PORT]")
         ) {
             try ProbeURL(text)
         }
+    }
+
+    @Test func udpAndDNSAreDatagrams() throws {
+        let dns = try ProbeURL("dns://[2001:db8::53]")
+        #expect(dns.datagram == .dns && dns.host == "2001:db8::53" && dns.port == 53)
+        let udp = try ProbeURL("UDP://198.51.100.33:1812")
+        #expect(udp.datagram == .udp && udp.port == 1812)
+        #expect(try ProbeURL("tcp://198.51.100.33:25").datagram == nil)
     }
 }
 
