@@ -189,7 +189,8 @@ struct ProbeCommand: ParsableCommand {
                 scheme: url.scheme, address: address, port: url.port,
                 host: host ?? (url.host == addressText ? nil : url.host), path: url.path,
                 expectedStatus: try StatusRanges(parsing: expectStatus),
-                expectedBody: try (url.datagram == nil ? expectBody ?? expect : nil).map { (pattern) throws(BodyPattern.SyntaxError) in
+                expectedBody: try (url.datagram == nil ? expectBody ?? expect : nil).map {
+                    (pattern) throws(BodyPattern.SyntaxError) in
                     try BodyPattern(pattern)
                 },
                 timeout: try durationOption(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
