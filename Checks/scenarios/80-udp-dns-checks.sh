@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # UDP services checked natively, through the DR path: a DNS pool (dnsmasq on rs1 and rs2) with `type: dns` asking
-# check.lab's A record and expecting the pool's addresses, and a UDP status service (protocolserver.py udp-status)
+# check.lab's A record and expecting the pool's addresses (and its TCP side with `dns_transport: tcp`), and a UDP status service (protocolserver.py udp-status)
 # with `type: udp`, `send` and `expect`, all at weight 4. Healthy servers keep their weight; a stopped resolver is
 # drained as connect_refused (ICMP port unreachable) and restored; a resolver answering another address and a
 # status server answering "busy" are drained as body_mismatch, with what they answered in /status; a server without
@@ -37,11 +37,12 @@ lab_topology 2 || { echo "FAIL - topology"; exit 1; }
 lab_dns_start 1 198.51.100.41 && lab_dns_start 2 198.51.100.42 || { echo "FAIL - dnsmasq did not answer"; exit 1; }
 lab_proto_start 1 udp-status 7000
 lab_proto_start 2 udp-status 7000
-for port in 53 7000; do
-  printf -- '-A -u %s:%s -s rr\n-a -u %s:%s -r %s:%s -g -w 4\n-a -u %s:%s -r %s:%s -g -w 4\n' \
-    "$LAB_VIP" "$port" "$LAB_VIP" "$port" "$(lab_rip 1)" "$port" "$LAB_VIP" "$port" "$(lab_rip 2)" "$port"
+for service in "-u 53" "-u 7000" "-t 53"; do
+  set -- $service
+  printf -- '-A %s %s:%s -s rr\n-a %s %s:%s -r %s:%s -g -w 4\n-a %s %s:%s -r %s:%s -g -w 4\n' \
+    "$1" "$LAB_VIP" "$2" "$1" "$LAB_VIP" "$2" "$(lab_rip 1)" "$2" "$1" "$LAB_VIP" "$2" "$(lab_rip 2)" "$2"
 done | lab_in lvs ipvsadm -R
-lab_expect_eq "the kernel's table" "dns:4,4 status:4,4" "$(weights)"
+lab_expect_eq "the kernel's table" "dns:4,4 status:4,4 53:4,4" "$(weights) $(lab_port_weights 53)"
 
 lab_step "drcheck probe dns:// and udp://, by hand"
 lab_expect_match "rs1 answers check.lab with its address" "^ok - [0-9.]+s$" \
@@ -67,12 +68,15 @@ services:
     vip: "$LAB_VIP:7000"
     protocol: udp
     check: {type: udp, send: "status\n", expect: "^ok "}
+  - name: dns-tcp
+    vip: "$LAB_VIP:53"
+    check: {type: dns, query_name: check.lab, query_type: A, dns_transport: tcp, expect_address: ["198.51.100.41", "198.51.100.42"]}
 EOF
 lab_step "the daemon: every weight holds while the servers answer as expected (fall 1)"
 agent_start || agent_finish
 agent_wait_ready
 sleep 4
-lab_expect_eq "every weight is 4" "dns:4,4 status:4,4" "$(weights)"
+lab_expect_eq "every weight is 4, DNS over TCP too" "dns:4,4 status:4,4 53:4,4" "$(weights) $(lab_port_weights 53)"
 lab_expect_eq "no server went down" "0" "$(agent_log_count ": down (")"
 asked=$(grep -c "query\[A\] check.lab" "$LAB_STATE/dns1.log")
 lab_expect_match "rs1's dnsmasq is asked for check.lab (queries logged: $asked)" "^[1-9]" "$asked"
@@ -83,6 +87,9 @@ lab_dns_stop 2
 lab_wait 15 lab_prints "dns:4,0 status:4,4" weights
 lab_expect_eq "rs2 drained in the DNS service only" "dns:4,0 status:4,4" "$(weights)"
 lab_expect_eq "its down line names connect_refused" "1" "$(down 53 2 connect_refused)"
+lab_wait 10 lab_prints "53:4,0" lab_port_weights 53
+lab_expect_eq "... and in the TCP DNS service (refused)" "1" \
+  "$(agent_log_count "$LAB_VIP:53/tcp $(lab_rip 2):53: down (connect_refused)")"
 lab_dns_start 2 198.51.100.42
 lab_wait 15 lab_prints "dns:4,4 status:4,4" weights
 lab_expect_eq "restored" "dns:4,4 status:4,4" "$(weights)"
@@ -118,11 +125,13 @@ lab_expect_eq "the daemon's descriptors are as many as before the failures ($fds
 lab_step "rs2 loses the VIP from lo: drained as dr_path in both services"
 lab_vip_del 2
 lab_wait 20 lab_prints "dns:4,0 status:4,0" weights
-lab_expect_eq "rs2 drained in both" "dns:4,0 status:4,0" "$(weights)"
+lab_expect_eq "rs2 drained in all three" "dns:4,0 status:4,0 53:4,0" "$(weights) $(lab_port_weights 53)"
 lab_expect_eq "its DNS and status down lines name dr_path" "1 1" "$(down 53 2 dr_path) $(down 7000 2 dr_path)"
+lab_expect_eq "... and over TCP" "1" "$(agent_log_count "$LAB_VIP:53/tcp $(lab_rip 2):53: down (dr_path)")"
 lab_vip_add 2
 lab_wait 20 lab_prints "dns:4,4 status:4,4" weights
-lab_expect_eq "restored once the VIP is back" "dns:4,4 status:4,4" "$(weights)"
+lab_wait 10 lab_prints "53:4,4" lab_port_weights 53
+lab_expect_eq "restored once the VIP is back" "dns:4,4 status:4,4 53:4,4" "$(weights) $(lab_port_weights 53)"
 lab_step "the DR probes leave nothing in IPVS's connection table (one-packet scheduling on the probe services)"
 lab_expect_eq "both probe services schedule one packet at a time" "2 2" \
   "$(lab_in lvs ipvsadm -Ln | grep -c '^FWM') $(lab_in lvs ipvsadm -Ln | grep -c '^FWM .* ops')"

@@ -52,14 +52,14 @@ public struct Config: Hashable, Sendable {
     /// nil when not checked.
     public func check(for key: ServiceKey) -> CheckSettings? {
         if let listed = service(key) { return listed.check }
-        return discover && defaults.type.canJudge(key) ? defaults : nil
+        return discover && defaults.canJudge(key) ? defaults : nil
     }
 
     /// Why discovery leaves this service alone although it would check it: its defaults' check cannot judge it (an
     /// HTTP or TCP check on a UDP or SCTP service). Nil when the service is checked, listed, or not discovered.
     public func notChecked(_ key: ServiceKey) -> String? {
-        guard discover, service(key) == nil, !defaults.type.canJudge(key) else { return nil }
-        return defaults.type.whyNot(key)
+        guard discover, service(key) == nil, !defaults.canJudge(key) else { return nil }
+        return defaults.whyNot(key)
     }
 }
 
@@ -91,19 +91,29 @@ public enum ProbeMode: String, Hashable, Sendable, CaseIterable {
 public enum CheckType: String, Hashable, Sendable, CaseIterable {
     case http, tcp, exec, udp, dns
 
-    /// HTTP and TCP checks speak TCP, UDP and DNS checks UDP: each judges services of its transport and fwmark
-    /// services (whose destinations carry the port). A command can judge anything.
-    public func canJudge(_ key: ServiceKey) -> Bool {
-        guard self != .exec, case .virtual(_, let transport) = key else { return true }
-        return transport == (self == .udp || self == .dns ? .udp : .tcp)
+    /// HTTP and TCP checks speak TCP, UDP and DNS checks UDP (a DNS query over TCP: `CheckSettings.transport`):
+    /// each judges services of its transport and fwmark services (whose destinations carry the port). A command can
+    /// judge anything.
+    public func canJudge(_ key: ServiceKey) -> Bool { Self.judges(key, over: transport) }
+
+    /// The transport its probes use; nil for a command, which may use any.
+    var transport: TransportProtocol? {
+        switch self {
+        case .http, .tcp: .tcp
+        case .udp, .dns: .udp
+        case .exec: nil
+        }
     }
 
-    /// Why this check cannot judge `key` (see `canJudge`), as /status and the log say it.
-    func whyNot(_ key: ServiceKey) -> String? {
-        guard !canJudge(key), case .virtual(_, let transport) = key else { return nil }
-        return "a \(transport) service, which a\(self == .http ? "n" : "") \(rawValue) check cannot judge "
-            + "(list it with an exec check)"
+    static func judges(_ key: ServiceKey, over transport: TransportProtocol?) -> Bool {
+        guard let transport, case .virtual(_, let service) = key else { return true }
+        return service == transport
     }
+}
+
+/// How a dns check's query travels.
+public enum DNSTransport: String, Hashable, Sendable, CaseIterable {
+    case udp, tcp
 }
 
 /// Everything about how one service's real servers are probed and weighted.
@@ -144,6 +154,8 @@ public struct CheckSettings: Hashable, Sendable {
     public var expectRcode: [DNSRcode] = [.noError]
     /// dns: when not empty, the answer must hold one of these addresses (A or AAAA records).
     public var expectAddress: [IPAddress] = []
+    /// dns: the query over UDP, or over TCP (its length first, on a connection as a tcp check's).
+    public var dnsTransport = DNSTransport.udp
     /// The health port when it differs from the service's (required for fwmark services).
     public var port: UInt16?
     public var scheme = ProbeScheme.http
@@ -212,5 +224,21 @@ public struct RealServerConfig: Hashable, Sendable {
         self.address = address
         self.port = port
         self.weight = weight
+    }
+}
+
+extension CheckSettings {
+    /// The transport its probes use: its type's, but TCP for a DNS query over TCP.
+    var transport: TransportProtocol? { type == .dns && dnsTransport == .tcp ? .tcp : type.transport }
+
+    /// Whether this check can judge `key`: one of its transport, or a fwmark service.
+    public func canJudge(_ key: ServiceKey) -> Bool { CheckType.judges(key, over: transport) }
+
+    /// Why this check cannot judge `key` (see `canJudge`), as /status and the log say it.
+    func whyNot(_ key: ServiceKey) -> String? {
+        guard !canJudge(key), case .virtual(_, let service) = key else { return nil }
+        let name = type == .dns && dnsTransport == .tcp ? "dns-over-tcp" : type.rawValue
+        return "a \(service) service, which a\(type == .http ? "n" : "") \(name) check cannot judge "
+            + "(list it with an exec check)"
     }
 }

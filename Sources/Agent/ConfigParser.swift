@@ -5,7 +5,7 @@ public enum ConfigParser {
     static let checkKeys = [
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
-        "query_name", "query_type", "expect_rcode", "expect_address",
+        "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport",
     ]
     static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify", "send", "expect"]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
@@ -17,6 +17,7 @@ public enum ConfigParser {
     static let typedKeys: [(key: String, types: [CheckType])] = [
         ("send", [.tcp, .udp]), ("expect", [.tcp, .udp]), ("require_reply", [.udp]), ("query_name", [.dns]),
         ("query_type", [.dns]), ("expect_rcode", [.dns]), ("expect_address", [.dns]),
+        ("dns_transport", [.dns]),
     ]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
@@ -87,6 +88,7 @@ public enum ConfigParser {
         if let f = map["require_reply"] { check.requireReply = try f.bool() }
         if let f = map["query_name"] { check.queryName = try dnsName(f) }
         if let f = map["query_type"] { check.queryType = try f.choice(DNSRecordType.self) }
+        if let f = map["dns_transport"] { check.dnsTransport = try f.choice(DNSTransport.self) }
         if let f = map["expect_rcode"] {
             check.expectRcode = try nonEmpty(f).map { i throws(ConfigError) in try i.choice(DNSRcode.self) }
         }

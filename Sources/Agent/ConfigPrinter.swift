@@ -84,6 +84,7 @@ public enum ConfigPrinter {
         if check.type == .dns {
             optional.append(("query_name", .scalar(check.queryName, quoted: true)))
             optional.append(("query_type", .scalar(check.queryType.rawValue)))
+            if check.dnsTransport == .tcp { optional.append(("dns_transport", .scalar("tcp"))) }
             optional.append(("expect_rcode", .list(check.expectRcode.map { .scalar($0.rawValue) })))
             if !check.expectAddress.isEmpty {
                 optional.append(

@@ -52,7 +52,7 @@ struct ServiceParser {
             if let family = map["family"] { throw family.error("applies only to a fwmark service (a VIP has its own)") }
             key = .virtual(endpoint, try map["protocol"]?.choice(TransportProtocol.self, named: \.description) ?? .tcp)
             keyField = vip
-            if let why = check.type.whyNot(key) {
+            if let why = check.whyNot(key) {
                 throw (map["check"] ?? map["protocol"] ?? vip).error("cannot be checked: \(why)")
             }
         case (nil, let fwmark?):

@@ -153,7 +153,7 @@ struct TargetBuilder {
     ) throws(TargetError) -> NetworkCheck {
         do {
             return try NetworkCheck(
-                scheme: settings.type == .tcp ? .tcp : settings.scheme, address: address,
+                scheme: settings.type == .http ? settings.scheme : .tcp, address: address,
                 port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try
@@ -184,7 +184,7 @@ struct TargetBuilder {
             return .dns(
                 DNSQuery(
                     name: settings.queryName, type: settings.queryType, expectRcodes: settings.expectRcode,
-                    expectAddresses: settings.expectAddress))
+                    expectAddresses: settings.expectAddress, overTCP: settings.dnsTransport == .tcp))
         case .http, .tcp, .exec:
             return nil
         }

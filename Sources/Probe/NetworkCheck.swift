@@ -166,10 +166,13 @@ public struct NetworkCheck: Sendable, Equatable {
         if case .dns(let query) = datagram, DNSMessage.encoded(query.name) == nil {
             throw InvalidError(description: "query name \"\(query.name)\" is not a DNS name")
         }
+        guard datagram?.overTCP != true || scheme == .tcp else {
+            throw InvalidError(description: "a DNS query over TCP needs the tcp scheme")
+        }
     }
 
     /// A tcp check that sends or expects something: it goes on once libcurl has connected.
-    var converses: Bool { scheme == .tcp && (!send.isEmpty || expectedBody != nil) }
+    var converses: Bool { scheme == .tcp && (!send.isEmpty || expectedBody != nil || datagram?.overTCP == true) }
 
     /// The server whose TLS sessions a handle kept for this check may resume: the URL and where the connection goes
     /// (the connect-to entry, the source address, and the probe mark, which picks the real server behind a VIP).

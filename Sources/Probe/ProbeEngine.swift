@@ -87,7 +87,7 @@ public final class ProbeEngine {
     {
         let id = ProbeID(raw: nextID)
         nextID += 1
-        if let datagram = check.datagram {
+        if let datagram = check.datagram, !datagram.overTCP {
             let probe = DatagramProbe(loop: loop, check: check, datagram: datagram) { [unowned self] result in
                 datagrams.removeValue(forKey: id)
                 completion(result)
@@ -272,10 +272,9 @@ public final class ProbeEngine {
         _ = drcheck_easy_getinfo_off(transfer.easy, CURLINFO_TOTAL_TIME_T, &micros)
         // libcurl waits on the socket no more: the conversation's own watch replaces its.
         let curlWatch = watched.removeValue(forKey: fd) ?? released.removeValue(forKey: fd)
-        let check = transfer.check
         var talk = Talk(
-            conversation: Conversation(easy: transfer.easy, send: check.send, expect: check.expectedBody), fd: fd,
-            began: loop.now(), connecting: .microseconds(micros))
+            conversation: Conversation(easy: transfer.easy, check: transfer.check), fd: fd, began: loop.now(),
+            connecting: .microseconds(micros))
         let step =
             fd == CURL_SOCKET_BAD ? .end(.connectError, "libcurl kept no connection") : talk.conversation.advance()
         let id = transfer.id
@@ -287,7 +286,7 @@ public final class ProbeEngine {
             curl_multi_remove_handle(multi, transfer.easy)
             return (id, transfer, result(of: talk, step))
         }
-        talk.deadline = loop.schedule(after: check.timeout - talk.connecting) { [unowned self] in
+        talk.deadline = loop.schedule(after: transfer.check.timeout - talk.connecting) { [unowned self] in
             guard let talk = conversations[id] else { return }
             conversations[id]?.deadline = nil
             end(id, result(of: talk, talk.conversation.timedOut))

@@ -72,6 +72,9 @@ struct ProbeCommand: ParsableCommand {
         help: ArgumentHelp("dns: response codes that pass, comma-separated (default NOERROR).", valueName: "list"))
     var expectRcode = "NOERROR"
 
+    @Option(name: .customLong("dns-transport"), help: ArgumentHelp("dns: udp or tcp.", valueName: "transport"))
+    var dnsTransport = "udp"
+
     @Option(
         name: .customLong("expect-address"),
         help: ArgumentHelp("dns: the answer must hold one of these addresses, comma-separated.", valueName: "list"))
@@ -228,7 +231,13 @@ struct ProbeCommand: ParsableCommand {
                 }
                 return address
             }
-            return .dns(DNSQuery(name: queryName, type: type, expectRcodes: rcodes, expectAddresses: addresses))
+            guard dnsTransport == "udp" || dnsTransport == "tcp" else {
+                throw ValidationError("--dns-transport \(dnsTransport): udp or tcp")
+            }
+            return .dns(
+                DNSQuery(
+                    name: queryName, type: type, expectRcodes: rcodes, expectAddresses: addresses,
+                    overTCP: dnsTransport == "tcp"))
         }
     }
 

@@ -253,6 +253,10 @@ struct CheckTypeConfigTests {
         let udp = try #require(config.check(for: .virtual(Endpoint("198.51.100.33:1812")!, .udp)))
         #expect(udp.type == .udp && udp.send == "status\n" && udp.expect == "^ok" && !udp.requireReply)
         #expect(try parse(ConfigPrinter.yaml(config)) == config)
+        let overTCP = try parse("services:\n  - vip: 198.51.100.33:53\n    check: {type: dns, dns_transport: tcp}\n")
+        #expect(overTCP.services[0].check.dnsTransport == .tcp)
+        #expect(ConfigPrinter.yaml(overTCP).contains("    dns_transport: tcp\n"))
+        #expect(try parse(ConfigPrinter.yaml(overTCP)) == overTCP)
         // The defaults' query serves discovered UDP services; a TCP service is not a dns check's.
         let discovered = try parse("discover: true\ndefaults:\n  type: dns\n  query_name: example.org\n")
         #expect(discovered.check(for: Self.dns)?.queryName == "example.org")

@@ -24,6 +24,9 @@ final class LoopbackServer {
         /// A line protocol (Redis, SMTP after the banner): each line the client sends is recorded as a request and
         /// answered with `text`; the connection stays open.
         case lineReply(String)
+        /// DNS over TCP: each length-prefixed message is answered with itself, QR set and its flags' low byte
+        /// replaced by `rcodeByte` (0x80: NOERROR, 0x82: SERVFAIL).
+        case dnsEcho(rcodeByte: UInt8)
     }
 
     let port: UInt16
@@ -71,6 +74,16 @@ final class LoopbackServer {
             try? loop.watch(fd, for: .readable) { [unowned self] _ in
                 guard readAvailable(fd, into: &received) else { return drop(fd) }
                 let head = String(decoding: received, as: UTF8.self)
+                if case .dnsEcho(let rcodeByte) = mode {
+                    while received.count >= 2, received.count >= 2 + (Int(received[0]) << 8 | Int(received[1])) {
+                        let message = Array(received[2..<2 + (Int(received[0]) << 8 | Int(received[1]))])
+                        received.removeFirst(message.count + 2)
+                        requests.append(String(decoding: message, as: UTF8.self))
+                        let answer = [message[0], message[1], message[2] | 0x80, rcodeByte] + message[4...]
+                        write(fd, [UInt8(answer.count >> 8), UInt8(answer.count & 0xff)] + answer, answer.count + 2)
+                    }
+                    return
+                }
                 if case .lineReply(let text) = mode {
                     while let end = received.firstIndex(of: 0x0a) {
                         requests.append(String(decoding: received[...end], as: UTF8.self))
@@ -117,7 +130,7 @@ final class LoopbackServer {
         case .garbage:
             send(fd, "this is not HTTP at all\r\n\r\n")
             drop(fd)
-        case .banner, .lineReply:
+        case .banner, .lineReply, .dnsEcho:
             break
         case .largeBody(let bytes):
             // A small send buffer, so that what the kernel takes ahead of the client is little beside what it reads.

@@ -132,4 +132,39 @@ struct TCPConversationTests {
         #expect(server.requests.count == 20)
         #expect(clientSockets(to: server.port) == 0)
     }
+
+    private func dnsOverTCP(_ port: UInt16, timeout: Duration = .seconds(5)) throws -> NetworkCheck {
+        try NetworkCheck(
+            scheme: .tcp, address: IPAddress("127.0.0.1")!, port: port, timeout: timeout,
+            datagram: .dns(DNSQuery(name: "check.lab", type: .a, overTCP: true)))
+    }
+
+    @Test func aDNSQueryOverTCPGoesAfterItsLengthAndItsAnswerIsJudged() throws {
+        let loop = try EventLoop()
+        let server = try LoopbackServer(loop: loop, mode: .dnsEcho(rcodeByte: 0x80))
+        defer { server.stop() }
+        let result = try runOnce(try dnsOverTCP(server.port), on: loop)
+        #expect(result.probeClass == .ok)
+        #expect(result.detail == "")
+        #expect(server.requests.count == 1)
+        let failing = try LoopbackServer(loop: loop, mode: .dnsEcho(rcodeByte: 0x82))
+        defer { failing.stop() }
+        let servfail = try runOnce(try dnsOverTCP(failing.port), on: loop)
+        #expect(servfail.probeClass == .bodyMismatch)
+        #expect(servfail.detail == "SERVFAIL, expected NOERROR")
+    }
+
+    @Test func aPartialOrOversizedDNSAnswerOverTCPIsClassified() throws {
+        let loop = try EventLoop()
+        let partial = try LoopbackServer(loop: loop, mode: .banner("\u{0}\u{40}abc"))
+        defer { partial.stop() }
+        let late = try runOnce(try dnsOverTCP(partial.port, timeout: .milliseconds(300)), on: loop)
+        #expect(late.probeClass == .timeout)
+        #expect(late.detail == "5 bytes of a DNS answer before the deadline")
+        let oversized = try LoopbackServer(loop: loop, mode: .banner("\u{7f}\u{7f}"))
+        defer { oversized.stop() }
+        let big = try runOnce(try dnsOverTCP(oversized.port), on: loop)
+        #expect(big.probeClass == .protocolError)
+        #expect(big.detail == "a DNS answer of 32639 bytes, past 4094")
+    }
 }
