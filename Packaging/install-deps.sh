@@ -16,6 +16,8 @@ packages=(
   tcpdump nginx
   # the lab's DNS real servers (UDP and TCP services) and the exec check that queries them
   dnsmasq-base bind9-dnsutils
+  # the lab's gRPC real servers (Checks/lab/grpchealth.py)
+  python3-grpcio
   # the lab's peer: the checker Checks/bench/vs-keepalived.sh compares drcheck against
   keepalived
   # metrics checks: promtool and a real Prometheus server

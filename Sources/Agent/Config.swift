@@ -86,10 +86,10 @@ public enum ProbeMode: String, Hashable, Sendable, CaseIterable {
     case dr, rip
 }
 
-/// What a probe does: an HTTP(S) request, a TCP connect (or conversation), a UDP exchange, a DNS query, or an
-/// external command.
+/// What a probe does: an HTTP(S) request, a TCP connect (or conversation), a UDP exchange, a DNS query, a gRPC
+/// health check, or an external command.
 public enum CheckType: String, Hashable, Sendable, CaseIterable {
-    case http, tcp, exec, udp, dns
+    case http, tcp, exec, udp, dns, grpc
 
     /// HTTP and TCP checks speak TCP, UDP and DNS checks UDP (a DNS query over TCP: `CheckSettings.transport`):
     /// each judges services of its transport and fwmark services (whose destinations carry the port). A command can
@@ -99,7 +99,7 @@ public enum CheckType: String, Hashable, Sendable, CaseIterable {
     /// The transport its probes use; nil for a command, which may use any.
     var transport: TransportProtocol? {
         switch self {
-        case .http, .tcp: .tcp
+        case .http, .tcp, .grpc: .tcp
         case .udp, .dns: .udp
         case .exec: nil
         }
@@ -156,6 +156,8 @@ public struct CheckSettings: Hashable, Sendable {
     public var expectAddress: [IPAddress] = []
     /// dns: the query over UDP, or over TCP (its length first, on a connection as a tcp check's).
     public var dnsTransport = DNSTransport.udp
+    /// grpc: the service asked about (grpc.health.v1.Health/Check); empty: the server as a whole.
+    public var grpcService = ""
     /// The health port when it differs from the service's (required for fwmark services).
     public var port: UInt16?
     public var scheme = ProbeScheme.http

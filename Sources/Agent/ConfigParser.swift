@@ -7,17 +7,17 @@ public enum ConfigParser {
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
         "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport",
     ]
-    static let serviceCheckKeys = checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify", "send", "expect"]
+    static let serviceCheckKeys =
+        checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify", "send", "expect", "grpc_service"]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
-    static let httpKeys = [
-        "path", "expect_status", "tls_ca_file", "tls_resume", "host", "expect_body", "scheme", "tls_verify",
-    ]
+    static let httpKeys = ["path", "expect_status", "expect_body"]
     static let execKeys = ["command", "dynamic_weight"]
     /// The keys of the other types, and the types they fit.
     static let typedKeys: [(key: String, types: [CheckType])] = [
         ("send", [.tcp, .udp]), ("expect", [.tcp, .udp]), ("require_reply", [.udp]), ("query_name", [.dns]),
         ("query_type", [.dns]), ("expect_rcode", [.dns]), ("expect_address", [.dns]),
-        ("dns_transport", [.dns]),
+        ("dns_transport", [.dns]), ("tls_ca_file", [.http, .grpc]), ("tls_resume", [.http, .grpc]),
+        ("host", [.http, .grpc]), ("scheme", [.http, .grpc]), ("tls_verify", [.http, .grpc]), ("grpc_service", [.grpc]),
     ]
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
@@ -89,6 +89,7 @@ public enum ConfigParser {
         if let f = map["query_name"] { check.queryName = try dnsName(f) }
         if let f = map["query_type"] { check.queryType = try f.choice(DNSRecordType.self) }
         if let f = map["dns_transport"] { check.dnsTransport = try f.choice(DNSTransport.self) }
+        if let f = map["grpc_service"] { check.grpcService = try requestText(f) }
         if let f = map["expect_rcode"] {
             check.expectRcode = try nonEmpty(f).map { i throws(ConfigError) in try i.choice(DNSRcode.self) }
         }
@@ -120,7 +121,7 @@ public enum ConfigParser {
         for (name, types) in typedKeys where !types.contains(check.type) {
             guard let given = map[name] else { continue }
             let names = types.map(\.rawValue).joined(separator: " or ")
-            throw given.error("applies only to a \(names) check (type is \(check.type))")
+            throw given.error("applies only to a\(types[0] == .http ? "n" : "") \(names) check (type is \(check.type))")
         }
         if check.type == .exec, check.command.isEmpty {
             throw (map["type"] ?? field).error("an exec check needs command: [PROGRAM, ARGUMENT...]")

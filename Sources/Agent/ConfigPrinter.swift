@@ -66,20 +66,22 @@ public enum ConfigPrinter {
             ("mode", .scalar(check.mode.rawValue)),
         ]
         let http = check.type == .http
+        // What an HTTP/2 gRPC check shares with an http check: the connection's keys.
+        let web = http || check.type == .grpc
         if http {
             pairs.append(("path", .scalar(check.path)))
             pairs.append(("expect_status", .scalar(check.expectStatus.description, quoted: true)))
         }
         pairs.append(("slow_start", duration(check.slowStart)))
         pairs.append(("keep_last", .scalar(String(check.keepLast))))
-        if http, let file = check.tlsCAFile { pairs.append(("tls_ca_file", .scalar(file))) }
+        if web, let file = check.tlsCAFile { pairs.append(("tls_ca_file", .scalar(file))) }
         if check.type == .exec {
             pairs.append(("command", .list(check.command.map { .scalar($0, quoted: true) })))
             pairs.append(("dynamic_weight", .scalar(String(check.dynamicWeight))))
         }
         // Only when set, after the rest: the printed file reads as before for configs without them.
         var optional: [(String, YAMLText)] = check.alpha ? [("alpha", .scalar("true"))] : []
-        if http, check.tlsResume > .zero { optional.append(("tls_resume", duration(check.tlsResume))) }
+        if web, check.tlsResume > .zero { optional.append(("tls_resume", duration(check.tlsResume))) }
         if check.type == .udp, !check.requireReply { optional.append(("require_reply", .scalar("false"))) }
         if check.type == .dns {
             optional.append(("query_name", .scalar(check.queryName, quoted: true)))
@@ -95,13 +97,16 @@ public enum ConfigPrinter {
             optional.append(("on_change", .list(check.onChange.map { .scalar($0, quoted: true) })))
         }
         guard serviceKeys else { return .map(pairs + optional) }
-        if http, let host = check.host { pairs.append(("host", .scalar(host, quoted: true))) }
+        if web, let host = check.host { pairs.append(("host", .scalar(host, quoted: true))) }
         if http, let body = check.expectBody { pairs.append(("expect_body", .scalar(body, quoted: true))) }
         let talks = check.type == .tcp || check.type == .udp
         if talks, let send = check.send { pairs.append(("send", .scalar(send, quoted: true))) }
         if talks, let expect = check.expect { pairs.append(("expect", .scalar(expect, quoted: true))) }
+        if check.type == .grpc, !check.grpcService.isEmpty {
+            pairs.append(("grpc_service", .scalar(check.grpcService, quoted: true)))
+        }
         if let port = check.port { pairs.append(("port", .scalar(String(port)))) }
-        if http {
+        if web {
             pairs.append(("scheme", .scalar(check.scheme.rawValue)))
             pairs.append(("tls_verify", .scalar(String(check.tlsVerify))))
         }

@@ -153,7 +153,7 @@ struct TargetBuilder {
     ) throws(TargetError) -> NetworkCheck {
         do {
             return try NetworkCheck(
-                scheme: settings.type == .http ? settings.scheme : .tcp, address: address,
+                scheme: settings.type == .http || settings.type == .grpc ? settings.scheme : .tcp, address: address,
                 port: port, host: host,
                 path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try
@@ -163,7 +163,7 @@ struct TargetBuilder {
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
                 sourceAddress: source, tlsResume: settings.tlsResume,
                 send: settings.type == .tcp ? Array((settings.send ?? "").utf8) : [],
-                datagram: try datagram(settings))
+                datagram: try datagram(settings), grpcService: settings.type == .grpc ? settings.grpcService : nil)
         } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {
@@ -185,7 +185,7 @@ struct TargetBuilder {
                 DNSQuery(
                     name: settings.queryName, type: settings.queryType, expectRcodes: settings.expectRcode,
                     expectAddresses: settings.expectAddress, overTCP: settings.dnsTransport == .tcp))
-        case .http, .tcp, .exec:
+        case .http, .tcp, .exec, .grpc:
             return nil
         }
     }

@@ -26,6 +26,7 @@ public struct NetworkCheck: Sendable, Equatable {
         var tlsResume: Duration
         var send: [UInt8]
         var datagram: DatagramCheck?
+        var grpcService: String?
         var url = ""
         var connectTo: String?
         var interface: String?
@@ -33,6 +34,7 @@ public struct NetworkCheck: Sendable, Equatable {
         /// Spells out what libcurl is given from where the check connects (see `url`).
         mutating func spell() {
             let address = address.description
+            let path = grpcService == nil ? path : GRPCHealth.path
             url = "\(scheme == .tcp ? "http" : scheme.rawValue)://\(bracketed(host ?? address)):\(port)\(path)"
             connectTo = host.flatMap { host in
                 host == address ? nil : "\(bracketed(host)):\(port):\(bracketed(address)):\(port)"
@@ -116,6 +118,12 @@ public struct NetworkCheck: Sendable, Equatable {
         get { box.fields.send }
         set { change { $0.send = newValue } }
     }
+    /// A gRPC health check (grpc.health.v1.Health/Check) of this service name (empty: the server as a whole) over
+    /// HTTP/2: cleartext with prior knowledge (http), or TLS with ALPN (https); nil: not gRPC.
+    public var grpcService: String? {
+        get { box.fields.grpcService }
+        set { change(spelling: true) { $0.grpcService = newValue } }
+    }
     /// A UDP check (a payload, a DNS query) run on the loop instead of a libcurl transfer, to `address` and `port`.
     public var datagram: DatagramCheck? {
         get { box.fields.datagram }
@@ -127,12 +135,13 @@ public struct NetworkCheck: Sendable, Equatable {
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
         sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero, send: [UInt8] = [],
-        datagram: DatagramCheck? = nil
+        datagram: DatagramCheck? = nil, grpcService: String? = nil
     ) throws(InvalidError) {
         var fields = Fields(
             scheme: scheme, address: address, port: port, host: host, path: path, expectedStatus: expectedStatus,
             expectedBody: expectedBody, timeout: timeout, tlsVerify: tlsVerify, tlsCAFile: tlsCAFile, mark: mark,
-            sourceAddress: sourceAddress, tlsResume: tlsResume, send: send, datagram: datagram)
+            sourceAddress: sourceAddress, tlsResume: tlsResume, send: send, datagram: datagram,
+            grpcService: grpcService)
         fields.spell()
         box = Box(fields)
         try validate()
@@ -166,6 +175,7 @@ public struct NetworkCheck: Sendable, Equatable {
         if case .dns(let query) = datagram, DNSMessage.encoded(query.name) == nil {
             throw InvalidError(description: "query name \"\(query.name)\" is not a DNS name")
         }
+        guard grpcService == nil || scheme != .tcp else { throw InvalidError(description: "gRPC needs http or https") }
         guard datagram?.overTCP != true || scheme == .tcp else {
             throw InvalidError(description: "a DNS query over TCP needs the tcp scheme")
         }

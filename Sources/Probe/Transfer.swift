@@ -29,6 +29,11 @@ final class Transfer {
     /// it was made (its first probe's full handshake); nil: a pooled handle, which keeps none.
     let sessionKey: String?
     let madeAt: Monotonic
+    /// A gRPC answer's status and message, from its headers or trailers.
+    private var grpcStatus: Int?
+    private var grpcMessage: String?
+    /// The gRPC request's headers, made at the handle's first gRPC probe.
+    private var grpcHeaders: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
@@ -55,6 +60,7 @@ final class Transfer {
     deinit {
         curl_easy_cleanup(easy)
         curl_slist_free_all(connectTo)
+        curl_slist_free_all(grpcHeaders)
         errorBuffer.deallocate()
     }
 
@@ -74,8 +80,9 @@ final class Transfer {
         }
         if fresh || check.scheme != last.scheme {
             try set(CURLOPT_CONNECT_ONLY, check.scheme == .tcp ? 1 : 0)
-            // A probe's request goes out in one write, which Nagle never holds back; TLS keeps the default.
-            try set(CURLOPT_TCP_NODELAY, check.scheme == .http ? 0 : 1)
+        }
+        if fresh || check.grpcService != last.grpcService || check.scheme != last.scheme {
+            try setRequest(check)
         }
         if fresh || check.converses != last.converses {
             // Every probe closes its connection when it ends, except one that talks to its server after libcurl has
@@ -107,6 +114,31 @@ final class Transfer {
         socketFailure = nil
         connected = false
         errorBuffer.pointee = 0
+        grpcStatus = nil
+        grpcMessage = nil
+    }
+
+    /// A gRPC health check is a POST of its request over HTTP/2 (prior knowledge in cleartext, ALPN over TLS); any
+    /// other probe a GET, in the HTTP version libcurl picks. A plain HTTP request goes out in one write, which Nagle
+    /// never holds back; TLS and HTTP/2 write several times and keep none back (40 ms a probe otherwise).
+    private func setRequest(_ check: NetworkCheck) throws(ProbeSetupError) {
+        try set(CURLOPT_TCP_NODELAY, check.scheme == .http && check.grpcService == nil ? 0 : 1)
+        guard let service = check.grpcService else {
+            try set(CURLOPT_HTTPGET, 1)
+            try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_NONE))
+            return try set(CURLOPT_HTTPHEADER, pointer: nil)
+        }
+        let version = check.scheme == .https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+        try set(CURLOPT_HTTP_VERSION, Int(version))
+        let request = GRPCHealth.request(service: service)
+        try set(CURLOPT_POSTFIELDSIZE, request.count)
+        // libcurl keeps its own copy: the request need not outlive this call.
+        let copied = request.withUnsafeBytes { drcheck_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
+        try require(CURLOPT_COPYPOSTFIELDS, copied)
+        if grpcHeaders == nil {
+            grpcHeaders = curl_slist_append(curl_slist_append(nil, "Content-Type: application/grpc"), "TE: trailers")
+        }
+        try set(CURLOPT_HTTPHEADER, pointer: grpcHeaders)
     }
 
     /// Lets go of the probe's completion (and what it holds) once the probe has ended.
@@ -201,7 +233,12 @@ final class Transfer {
             stop = .headTooLong
             return 0
         }
-        guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) else { return line.count }
+        guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) else {
+            if check.grpcService != nil { noteGRPC(line) }
+            return line.count
+        }
+        // A gRPC answer's status comes in its trailers, after the body.
+        guard check.grpcService == nil else { return line.count }
         var status = 0
         _ = drcheck_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         // An interim 1xx head comes before the real one.
@@ -210,6 +247,19 @@ final class Transfer {
         }
         stop = .answered
         return 0
+    }
+
+    /// Keeps a gRPC answer's `grpc-status` and `grpc-message` (headers of a trailers-only answer, or trailers).
+    private func noteGRPC(_ line: UnsafeRawBufferPointer) {
+        let text = String(decoding: line, as: UTF8.self)
+        guard let colon = text.firstIndex(of: ":") else { return }
+        let value = text[text.index(after: colon)...].trimmingPrefix(while: \.isWhitespace)
+            .prefix { !$0.isNewline }
+        switch text[..<colon].lowercased() {
+        case "grpc-status": grpcStatus = Int(value)
+        case "grpc-message": grpcMessage = String(value.prefix(200))
+        default: break
+        }
     }
 
     /// Keeps at most `ProbeEngine.bodyLimit` bytes for the body pattern; past that the transfer stops as answered.
@@ -260,6 +310,11 @@ final class Transfer {
         let duration = Duration.microseconds(micros)
         let received = status > 0 ? status : nil
         if code == CURLE_OK, check.scheme == .tcp { return ProbeResult(.ok, duration: duration) }
+        if code == CURLE_OK, check.grpcService != nil {
+            let (probeClass, detail) = GRPCHealth.judge(
+                status: status, grpcStatus: grpcStatus, grpcMessage: grpcMessage, body: body)
+            return ProbeResult(probeClass, duration: duration, status: received, detail: detail)
+        }
         if code == CURLE_OK || (code == CURLE_WRITE_ERROR && stop == .answered) {
             guard check.expectedStatus.contains(status) else {
                 return ProbeResult(

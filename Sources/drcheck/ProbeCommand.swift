@@ -72,6 +72,14 @@ struct ProbeCommand: ParsableCommand {
         help: ArgumentHelp("dns: response codes that pass, comma-separated (default NOERROR).", valueName: "list"))
     var expectRcode = "NOERROR"
 
+    @Flag(help: "http(s): a gRPC health check (grpc.health.v1.Health/Check) over HTTP/2 instead of a GET.")
+    var grpc = false
+
+    @Option(
+        name: .customLong("grpc-service"),
+        help: ArgumentHelp("With --grpc: the service asked about (default: the server as a whole).", valueName: "name"))
+    var grpcService: String?
+
     @Option(name: .customLong("dns-transport"), help: ArgumentHelp("dns: udp or tcp.", valueName: "transport"))
     var dnsTransport = "udp"
 
@@ -137,6 +145,10 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("--expect-body needs http:// or https://")
         }
         guard scheme == "udp" || !noReplyNeeded else { throw ValidationError("--no-reply-needed needs a udp:// URL") }
+        guard !grpc || scheme == "http" || scheme == "https" else {
+            throw ValidationError("--grpc needs an http:// or https:// URL")
+        }
+        guard grpc || grpcService == nil else { throw ValidationError("--grpc-service needs --grpc") }
         if send?.isEmpty == true { throw ValidationError("--send needs some text") }
         if let drServer {
             guard IPAddress(drServer) != nil else {
@@ -198,7 +210,8 @@ struct ProbeCommand: ParsableCommand {
                 },
                 timeout: try durationOption(timeout), tlsVerify: !insecure, tlsCAFile: tlsCAFile, mark: mark,
                 sourceAddress: sourceAddress, tlsResume: try durationOption(tlsResume),
-                send: url.datagram == nil ? try send.map(Self.unescaped) ?? [] : [], datagram: try datagram(url))
+                send: url.datagram == nil ? try send.map(Self.unescaped) ?? [] : [], datagram: try datagram(url),
+                grpcService: grpc ? grpcService ?? "" : nil)
         } catch let error as ValidationError {
             throw error
         } catch {

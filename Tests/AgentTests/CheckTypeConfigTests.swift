@@ -85,7 +85,7 @@ struct CheckTypeConfigTests {
         ),
         (
             "defaults:\n  type: ping\n",
-            "drcheck.yaml:2: defaults.type: must be one of http, tcp, exec, udp, dns (got \"ping\")"
+            "drcheck.yaml:2: defaults.type: must be one of http, tcp, exec, udp, dns, grpc (got \"ping\")"
         ),
         (
             "defaults:\n  type: exec\n",
@@ -105,7 +105,7 @@ struct CheckTypeConfigTests {
         ),
         (
             "services:\n  - vip: 198.51.100.33:80\n    check: {type: exec, command: [/bin/true], scheme: https}\n",
-            "drcheck.yaml:3: services[0].check.scheme: applies only to an http check (type is exec)"
+            "drcheck.yaml:3: services[0].check.scheme: applies only to an http or grpc check (type is exec)"
         ),
         (
             "defaults:\n  type: exec\n  command: /bin/true --x\n",
@@ -295,5 +295,23 @@ struct CheckTypeConfigTests {
     ])
     func udpAndDNSKeysAreVetted(yaml: String, expected: String) {
         #expect(error(yaml).hasPrefix(expected))
+    }
+
+    @Test func aGRPCCheckNamesItsServiceAndSharesTheConnectionKeys() throws {
+        let config = try parse(
+            "services:\n  - vip: 198.51.100.33:50051\n    check:\n      type: grpc\n      grpc_service: app.Greeter\n"
+                + "      scheme: https\n      tls_verify: false\n      host: grpc.example.org\n")
+        let check = try #require(config.check(for: .virtual(Endpoint("198.51.100.33:50051")!, .tcp)))
+        #expect(check.type == .grpc && check.grpcService == "app.Greeter" && check.scheme == .https)
+        #expect(try parse(ConfigPrinter.yaml(config)) == config)
+        #expect(
+            error("services:\n  - vip: 198.51.100.33:80\n    check: {grpc_service: x}\n")
+                == "drcheck.yaml:3: services[0].check.grpc_service: applies only to a grpc check (type is http)")
+        #expect(
+            error("services:\n  - vip: 198.51.100.33:80\n    check: {type: grpc, path: /x}\n")
+                == "drcheck.yaml:3: services[0].check.path: applies only to an http check (type is grpc)")
+        #expect(
+            error("services:\n  - vip: 198.51.100.33:53\n    protocol: udp\n    check: {type: grpc}\n").hasPrefix(
+                "drcheck.yaml:4: services[0].check: cannot be checked: a udp service, which a grpc check cannot judge"))
     }
 }

@@ -26,7 +26,7 @@ struct TLSResumeConfigTests {
     @Test func refusedWhereItMeansNothingOrIsNoDuration() {
         #expect(
             error("defaults:\n  type: tcp\n  tls_resume: 1m\n")
-                == "drcheck.yaml:3: defaults.tls_resume: applies only to an http check (type is tcp)")
+                == "drcheck.yaml:3: defaults.tls_resume: applies only to an http or grpc check (type is tcp)")
         #expect(error("defaults:\n  tls_resume: sometimes\n").hasPrefix("drcheck.yaml:2: defaults.tls_resume: "))
     }
 }
