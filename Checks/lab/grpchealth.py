@@ -31,6 +31,7 @@ def main():
     parser.add_argument("--addresses", required=True, help="comma-separated")
     parser.add_argument("--mode-file", required=True)
     parser.add_argument("--service", default=None)
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve over TLS (ALPN h2) with this pair")
     args = parser.parse_args()
 
     def check(request, context):
@@ -50,8 +51,15 @@ def main():
             check, request_deserializer=lambda b: b, response_serializer=lambda b: b)})
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     server.add_generic_rpc_handlers((handler,))
+    credentials = None
+    if args.tls:
+        with open(args.tls[0], "rb") as cert, open(args.tls[1], "rb") as key:
+            credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
     for address in args.addresses.split(","):
-        server.add_insecure_port(f"{address}:{args.port}")
+        if credentials:
+            server.add_secure_port(f"{address}:{args.port}", credentials)
+        else:
+            server.add_insecure_port(f"{address}:{args.port}")
     server.start()
     print(f"gRPC health on {args.addresses} port {args.port}", file=sys.stderr, flush=True)
     server.wait_for_termination()
