@@ -142,6 +142,8 @@ public struct CheckSettings: Hashable, Sendable {
     /// tcp: text written once connected (YAML's double-quoted escapes give `\r\n`); nil: nothing is sent. udp: the
     /// datagram sent (nil: an empty one).
     public var send: String?
+    /// tcp, udp: bytes to send, given in hex (`send_hex`), for what a text cannot carry; nil: `send`'s text.
+    public var sendHex: [UInt8]?
     /// tcp, udp: a regular expression the server's first bytes must match (a banner, or the answer to `send`); nil
     /// with `send`: any answer passes; nil without it (tcp): the connect alone decides.
     public var expect: String?
@@ -243,4 +245,9 @@ extension CheckSettings {
         return "a \(service) service, which a\(type == .http ? "n" : "") \(name) check cannot judge "
             + "(list it with an exec check)"
     }
+}
+
+extension CheckSettings {
+    /// The bytes a tcp or udp check sends: `send_hex`'s, else `send`'s text.
+    public var payload: [UInt8] { sendHex ?? Array((send ?? "").utf8) }
 }

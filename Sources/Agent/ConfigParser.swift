@@ -8,13 +8,16 @@ public enum ConfigParser {
         "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport",
     ]
     static let serviceCheckKeys =
-        checkKeys + ["host", "expect_body", "port", "scheme", "tls_verify", "send", "expect", "grpc_service"]
+        checkKeys + [
+            "host", "expect_body", "port", "scheme", "tls_verify", "send", "send_hex", "expect", "grpc_service",
+        ]
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
     static let httpKeys = ["path", "expect_status", "expect_body"]
     static let execKeys = ["command", "dynamic_weight"]
     /// The keys of the other types, and the types they fit.
     static let typedKeys: [(key: String, types: [CheckType])] = [
-        ("send", [.tcp, .udp]), ("expect", [.tcp, .udp]), ("require_reply", [.udp]), ("query_name", [.dns]),
+        ("send", [.tcp, .udp]), ("send_hex", [.tcp, .udp]), ("expect", [.tcp, .udp]), ("require_reply", [.udp]),
+        ("query_name", [.dns]),
         ("query_type", [.dns]), ("expect_rcode", [.dns]), ("expect_address", [.dns]),
         ("dns_transport", [.dns]), ("tls_ca_file", [.http, .grpc]), ("tls_resume", [.http, .grpc]),
         ("host", [.http, .grpc]), ("scheme", [.http, .grpc]), ("tls_verify", [.http, .grpc]), ("grpc_service", [.grpc]),
@@ -84,6 +87,10 @@ public enum ConfigParser {
         if let f = map["host"] { check.host = try requestText(f) }
         if let f = map["expect_body"] { check.expectBody = try regex(f) }
         if let f = map["send"] { check.send = try f.string() }
+        if let f = map["send_hex"] {
+            guard map["send"] == nil else { throw f.error("give send or send_hex, not both") }
+            check.sendHex = try hex(f)
+        }
         if let f = map["expect"] { check.expect = try regex(f) }
         if let f = map["require_reply"] { check.requireReply = try f.bool() }
         if let f = map["query_name"] { check.queryName = try dnsName(f) }
@@ -169,6 +176,19 @@ public enum ConfigParser {
             throw field.error("\(error.reason) (got \(ConfigError.quoted(text)))")
         }
         return text
+    }
+
+    /// Bytes as pairs of hex digits (spaces between them allowed).
+    static func hex(_ field: YAMLField) throws(ConfigError) -> [UInt8] {
+        let digits = Array(try field.string().utf8.filter { $0 != UInt8(ascii: " ") })
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard index + 1 < digits.count,
+                let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16)
+            else { throw field.error("must be pairs of hex digits, like \"2a310d0a\"") }
+            bytes.append(byte)
+        }
+        return bytes
     }
 
     /// A list of at least one item.

@@ -101,6 +101,12 @@ public enum ConfigPrinter {
         if http, let body = check.expectBody { pairs.append(("expect_body", .scalar(body, quoted: true))) }
         let talks = check.type == .tcp || check.type == .udp
         if talks, let send = check.send { pairs.append(("send", .scalar(send, quoted: true))) }
+        if talks, let bytes = check.sendHex {
+            let hex = bytes.map {
+                String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+            }
+            pairs.append(("send_hex", .scalar(hex.joined(), quoted: true)))
+        }
         if talks, let expect = check.expect { pairs.append(("expect", .scalar(expect, quoted: true))) }
         if check.type == .grpc, !check.grpcService.isEmpty {
             pairs.append(("grpc_service", .scalar(check.grpcService, quoted: true)))

@@ -162,7 +162,7 @@ struct TargetBuilder {
                     },
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
                 sourceAddress: source, tlsResume: settings.tlsResume,
-                send: settings.type == .tcp ? Array((settings.send ?? "").utf8) : [],
+                send: settings.type == .tcp ? settings.payload : [],
                 datagram: try datagram(settings), grpcService: settings.type == .grpc ? settings.grpcService : nil)
         } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
@@ -176,7 +176,7 @@ struct TargetBuilder {
         switch settings.type {
         case .udp:
             return .udp(
-                payload: Array((settings.send ?? "").utf8),
+                payload: settings.payload,
                 expect: try settings.expect.map { pattern throws(BodyPattern.SyntaxError) in
                     try patterns.pattern(pattern)
                 }, requireReply: settings.requireReply)

@@ -107,16 +107,24 @@ struct CheckerTranslator {
         check.fields.type = .udp
         check.fields.requireReply = checker.last("require_reply") != nil
         if let hex = checker.value("payload") {
-            guard let text = Self.text(hex: hex) else {
-                return "UDP_CHECK payload \(hex) (bytes drcheck's send cannot carry)"
+            // Text when it is text, for a reader; else the bytes as keepalived wrote them.
+            if let text = Self.text(hex: hex) {
+                check.fields.send = text
+            } else if Self.isHex(hex) {
+                check.fields.sendHex = hex.lowercased()
+            } else {
+                return "UDP_CHECK payload \(hex) (not hex digits)"
             }
-            check.fields.send = text
         }
         if let hex = checker.last("require_reply")?.arguments.first {
             guard let text = Self.text(hex: hex) else { return "UDP_CHECK require_reply \(hex) (a pattern of bytes)" }
             check.fields.expect = "^" + text.map { "()[]{}.*+?^$|\\".contains($0) ? "\\\($0)" : String($0) }.joined()
         }
         return nil
+    }
+
+    static func isHex(_ text: String) -> Bool {
+        text.utf8.count % 2 == 0 && text.utf8.allSatisfy { UInt8(String(UnicodeScalar($0)), radix: 16) != nil }
     }
 
     /// Hex digits as text, when every byte is printable ASCII, a tab or a line end.

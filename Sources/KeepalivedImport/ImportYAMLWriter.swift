@@ -79,6 +79,7 @@ enum ImportYAMLWriter {
             if let body = fields.expectBody { entries.append(("expect_body", quoted(body))) }
         }
         if fields.type == .udp, let send = fields.send { entries.append(("send", quoted(send))) }
+        if fields.type == .udp, let hex = fields.sendHex { entries.append(("send_hex", quoted(hex))) }
         if fields.type == .tcp || fields.type == .udp, let expect = fields.expect {
             entries.append(("expect", quoted(expect)))
         }

@@ -47,8 +47,9 @@ struct CheckFields: Equatable {
     var expectBody: String?
     /// tcp, udp: the pattern the server's first bytes must match (SMTP_CHECK's greeting, UDP_CHECK's reply).
     var expect: String?
-    /// udp: UDP_CHECK's payload.
+    /// udp: UDP_CHECK's payload, as text or as keepalived's hex digits.
     var send: String?
+    var sendHex: String?
     var requireReply = true
     /// dns: DNS_CHECK's name and type.
     var queryName = "."

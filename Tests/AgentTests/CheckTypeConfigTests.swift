@@ -314,4 +314,19 @@ struct CheckTypeConfigTests {
             error("services:\n  - vip: 198.51.100.33:53\n    protocol: udp\n    check: {type: grpc}\n").hasPrefix(
                 "drcheck.yaml:4: services[0].check: cannot be checked: a udp service, which a grpc check cannot judge"))
     }
+
+    @Test func sendHexCarriesBytesATextCannot() throws {
+        let config = try parse(
+            "services:\n  - vip: 198.51.100.33:1812\n    protocol: udp\n    check: {type: udp, send_hex: \"ff 00 0d0a\"}\n"
+        )
+        #expect(config.services[0].check.payload == [0xff, 0, 0x0d, 0x0a])
+        #expect(ConfigPrinter.yaml(config).contains("    send_hex: \"ff000d0a\"\n"))
+        #expect(try parse(ConfigPrinter.yaml(config)) == config)
+        #expect(
+            error("services:\n  - vip: 198.51.100.33:25\n    check: {type: tcp, send: x, send_hex: \"0a\"}\n")
+                == "drcheck.yaml:3: services[0].check.send_hex: give send or send_hex, not both")
+        #expect(
+            error("services:\n  - vip: 198.51.100.33:25\n    check: {type: tcp, send_hex: \"0g\"}\n")
+                == #"drcheck.yaml:3: services[0].check.send_hex: must be pairs of hex digits, like "2a310d0a""#)
+    }
 }

@@ -322,7 +322,7 @@ import Testing
                 + "mode, path, expect_status, slow_start, keep_last, tls_ca_file, tls_resume, type, command, dynamic_weight, alpha, "
                 + "on_change, require_reply, query_name, query_type, expect_rcode, expect_address, dns_transport, host, "
                 + "expect_body, port, "
-                + "scheme, tls_verify, send, expect, grpc_service)")
+                + "scheme, tls_verify, send, send_hex, expect, grpc_service)")
         #expect(error("defaults:\n  host: a\n").hasPrefix("drcheck.yaml:2: defaults.host: unknown key (known here: "))
         #expect(error("\n\nbogus: 1\n").hasPrefix("drcheck.yaml:3: bogus: unknown key (known here: listen, "))
     }

@@ -213,13 +213,16 @@ struct KeepalivedUDPCheckerTests {
         #expect(try imported("        UDP_CHECK {\n        }", port: 1812).1?.requireReply == false)
     }
 
-    @Test func aBinaryPayloadIsNamedAndTheServiceLeftOut() throws {
-        let (config, check) = try imported("        UDP_CHECK {\n            payload ff00\n        }", port: 1812)
-        #expect(check == nil)
+    @Test func aBinaryPayloadGoesAsHex() throws {
+        let (config, check) = try imported("        UDP_CHECK {\n            payload FF000d0a\n        }", port: 1812)
+        #expect(check?.sendHex == [0xff, 0, 0x0d, 0x0a])
+        #expect(check?.payload == [0xff, 0, 0x0d, 0x0a])
+        #expect(fixture.warnings(config) == [])
+        let (bad, none) = try imported("        UDP_CHECK {\n            payload xyz\n        }", port: 1812)
+        #expect(none == nil)
         #expect(
-            fixture.warnings(config).first
-                == "keepalived.conf:5: drcheck cannot judge this check: UDP_CHECK payload ff00 (bytes drcheck's send "
-                + "cannot carry)")
+            fixture.warnings(bad).first
+                == "keepalived.conf:5: drcheck cannot judge this check: UDP_CHECK payload xyz (not hex digits)")
     }
 }
 
