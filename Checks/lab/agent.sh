@@ -192,6 +192,16 @@ agent_metric() {
   agent_get /metrics | awk -v q="$1" 'index($0, q) == 1 {print $NF; exit}'
 }
 
+# agent_last_detail SERVICE RIP:PORT: the last probe result's detail of that real server in the service named
+# SERVICE (its label), from /status.
+agent_last_detail() {
+  agent_get /status | python3 -c '
+import json, sys
+service, server = sys.argv[1], sys.argv[2]
+print(next(r.get("last_detail") for s in json.load(sys.stdin)["services"] if s["name"] == service
+           for r in s["real_servers"] if r["address"] == server))' "$1" "$2"
+}
+
 # agent_log_count TEXT: prints how many lines of the daemon's log contain TEXT (a fixed string).
 agent_log_count() { grep -cF -- "$1" "$AGENT_LOG"; }
 

@@ -16,13 +16,7 @@ weights() { lab_port_weights 2525 6379; }
 down() { agent_log_count "$LAB_VIP:$1/tcp $(lab_rip "$2"):$1: down ($3)"; }
 
 # last_detail I: the last result's detail of rsI in the Redis service, from /status.
-last_detail() {
-  agent_get /status | python3 -c '
-import json, sys
-rip = sys.argv[1]
-print(next(r.get("last_detail") for s in json.load(sys.stdin)["services"] if s["name"] == "redis"
-           for r in s["real_servers"] if r["address"] == rip + ":6379"))' "$(lab_rip "$1")"
-}
+last_detail() { agent_last_detail redis "$(lab_rip "$1"):6379"; }
 
 lab_step "topology: SMTP (2525) and Redis (6379) on rs1 and rs2, each at weight 4"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }

@@ -25,11 +25,9 @@ down() { agent_log_count "$LAB_VIP:$1/udp $(lab_rip "$2"):$1: down ($3)"; }
 
 # last_detail SERVICE I: the last result's detail of rsI in SERVICE (by name), from /status.
 last_detail() {
-  agent_get /status | python3 -c '
-import json, sys
-name, rip = sys.argv[1], sys.argv[2]
-print(next(r.get("last_detail") for s in json.load(sys.stdin)["services"] if s["name"] == name
-           for r in s["real_servers"] if r["address"].startswith(rip + ":")))' "$1" "$(lab_rip "$2")"
+  local port=53
+  [ "$1" != status ] || port=7000
+  agent_last_detail "$1" "$(lab_rip "$2"):$port"
 }
 
 lab_step "topology: DNS (53/udp, dnsmasq) and a status service (7000/udp) on rs1 and rs2, weight 4"

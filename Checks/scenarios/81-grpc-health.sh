@@ -33,12 +33,7 @@ grpc_mode() { echo "$2" >"$LAB_STATE/grpc$1.mode"; }
 down() { agent_log_count "$LAB_VIP:$PORT/tcp $(lab_rip "$1"):$PORT: down ($2)"; }
 
 # last_detail I: the last result's detail of rsI, from /status.
-last_detail() {
-  agent_get /status | python3 -c '
-import json, sys
-print(next(r.get("last_detail") for s in json.load(sys.stdin)["services"]
-           for r in s["real_servers"] if r["address"] == sys.argv[1]))' "$(lab_rip "$1"):$PORT"
-}
+last_detail() { agent_last_detail greeter "$(lab_rip "$1"):$PORT"; }
 
 lab_step "topology: a gRPC service ($PORT) on rs1 and rs2, weight 4"
 lab_topology 2 || { echo "FAIL - topology"; exit 1; }

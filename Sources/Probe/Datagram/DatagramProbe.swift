@@ -147,25 +147,25 @@ final class DatagramProbe {
         -> R
     {
         let bytes = address.bytes
-        if address.family == .ipv4 {
+        guard address.family == .ipv6 else {
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = port.bigEndian
             withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: bytes) }
-            return withUnsafePointer(to: sin) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            return asSockaddr(sin, body)
         }
         var sin6 = sockaddr_in6()
         sin6.sin6_family = sa_family_t(AF_INET6)
         sin6.sin6_port = port.bigEndian
         withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: bytes) }
-        return withUnsafePointer(to: sin6) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-            }
+        return asSockaddr(sin6, body)
+    }
+
+    private static func asSockaddr<Address, R>(_ address: Address, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R)
+        -> R
+    {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<Address>.size)) }
         }
     }
 }
