@@ -93,12 +93,16 @@ lab_wait 15 lab_prints "dns:4,4 status:4,4" weights
 lab_expect_eq "restored" "dns:4,4 status:4,4" "$(weights)"
 
 lab_step "rs2's resolver answers another address: body_mismatch, named in /status"
+refused=$(down 53 2 connect_refused)
 lab_dns_stop 2
 lab_dns_start 2 198.51.100.99
-lab_wait 15 lab_prints "dns:4,0 status:4,4" weights
-lab_expect_eq "its down line names body_mismatch" "1" "$(down 53 2 body_mismatch)"
-lab_expect_eq "/status says what it answered" "no expected address in the answer (found: 198.51.100.99)" \
-  "$(last_detail dns 2)"
+other="no expected address in the answer (found: 198.51.100.99)"
+lab_wait 15 lab_prints "$other" last_detail dns 2
+lab_expect_eq "/status says what it answered" "$other" "$(last_detail dns 2)"
+lab_expect_eq "rs2 drained in the DNS service only" "dns:4,0 status:4,4" "$(weights)"
+# Between the two resolvers a probe may find nothing listening: the server went down once, either way.
+lab_expect_eq "it went down once (body_mismatch, or refused between the two resolvers)" "1" \
+  "$(($(down 53 2 body_mismatch) + $(down 53 2 connect_refused) - refused))"
 lab_dns_stop 2
 lab_dns_start 2 198.51.100.42
 lab_wait 15 lab_prints "dns:4,4 status:4,4" weights
