@@ -101,7 +101,9 @@ lab_wait 15 lab_prints "$PORT:4,4" weights
 lab_step "rs2's server stops: drained as connect_refused, restored when it is back"
 grpc_stop 2
 lab_wait 15 lab_prints "$PORT:4,0" weights
-lab_expect_eq "its down line names connect_refused" "1" "$(down 2 connect_refused)"
+# A call under way when the server dies sees its connection reset; the next ones are refused.
+lab_expect_eq "it went down once, refused (or reset mid-call)" "1" \
+  "$(($(down 2 connect_refused) + $(down 2 reset)))"
 grpc_start 2
 lab_wait 20 lab_prints "$PORT:4,4" weights
 lab_expect_eq "restored" "$PORT:4,4" "$(weights)"
