@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # drcheck's DR-path probe services, made through the IPVS API (ipvs-lab drives IPVSClient): a fwmark
-# service per real server (scheduler rr) with exactly one destination, the real server by direct routing at
-# weight 1. They appear in ipvsadm exactly, creating again changes nothing, creating repairs what someone changed,
-# IPv6 works, and deleting makes them vanish (deleting again is no error). Other services are never touched.
+# service per real server (scheduler rr, one-packet scheduling) with exactly one destination, the real server by
+# direct routing at weight 1. They appear in ipvsadm exactly, creating again changes nothing, creating repairs what
+# someone changed, IPv6 works, and deleting makes them vanish (deleting again is no error). Other services are never
+# touched.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 ipvs_lab=$(lab_exe ipvs-lab) || exit 1
@@ -26,11 +27,11 @@ lab_step "create probe services for two IPv4 real servers and one IPv6"
 run probe-create 65537 203.0.113.21
 run probe-create 65538 203.0.113.22
 run probe-create 65539 2001:db8::21
-expected="-A -f 65537 -s rr
+expected="-A -f 65537 -s rr -o
 -a -f 65537 -r 203.0.113.21:0 -g -w 1
--A -f 65538 -s rr
+-A -f 65538 -s rr -o
 -a -f 65538 -r 203.0.113.22:0 -g -w 1
--A -f 65539 -6 -s rr
+-A -f 65539 -6 -s rr -o
 -a -f 65539 -6 -r [2001:db8::21]:0 -g -w 1"
 lab_expect_eq "ipvsadm shows exactly the three services, each with its one DR destination at weight 1" \
   "$expected" "$(probes)"
