@@ -66,7 +66,7 @@ pings=$(grep -c "connected (redis)" "$LAB_STATE/rs1-6379.log")
 sleep 2
 lab_expect_match "rs1's Redis keeps being asked (connections: $pings, then more)" "^[1-9]" \
   "$(($(grep -c "connected (redis)" "$LAB_STATE/rs1-6379.log") - pings))"
-fds=$(ls "/proc/$AGENT_PID/fd" | wc -l)
+fds=$(agent_descriptors)
 
 lab_step "rs2's Redis answers -LOADING: drained as body_mismatch, back when it answers PONG"
 lab_proto_stop 2 6379
@@ -95,7 +95,7 @@ lab_expect_eq "restored" "2525:4,4 6379:4,4" "$(weights)"
 
 lab_step "the conversations leave no socket behind"
 lab_expect_eq "the daemon's descriptors are as many as before the failures ($fds)" "$fds" \
-  "$(ls "/proc/$AGENT_PID/fd" | wc -l)"
+  "$(agent_descriptors)"
 
 lab_step "rs2 loses the VIP from lo: drained as dr_path in both services"
 lab_vip_del 2

@@ -78,7 +78,7 @@ lab_expect_eq "every weight is 4, DNS over TCP too" "dns:4,4 status:4,4 53:4,4" 
 lab_expect_eq "no server went down" "0" "$(agent_log_count ": down (")"
 asked=$(grep -c "query\[A\] check.lab" "$LAB_STATE/dns1.log")
 lab_expect_match "rs1's dnsmasq is asked for check.lab (queries logged: $asked)" "^[1-9]" "$asked"
-fds=$(ls "/proc/$AGENT_PID/fd" | wc -l)
+fds=$(agent_descriptors)
 
 lab_step "rs2's resolver stops: drained as connect_refused, restored when it is back"
 lab_dns_stop 2
@@ -122,7 +122,7 @@ lab_proto_start 1 udp-status 7000
 lab_wait 15 lab_prints "dns:4,4 status:4,4" weights
 lab_expect_eq "restored" "dns:4,4 status:4,4" "$(weights)"
 lab_expect_eq "the daemon's descriptors are as many as before the failures ($fds)" "$fds" \
-  "$(ls "/proc/$AGENT_PID/fd" | wc -l)"
+  "$(agent_descriptors)"
 
 lab_step "rs2 loses the VIP from lo: drained as dr_path in both services"
 lab_vip_del 2

@@ -79,7 +79,7 @@ sleep 4
 lab_expect_eq "every weight is 4" "$PORT:4,4" "$(weights)"
 lab_expect_eq "no server went down" "0" "$(agent_log_count ": down (")"
 lab_expect_match "rs1's server is asked about app.Greeter" "^[1-9]" "$(grep -c "check 'app.Greeter'" "$LAB_STATE/grpc1.log")"
-fds=$(ls "/proc/$AGENT_PID/fd" | wc -l)
+fds=$(agent_descriptors)
 
 lab_step "rs2 says NOT_SERVING: drained as body_mismatch, back when it serves"
 grpc_mode 2 NOT_SERVING
@@ -108,7 +108,7 @@ grpc_start 2
 lab_wait 20 lab_prints "$PORT:4,4" weights
 lab_expect_eq "restored" "$PORT:4,4" "$(weights)"
 lab_expect_eq "the daemon's descriptors are as many as before the failures ($fds)" "$fds" \
-  "$(ls "/proc/$AGENT_PID/fd" | wc -l)"
+  "$(agent_descriptors)"
 
 lab_step "rs2 loses the VIP from lo: drained as dr_path"
 lab_vip_del 2
