@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `drcheck diagnose` on the real kernel: a healthy lab exits 0; each DR fault makes it exit 1 and name the
-# fault and the server: a VIP missing on a real server's lo, accept_local=0 on the director, a real server answering
-# ARP for the VIP, a dead real server. It changes no weight and no sysctl, and leaves no probe service behind.
+# `drcheck diagnose` on the real kernel: a healthy lab exits 0 (and the director's limits are named against the
+# table); each DR fault makes it exit 1 and name the fault and the server: a VIP missing on a real server's lo,
+# accept_local=0 on the director, a real server answering ARP for the VIP, a dead real server. It changes no weight
+# and no sysctl, and leaves no probe service behind.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -24,6 +25,12 @@ diagnose
 lab_expect_eq "exit 0" "0" "$DIAG_STATUS"
 lab_expect_match "all is well" "all is well" "$DIAG"
 lab_expect_match "the service is named as in the config" "service web \(198.51.100.33:8000/tcp\)" "$DIAG"
+# The lab's director is a network namespace of its own: the neighbour thresholds belong to the first one.
+lab_expect_match "the neighbour table: 2 on-link servers, its thresholds not visible from this namespace" \
+  "--    2 real server\(s\) on the director's own IPv4 subnets, each needing a neighbour entry; the neighbour table's thresholds are not visible here" \
+  "$DIAG"
+lab_expect_match "local ports against the DR probes to the VIP" \
+  "ok    local ports: at most 1 held at once by DR-path probes to one VIP and port" "$DIAG"
 
 lab_step "the VIP removed from rs1's lo"
 lab_vip_del 1

@@ -57,6 +57,7 @@ public struct Diagnosis {
         if plan.sysctlFindings.isEmpty, targets.values.contains(where: { $0.drPath != nil }) {
             report.pass("sysctls toward the real servers allow DR-path probes (accept_local, rp_filter)")
         }
+        limits(targets.values, into: &report)
         let conflicts = arp(snapshot)
         let viaVIP = try ProbeRound.run(targets.compactMapValues { $0.drPath == nil ? nil : $0.check })
         let atRIP = try ProbeRound.run(targets.mapValues { $0.ripCheck.map(TargetCheck.network) ?? $0.check })
@@ -99,6 +100,22 @@ public struct Diagnosis {
         for note in notes where note.contains("not probed") { report.fail(note, fix: nil) }
         report.summary()
         return report
+    }
+
+    /// The director's own limits against what the table asks of them (OPERATIONS.md "The director's limits").
+    private func limits(_ targets: some Collection<ProbeTarget>, into report: inout DiagnosisReport) {
+        let budget = DescriptorBudget.raise()
+        let load = DirectorLoad(
+            targets: targets, interfaces: DirectorInterfaces.current(),
+            maxProbesInFlight: budget.probesInFlight(configured: config.maxProbesInFlight),
+            configured: config.maxProbesInFlight)
+        for finding in DirectorLimits.read(openFiles: budget.limit).findings(for: load) {
+            switch finding.severity {
+            case .exceeded: report.fail(finding.text, fix: finding.fix)
+            case .near: report.note(finding.text + (finding.fix.map { "; fix: \($0)" } ?? ""))
+            case .within: report.pass(finding.text)
+            }
+        }
     }
 
     /// Reports a server's probes, each with its verdict as the daemon would reach it.
