@@ -99,6 +99,27 @@ extension AgentDaemon {
             guard let destination = snapshot.destination(id) else { continue }
             metrics.updateKernelCounters(target.labels, DestinationCounters(destination))
         }
+        neighbours(interfaces)
+    }
+
+    /// The on-link real servers against the neighbour table: the metrics, and one line while the table is too small
+    /// for them (past it the director cannot reach them: their failures are the director's).
+    private func neighbours(_ interfaces: DirectorInterfaces) {
+        let load = DirectorLoad(
+            targets: targets.all.values, interfaces: interfaces, maxProbesInFlight: 0, configured: 0)
+        let limits = host.limits()
+        metrics.setNeighbours(load.onLink, limits: limits.neighbours.mapValues { ($0.soft, $0.hard) })
+        for family in AddressFamily.allCases {
+            let name = "neighbour-table \(family)"
+            if let finding = limits.neighbourFinding(family, load), finding.severity == .exceeded {
+                conditions.raise(
+                    name, .error,
+                    "the director's neighbour table is too small: \(finding.text); fix: \(finding.fix ?? "")")
+            } else {
+                conditions.clear(
+                    name, "the director's neighbour table (\(family)) holds its on-link real servers again")
+            }
+        }
     }
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {

@@ -1,4 +1,5 @@
 import EventLoop
+import Primitives
 import Prometheus
 
 /// drcheck's metrics, rendered in the text format on each scrape: the per-server families from plain `ServerRecord`s,
@@ -16,6 +17,8 @@ public final class DrcheckMetrics {
     private let reloadTimestamp: Gauge
     private let directorFault: Gauge
     private var arpConflicts: [ARPConflictLabels: Gauge] = [:]
+    private var neighbours: [String: Gauge] = [:]
+    private var neighbourLimits: [String: Gauge] = [:]
     private var shadowDisagreements: [ShadowLabels: Gauge] = [:]
     private let overloaded: Gauge
     private let achievedInterval: Gauge
@@ -195,6 +198,34 @@ public final class DrcheckMetrics {
     // MARK: overload
 
     /// Whether drcheck keeps its schedule, and the mean interval its probes really got (nil: none measured yet).
+    /// The on-link real servers by family, and the neighbour table's thresholds where they can be read (`soft`:
+    /// gc_thresh2, `hard`: gc_thresh3); a family without servers or thresholds has no series.
+    public func setNeighbours(_ needed: [AddressFamily: Int], limits: [AddressFamily: (soft: Int, hard: Int)]) {
+        for family in AddressFamily.allCases {
+            let name = family.description
+            if let count = needed[family] {
+                let gauge =
+                    neighbours[name]
+                    ?? store.registry(MetricFamilies.directorNeighbours)
+                    .makeGauge(descriptor: MetricFamilies.directorNeighbours, labels: [("family", name)])
+                neighbours[name] = gauge
+                gauge.set(to: Double(count))
+            }
+            guard let limit = limits[family] else { continue }
+            for (threshold, value) in [("gc_thresh2", limit.soft), ("gc_thresh3", limit.hard)] {
+                let key = "\(name) \(threshold)"
+                let gauge =
+                    neighbourLimits[key]
+                    ?? store.registry(MetricFamilies.directorNeighbourLimit)
+                    .makeGauge(
+                        descriptor: MetricFamilies.directorNeighbourLimit,
+                        labels: [("family", name), ("threshold", threshold)])
+                neighbourLimits[key] = gauge
+                gauge.set(to: Double(value))
+            }
+        }
+    }
+
     public func setOverload(_ overloaded: Bool, achievedInterval: Duration?) {
         self.overloaded.set(to: overloaded ? 1 : 0)
         if let achievedInterval { self.achievedInterval.set(to: achievedInterval.seconds) }

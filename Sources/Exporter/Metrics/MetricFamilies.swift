@@ -93,6 +93,18 @@ enum MetricFamilies {
             "drcheck_director_dr_path_fault",
             "1 while every DR-path probe fails and every real server answers on its RIP: the director is at fault.")
     }
+    static var directorNeighbours: MetricNameDescriptor {
+        family(
+            "drcheck_director_neighbours",
+            "Real servers on the director's own subnets, by family: each needs an entry in its neighbour table, for "
+                + "IPVS's forwarding and the probes alike.")
+    }
+    static var directorNeighbourLimit: MetricNameDescriptor {
+        family(
+            "drcheck_director_neighbour_limit",
+            "The neighbour table's gc_thresh2 and gc_thresh3, by family (absent where this namespace cannot read "
+                + "them): past gc_thresh3 the director cannot reach the real servers beyond it.")
+    }
     static var arpConflict: MetricNameDescriptor {
         family(
             "drcheck_arp_conflict",
@@ -149,7 +161,8 @@ enum MetricFamilies {
             up, weight, configuredWeight, adminDrained, probeResults, probeDuration, probeStartDelay, transitions,
             servicePanic, serviceInfo, activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
-            directorFault, arpConflict, overloaded, achievedInterval, discounted, descriptorsExhausted, hookRuns,
+            directorFault, directorNeighbours, directorNeighbourLimit, arpConflict, overloaded, achievedInterval,
+            discounted, descriptorsExhausted, hookRuns,
             shadowDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,
         ]
     }

@@ -68,6 +68,8 @@ final class DaemonHarness {
     let ipvs: FakeIPVS
     let engine: FakeEngine
     let log = LogBook()
+    /// The director's limits the daemon reads (none visible until a test sets them).
+    let limits = LimitsBox()
     let daemon: AgentDaemon<FakeEngine>
     private let folder: String
     var configPath: String { folder + "/drcheck.yaml" }
@@ -103,7 +105,10 @@ final class DaemonHarness {
         let interfaces = DirectorInterfaces([(interface: "eth1", address: IPAddress("203.0.113.1")!, prefixLength: 24)])
         daemon = AgentDaemon(
             loop: loop, ipvs: ipvs, engine: engine,
-            host: DirectorHost(interfaces: { interfaces }, sysctls: DRSysctls(root: folder + "/sys")),
+            host: DirectorHost(
+                interfaces: { interfaces }, sysctls: DRSysctls(root: folder + "/sys"),
+                limits: { [limits] in limits.value }
+            ),
             options: DaemonOptions(configPath: nil, listen: nil, statePath: nil, dryRun: false, json: false),
             loaded: loaded, lock: lock, log: logger, environment: [:])
         try daemon.launch(listen: try ListenAddress(parsing: "127.0.0.1:0"), environment: [:])
@@ -141,4 +146,9 @@ final class DaemonHarness {
 
     /// The series labels of one real server, as /metrics writes them.
     static func labels(_ last: Int) -> String { #"service="198.51.100.10:80",real_server="203.0.113.\#(last):80""# }
+}
+
+/// The director's limits as a test sets them, read by the daemon at each discovery pass.
+final class LimitsBox {
+    var value = DirectorLimits()
 }

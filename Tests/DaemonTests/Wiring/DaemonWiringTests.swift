@@ -230,4 +230,31 @@ import Testing
         #expect(lab.ipvs.writes == [Self.write(11, 0)])
         #expect(lab.metric(#"drcheck_ipvs_updates_total{operation="set_weight"}"#) == "1")
     }
+
+    @Test func onLinkServersPastTheNeighbourTableAreNamedOnceAsTheDirectorsLimit() throws {
+        let lab = try Lab(check: Self.rip, servers: [11, 12])
+        lab.limits.value.neighbours[.ipv4] = .init(keep: 1, soft: 1, hard: 1)
+        try lab.firstRound()
+        _ = lab.log.take()
+        // The next discovery pass (every 5 s) reads the limits.
+        try lab.advance(by: .seconds(5))
+        #expect(
+            lab.log.take() == [
+                "<3>the director's neighbour table is too small: 2 real server(s) on the director's own IPv4 subnets, "
+                    + "each needing a neighbour entry, against gc_thresh2 1 and gc_thresh3 1: past gc_thresh3 the "
+                    + "director cannot resolve the others, so neither IPVS's forwarding nor the probes reach them; "
+                    + "fix: sysctl -w net.ipv4.neigh.default.gc_thresh1=128 net.ipv4.neigh.default.gc_thresh2=513 "
+                    + "net.ipv4.neigh.default.gc_thresh3=1024"
+            ])
+        #expect(lab.metric(#"drcheck_director_neighbours{family="ipv4"}"#) == "2.0")
+        #expect(lab.metric(#"drcheck_director_neighbour_limit{family="ipv4",threshold="gc_thresh3"}"#) == "1.0")
+        // Said once while it lasts.
+        try lab.advance(by: .seconds(5))
+        #expect(lab.log.take().isEmpty)
+        lab.limits.value.neighbours[.ipv4] = .init(keep: 128, soft: 512, hard: 1024)
+        try lab.advance(by: .seconds(5))
+        #expect(lab.log.take() == ["<5>the director's neighbour table (ipv4) holds its on-link real servers again"])
+        #expect(lab.metric(#"drcheck_director_neighbour_limit{family="ipv4",threshold="gc_thresh3"}"#) == "1024.0")
+        #expect(lab.ipvs.writes.isEmpty)
+    }
 }
