@@ -50,8 +50,9 @@ chmod +x "$run/init"
 # On an idle host (a VM whose vCPUs halt when idle) UML's kernel can fall into a state where a busy task's epoll_wait
 # never sleeps and takes the lab's whole CPU: measured with Checks/bench/daemon-cpu.sh at 200 checks, 0 voluntary
 # context switches and no lab idle time on an idle host, against 400-650 switches and 30-40 % idle with any host CPU
-# kept busy. A spinner at the lowest priority keeps the host awake and takes only time no one else wants.
-nice -n 19 bash -c 'while :; do :; done' &
+# kept busy. A spinner at the lowest priority keeps the host awake and takes only time no one else wants; it stops
+# by itself once this script is gone, even killed with SIGKILL (its EXIT trap then never runs).
+nice -n 19 bash -c "while kill -0 $$ 2>/dev/null; do :; done" &
 spinner_pid=$!
 trap 'kill "$spinner_pid" 2>/dev/null; rm -rf "$run"' EXIT
 
