@@ -52,7 +52,7 @@ chmod +x "$run/init"
 # context switches and no lab idle time on an idle host, against 400-650 switches and 30-40 % idle with any host CPU
 # kept busy. A spinner at the lowest priority keeps the host awake and takes only time no one else wants; it stops
 # by itself once this script is gone, even killed with SIGKILL (its EXIT trap then never runs).
-nice -n 19 bash -c "while kill -0 $$ 2>/dev/null; do :; done" &
+nice -n 19 bash -c "while kill -0 $$ 2>/dev/null; do for ((i = 0; i < 100000; i++)); do :; done; done" &
 spinner_pid=$!
 trap 'kill "$spinner_pid" 2>/dev/null; rm -rf "$run"' EXIT
 
