@@ -180,13 +180,8 @@ public enum ConfigParser {
 
     /// Bytes as pairs of hex digits (spaces between them allowed).
     static func hex(_ field: YAMLField) throws(ConfigError) -> [UInt8] {
-        let digits = Array(try field.string().utf8.filter { $0 != UInt8(ascii: " ") })
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard index + 1 < digits.count,
-                let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16)
-            else { throw field.error("must be pairs of hex digits, like \"2a310d0a\"") }
-            bytes.append(byte)
+        guard let bytes = HexBytes.decode(try field.string().filter { $0 != " " }) else {
+            throw field.error("must be pairs of hex digits, like \"2a310d0a\"")
         }
         return bytes
     }

@@ -102,10 +102,7 @@ public enum ConfigPrinter {
         let talks = check.type == .tcp || check.type == .udp
         if talks, let send = check.send { pairs.append(("send", .scalar(send, quoted: true))) }
         if talks, let bytes = check.sendHex {
-            let hex = bytes.map {
-                String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
-            }
-            pairs.append(("send_hex", .scalar(hex.joined(), quoted: true)))
+            pairs.append(("send_hex", .scalar(HexBytes.encode(bytes), quoted: true)))
         }
         if talks, let expect = check.expect { pairs.append(("expect", .scalar(expect, quoted: true))) }
         if check.type == .grpc, !check.grpcService.isEmpty {

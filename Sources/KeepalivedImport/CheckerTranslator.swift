@@ -107,37 +107,26 @@ struct CheckerTranslator {
         check.fields.type = .udp
         check.fields.requireReply = checker.last("require_reply") != nil
         if let hex = checker.value("payload") {
+            guard let bytes = HexBytes.decode(hex) else { return "UDP_CHECK payload \(hex) (not hex digits)" }
             // Text when it is text, for a reader; else the bytes as keepalived wrote them.
-            if let text = Self.text(hex: hex) {
+            if let text = Self.text(bytes) {
                 check.fields.send = text
-            } else if Self.isHex(hex) {
-                check.fields.sendHex = hex.lowercased()
             } else {
-                return "UDP_CHECK payload \(hex) (not hex digits)"
+                check.fields.sendHex = hex.lowercased()
             }
         }
         if let hex = checker.last("require_reply")?.arguments.first {
-            guard let text = Self.text(hex: hex) else { return "UDP_CHECK require_reply \(hex) (a pattern of bytes)" }
+            guard let text = HexBytes.decode(hex).flatMap(Self.text) else {
+                return "UDP_CHECK require_reply \(hex) (a pattern of bytes)"
+            }
             check.fields.expect = "^" + text.map { "()[]{}.*+?^$|\\".contains($0) ? "\\\($0)" : String($0) }.joined()
         }
         return nil
     }
 
-    static func isHex(_ text: String) -> Bool {
-        text.utf8.count % 2 == 0 && text.utf8.allSatisfy { UInt8(String(UnicodeScalar($0)), radix: 16) != nil }
-    }
-
-    /// Hex digits as text, when every byte is printable ASCII, a tab or a line end.
-    static func text(hex: String) -> String? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16),
-                (0x20..<0x7f).contains(byte) || [0x09, 0x0a, 0x0d].contains(byte)
-            else { return nil }
-            bytes.append(byte)
-        }
+    /// `bytes` as text, when every one is printable ASCII, a tab or a line end.
+    static func text(_ bytes: [UInt8]) -> String? {
+        guard bytes.allSatisfy({ (0x20..<0x7f).contains($0) || [0x09, 0x0a, 0x0d].contains($0) }) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
