@@ -226,10 +226,13 @@ lab_dns_stop() {
   wait "$pid" 2>/dev/null
 }
 
-# lab_port_weights PORT...: every one of the VIP's TCP services on PORTs, from one ipvsadm call: "PORT:W1,W2" each.
+# lab_port_weights [-u] PORT...: every one of the VIP's TCP (with -u, UDP) services on PORTs, from one ipvsadm call:
+# "PORT:W1,W2" each.
 lab_port_weights() {
-  lab_in lvs ipvsadm -Ln | awk -v vip="$LAB_VIP" -v ports="$*" '
-    /^(TCP|UDP|FWM|SCTP) / { split($2, a, ":"); port = ($1 == "TCP" && a[1] == vip) ? a[2] : ""; next }
+  local protocol=TCP
+  [ "${1:-}" != -u ] || { protocol=UDP; shift; }
+  lab_in lvs ipvsadm -Ln | awk -v vip="$LAB_VIP" -v protocol="$protocol" -v ports="$*" '
+    /^(TCP|UDP|FWM|SCTP) / { split($2, a, ":"); port = ($1 == protocol && a[1] == vip) ? a[2] : ""; next }
     port != "" && $1 == "->" && $2 ~ /^[0-9]/ { w[port] = w[port] (w[port] == "" ? "" : ",") $4 }
     END { n = split(ports, p, " "); for (i = 1; i <= n; i++) printf "%s%s:%s", (i > 1 ? " " : ""), p[i], w[p[i]]; print "" }'
 }

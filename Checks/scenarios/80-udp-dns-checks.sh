@@ -13,12 +13,7 @@ set -uo pipefail
 agent_require
 
 # weights: "dns:W1,W2 status:W1,W2" from the VIP's UDP services on ports 53 and 7000.
-weights() {
-  lab_in lvs ipvsadm -Ln | awk -v vip="$LAB_VIP" '
-    /^(TCP|UDP|FWM|SCTP) / { split($2, a, ":"); port = ($1 == "UDP" && a[1] == vip) ? a[2] : ""; next }
-    port != "" && $1 == "->" && $2 ~ /^[0-9]/ { w[port] = w[port] (w[port] == "" ? "" : ",") $4 }
-    END { print "dns:" w["53"], "status:" w["7000"] }'
-}
+weights() { lab_port_weights -u 53 7000 | sed 's/^53:/dns:/; s/ 7000:/ status:/'; }
 
 # down PORT I CLASS: how many times the log says rsI went down in the UDP service on PORT, for CLASS.
 down() { agent_log_count "$LAB_VIP:$1/udp $(lab_rip "$2"):$1: down ($3)"; }
