@@ -5,17 +5,17 @@ import Primitives
 /// The kernel's IPVS table over generic netlink: one persistent socket, one synchronous request at a time.
 /// Not thread-safe; the daemon's single loop owns it.
 public final class IPVSClient: IPVSControl {
-    private var socket: GenericNetlinkSocket
+    private var socket: NetlinkSocket
     /// The family's id: a new one each time ip_vs is loaded.
     private var family: Int32
 
     /// Opens the socket and resolves the "IPVS" family; `.notAvailable` when the kernel has none.
     public init() throws(IPVSError) {
-        socket = try GenericNetlinkSocket()
+        socket = try NetlinkSocket()
         family = try Self.resolveFamily(on: socket)
     }
 
-    private static func resolveFamily(on socket: GenericNetlinkSocket) throws(IPVSError) -> Int32 {
+    private static func resolveFamily(on socket: NetlinkSocket) throws(IPVSError) -> Int32 {
         guard let family = try socket.resolve(family: IPVS_GENL_NAME) else { throw .notAvailable }
         return family
     }
@@ -85,7 +85,7 @@ public final class IPVSClient: IPVSControl {
             case .reply(let failure): throw failure
             case .netlink(let operation, let code):
                 // What is left unread of this reply would answer the next request: start that on a fresh socket.
-                if let fresh = try? GenericNetlinkSocket() { socket = fresh }
+                if let fresh = try? NetlinkSocket() { socket = fresh }
                 throw .netlink(operation: operation, code: code)
             case .kernel(let errno):
                 // Generic netlink answers ENOENT for a family id that no longer exists (ip_vs unloaded, perhaps

@@ -16,7 +16,7 @@ public enum IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
     case kernel(command: String, errno: Int32)
     /// libnl failed locally (socket, send, receive); `code` is libnl's NLE_* number.
     case netlink(operation: String, code: Int32)
-    /// The kernel's answer lacked an attribute or had one of the wrong size.
+    /// The kernel's answer (IPVS's or rtnetlink's) lacked an attribute or had one of the wrong size.
     case malformedReply(String)
 
     public var description: String {
@@ -35,7 +35,7 @@ public enum IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
         case .netlink(let operation, let code):
             "netlink \(operation) failed: \(String(cString: nl_geterror(code)))"
         case .malformedReply(let what):
-            "IPVS sent a reply drcheck cannot read (\(what)); report this with `uname -r`"
+            "the kernel sent a netlink reply drcheck cannot read (\(what)); report this with `uname -r`"
         }
     }
 }

@@ -8,17 +8,28 @@ enum RequestFailure: Error {
     case reply(IPVSError)
 }
 
-/// One persistent, close-on-exec generic netlink socket through libnl; requests are synchronous.
-final class GenericNetlinkSocket {
+/// The genlmsghdr before a generic netlink message's attributes (GENL_HDRLEN, a macro Swift does not import).
+let genericHeaderLength = MemoryLayout<genlmsghdr>.size
+
+/// One netlink reply message: the fixed header its family puts before the attributes (genlmsghdr, ndtmsg, ndmsg)
+/// and the attributes. Its bytes are libnl's: valid only inside the call that receives it.
+struct NetlinkReply {
+    let header: UnsafeRawBufferPointer
+    let attributes: NetlinkAttributes
+}
+
+/// One persistent, close-on-exec netlink socket through libnl (generic netlink for IPVS, rtnetlink for the
+/// neighbour tables); requests are synchronous.
+final class NetlinkSocket {
     private let socket: OpaquePointer
 
-    init() throws(IPVSError) {
+    init(protocol: Int32 = NETLINK_GENERIC) throws(IPVSError) {
         guard let socket = nl_socket_alloc() else { throw .netlink(operation: "nl_socket_alloc", code: NLE_NOMEM) }
         self.socket = socket
-        let status = genl_connect(socket)
+        let status = nl_connect(socket, `protocol`)
         guard status == 0 else {
             nl_socket_free(socket)
-            throw .netlink(operation: "genl_connect", code: -status)
+            throw .netlink(operation: "nl_connect", code: -status)
         }
         // libnl 3.x opens it with SOCK_CLOEXEC; set it anyway: no child process may inherit IPVS access.
         _ = fcntl(nl_socket_get_fd(socket), F_SETFD, FD_CLOEXEC)
@@ -38,12 +49,23 @@ final class GenericNetlinkSocket {
         throw .netlink(operation: "resolving family \(name)", code: -id)
     }
 
-    /// Sends `request` and reads every reply until the kernel's ACK, NLMSG_DONE or error, handing each reply's
-    /// attributes to `onReply`. A reply `onReply` rejects does not stop the reading, so the socket stays in step.
+    /// Sends a generic netlink `request` and hands each reply's attributes to `onReply`.
     func perform(
         _ request: NetlinkRequest, onReply: @escaping (NetlinkAttributes) throws(IPVSError) -> Void = { _ in }
     ) throws(RequestFailure) {
-        let receiver = Receiver(onReply)
+        try perform(request.message, named: request.command) { (reply) throws(IPVSError) in
+            try onReply(reply.attributes)
+        }
+    }
+
+    /// Sends `message` and reads every reply until the kernel's ACK, NLMSG_DONE or error, handing each one, its
+    /// first `headerLength` bytes apart, to `onReply`. A reply `onReply` rejects does not stop the reading, so the
+    /// socket stays in step.
+    func perform(
+        _ message: OpaquePointer, named name: String, headerLength: Int = genericHeaderLength,
+        onReply: @escaping (NetlinkReply) throws(IPVSError) -> Void
+    ) throws(RequestFailure) {
+        let receiver = Receiver(headerLength: headerLength, onReply)
         guard let callbacks = nl_cb_alloc(NL_CB_DEFAULT) else {
             throw .netlink(operation: "nl_cb_alloc", code: NLE_NOMEM)
         }
@@ -55,13 +77,13 @@ final class GenericNetlinkSocket {
         nl_cb_set(callbacks, NL_CB_FINISH, NL_CB_CUSTOM, { _, context in Receiver.of(context).finish() }, context)
         nl_cb_err(callbacks, NL_CB_CUSTOM, { _, error, context in Receiver.of(context).error(error) }, context)
 
-        let sent = nl_send_auto(socket, request.message)
-        guard sent >= 0 else { throw .netlink(operation: "sending \(request.command)", code: -sent) }
+        let sent = nl_send_auto(socket, message)
+        guard sent >= 0 else { throw .netlink(operation: "sending \(name)", code: -sent) }
         try withExtendedLifetime(receiver) { () throws(RequestFailure) in
             while !receiver.finished {
                 let status = nl_recvmsgs(socket, callbacks)
                 if receiver.errno != 0 { throw .kernel(errno: receiver.errno) }
-                if status < 0 { throw .netlink(operation: "receiving \(request.command)", code: -status) }
+                if status < 0 { throw .netlink(operation: "receiving \(name)", code: -status) }
             }
         }
         if let failure = receiver.failure { throw .reply(failure) }
@@ -70,23 +92,33 @@ final class GenericNetlinkSocket {
 
 /// The state of one request's reading, reached from libnl's C callbacks through an unretained pointer.
 final class Receiver {
-    let onReply: (NetlinkAttributes) throws(IPVSError) -> Void
+    let headerLength: Int
+    let onReply: (NetlinkReply) throws(IPVSError) -> Void
     var finished = false
     var errno: Int32 = 0
     var failure: IPVSError?
 
-    init(_ onReply: @escaping (NetlinkAttributes) throws(IPVSError) -> Void) { self.onReply = onReply }
+    init(headerLength: Int = genericHeaderLength, _ onReply: @escaping (NetlinkReply) throws(IPVSError) -> Void) {
+        self.headerLength = headerLength
+        self.onReply = onReply
+    }
 
     static func of(_ context: UnsafeMutableRawPointer?) -> Receiver {
         Unmanaged<Receiver>.fromOpaque(context!).takeUnretainedValue()
     }
 
     func valid(_ message: OpaquePointer?) -> Int32 {
-        let header = genlmsg_hdr(nlmsg_hdr(message))
-        let attributes = UnsafeRawBufferPointer(
-            start: genlmsg_attrdata(header, 0), count: Int(max(0, genlmsg_attrlen(header, 0))))
-        do {
-            try onReply(try NetlinkAttributes(attributes))
+        let header = nlmsg_hdr(message)
+        let payload = UnsafeRawBufferPointer(start: nlmsg_data(header), count: Int(max(0, nlmsg_datalen(header))))
+        do throws(IPVSError) {
+            guard payload.count >= headerLength else {
+                throw .malformedReply("a reply of \(payload.count) bytes, shorter than its \(headerLength)-byte header")
+            }
+            let attributes = payload[min(payload.count, (headerLength + 3) & ~3)...]
+            try onReply(
+                NetlinkReply(
+                    header: UnsafeRawBufferPointer(rebasing: payload[..<headerLength]),
+                    attributes: try NetlinkAttributes(UnsafeRawBufferPointer(rebasing: attributes))))
         } catch {
             failure = failure ?? error
         }
