@@ -17,6 +17,9 @@ public struct DirectorLimits: Equatable, Sendable {
     }
 
     public var neighbours: [AddressFamily: NeighbourThresholds] = [:]
+    /// Families whose thresholds came from rtnetlink, not sysctls: this is not the first network namespace, where
+    /// alone they can be set.
+    public var neighboursFromNetlink: Set<AddressFamily> = []
     public var conntrackMax: Int?
     public var conntrackCount: Int?
     /// `net.ipv4.ip_local_port_range`.
@@ -116,11 +119,8 @@ extension DirectorLimits {
     public func neighbourFinding(_ family: AddressFamily, _ load: DirectorLoad) -> DirectorLimitFinding? {
         guard let needed = load.onLink[family], needed > 0 else { return nil }
         let name = family == .ipv4 ? "IPv4" : "IPv6"
-        let key = family == .ipv4 ? "net.ipv4.neigh.default" : "net.ipv6.neigh.default"
-        let hard = Self.roundUp(needed * 2)
-        let fix =
-            "sysctl -w \(key).gc_thresh1=\(max(needed, 128)) \(key).gc_thresh2=\(hard / 2 + needed / 2) "
-            + "\(key).gc_thresh3=\(hard)"
+        let key = Self.neighbourKey(family)
+        let fix = neighbourFix(family, needed: needed)
         let count = "\(needed) real server(s) on the director's own \(name) subnets, each needing a neighbour entry"
         guard let thresholds = neighbours[family] else {
             return .init(
@@ -144,8 +144,29 @@ extension DirectorLimits {
         return .init(severity: .within, text: "\(count), \(against)", fix: fix)
     }
 
+    /// The command that gives `needed` on-link servers of `family` room in the neighbour table.
+    public func neighbourFix(_ family: AddressFamily, needed: Int) -> String {
+        let key = Self.neighbourKey(family)
+        let wanted = Self.neighbourThresholds(for: needed)
+        // Only the first network namespace has the sysctls; a director in one of its own reads them over rtnetlink.
+        return (neighboursFromNetlink.contains(family) ? "on the host (the first network namespace): " : "")
+            + "sysctl -w \(key).gc_thresh1=\(wanted.keep) \(key).gc_thresh2=\(wanted.soft) \(key).gc_thresh3=\(wanted.hard)"
+    }
+
+    /// What `needed` on-link servers want of the neighbour table: never collected below them, room for twice as
+    /// many before the hard limit, and the soft limit half way between.
+    public static func neighbourThresholds(for needed: Int) -> NeighbourThresholds {
+        let hard = roundUp(needed * 2)
+        return NeighbourThresholds(keep: max(needed, 128), soft: hard / 2 + needed / 2, hard: hard)
+    }
+
+    /// The neighbour thresholds' sysctl prefix for `family`.
+    public static func neighbourKey(_ family: AddressFamily) -> String {
+        family == .ipv4 ? "net.ipv4.neigh.default" : "net.ipv6.neigh.default"
+    }
+
     /// `value` rounded up to a multiple of 1,024.
-    static func roundUp(_ value: Int) -> Int { max(1024, (value + 1023) / 1024 * 1024) }
+    public static func roundUp(_ value: Int) -> Int { max(1024, (value + 1023) / 1024 * 1024) }
 
     private static func rate(_ value: Double) -> String {
         value.rounded() == value ? String(Int(value)) : String(Int(value.rounded(.up)))

@@ -16,6 +16,13 @@ extension AgentDaemon {
         loop.schedule(after: running.config.discoveryInterval) { [weak self] in self?.discoverPeriodically() }
     }
 
+    /// Reads the kernel's counters for the director's own faults each second (`DirectorFaults`): a fault must be
+    /// known before the probes it fails could drain their servers (`fall` of them).
+    func watchDirectorFaults() {
+        directorFaults.tick(policy: running.config.drSysctls)
+        loop.schedule(after: .seconds(1)) { [weak self] in self?.watchDirectorFaults() }
+    }
+
     func discover() {
         // Last pass's weights against the verdicts its turn reached.
         compareShadow()
@@ -99,27 +106,7 @@ extension AgentDaemon {
             guard let destination = snapshot.destination(id) else { continue }
             metrics.updateKernelCounters(target.labels, DestinationCounters(destination))
         }
-        neighbours(interfaces)
-    }
-
-    /// The on-link real servers against the neighbour table: the metrics, and one line while the table is too small
-    /// for them (past it the director cannot reach them: their failures are the director's).
-    private func neighbours(_ interfaces: DirectorInterfaces) {
-        let load = DirectorLoad(
-            targets: targets.all.values, interfaces: interfaces, maxProbesInFlight: 0, configured: 0)
-        let limits = host.limits()
-        metrics.setNeighbours(load.onLink, limits: limits.neighbours.mapValues { ($0.soft, $0.hard) })
-        for family in AddressFamily.allCases {
-            let name = "neighbour-table \(family)"
-            if let finding = limits.neighbourFinding(family, load), finding.severity == .exceeded {
-                conditions.raise(
-                    name, .error,
-                    "the director's neighbour table is too small: \(finding.text); fix: \(finding.fix ?? "")")
-            } else {
-                conditions.clear(
-                    name, "the director's neighbour table (\(family)) holds its on-link real servers again")
-            }
-        }
+        directorFaults.retargeted(targets.all.values, interfaces: interfaces, policy: running.config.drSysctls)
     }
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {

@@ -63,6 +63,7 @@ extension AgentDaemon {
         )
         arp.start(running.config)
         discoverPeriodically()
+        watchDirectorFaults()
         if let period = SystemdNotifier.watchdogInterval(environment: environment) {
             keepWatchdogFed(every: period)
         }

@@ -57,6 +57,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     let budget: DescriptorBudget
     /// The drains file, read when it changed.
     let drains: DrainsReader
+    /// The director's limits and the faults they cause.
+    let directorFaults: DirectorFaults
 
     init(
         loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
@@ -83,8 +85,10 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         drKeeper = DRPathKeeper(
             marks: running.config.probeMarks, ipvs: ipvs, loop: loop, metrics: metrics, conditions: conditions,
             sysctls: host.sysctls)
+        directorFaults = DirectorFaults(host: host, conditions: conditions, metrics: metrics)
         verdicts = VerdictPipeline(
-            loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls)
+            loop: loop, origin: origin, publisher: publisher, conditions: conditions, sysctls: host.sysctls,
+            directorFaults: directorFaults)
         turns = TurnBatcher(loop: loop, origin: origin)
         shadow = ShadowMode(log: log, metrics: metrics)
         drains = DrainsReader(DrainsFile(forState: loaded.config.stateFile), conditions: conditions)

@@ -109,7 +109,9 @@ public struct Diagnosis {
             targets: targets, interfaces: DirectorInterfaces.current(),
             maxProbesInFlight: budget.probesInFlight(configured: config.maxProbesInFlight),
             configured: config.maxProbesInFlight)
-        for finding in DirectorLimits.read(openFiles: budget.limit).findings(for: load) {
+        var limits = KernelTables(root: "/proc/sys").limits()
+        limits.openFiles = budget.limit
+        for finding in limits.findings(for: load) {
             switch finding.severity {
             case .exceeded: report.fail(finding.text, fix: finding.fix)
             case .near: report.note(finding.text + (finding.fix.map { "; fix: \($0)" } ?? ""))

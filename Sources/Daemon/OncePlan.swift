@@ -55,6 +55,11 @@ struct OncePlan {
         if refused {
             result = build(interfaces, refused: true, notes: &notes)
         }
+        if fix {
+            let load = DirectorLoad(targets: result.values, interfaces: interfaces, maxProbesInFlight: 0, configured: 0)
+            let kernel = KernelTables(root: "/proc/sys")
+            notes += DRSysctls().raiseNeighbourThresholds(load, kernel.limits()).map(\.text)
+        }
         for (id, target) in result {
             guard let path = target.drPath, !borrowed.contains(path.server) else { continue }
             if acting, created.contains(where: { $0.server == path.server }) { continue }

@@ -7,8 +7,9 @@ import Probe
 
 /// From a probe's result to the decision core's verdict, with the state that takes: each server's last probe and its
 /// run of `dr_path` results, and the overload guard. What says nothing of a server counts neither way: a local error
-/// (the director short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`), and
-/// `dr_path` while the director's DR path is not shown to work (`DirectorFaultRule`). ARCHITECTURE.md shows where it
+/// (the director short of descriptors or ports), a timeout while the loop itself ran late (`OverloadGuard`),
+/// `dr_path` while the director's DR path is not shown to work (`DirectorFaultRule`), and no answer while the
+/// director's conntrack table is full (`DirectorFaults`). ARCHITECTURE.md shows where it
 /// sits on a probe's path.
 final class VerdictPipeline {
     struct LastProbe {
@@ -28,10 +29,15 @@ final class VerdictPipeline {
     private let publisher: Publisher
     private let conditions: ConditionLog
     private let sysctls: DRSysctls
+    private let directorFaults: DirectorFaults
     /// The director-side fault began (with its message) or ended (nil): the daemon runs its change hook.
     var onDirectorFault: (String?) -> Void = { _ in }
 
-    init(loop: EventLoop, origin: Monotonic, publisher: Publisher, conditions: ConditionLog, sysctls: DRSysctls) {
+    init(
+        loop: EventLoop, origin: Monotonic, publisher: Publisher, conditions: ConditionLog, sysctls: DRSysctls,
+        directorFaults: DirectorFaults
+    ) {
+        self.directorFaults = directorFaults
         self.loop = loop
         self.origin = origin
         self.publisher = publisher
@@ -100,6 +106,10 @@ final class VerdictPipeline {
             return drPathVerdict(result, for: target, targets: targets)
         default:
             break
+        }
+        if let verdict = directorFaults.blame(result, server: id.server.address) {
+            if case .inconclusive = verdict { metrics.recordDiscounted(.directorFault) }
+            return verdict
         }
         if conditions.message(of: "local-error") != nil {
             conditions.clear("local-error", "probes can be made again")

@@ -1,3 +1,4 @@
+import Agent
 import Glibc
 import Primitives
 
@@ -23,7 +24,7 @@ public struct DRSysctls {
         public var setText: String { "set \(key)=\(wanted) (was \(current)) for DR-path probes" }
     }
 
-    private let root: String
+    let root: String
 
     /// `root` is /proc/sys normally; tests point it at a folder of their own.
     public init(root: String = "/proc/sys") { self.root = root }
@@ -43,11 +44,15 @@ public struct DRSysctls {
 
     /// Sets one finding; the error names the key and the reason.
     public func apply(_ finding: Finding) throws(SysctlError) {
-        let fd = open(path(finding.interface, finding.name), O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SysctlError(key: finding.key, errno: errno) }
+        try write(finding.wanted, to: path(finding.interface, finding.name), key: finding.key)
+    }
+
+    fileprivate func write(_ value: Int, to path: String, key: String) throws(SysctlError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SysctlError(key: key, errno: errno) }
         defer { close(fd) }
-        let text = Array("\(finding.wanted)\n".utf8)
-        guard write(fd, text, text.count) == text.count else { throw SysctlError(key: finding.key, errno: errno) }
+        let text = Array("\(value)\n".utf8)
+        guard Glibc.write(fd, text, text.count) == text.count else { throw SysctlError(key: key, errno: errno) }
     }
 
     private func path(_ interface: String, _ name: String) -> String {
@@ -93,4 +98,68 @@ extension DRSysctls {
     static func interfaces(of targets: some Sequence<ProbeTarget>) -> [String] {
         Set(targets.compactMap { $0.drPath?.interface }).sorted()
     }
+}
+
+extension DRSysctls {
+    /// Raises the neighbour thresholds of `family` to what `needed` on-link real servers want
+    /// (`DirectorLimits.neighbourThresholds`), each only where it is lower, the hard limit first so that they never
+    /// cross on the way; returns what it set, as "KEY=VALUE (was OLD)". They exist only in the first network
+    /// namespace: elsewhere the error is ENOENT.
+    func raiseNeighbourThresholds(_ family: AddressFamily, needed: Int) throws(SysctlError) -> [String] {
+        let wanted = DirectorLimits.neighbourThresholds(for: needed)
+        let key = DirectorLimits.neighbourKey(family)
+        var set: [String] = []
+        for (index, value) in [(3, wanted.hard), (2, wanted.soft), (1, wanted.keep)] {
+            let name = "\(key).gc_thresh\(index)"
+            let path = "\(root)/\(key.replacingDots)/gc_thresh\(index)"
+            guard let current = readSmallFile(path).flatMap({ Int($0.filter { !$0.isWhitespace }) }) else {
+                throw SysctlError(key: name, errno: ENOENT)
+            }
+            guard current < value else { continue }
+            try write(value, to: path, key: name)
+            set.append("\(name)=\(value) (was \(current))")
+        }
+        return set
+    }
+}
+
+extension DRSysctls {
+    /// What raising the neighbour thresholds did for one family.
+    enum NeighbourFix {
+        case set(AddressFamily, needed: Int, [String])
+        case failed(AddressFamily, SysctlError, fromNetlink: Bool)
+
+        /// The line that says it (`dr_sysctls: fix`).
+        var text: String {
+            switch self {
+            case .set(_, let needed, let set):
+                "set \(set.joined(separator: ", ")) for \(needed) on-link real server(s) (dr_sysctls: fix)"
+            case .failed(_, let error, let fromNetlink):
+                "dr_sysctls: fix: \(error)"
+                    + (fromNetlink ? ": they can be set only in the first network namespace, on the host" : "")
+            }
+        }
+    }
+
+    /// Raises the thresholds of each family whose on-link servers (`load`) outgrow gc_thresh2, or of the families
+    /// in `full` (the kernel refused entries); a family where nothing was lower says nothing.
+    func raiseNeighbourThresholds(
+        _ load: DirectorLoad, _ limits: DirectorLimits, full: Set<AddressFamily> = []
+    ) -> [NeighbourFix] {
+        AddressFamily.allCases.compactMap { family -> NeighbourFix? in
+            guard let needed = load.onLink[family], let thresholds = limits.neighbours[family],
+                needed > thresholds.soft || full.contains(family)
+            else { return nil }
+            do throws(SysctlError) {
+                let set = try raiseNeighbourThresholds(family, needed: needed)
+                return set.isEmpty ? nil : .set(family, needed: needed, set)
+            } catch {
+                return .failed(family, error, fromNetlink: limits.neighboursFromNetlink.contains(family))
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate var replacingDots: String { String(map { $0 == "." ? "/" : $0 }) }
 }

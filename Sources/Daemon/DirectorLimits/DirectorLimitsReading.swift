@@ -5,9 +5,7 @@ import Primitives
 extension DirectorLimits {
     /// The limits as the kernel states them under `root` (/proc/sys; a test's folder), with `openFiles`.
     static func read(root: String = "/proc/sys", openFiles: Int?) -> DirectorLimits {
-        func value(_ path: String) -> Int? {
-            readSmallFile("\(root)/\(path)").flatMap { Int($0.filter { !$0.isWhitespace }) }
-        }
+        func value(_ path: String) -> Int? { Self.value(root, path) }
         var limits = DirectorLimits()
         for (family, name) in [(AddressFamily.ipv4, "ipv4"), (.ipv6, "ipv6")] {
             let base = "net/\(name)/neigh/default/gc_thresh"
@@ -25,27 +23,40 @@ extension DirectorLimits {
     }
 }
 
+extension DirectorLimits {
+    /// The integer in the sysctl file `path` under `root`; nil when it cannot be read.
+    static func value(_ root: String, _ path: String) -> Int? {
+        readSmallFile("\(root)/\(path)").flatMap { Int($0.filter { !$0.isWhitespace }) }
+    }
+}
+
 extension DirectorLoad {
     /// What `targets` ask of the director: `interfaces` tells which real servers are on its own subnets.
     init(targets: some Collection<ProbeTarget>, interfaces: DirectorInterfaces, maxProbesInFlight: Int, configured: Int)
     {
         self.init()
         longestTimeout = 0
-        var onLinkServers: Set<IPAddress> = []
         var toVIP: [Endpoint: Double] = [:]
         for target in targets {
             let rate = 1 / max(target.interval / .seconds(1), 0.001)
             probesPerSecond += rate
             longestTimeout = max(longestTimeout, target.check.timeout / .seconds(1))
-            let server = target.id.server.address
-            if interfaces.local(toward: server) != nil { onLinkServers.insert(server) }
             if target.drPath != nil, case .network(let check) = target.check {
                 toVIP[Endpoint(address: check.address, port: check.port), default: 0] += rate
             }
         }
-        for server in onLinkServers { onLink[server.family, default: 0] += 1 }
+        for server in Self.onLinkServers(targets, interfaces) { onLink[server.family, default: 0] += 1 }
         drProbesPerSecondToOneVIP = toVIP.values.max() ?? 0
         self.maxProbesInFlight = maxProbesInFlight
         configuredProbesInFlight = configured
+    }
+}
+
+extension DirectorLoad {
+    /// The real servers of `targets` on one of the director's own subnets: each needs a neighbour entry.
+    static func onLinkServers(_ targets: some Collection<ProbeTarget>, _ interfaces: DirectorInterfaces) -> Set<
+        IPAddress
+    > {
+        Set(targets.lazy.map(\.id.server.address).filter { interfaces.local(toward: $0) != nil })
     }
 }

@@ -7,4 +7,6 @@ public enum DiscountReason: String, Sendable {
     /// A DR probe whose probe service was not verified in the IPVS table while it ran: it may not have taken the DR
     /// path to its server.
     case probeService = "probe_service"
+    /// No answer while the director's own table dropped new connections (conntrack full).
+    case directorFault = "director_fault"
 }

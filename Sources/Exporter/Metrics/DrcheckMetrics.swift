@@ -19,6 +19,8 @@ public final class DrcheckMetrics {
     private var arpConflicts: [ARPConflictLabels: Gauge] = [:]
     private var neighbours: [String: Gauge] = [:]
     private var neighbourLimits: [String: Gauge] = [:]
+    private var limitFaults: [String: Gauge] = [:]
+    private var headroom: [String: (used: Gauge, limit: Gauge)] = [:]
     private var shadowDisagreements: [ShadowLabels: Gauge] = [:]
     private let overloaded: Gauge
     private let achievedInterval: Gauge
@@ -223,6 +225,41 @@ public final class DrcheckMetrics {
                 neighbourLimits[key] = gauge
                 gauge.set(to: Double(value))
             }
+        }
+    }
+
+    /// The director's faults by reason: every known reason has a series, 1 for those in `active`.
+    public func setDirectorFaults(_ active: Set<String>) {
+        for reason in ["neighbour_table_full", "conntrack_full"] {
+            let gauge =
+                limitFaults[reason]
+                ?? store.registry(MetricFamilies.directorLimitFault)
+                .makeGauge(descriptor: MetricFamilies.directorLimitFault, labels: [("reason", reason)])
+            limitFaults[reason] = gauge
+            gauge.set(to: active.contains(reason) ? 1 : 0)
+        }
+    }
+
+    /// The director's headroom by limit (conntrack, local_ports): what it uses and the limit; a limit
+    /// not in `values` (not readable, or not used) loses its series.
+    public func setDirectorHeadroom(_ values: [String: (used: Int, limit: Int)]) {
+        for (name, gauges) in headroom where values[name] == nil {
+            store.registry(MetricFamilies.directorLimitUsed).unregisterGauge(gauges.used)
+            store.registry(MetricFamilies.directorLimit).unregisterGauge(gauges.limit)
+            headroom[name] = nil
+        }
+        for (name, value) in values {
+            let gauges =
+                headroom[name]
+                ?? (
+                    store.registry(MetricFamilies.directorLimitUsed)
+                        .makeGauge(descriptor: MetricFamilies.directorLimitUsed, labels: [("limit", name)]),
+                    store.registry(MetricFamilies.directorLimit)
+                        .makeGauge(descriptor: MetricFamilies.directorLimit, labels: [("limit", name)])
+                )
+            headroom[name] = gauges
+            gauges.used.set(to: Double(value.used))
+            gauges.limit.set(to: Double(value.limit))
         }
     }
 

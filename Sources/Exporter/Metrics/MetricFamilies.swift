@@ -105,6 +105,25 @@ enum MetricFamilies {
             "The neighbour table's gc_thresh2 and gc_thresh3, by family (absent where this namespace cannot read "
                 + "them): past gc_thresh3 the director cannot reach the real servers beyond it.")
     }
+    static var directorLimitFault: MetricNameDescriptor {
+        family(
+            "drcheck_director_fault",
+            "1 while the kernel shows a fault of the director's own, by reason: neighbour_table_full (on-link servers "
+                + "without an entry are reached neither by probes nor by IPVS), conntrack_full (new connections are "
+                + "dropped).")
+    }
+    static var directorLimitUsed: MetricNameDescriptor {
+        family(
+            "drcheck_director_limit_used",
+            "What the director uses of one of its limits: conntrack (entries now), local_ports (held at once by "
+                + "DR-path probes to one VIP and port); descriptors are process_open_fds.")
+    }
+    static var directorLimit: MetricNameDescriptor {
+        family(
+            "drcheck_director_limit",
+            "The director's limit beside drcheck_director_limit_used: nf_conntrack_max, the size of "
+                + "ip_local_port_range.")
+    }
     static var arpConflict: MetricNameDescriptor {
         family(
             "drcheck_arp_conflict",
@@ -139,8 +158,9 @@ enum MetricFamilies {
         family(
             "drcheck_probes_discounted_total",
             "Probes counted for or against no server, by reason: overload (a timeout while drcheck's loop ran late), "
-                + "local_error (the director out of descriptors, memory or local ports) or probe_service (a DR probe "
-                + "whose probe service was not verified in the IPVS table).")
+                + "local_error (the director out of descriptors, memory or local ports), probe_service (a DR probe "
+                + "whose probe service was not verified in the IPVS table) or director_fault (no answer while the "
+                + "director's conntrack table was full).")
     }
     static var descriptorsExhausted: MetricNameDescriptor {
         family(
@@ -161,7 +181,8 @@ enum MetricFamilies {
             up, weight, configuredWeight, adminDrained, probeResults, probeDuration, probeStartDelay, transitions,
             servicePanic, serviceInfo, activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
-            directorFault, directorNeighbours, directorNeighbourLimit, arpConflict, overloaded, achievedInterval,
+            directorFault, directorLimitFault, directorNeighbours, directorNeighbourLimit, directorLimitUsed,
+            directorLimit, arpConflict, overloaded, achievedInterval,
             discounted, descriptorsExhausted, hookRuns,
             shadowDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,
         ]

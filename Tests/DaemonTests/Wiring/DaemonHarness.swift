@@ -68,20 +68,26 @@ final class DaemonHarness {
     let ipvs: FakeIPVS
     let engine: FakeEngine
     let log = LogBook()
-    /// The director's limits the daemon reads (none visible until a test sets them).
-    let limits = LimitsBox()
+    /// The kernel's counters for the director's faults, and its neighbour entries, as a test sets them.
+    let faults = FaultsBox()
     let daemon: AgentDaemon<FakeEngine>
     private let folder: String
     var configPath: String { folder + "/drcheck.yaml" }
+    /// The director's sysctls (its limits are read from here, and `dr_sysctls: fix` writes here).
+    var sysctls: String { folder + "/sys" }
 
     /// `check`: the YAML of the service's check; the kernel has the service with `servers` (last octets), by direct
     /// routing at `weight`; the director has 203.0.113.1/24 on eth1.
-    init(check: String, servers: [Int], weight: Int32 = 5, logLevel: Logger.Level = .info) throws {
+    /// `top`: more top-level YAML.
+    init(
+        check: String, servers: [Int], weight: Int32 = 5, logLevel: Logger.Level = .info, top: String = ""
+    ) throws {
         folder = NSTemporaryDirectory() + "drcheck-wiring-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let yaml = """
             state_file: \(folder)/state.json
             arp_watch: 0s
+            \(top)
             services:
               - vip: "198.51.100.10:80"
                 check: {\(check)}
@@ -107,7 +113,9 @@ final class DaemonHarness {
             loop: loop, ipvs: ipvs, engine: engine,
             host: DirectorHost(
                 interfaces: { interfaces }, sysctls: DRSysctls(root: folder + "/sys"),
-                limits: { [limits] in limits.value }
+                limits: { [folder] in DirectorLimits.read(root: folder + "/sys", openFiles: nil) },
+                faultReading: { [faults] in faults.reading },
+                neighbourEntries: { [faults] in faults.entries[$0] }
             ),
             options: DaemonOptions(configPath: nil, listen: nil, statePath: nil, dryRun: false, json: false),
             loaded: loaded, lock: lock, log: logger, environment: [:])
@@ -148,7 +156,28 @@ final class DaemonHarness {
     static func labels(_ last: Int) -> String { #"service="198.51.100.10:80",real_server="203.0.113.\#(last):80""# }
 }
 
-/// The director's limits as a test sets them, read by the daemon at each discovery pass.
-final class LimitsBox {
-    var value = DirectorLimits()
+/// The kernel's fault counters and neighbour entries as a test sets them, read by the daemon each second.
+final class FaultsBox {
+    var reading = DirectorFaultWatch.Reading()
+    var entries: [AddressFamily: [IPAddress: UInt16]] = [:]
+}
+
+extension DaemonHarness {
+    /// Writes the director's IPv4 neighbour thresholds gc_thresh1, 2 and 3 as its sysctl files.
+    func setNeighbourThresholds(_ values: [Int]) throws {
+        let folder = sysctls + "/net/ipv4/neigh/default"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (index, value) in values.enumerated() {
+            try "\(value)\n".write(toFile: "\(folder)/gc_thresh\(index + 1)", atomically: false, encoding: .utf8)
+        }
+    }
+
+    /// The thresholds as the sysctl files hold them now.
+    func neighbourThresholds() -> [Int] {
+        (1...3).compactMap {
+            try? Int(
+                String(contentsOfFile: "\(sysctls)/net/ipv4/neigh/default/gc_thresh\($0)", encoding: .utf8).filter(
+                    \.isNumber))
+        }
+    }
 }

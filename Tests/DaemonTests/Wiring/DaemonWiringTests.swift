@@ -232,8 +232,8 @@ import Testing
     }
 
     @Test func onLinkServersPastTheNeighbourTableAreNamedOnceAsTheDirectorsLimit() throws {
-        let lab = try Lab(check: Self.rip, servers: [11, 12])
-        lab.limits.value.neighbours[.ipv4] = .init(keep: 1, soft: 1, hard: 1)
+        let lab = try Lab(check: Self.rip, servers: [11, 12], top: "dr_sysctls: check")
+        try lab.setNeighbourThresholds([1, 1, 1])
         try lab.firstRound()
         _ = lab.log.take()
         // The next discovery pass (every 5 s) reads the limits.
@@ -248,13 +248,101 @@ import Testing
             ])
         #expect(lab.metric(#"drcheck_director_neighbours{family="ipv4"}"#) == "2.0")
         #expect(lab.metric(#"drcheck_director_neighbour_limit{family="ipv4",threshold="gc_thresh3"}"#) == "1.0")
-        // Said once while it lasts.
+        // `check` only reports; said once while it lasts.
         try lab.advance(by: .seconds(5))
         #expect(lab.log.take().isEmpty)
-        lab.limits.value.neighbours[.ipv4] = .init(keep: 128, soft: 512, hard: 1024)
+        #expect(lab.neighbourThresholds() == [1, 1, 1])
+        try lab.setNeighbourThresholds([128, 512, 1024])
         try lab.advance(by: .seconds(5))
         #expect(lab.log.take() == ["<5>the director's neighbour table (ipv4) holds its on-link real servers again"])
         #expect(lab.metric(#"drcheck_director_neighbour_limit{family="ipv4",threshold="gc_thresh3"}"#) == "1024.0")
         #expect(lab.ipvs.writes.isEmpty)
+    }
+
+    @Test func drSysctlsFixRaisesTheNeighbourThresholdsTheOnLinkServersOutgrow() throws {
+        let lab = try Lab(check: Self.rip, servers: [11, 12])
+        try lab.setNeighbourThresholds([1, 1, 1000])
+        try lab.firstRound()
+        _ = lab.log.take()
+        try lab.advance(by: .seconds(5))
+        // Only raised, the hard limit first; nothing is said to be too small afterwards.
+        #expect(
+            lab.log.take() == [
+                "<5>set net.ipv4.neigh.default.gc_thresh3=1024 (was 1000), net.ipv4.neigh.default.gc_thresh2=513 "
+                    + "(was 1), net.ipv4.neigh.default.gc_thresh1=128 (was 1) for 2 on-link real server(s) "
+                    + "(dr_sysctls: fix)"
+            ])
+        #expect(lab.neighbourThresholds() == [128, 513, 1024])
+        #expect(lab.metric(#"drcheck_director_neighbour_limit{family="ipv4",threshold="gc_thresh2"}"#) == "513.0")
+        try lab.advance(by: .seconds(5))
+        #expect(lab.log.take().isEmpty)
+    }
+
+    @Test func aFullNeighbourTableDrainsTheServersItLeavesUnresolvedAsTheDirectorsFault() throws {
+        let lab = try Lab(check: Self.rip, servers: [11, 12, 13], top: "dr_sysctls: check")
+        try lab.firstRound()
+        _ = lab.log.take()
+        #expect(lab.metric(#"drcheck_director_fault{reason="neighbour_table_full"}"#) == "0.0")
+        lab.faults.reading.neighbourTables[.ipv4] = .init(entries: 1024, hard: 1024, fulls: 40)
+        // .11 has its entry (REACHABLE) and times out on its own; .12 has none.
+        lab.faults.entries[.ipv4] = [IPAddress("203.0.113.11")!: 0x02, IPAddress("203.0.113.13")!: 0x04]
+        lab.engine.answer = { $0.address == IPAddress("203.0.113.13") ? Self.ok : Self.timeout }
+        // Two probes of each end in the next 2.55 s, whatever their phases (the order of their lines is theirs).
+        try lab.advance(by: .milliseconds(2550))
+        let lines = lab.log.take()
+        let fault: String =
+            "<3>the director's fault: its neighbour table (ipv4) is full (1024 entries against gc_thresh3 1024, "
+            + "0 new one(s) refused since the last reading); 1 of its 3 on-link real server(s) have no "
+            + "resolved entry: neither the probes nor IPVS's forwarding reach them, so they are drained as "
+            + "neighbour_table_full, not for a fault of theirs; fix: sysctl -w "
+            + "net.ipv4.neigh.default.gc_thresh1=128 net.ipv4.neigh.default.gc_thresh2=513 "
+            + "net.ipv4.neigh.default.gc_thresh3=1024"
+        #expect(lines.first == fault)
+        let drains: Set<String> = [
+            Self.line(5, 12, "down (neighbour_table_full)"),
+            Self.line(4, 12, "weight 5 -> 0, drain (neighbour_table_full)"),
+            Self.line(5, 11, "down (timeout)"), Self.line(4, 11, "weight 5 -> 0, drain (timeout)"),
+        ]
+        #expect(Set(lines.dropFirst()) == drains)
+        let writes: Set<FakeIPVS.Write> = [Self.write(12, 0), Self.write(11, 0)]
+        #expect(Set(lab.ipvs.writes) == writes)
+        #expect(lab.metric(#"drcheck_director_fault{reason="neighbour_table_full"}"#) == "1.0")
+        #expect(lab.metric(#"drcheck_director_fault{reason="conntrack_full"}"#) == "0.0")
+        // Room again: over after three calm readings, said once.
+        lab.faults.reading.neighbourTables[.ipv4] = .init(entries: 3, hard: 4096, fulls: 40)
+        lab.engine.answer = { _ in Self.ok }
+        try lab.advance(by: .seconds(3))
+        #expect(
+            lab.log.take().filter { $0.contains("director") } == [
+                "<5>the director's fault is over: its neighbour table (ipv4) is full (3 readings in a row without it)"
+            ])
+        #expect(lab.metric(#"drcheck_director_fault{reason="neighbour_table_full"}"#) == "0.0")
+    }
+
+    @Test func aFullConntrackTableJudgesNoServerThatGotNoAnswer() throws {
+        let lab = try Lab(check: Self.rip, servers: [11, 12, 13])
+        try lab.firstRound()
+        _ = lab.log.take()
+        lab.faults.reading.conntrackCount = 65536
+        lab.faults.reading.conntrackMax = 65536
+        // A timeout says nothing while conntrack drops new connections; a refusal is an answer, the server's own.
+        lab.engine.answer = {
+            $0.address == IPAddress("203.0.113.11")
+                ? Self.timeout
+                : $0.address == IPAddress("203.0.113.12") ? Self.refused : Self.ok
+        }
+        // Two probes of each end in the next 2.55 s, whatever their phases, all after the first reading.
+        try lab.advance(by: .milliseconds(2550))
+        #expect(
+            lab.log.take() == [
+                "<3>the director's fault: its conntrack table is full (nf_conntrack_count 65536 at nf_conntrack_max "
+                    + "65536): new connections are dropped, clients' and probes' alike; no server is judged by a "
+                    + "probe that got no answer while it lasts; fix: sysctl -w net.netfilter.nf_conntrack_max=131072, "
+                    + "or exempt the VIPs and the probes from conntrack (notrack)",
+                Self.line(5, 12, "down (connect_refused)"), Self.line(4, 12, "weight 5 -> 0, drain (connect_refused)"),
+            ])
+        #expect(lab.ipvs.writes == [Self.write(12, 0)])
+        #expect(lab.metric(#"drcheck_director_fault{reason="conntrack_full"}"#) == "1.0")
+        #expect(lab.metric(#"drcheck_probes_discounted_total{reason="director_fault"}"#) == "2")
     }
 }

@@ -4,7 +4,7 @@ import Primitives
 /// An IPVS table in memory that records every change drcheck makes to it, in order.
 final class FakeIPVS: IPVSControl {
     /// One weight written: the service, the destination, the weight.
-    struct Write: Equatable, CustomStringConvertible {
+    struct Write: Hashable, CustomStringConvertible {
         var service: ServiceKey
         var server: Endpoint
         var weight: Int32
