@@ -18,6 +18,8 @@ packages=(
   dnsmasq-base bind9-dnsutils
   # the lab's gRPC real servers (Checks/lab/grpchealth.py)
   python3-grpcio
+  # the lab's conntrack on the director (a rule makes the kernel track its connections)
+  iptables
   # the lab's peer: the checker Checks/bench/vs-keepalived.sh compares drcheck against
   keepalived
   # metrics checks: promtool and a real Prometheus server

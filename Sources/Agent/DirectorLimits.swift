@@ -77,7 +77,7 @@ extension DirectorLimits {
             let text =
                 "conntrack: \(conntrackCount ?? 0) entries now and about \(probes) for the probes (\(Self.rate(load.probesPerSecond)) "
                 + "a second, each kept \(Int(Self.conntrackCloseSeconds)) s after its close) against nf_conntrack_max \(conntrackMax)"
-            let fix = "sysctl -w net.netfilter.nf_conntrack_max=\(Self.roundUp(held * 2))"
+            let fix = conntrackFix(load)
             if held > conntrackMax {
                 findings.append(.init(severity: .exceeded, text: text + ": new connections are dropped", fix: fix))
             } else {
@@ -142,6 +142,12 @@ extension DirectorLimits {
                     + "resolves them again", fix: fix)
         }
         return .init(severity: .within, text: "\(count), \(against)", fix: fix)
+    }
+
+    /// The command that gives conntrack room for what it holds now and the probes' entries, twice over.
+    public func conntrackFix(_ load: DirectorLoad) -> String {
+        let probes = Int((load.probesPerSecond * Self.conntrackCloseSeconds).rounded(.up))
+        return "sysctl -w net.netfilter.nf_conntrack_max=\(Self.roundUp(((conntrackCount ?? 0) + probes) * 2))"
     }
 
     /// The command that gives `needed` on-link servers of `family` room in the neighbour table.

@@ -102,8 +102,6 @@ final class VerdictPipeline {
                 log.debug("\(id): timeout not counted, the director was short of CPU while it was under way")
                 return .inconclusive(result.probeClass.rawValue)
             }
-        case .drPath:
-            return drPathVerdict(result, for: target, targets: targets)
         default:
             break
         }
@@ -111,6 +109,7 @@ final class VerdictPipeline {
             if case .inconclusive = verdict { metrics.recordDiscounted(.directorFault) }
             return verdict
         }
+        if result.probeClass == .drPath { return drPathVerdict(result, for: target, targets: targets) }
         if conditions.message(of: "local-error") != nil {
             conditions.clear("local-error", "probes can be made again")
         }

@@ -12,7 +12,7 @@ enum DRPathVerdict {
         guard !dr.isOK, dr.probeClass != .localError, rip.isOK else { return dr }
         return ProbeResult(
             .drPath, duration: dr.duration, status: dr.status,
-            detail: "\(explanation) (through the VIP: \(dr.probeClass.rawValue))")
+            detail: "\(explanation) (through the VIP: \(dr.probeClass.rawValue))", answer: dr.answer)
     }
 }
 

@@ -87,7 +87,7 @@ final class DirectorFaults {
             switch change {
             case .began(let fault, let numbers):
                 conditions.raise(
-                    Self.condition(fault), .error, began(fault, numbers, conntrackMax: reading.conntrackMax))
+                    Self.condition(fault), .error, began(fault, numbers, conntrackCount: reading.conntrackCount))
                 if case .neighbourTableFull = fault, policy == .fix, raiseNeighbourThresholds(host.limits()) {
                     log.notice("the neighbour table has room again: its servers are resolved as they are probed")
                 }
@@ -101,8 +101,9 @@ final class DirectorFaults {
     /// The director's verdict on a failed probe of `server` while a fault lasts; nil: the failure is the server's.
     func blame(_ result: ProbeResult, server: IPAddress) -> ProbeVerdict? {
         guard !watch.active.isEmpty else { return nil }
+        // dr_path: the DR-path probe got nothing while the RIP answered.
         let noAnswer =
-            result.answer == .none && (result.probeClass == .timeout || result.probeClass == .connectError)
+            result.answer == .none && [.timeout, .connectError, .drPath].contains(result.probeClass)
         let resolved =
             onLink.contains(server) ? entries[server.family]?[server].map(NeighbourTable.isResolved) ?? false : nil
         return watch.blame(noAnswer: noAnswer, family: server.family, resolved: resolved)
@@ -118,7 +119,7 @@ final class DirectorFaults {
     }
 
     /// The line that names a fault as the director's: the numbers, what it does to clients and servers, the fix.
-    private func began(_ fault: DirectorFaultWatch.Fault, _ numbers: String, conntrackMax: Int?) -> String {
+    private func began(_ fault: DirectorFaultWatch.Fault, _ numbers: String, conntrackCount: Int?) -> String {
         switch fault {
         case .neighbourTableFull(let family):
             let family = family
@@ -131,10 +132,11 @@ final class DirectorFaults {
                 + "neither the probes nor IPVS's forwarding reach them, so they are drained as "
                 + "neighbour_table_full, not for a fault of theirs; fix: \(fix)"
         case .conntrackFull:
+            var limits = DirectorLimits()
+            limits.conntrackCount = conntrackCount
             return "the director's fault: \(Self.title(fault)) (\(numbers)): new connections are dropped, clients' "
                 + "and probes' alike; no server is judged by a probe that got no answer while it lasts; fix: "
-                + "sysctl -w net.netfilter.nf_conntrack_max=\(DirectorLimits.roundUp((conntrackMax ?? 0) * 2)), or "
-                + "exempt the VIPs and the probes from conntrack (notrack)"
+                + "\(limits.conntrackFix(load)), or exempt the VIPs and the probes from conntrack (notrack)"
         }
     }
 }

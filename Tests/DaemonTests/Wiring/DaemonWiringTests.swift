@@ -337,7 +337,7 @@ import Testing
             lab.log.take() == [
                 "<3>the director's fault: its conntrack table is full (nf_conntrack_count 65536 at nf_conntrack_max "
                     + "65536): new connections are dropped, clients' and probes' alike; no server is judged by a "
-                    + "probe that got no answer while it lasts; fix: sysctl -w net.netfilter.nf_conntrack_max=131072, "
+                    + "probe that got no answer while it lasts; fix: sysctl -w net.netfilter.nf_conntrack_max=132096, "
                     + "or exempt the VIPs and the probes from conntrack (notrack)",
                 Self.line(5, 12, "down (connect_refused)"), Self.line(4, 12, "weight 5 -> 0, drain (connect_refused)"),
             ])
