@@ -7,7 +7,8 @@
 #   diagnose names the limit with its fix and changes nothing;
 #   the daemon with dr_sysctls: check names the cause once as the director's (drcheck_director_fault), drains exactly
 #   the servers the table left unresolved as neighbour_table_full, blames no server for a timeout, sets no sysctl;
-#   reloaded with dr_sysctls: fix it raises the thresholds, the fault ends, and every server is back at its weight.
+#   reloaded with dr_sysctls: fix it raises the thresholds, the fault ends, and every server is back at its weight;
+#   `drcheck --once` with fix raises them as well.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -123,5 +124,15 @@ lab_expect_eq "the fault over, said once" "1" "$(agent_log_count "the director's
 lab_expect_eq "drcheck_director_fault{reason=\"neighbour_table_full\"}" "0" "$(fault neighbour_table_full)"
 lab_expect_eq "still no server blamed for a timeout" "0" "$(agent_log_count "down (timeout)")"
 agent_stop
+
+lab_step "drcheck --once with dr_sysctls: fix raises them too"
+sysctl -q -w net.ipv6.neigh.default.gc_thresh1=128 net.ipv6.neigh.default.gc_thresh2=512 \
+  net.ipv6.neigh.default.gc_thresh3=1024
+ONCE=$(agent_once 2>&1)
+grep -F gc_thresh <<<"$ONCE" | sed 's/^/    | /'
+lab_expect_match "--once says what it set" \
+  "set net.ipv6.neigh.default.gc_thresh3=3072 \(was 1024\), net.ipv6.neigh.default.gc_thresh2=2136 \(was 512\), net.ipv6.neigh.default.gc_thresh1=1200 \(was 128\)" \
+  "$ONCE"
+lab_expect_eq "gc_thresh3" "3072" "$(sysctl -n net.ipv6.neigh.default.gc_thresh3)"
 ip netns delete lvs
 lab_finish
