@@ -16,6 +16,10 @@ struct KeepalivedBlock {
     /// The first argument of the last `keyword` inside.
     func value(_ keyword: String) -> String? { last(keyword)?.arguments.first }
 
+    /// keepalived's deepest blocks are four (virtual_server, real_server, a checker, url); far deeper nesting is no
+    /// configuration, and a tree that deep could not even be freed without running out of stack.
+    static let depthLimit = 64
+
     /// Statements of a whole configuration, or the error for braces that do not pair.
     static func parse(_ lines: [KeepalivedLine]) throws(ImportError) -> [KeepalivedBlock] {
         // Open blocks, innermost last; the bottom one holds the top-level statements.
@@ -47,6 +51,9 @@ struct KeepalivedBlock {
                     finish()
                     guard var block = pending else {
                         throw ImportError(line.place, "'{' opens a block without a keyword")
+                    }
+                    guard stack.count <= Self.depthLimit else {
+                        throw ImportError(line.place, "blocks nested deeper than \(Self.depthLimit)")
                     }
                     block.children = []
                     stack.append(block)

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import KeepalivedImport
@@ -130,5 +131,116 @@ struct KeepalivedReaderTests {
         } catch {
             #expect(error.description == "\(fixture.directory)/none.conf: cannot read: no such file")
         }
+    }
+}
+
+/// keepalived's own definitions: the pre-defined ones, multiline ones, and what keepalived reads again after a
+/// substitution.
+struct KeepalivedDefinitionTests {
+    let fixture: KeepalivedFixture
+
+    init() throws { fixture = try KeepalivedFixture() }
+
+    func blocks(_ text: String, configID: String? = nil) throws -> [KeepalivedBlock] {
+        var reader = KeepalivedReader(configID: configID)
+        try reader.read(try fixture.write("keepalived.conf", text))
+        return try KeepalivedBlock.parse(reader.lines)
+    }
+
+    @Test func pwdIsTheDirectoryOfTheFileThatNamesIt() throws {
+        try fixture.write("conf.d/vs.conf", "virtual_server 10.0.0.1 80 {\n  notify_up ${_PWD}/up.sh\n}\n")
+        let parsed = try blocks("include ${_PWD}/conf.d/*.conf\n")
+        #expect(parsed.map(\.keyword) == ["virtual_server"])
+        let directory = try #require(realpath(fixture.directory, nil))
+        defer { free(directory) }
+        #expect(parsed[0].value("notify_up") == String(cString: directory) + "/conf.d/up.sh")
+    }
+
+    @Test func aHashFromASubstitutionStartsAComment() throws {
+        let parsed = try blocks(
+            """
+            $T=${_HASH}
+            virtual_server 10.0.0.1 80 {
+                real_server 10.0.0.2 80 {
+                    weight 2
+                    ${T} weight 10
+                    ${_HASH} MISC_CHECK {
+                    TCP_CHECK {
+                        connect_timeout 3
+                    }
+                }
+                virtualhost "a${_BANG}b"
+            }
+            """)
+        let server = try #require(parsed.first?.last("real_server"))
+        #expect(server.value("weight") == "2")
+        #expect(server.all("MISC_CHECK").isEmpty)
+        #expect(server.last("TCP_CHECK")?.value("connect_timeout") == "3")
+        #expect(parsed[0].value("virtualhost") == "a!b")
+    }
+
+    @Test func instanceIsTheConfigIDAndMachineValuesAreSaid() throws {
+        let text = "virtual_server 10.0.0.1 80 {\n  router ${_INSTANCE}\n  delay ${_RANDOM 5 9}\n}\n"
+        #expect(try blocks(text, configID: "lvs2")[0].value("router") == "lvs2")
+        #expect(try blocks(text)[0].value("delay") == "5")
+        let config = try fixture.importing(text)
+        #expect(
+            fixture.warnings(config).contains(
+                "keepalived.conf:3: ${_RANDOM} is a new number at each keepalived start: the import takes 5, its lowest"
+            ))
+        #expect(
+            fixture.warnings(config).contains {
+                $0.hasPrefix("keepalived.conf:2: ${_INSTANCE} is this machine's host name")
+            })
+    }
+
+    @Test func multilineDefinitionsExpandIntoLinesNestedOrNot() throws {
+        let parsed = try blocks(
+            """
+            $RS= \\
+            real_server 10.0.${VS}.${RS_NUM} 80 { \\
+                weight ${RS_NUM} \\
+            }
+
+            $VS_BLOCK= \\
+            virtual_server 10.0.${VS}.4 80 { \\
+                ! a comment line is passed over
+                $RS_NUM=1 \\
+                $RS \\
+                $RS_NUM=2 \\
+                $RS \\
+            }
+
+            $VS=7
+            $VS_BLOCK
+            """)
+        #expect(parsed.count == 1)
+        #expect(parsed[0].arguments == ["10.0.7.4", "80"])
+        let servers = parsed[0].all("real_server")
+        #expect(servers.map(\.arguments) == [["10.0.7.1", "80"], ["10.0.7.2", "80"]])
+        #expect(servers.map { $0.value("weight") } == ["1", "2"])
+    }
+
+    @Test func anUndefinedNameInBracesIsOneLineAndLeftAsWrittenInQuotes() throws {
+        #expect(
+            try fixture.error("virtual_server 10.0.0.1 80 {\n  weight ${W}\n}\n")
+                == "keepalived.conf:2: ${W} is not defined before this line (keepalived would read its braces as a block)"
+        )
+        #expect(
+            try blocks("virtual_server 10.0.0.1 80 {\n  misc_path \"/bin/x ${W}\"\n}\n")[0].value("misc_path")
+                == "/bin/x ${W}")
+    }
+
+    @Test func aDefinitionThatNamesItselfIsOneLine() throws {
+        #expect(
+            try fixture.error("$A=x$A\nvirtual_server 10.0.0.1 80 {\n  weight $A\n}\n")
+                == "keepalived.conf:3: definitions expand without end (one names itself, directly or not)")
+    }
+
+    @Test func fiftyThousandNestedBlocksAreOneLine() throws {
+        let text =
+            "virtual_server 10.0.0.1 80 {\n" + String(repeating: "a {\n", count: 50_000)
+            + String(repeating: "}\n", count: 50_001)
+        #expect(try fixture.error(text) == "keepalived.conf:65: blocks nested deeper than 64")
     }
 }
