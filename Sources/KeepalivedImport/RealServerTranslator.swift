@@ -8,7 +8,8 @@ struct RealServerTranslator {
     init(_ block: KeepalivedBlock) { self.block = block }
 
     var address: IPAddress? { block.arguments.first.flatMap(IPAddress.init) }
-    var port: UInt16? { block.arguments.dropFirst().first.flatMap { UInt16($0) } }
+    /// Nil for none, and for 0 (a fwmark service's destination without a port of its own).
+    var port: UInt16? { block.arguments.dropFirst().first.flatMap { UInt16($0) }.flatMap { $0 == 0 ? nil : $0 } }
 
     static let serverKeys: Set = [
         "weight", "lvs_method", "lb_kind", "inhibit_on_failure", "notify_up", "notify_down", "uthreshold",
@@ -21,7 +22,11 @@ struct RealServerTranslator {
         var server: ImportedRealServer
         let port: UInt16?
         let weight: Int
-        let method: String?
+        /// Its own forwarding kind (NAT, DR, TUN) and the words of its destination rule after `-r` (forwarding
+        /// option, thresholds); nil kind: the service's.
+        var method: String?
+        var ruleOptions: String?
+        var thresholds = ""
         /// Its checkers drcheck can make, in order.
         var checks: [ImportedCheck] = []
         var notify: Notify?
@@ -58,9 +63,21 @@ struct RealServerTranslator {
         if block.last("inhibit_on_failure") != nil {
             server.notes.append("inhibit_on_failure: what drcheck always does (weight 0, never removed)")
         }
-        var result = Translated(
-            place: block.place, server: server, port: port, weight: weight,
-            method: (block.value("lvs_method") ?? block.value("lb_kind"))?.uppercased())
+        var result = Translated(place: block.place, server: server, port: port, weight: weight)
+        if let statement = block.last("lvs_method") ?? block.last("lb_kind") {
+            let method = IPVSRules.method(statement.arguments)
+            (result.method, result.ruleOptions) = (method.kind, method.option)
+            if let problem = method.problem { result.server.notes.append(collector.warn(statement.place, problem)) }
+        }
+        for (keyword, option) in [("uthreshold", "-x"), ("lthreshold", "-y")] {
+            guard let statement = block.last(keyword), let value = statement.arguments.first else { continue }
+            guard let number = UInt32(value) else {
+                result.server.notes.append(
+                    collector.warn(statement.place, "\(keyword) \(value): not a number, left out"))
+                continue
+            }
+            result.thresholds += " \(option) \(number)"
+        }
         let checker = CheckerTranslator(scopes: scopes + [block], collector: collector)
         let name = ServerName(address: block.arguments.first ?? "", port: port)
         let checkers = (block.children ?? []).filter { CheckerTranslator.checkers.contains($0.keyword) }

@@ -35,12 +35,13 @@ struct VirtualServerTranslator {
             $0.translate(scopes: [block], collector: collector) { type in keys.allSatisfy(type.canJudge) }
         }
         var check = chosenCheck(translated)
-        let methods = translated.map { $0.method ?? method(block) }
+        let forwarding = forwardingMethod("lvs_method", "lb_kind")
+        let methods = translated.map { $0.method ?? forwarding.kind }
         if check.fields.type == .exec {
             // The command decides how to reach the server: no mode.
         } else if !methods.contains("DR") {
             check.fields.ripMode = true
-            check.note("mode", "lb_kind \(methods.first ?? method(block)): probed at the real server's own address")
+            check.note("mode", "lb_kind \(methods.first ?? forwarding.kind): probed at the real server's own address")
         } else if methods.contains(where: { $0 != "DR" }) {
             check.note("mode", "only the DR real servers are probed through the DR path, the others at their address")
         }
@@ -55,7 +56,7 @@ struct VirtualServerTranslator {
             keys.map { key in
                 var service = ImportedService(
                     origin: origin, key: key, notes: notes, check: check,
-                    realServers: translated.map(\.server), rules: rules(key, translated))
+                    realServers: translated.map(\.server), rules: rules(key, translated, forwarding))
                 if translated.isEmpty {
                     service.notes.append("no real_server: nothing for drcheck to check; left out")
                     service.listed = false
@@ -151,37 +152,75 @@ struct VirtualServerTranslator {
             return .success(keys)
         default:
             let text = args.joined(separator: " ")
-            guard args.count == 2, let address = IPAddress(args[0]), let port = UInt16(args[1]), port > 0 else {
+            guard let address = args.first.flatMap(IPAddress.init) else {
                 return .failure(.init("\(text): not ADDRESS PORT, fwmark N or group NAME"))
+            }
+            guard let port = args.dropFirst().first.flatMap({ UInt16($0) }), port > 0 else {
+                let listed = servers.map { $0.block.arguments.joined(separator: " ") }
+                return .failure(
+                    .init(
+                        "\(text): an all-ports service (no port, or 0), which drcheck does not check"
+                            + (listed.isEmpty
+                                ? "" : "; its real servers go unchecked: \(listed.joined(separator: ", "))")))
+            }
+            if args.count > 2 {
+                _ = collector.warn(
+                    block.place,
+                    "virtual_server \(text): \(args.dropFirst(2).joined(separator: " ")) left out (drcheck "
+                        + "and ipvsadm name a service by address and port)")
             }
             return .success([.virtual(Endpoint(address: address, port: port), transport)])
         }
     }
 
-    private func method(_ block: KeepalivedBlock) -> String {
-        (block.value("lvs_method") ?? block.value("lb_kind"))?.uppercased() ?? "NAT"
+    /// The forwarding method the last of `keywords` states (keepalived's default: NAT); what cannot be carried over
+    /// is a warning.
+    private func forwardingMethod(_ keywords: String...) -> (kind: String, option: String) {
+        guard let statement = keywords.compactMap({ block.last($0) }).first else { return ("NAT", "-m") }
+        let method = IPVSRules.method(statement.arguments)
+        if let problem = method.problem { _ = collector.warn(statement.place, problem) }
+        return (method.kind, method.option)
     }
 
-    private func rules(_ key: ServiceKey, _ servers: [RealServerTranslator.Translated]) -> ServiceRules {
+    private func rules(
+        _ key: ServiceKey, _ servers: [RealServerTranslator.Translated], _ forwarding: (kind: String, option: String)
+    ) -> ServiceRules {
         // Values go into ipvsadm's input as words: one that is not what ipvsadm takes there is left out.
         let scheduler = rulesWord("lvs_sched", { $0.allSatisfy { $0.isASCII && $0.isLowercase } })
         var scheduling =
             "-s \((scheduler ?? rulesWord("lb_algo", { $0.allSatisfy { $0.isASCII && $0.isLowercase } })) ?? "wlc")"
         let flags = Self.schedulerFlags.filter { block.last($0) != nil }
         if !flags.isEmpty { scheduling += " -b \(flags.joined(separator: ","))" }
+        // keepalived: persistence_timeout without a value is 360 s, 0 is no persistence.
         if block.last("persistence_timeout") != nil {
-            scheduling += " -p \(rulesWord("persistence_timeout", { UInt32($0) != nil }) ?? "360")"
+            let timeout = rulesWord("persistence_timeout", { UInt32($0) != nil }) ?? "360"
+            if timeout != "0" { scheduling += " -p \(timeout)" }
         }
-        if let mask = rulesWord("persistence_granularity", { IPAddress($0) != nil }) { scheduling += " -M \(mask)" }
-        if block.last("ops") != nil { scheduling += " -o" }
+        // A netmask, or for IPv6 a prefix length (ipvsadm -M takes either).
+        let granularity: (String) -> Bool = {
+            IPAddress($0) != nil || (key.family == .ipv6 && UInt8($0).map { (1...128).contains($0) } == true)
+        }
+        if let mask = rulesWord("persistence_granularity", granularity) { scheduling += " -M \(mask)" }
+        if let ops = block.last("ops") {
+            if case .virtual(_, .tcp) = key {
+                _ = collector.warn(
+                    ops.place, "ops: one-packet scheduling is for UDP; ipvsadm refuses it on a TCP service, left out")
+            } else if case .virtual(_, .sctp) = key {
+                _ = collector.warn(
+                    ops.place, "ops: one-packet scheduling is for UDP; ipvsadm refuses it on an SCTP service, left out")
+            } else {
+                scheduling += " -o"
+            }
+        }
         var rules = ServiceRules(service: IPVSRules.serviceOption(key), scheduling: scheduling)
         for server in servers {
             rules.destinations.append(
-                (server.ruleAddress(key), IPVSRules.methodOption(server.method ?? method(block)), server.weight))
+                (server.ruleAddress(key), (server.ruleOptions ?? forwarding.option) + server.thresholds, server.weight))
         }
         if let sorry = sorryEndpoint() {
-            let method = block.value("sorry_server_lvs_method")?.uppercased() ?? method(block)
-            rules.destinations.append((sorry, IPVSRules.methodOption(method), 0))
+            let method =
+                block.last("sorry_server_lvs_method") != nil ? forwardingMethod("sorry_server_lvs_method") : forwarding
+            rules.destinations.append((sorry, method.option, 0))
         }
         return rules
     }

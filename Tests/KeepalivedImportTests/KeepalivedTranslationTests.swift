@@ -265,3 +265,126 @@ struct KeepalivedHostileValueTests {
             ])
     }
 }
+
+/// Rules `ipvsadm -R` loads as keepalived would build the table, and services and real servers never left out
+/// without a word.
+struct KeepalivedRulesTests {
+    let fixture: KeepalivedFixture
+
+    init() throws { fixture = try KeepalivedFixture() }
+
+    private func rules(_ text: String) throws -> (String, [String]) {
+        let config = try fixture.importing(text)
+        return (KeepalivedImporter.ipvsadmRules(config), fixture.warnings(config))
+    }
+
+    @Test func persistenceZeroIsNoneAndOpsOnlyOnUDP() throws {
+        let (tcp, warnings) = try rules(
+            """
+            virtual_server 198.51.100.33 80 {
+                persistence_timeout 0
+                ops
+                real_server 203.0.113.21 80 {
+                    TCP_CHECK {
+                    }
+                }
+            }
+            virtual_server 198.51.100.33 53 {
+                protocol UDP
+                persistence_timeout
+                ops
+                real_server 203.0.113.21 53 {
+                    MISC_CHECK {
+                        misc_path /bin/true
+                    }
+                }
+            }
+            """)
+        #expect(
+            tcp == "-A -t 198.51.100.33:80 -s wlc\n-a -t 198.51.100.33:80 -r 203.0.113.21:80 -m -w 1\n"
+                + "-A -u 198.51.100.33:53 -s wlc -p 360 -o\n-a -u 198.51.100.33:53 -r 203.0.113.21:53 -m -w 1\n")
+        #expect(
+            warnings.contains(
+                "keepalived.conf:3: ops: one-packet scheduling is for UDP; ipvsadm refuses it on a TCP service, left out"
+            ))
+    }
+
+    @Test func tunnelTypesThresholdsAndAnUnknownKind() throws {
+        let (text, warnings) = try rules(
+            """
+            virtual_server 198.51.100.33 80 {
+                lb_kind FNAT
+                real_server 203.0.113.21 80 {
+                    lvs_method TUN type gue port 6080 remcsum
+                    uthreshold 100
+                    lthreshold 50
+                }
+                real_server 203.0.113.22 80 {
+                    lvs_method TUN type gre csum
+                }
+                real_server 203.0.113.23 80 {
+                }
+            }
+            """)
+        #expect(
+            text == "-A -t 198.51.100.33:80 -s wlc\n"
+                + "-a -t 198.51.100.33:80 -r 203.0.113.21:80 -i --tun-type gue --tun-port 6080 --tun-remcsum -x 100 -y 50 -w 1\n"
+                + "-a -t 198.51.100.33:80 -r 203.0.113.22:80 -i --tun-type gre --tun-csum -w 1\n"
+                + "-a -t 198.51.100.33:80 -r 203.0.113.23:80 -m -w 1\n")
+        #expect(
+            warnings.contains(
+                "keepalived.conf:2: lb_kind FNAT: not NAT, DR or TUN; keepalived reports it and keeps NAT, as the rules do"
+            ))
+    }
+
+    @Test func anIPv6GranularityMayBeAPrefixLength() throws {
+        let (text, warnings) = try rules(
+            """
+            virtual_server 2001:db8::33 80 {
+                persistence_timeout 60
+                persistence_granularity 64
+                real_server 2001:db8::1:1 80 {
+                }
+            }
+            """)
+        #expect(text.hasPrefix("-A -t [2001:db8::33]:80 -s wlc -p 60 -M 64\n"))
+        #expect(!warnings.contains { $0.contains("granularity") })
+    }
+
+    @Test func extraWordsAreSaidAndAnAllPortsServiceNamesItsServers() throws {
+        let config = try fixture.importing(
+            """
+            virtual_server 198.51.100.33 53 dev eth0.53 {
+                real_server 203.0.113.21 53 {
+                    TCP_CHECK {
+                    }
+                }
+            }
+            virtual_server 198.51.100.34 {
+                real_server 203.0.113.22 80 {
+                }
+            }
+            virtual_server fwmark 7 {
+                real_server 203.0.113.23 0 {
+                    TCP_CHECK {
+                        connect_port 80
+                    }
+                }
+            }
+            """)
+        let warnings = fixture.warnings(config)
+        #expect(
+            warnings.contains(
+                "keepalived.conf:1: virtual_server 198.51.100.33 53 dev eth0.53: dev eth0.53 left out (drcheck and ipvsadm "
+                    + "name a service by address and port)"))
+        #expect(
+            warnings.contains {
+                $0.contains(
+                    "198.51.100.34: an all-ports service (no port, or 0), which drcheck does not check; its real servers go unchecked: 203.0.113.22 80"
+                )
+            })
+        let parsed = try KeepalivedFixture.parsed(config)
+        #expect(parsed.services.map(\.label) == ["198.51.100.33:53", "fwmark:7"])
+        #expect(KeepalivedImporter.ipvsadmRules(config).contains("-a -f 7 -r 203.0.113.23 -m -w 1\n"))
+    }
+}
