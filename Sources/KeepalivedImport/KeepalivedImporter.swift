@@ -1,3 +1,5 @@
+import Agent
+
 /// `drcheck config import keepalived`: a keepalived configuration read, translated into drcheck's terms, and written
 /// as drcheck YAML and as the ipvsadm rules of keepalived's table.
 public enum KeepalivedImporter {
@@ -45,6 +47,20 @@ public enum KeepalivedImporter {
 
     /// drcheck YAML for `config`, every comment at its place; `ConfigParser` reads it.
     public static func yaml(_ config: ImportedConfig) -> String { ImportYAMLWriter.text(config) }
+
+    /// The YAML, or the error when it is more than drcheck loads (a group's ranges can make thousands of services
+    /// of a few lines).
+    public static func loadableYAML(_ config: ImportedConfig) throws(ImportError) -> String {
+        let text = yaml(config)
+        let size = text.utf8.count
+        guard size <= ConfigFile.sizeLimit else {
+            throw ImportError(
+                file: config.source,
+                "the drcheck configuration would be \(size) bytes (\(config.services.count) services), more than drcheck "
+                    + "loads (\(ConfigFile.sizeLimit)): import the director's services in parts")
+        }
+        return text
+    }
 
     /// `ipvsadm -R` input for the table keepalived builds.
     public static func ipvsadmRules(_ config: ImportedConfig) -> String { IPVSRules.text(config) }

@@ -14,6 +14,7 @@ struct KeepalivedReader {
     private var collecting: (name: String, lines: [String])?
     /// The real paths of the files being read, innermost last: an include of one of them is a loop.
     private var reading: [String] = []
+    private var bytesRead = 0
 
     static let includeKeywords: Set = ["include", "includer", "includem", "includew", "includeb", "includea"]
     static let includeDepthLimit = 16
@@ -30,6 +31,12 @@ struct KeepalivedReader {
     /// Reads `path`; `place` is the include naming it (nil for the top file).
     mutating func read(_ path: String, includedAt place: SourcePlace? = nil) throws(ImportError) {
         let text = try Self.text(of: path, includedAt: place)
+        // Each file is at most ConfigFile's limit; the includes together are held to it too.
+        bytesRead += text.utf8.count
+        guard bytesRead <= ConfigFile.sizeLimit else {
+            let message = "the configuration with its includes is larger than \(ConfigFile.sizeLimit) bytes"
+            throw place.map { ImportError($0, message) } ?? ImportError(file: path, message)
+        }
         let real = realpath(path, nil).map { pointer in
             defer { free(pointer) }
             return String(cString: pointer)

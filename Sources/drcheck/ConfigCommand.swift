@@ -97,8 +97,10 @@ struct ConfigImportCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let imported: ImportedConfig
+        let yaml: String
         do {
             imported = try KeepalivedImporter.translate(file: file, configID: configID)
+            yaml = try KeepalivedImporter.loadableYAML(imported)
         } catch {
             printError("drcheck: \(error)")
             throw ExitCode(2)
@@ -112,6 +114,6 @@ struct ConfigImportCommand: ParsableCommand {
             }
         }
         for warning in imported.warnings { printError("drcheck: warning: \(warning)") }
-        print(KeepalivedImporter.yaml(imported), terminator: "")
+        print(yaml, terminator: "")
     }
 }

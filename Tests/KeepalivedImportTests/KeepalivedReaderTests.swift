@@ -244,3 +244,41 @@ struct KeepalivedDefinitionTests {
         #expect(try fixture.error(text) == "keepalived.conf:65: blocks nested deeper than 64")
     }
 }
+
+/// What drcheck loads bounds what the import takes in and gives out.
+struct KeepalivedSizeTests {
+    let fixture: KeepalivedFixture
+
+    init() throws { fixture = try KeepalivedFixture() }
+
+    @Test func includesTogetherAreHeldToTheFileLimit() throws {
+        let comment = String(repeating: "! padding\n", count: 40_000)
+        for name in ["a", "b", "c"] { try fixture.write("conf.d/\(name).conf", comment) }
+        #expect(
+            try fixture.error("global_defs {\n}\ninclude conf.d/*.conf\n")
+                == "keepalived.conf:3: the configuration with its includes is larger than 1048576 bytes")
+    }
+
+    @Test func anOutputDrcheckCouldNotLoadIsOneLine() throws {
+        let ranges = (0..<24).map { "    198.51.\($0).1-254 80" }.joined(separator: "\n")
+        let config = try fixture.importing(
+            """
+            virtual_server_group many {
+            \(ranges)
+            }
+            virtual_server group many {
+                real_server 203.0.113.21 80 {
+                    TCP_CHECK {
+                    }
+                }
+            }
+            """)
+        #expect(config.services.count == 24 * 254)
+        #expect {
+            try KeepalivedImporter.loadableYAML(config)
+        } throws: { error in
+            (error as? ImportError)?.description.hasSuffix(
+                "(6096 services), more than drcheck loads (1048576): import the director's services in parts") == true
+        }
+    }
+}
