@@ -50,6 +50,11 @@ public struct Config: Hashable, Sendable {
 
     /// How a service is checked: its own settings when listed, the defaults when discovered and they can judge it,
     /// nil when not checked.
+    /// One real server's check: its own in `real_servers`, else its service's (else the defaults, discovered).
+    public func check(for id: ServerID) -> CheckSettings? {
+        service(id.service).map { $0.check(for: id.server) } ?? check(for: id.service)
+    }
+
     public func check(for key: ServiceKey) -> CheckSettings? {
         if let listed = service(key) { return listed.check }
         return discover && defaults.canJudge(key) ? defaults : nil
@@ -210,11 +215,17 @@ public struct ServiceConfig: Hashable, Sendable {
     /// The metrics and log name: `name`, else `VIP:port`, `fwmark:N` or `fwmark:N/ipv6`.
     public var label: String { name ?? key.label }
 
-    /// The weight the config names for this destination, if any (an entry with a port must match it exactly).
-    public func configuredWeight(for server: Endpoint) -> Int? {
+    /// The `real_servers` entry of this destination, if any (an entry with a port must match it exactly).
+    public func realServer(_ server: Endpoint) -> RealServerConfig? {
         let exact = realServers.first { $0.address == server.address && $0.port == server.port }
-        return (exact ?? realServers.first { $0.address == server.address && $0.port == nil })?.weight
+        return exact ?? realServers.first { $0.address == server.address && $0.port == nil }
     }
+
+    /// The weight the config names for this destination, if any.
+    public func configuredWeight(for server: Endpoint) -> Int? { realServer(server)?.weight }
+
+    /// The check of this destination: its entry's own, else the service's.
+    public func check(for server: Endpoint) -> CheckSettings { realServer(server)?.check ?? check }
 }
 
 public struct RealServerConfig: Hashable, Sendable {
@@ -223,15 +234,27 @@ public struct RealServerConfig: Hashable, Sendable {
     public var port: UInt16?
     /// The weight to restore; nil means the weight IPVS had when drcheck first saw the destination.
     public var weight: Int?
+    /// Its own check (`real_servers[].check`, over the service's); nil: the service's.
+    public var check: CheckSettings?
 
-    public init(address: IPAddress, port: UInt16? = nil, weight: Int? = nil) {
+    public init(address: IPAddress, port: UInt16? = nil, weight: Int? = nil, check: CheckSettings? = nil) {
         self.address = address
         self.port = port
         self.weight = weight
+        self.check = check
     }
 }
 
 extension CheckSettings {
+    /// In words, for /status: `tcp port 8080 every 2s, fall 1`.
+    public var summary: String {
+        var text = type.rawValue
+        if let port { text += " port \(port)" }
+        if type == .http { text += " \(path)" }
+        if type == .exec { text += " \(command.first ?? "")" }
+        return text + " every \(PrometheusDuration.format(interval)), fall \(fall)"
+    }
+
     /// The transport its probes use: its type's, but TCP for a DNS query over TCP.
     var transport: TransportProtocol? { type == .dns && dnsTransport == .tcp ? .tcp : type.transport }
 

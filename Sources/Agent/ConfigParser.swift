@@ -11,6 +11,10 @@ public enum ConfigParser {
         checkKeys + [
             "host", "expect_body", "port", "scheme", "tls_verify", "send", "send_hex", "expect", "grpc_service",
         ]
+    /// What a service's servers share however each is probed: its drain guard, slow start, alpha and change hook.
+    static let serviceWideKeys = ["keep_last", "slow_start", "alpha", "on_change"]
+    /// A real server's own check: how it is probed and judged, over its service's check.
+    static let serverCheckKeys = serviceCheckKeys.filter { !serviceWideKeys.contains($0) }
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
     static let httpKeys = ["path", "expect_status", "expect_body"]
     static let execKeys = ["command", "dynamic_weight"]

@@ -46,6 +46,7 @@ public enum ConfigPrinter {
             let address = server.port.map { Endpoint(address: server.address, port: $0).description }
             var pairs: [(String, YAMLText)] = [("address", .scalar(address ?? server.address.description))]
             if let weight = server.weight { pairs.append(("weight", .scalar(String(weight)))) }
+            if let own = server.check { pairs.append(("check", check(own, serviceKeys: true, serviceWide: false))) }
             return .map(pairs)
         }
         pairs.append(("real_servers", .list(servers)))
@@ -56,7 +57,8 @@ public enum ConfigPrinter {
         return .map(pairs)
     }
 
-    private static func check(_ check: CheckSettings, serviceKeys: Bool) -> YAMLText {
+    /// `serviceWide`: with the keys a real server's own check leaves to its service's.
+    private static func check(_ check: CheckSettings, serviceKeys: Bool, serviceWide: Bool = true) -> YAMLText {
         var pairs: [(String, YAMLText)] = [
             ("type", .scalar(check.type.rawValue)),
             ("interval", duration(check.interval)),
@@ -113,7 +115,7 @@ public enum ConfigPrinter {
             pairs.append(("scheme", .scalar(check.scheme.rawValue)))
             pairs.append(("tls_verify", .scalar(String(check.tlsVerify))))
         }
-        return .map(pairs + optional)
+        return .map((pairs + optional).filter { serviceWide || !ConfigParser.serviceWideKeys.contains($0.0) })
     }
 
     private static func duration(_ value: Duration) -> YAMLText { .scalar(PrometheusDuration.format(value)) }

@@ -3,7 +3,7 @@ import Primitives
 /// How each event changes what the reconciler knows.
 extension Reconciler {
     mutating func record(_ result: ProbeVerdict, for id: ServerID, into log: inout [Transition]) {
-        guard var record = state.servers[id], let check = config.check(for: id.service) else { return }
+        guard var record = state.servers[id], let check = config.check(for: id) else { return }
         switch result {
         case .success, .reported:
             noteReported(result, for: id)

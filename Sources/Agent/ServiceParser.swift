@@ -3,7 +3,7 @@ import Primitives
 /// Reads the `services` list: keys, checks merged over `defaults`, real servers, and the checks across services.
 struct ServiceParser {
     static let serviceKeys = ["name", "vip", "fwmark", "family", "protocol", "check", "real_servers", "sorry_server"]
-    static let realServerKeys = ["address", "weight"]
+    static let realServerKeys = ["address", "weight", "check"]
 
     let defaults: CheckSettings
     let probeMarks: ClosedRange<UInt32>
@@ -40,7 +40,10 @@ struct ServiceParser {
             caFile = try field.mapping(known: ConfigParser.serviceCheckKeys)["tls_ca_file"]
         }
         try CAFile.vet(&check, given: caFile)
-        let realServers = try map["real_servers"].map(parseRealServers) ?? []
+        let realServers =
+            try map["real_servers"].map { (field) throws(ConfigError) in
+                try parseRealServers(field, over: check)
+            } ?? []
         let key: ServiceKey
         let keyField: YAMLField
         switch (map["vip"], map["fwmark"]) {
@@ -55,12 +58,25 @@ struct ServiceParser {
             if let why = check.whyNot(key) {
                 throw (map["check"] ?? map["protocol"] ?? vip).error("cannot be checked: \(why)")
             }
+            for (index, server) in realServers.enumerated() {
+                if let own = server.check, let why = own.whyNot(key) {
+                    throw YAMLField(node: vip.node, key: "\(item.key).real_servers[\(index)].check", file: item.file)
+                        .error("cannot be checked: \(why)")
+                }
+            }
         case (nil, let fwmark?):
             let mark = UInt32(try fwmark.int(in: 1...Int(UInt32.max)))
             if let proto = map["protocol"] { throw proto.error("does not apply to a fwmark service") }
             guard check.port != nil || check.type == .exec else {
                 throw YAMLField(node: fwmark.node, key: "\(item.key).check.port", file: item.file)
                     .error("required for a fwmark service (the port to probe)")
+            }
+            for (index, server) in realServers.enumerated() {
+                guard let own = server.check, own.port == nil, own.type != .exec else { continue }
+                throw YAMLField(
+                    node: fwmark.node, key: "\(item.key).real_servers[\(index)].check.port", file: item.file
+                )
+                .error("required for a fwmark service (the port to probe)")
             }
             guard !probeMarks.contains(mark) else {
                 throw fwmark.error("\(mark) lies in probe_marks, which drcheck reserves for its probe services")
@@ -94,7 +110,9 @@ struct ServiceParser {
         throw field.error("must be ADDR, ADDR:PORT or [ADDR6]:PORT (got \"\(text)\")")
     }
 
-    private func parseRealServers(_ field: YAMLField) throws(ConfigError) -> [RealServerConfig] {
+    private func parseRealServers(_ field: YAMLField, over serviceCheck: CheckSettings) throws(ConfigError)
+        -> [RealServerConfig]
+    {
         var servers: [RealServerConfig] = []
         for item in try field.sequence() {
             let map = try item.mapping(known: Self.realServerKeys)
@@ -113,6 +131,11 @@ struct ServiceParser {
             }
             var entry = server
             entry.weight = try map["weight"]?.int(in: 1...65535)
+            if let field = map["check"] {
+                var own = try ConfigParser.check(field, known: ConfigParser.serverCheckKeys, over: serviceCheck)
+                try CAFile.vet(&own, given: try field.mapping(known: ConfigParser.serverCheckKeys)["tls_ca_file"])
+                entry.check = own
+            }
             servers.append(entry)
         }
         return servers

@@ -60,7 +60,8 @@ extension AgentDaemon {
                         latencySeconds: probe?.result.duration.seconds,
                         lastProbeAt: probe.map { wall - (monotonic - $0.at).seconds },
                         lastChangeAt: publisher.lastChange[status.id], activeConnections: connections?.0,
-                        inactiveConnections: connections?.1, drain: drain)
+                        inactiveConnections: connections?.1, drain: drain,
+                        ownCheck: running.config.service(key)?.realServer(status.id.server)?.check?.summary)
                 })
         }
         var configFile: String?

@@ -99,7 +99,7 @@ struct TargetBuilder {
     func target(
         _ id: ServerID, service: IPVS.Service, destination: Destination, marks: inout ProbeMarks
     ) throws(TargetError) -> (target: ProbeTarget, note: String?) {
-        guard var settings = config.check(for: id.service) else { throw TargetError(description: "not checked") }
+        guard var settings = config.check(for: id) else { throw TargetError(description: "not checked") }
         let learnsProtocol = config.service(id.service) == nil && settings.type == .http
         if learnsProtocol, connectOnly.contains(id.service) { settings.type = .tcp }
         let label = config.label(of: id.service)

@@ -54,6 +54,11 @@ enum ImportYAMLWriter {
             for note in server.notes { out.comment(6, note) }
             out.content(6, "- address: \(quoted(server.address))")
             if let weight = server.weight { out.content(8, "weight: \(weight)") }
+            if let own = server.check {
+                out.comment(8, "its own check: keepalived's checker of this real server differs from the service's")
+                out.content(8, "check:")
+                write(own, into: &out, indent: 10, serviceWide: false)
+            }
         }
         if let sorry = service.sorryServer {
             for note in sorry.notes { out.comment(4, note) }
@@ -62,7 +67,11 @@ enum ImportYAMLWriter {
         out.commented = false
     }
 
-    private static func write(_ check: ImportedCheck, into out: inout YAMLLines) {
+    /// The check's keys at `indent`; `serviceWide`: with alpha and on_change, which a real server's own check
+    /// leaves to its service's.
+    private static func write(
+        _ check: ImportedCheck, into out: inout YAMLLines, indent: Int = 6, serviceWide: Bool = true
+    ) {
         let fields = check.fields
         var entries: [(String, String)] = [
             ("type", fields.type.rawValue),
@@ -97,16 +106,16 @@ enum ImportYAMLWriter {
             entries.append(("command", list(fields.command)))
             entries.append(("dynamic_weight", String(fields.dynamicWeight)))
         }
-        if fields.alpha { entries.append(("alpha", "true")) }
-        if !fields.onChange.isEmpty { entries.append(("on_change", list(fields.onChange))) }
+        if serviceWide, fields.alpha { entries.append(("alpha", "true")) }
+        if serviceWide, !fields.onChange.isEmpty { entries.append(("on_change", list(fields.onChange))) }
         let written = Set(entries.map(\.0))
         // Notes on keys not written (a port the service did not need) go above the check, with the check's own.
         for (key, notes) in check.notes.sorted(by: { $0.key < $1.key }) where !written.contains(key) {
-            for note in notes { out.comment(6, note) }
+            for note in notes { out.comment(indent, note) }
         }
         for (key, value) in entries {
-            for note in check.notes[key] ?? [] { out.comment(6, note) }
-            out.content(6, "\(key): \(value)")
+            for note in check.notes[key] ?? [] { out.comment(indent, note) }
+            out.content(indent, "\(key): \(value)")
         }
     }
 

@@ -67,6 +67,8 @@ struct ImportedRealServer {
     var address: String
     var weight: Int?
     var notes: [String] = []
+    /// Its own check, where its keepalived checker differs from the service's.
+    var check: ImportedCheck?
 }
 
 /// What `ipvsadm -R` needs to make a service and its destinations as keepalived does.

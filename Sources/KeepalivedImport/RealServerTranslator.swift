@@ -94,7 +94,8 @@ struct RealServerTranslator {
             case .check:
                 result.server.notes.append(
                     collector.warn(
-                        statement.place, "\(statement.keyword) not checked: drcheck runs one check per service"))
+                        statement.place,
+                        "\(statement.keyword) not checked: drcheck runs one check per real server, its first"))
             case .cannot(let what):
                 result.server.notes.append(
                     collector.warn(statement.place, "drcheck cannot judge this check: \(what)"))

@@ -46,6 +46,15 @@ struct VirtualServerTranslator {
             check.note("mode", "only the DR real servers are probed through the DR path, the others at their address")
         }
         onChange(translated, into: &check)
+        // keepalived checks each real server with its own checker: one that differs from the service's is the
+        // server's own check, its mode the service's.
+        var realServers = translated.map(\.server)
+        for (index, server) in translated.enumerated() {
+            guard var own = server.checks.first, own.fields != check.fields else { continue }
+            own.fields.ripMode = check.fields.ripMode
+            (own.fields.alpha, own.fields.onChange) = (check.fields.alpha, check.fields.onChange)
+            if own.fields != check.fields { realServers[index].check = own }
+        }
         if check.fields.alpha {
             check.note(
                 "alpha",
@@ -56,7 +65,7 @@ struct VirtualServerTranslator {
             keys.map { key in
                 var service = ImportedService(
                     origin: origin, key: key, notes: notes, check: check,
-                    realServers: translated.map(\.server), rules: rules(key, translated, forwarding))
+                    realServers: realServers, rules: rules(key, translated, forwarding))
                 if translated.isEmpty {
                     service.notes.append("no real_server: nothing for drcheck to check; left out")
                     service.listed = false
@@ -86,11 +95,6 @@ struct VirtualServerTranslator {
             var check = ImportedCheck()
             check.fields.type = .tcp
             return check
-        }
-        for server in servers where !server.checks.isEmpty && server.checks[0].fields != first.fields {
-            _ = collector.warn(
-                server.place,
-                "\(server.server.address)'s check differs from the first real server's, which drcheck uses for all")
         }
         return first
     }

@@ -169,7 +169,7 @@ struct KeepalivedTranslationTests {
                 "keepalived.conf:3: quorum 2: drcheck has no quorum; keep_last and sorry_server come closest",
                 "keepalived.conf:5: drcheck cannot judge this check: DNS_CHECK (a dns check judges no service of this "
                     + "protocol)",
-                "keepalived.conf:11: HTTP_GET not checked: drcheck runs one check per service",
+                "keepalived.conf:11: HTTP_GET not checked: drcheck runs one check per real server, its first",
             ])
         #expect(KeepalivedImporter.ipvsadmRules(config).contains("-r 203.0.113.21:80 -i -w 1\n"))
     }
@@ -386,5 +386,58 @@ struct KeepalivedRulesTests {
         let parsed = try KeepalivedFixture.parsed(config)
         #expect(parsed.services.map(\.label) == ["198.51.100.33:53", "fwmark:7"])
         #expect(KeepalivedImporter.ipvsadmRules(config).contains("-a -f 7 -r 203.0.113.23 -m -w 1\n"))
+    }
+}
+
+/// keepalived gives each real server its own checker: one that differs from the service's is the server's own check.
+struct KeepalivedOwnCheckTests {
+    let fixture: KeepalivedFixture
+
+    init() throws { fixture = try KeepalivedFixture() }
+
+    @Test func aBackupCheckedOnItsOwnPortKeepsItsCheck() throws {
+        let config = try fixture.importing(
+            """
+            virtual_server 198.51.100.33 80 {
+                lb_kind DR
+                delay_loop 5
+                real_server 203.0.113.21 80 {
+                    HTTP_GET {
+                        url {
+                            path /health
+                        }
+                    }
+                }
+                real_server 203.0.113.22 80 {
+                    TCP_CHECK {
+                        connect_port 8080
+                    }
+                }
+                real_server 203.0.113.23 80 {
+                    HTTP_GET {
+                        url {
+                            path /health
+                        }
+                    }
+                }
+            }
+            """)
+        #expect(!fixture.warnings(config).contains { $0.contains("differs") })
+        let yaml = KeepalivedImporter.yaml(config)
+        #expect(
+            yaml.contains(
+                "        # its own check: keepalived's checker of this real server differs from the service's\n        check:\n          type: tcp\n"
+            ))
+        let parsed = try KeepalivedFixture.parsed(config)
+        let service = try #require(parsed.services.first)
+        #expect(service.check.type == .http)
+        #expect(service.check.path == "/health")
+        let own = try #require(service.realServers[1].check)
+        #expect(own.type == .tcp)
+        #expect(own.port == 8080)
+        #expect(own.interval == .seconds(5))
+        #expect(own.mode == .dr)
+        #expect(service.realServers[0].check == nil)
+        #expect(service.realServers[2].check == nil)
     }
 }

@@ -102,12 +102,16 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var inactiveConnections: Int?
         /// A drain made with `drcheck drain`, while it lasts.
         public var drain: Drain?
+        /// Its own check (`real_servers[].check`) in words; nil when it has its service's.
+        public var ownCheck: String?
 
         public init(
             address: String, state: String, healthy: Bool, kernelWeight: Int?, configuredWeight: Int,
             lastResult: String?, lastDetail: String?, latencySeconds: Double?, lastProbeAt: Double?,
-            lastChangeAt: Double?, activeConnections: Int? = nil, inactiveConnections: Int? = nil, drain: Drain? = nil
+            lastChangeAt: Double?, activeConnections: Int? = nil, inactiveConnections: Int? = nil, drain: Drain? = nil,
+            ownCheck: String? = nil
         ) {
+            self.ownCheck = ownCheck
             self.activeConnections = activeConnections
             self.inactiveConnections = inactiveConnections
             self.drain = drain

@@ -78,9 +78,10 @@ final class DaemonHarness {
 
     /// `check`: the YAML of the service's check; the kernel has the service with `servers` (last octets), by direct
     /// routing at `weight`; the director has 203.0.113.1/24 on eth1.
-    /// `top`: more top-level YAML.
+    /// `top`: more top-level YAML; `realServers`: the service's `real_servers` entries.
     init(
-        check: String, servers: [Int], weight: Int32 = 5, logLevel: Logger.Level = .info, top: String = ""
+        check: String, servers: [Int], weight: Int32 = 5, logLevel: Logger.Level = .info, top: String = "",
+        realServers: String = ""
     ) throws {
         folder = NSTemporaryDirectory() + "drcheck-wiring-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -91,6 +92,7 @@ final class DaemonHarness {
             services:
               - vip: "198.51.100.10:80"
                 check: {\(check)}
+                real_servers: [\(realServers)]
 
             """
         try yaml.write(toFile: folder + "/drcheck.yaml", atomically: true, encoding: .utf8)

@@ -345,4 +345,20 @@ import Testing
         #expect(lab.metric(#"drcheck_director_fault{reason="conntrack_full"}"#) == "1.0")
         #expect(lab.metric(#"drcheck_probes_discounted_total{reason="director_fault"}"#) == "2")
     }
+
+    @Test func aRealServerWithItsOwnCheckIsProbedAndJudgedByIt() throws {
+        let lab = try Lab(
+            check: Self.rip, servers: [11, 12, 13],
+            realServers: #"{address: 203.0.113.12, check: {type: tcp, port: 8080, fall: 1}}"#)
+        try lab.firstRound()
+        _ = lab.log.take()
+        // Only port 8080 answers: the servers on the service's check fail, .12 on its own passes.
+        lab.engine.answer = { $0.port == 8080 ? Self.ok : Self.refused }
+        try lab.advance(by: .milliseconds(2550))
+        let writes: Set<FakeIPVS.Write> = [Self.write(11, 0), Self.write(13, 0)]
+        #expect(Set(lab.ipvs.writes) == writes)
+        let servers = lab.daemon.statusDocument().services.first?.realServers ?? []
+        #expect(servers.map(\.ownCheck) == [nil, "tcp port 8080 every 1s, fall 1", nil])
+        #expect(servers.map(\.healthy) == [false, true, false])
+    }
 }
