@@ -13,11 +13,23 @@ struct CheckerTranslator {
     static let unjudged = [
         "PING_CHECK": "an ICMP echo", "BFD_CHECK": "a BFD session", "FILE_CHECK": "a file's contents",
     ]
-    /// Keys that change nothing drcheck can express and need no warning.
-    static let cosmetic: Set = [
-        "warmup", "log_all_failures", "fast_recovery", "http_protocol", "enable_sni", "helo_name", "bindto",
-        "bind_if", "bind_port", "smtp_alert",
+    /// What drcheck does instead of the keepalived keys it has no equivalent of, for their warning.
+    static let instead = [
+        "warmup": "drcheck spreads its first probes over the first interval instead",
+        "smtp_alert": "drcheck sends no mail: an on_change hook can",
+        "bindto": "drcheck probes from the director's own address (dr mode) or the route's",
+        "bind_port": "drcheck probes from the kernel's ephemeral ports",
+        "bind_if": "drcheck probes from the director's own address (dr mode) or the route's",
+        "http_protocol": "drcheck asks in HTTP/1.1",
+        "enable_sni": "drcheck sends SNI from host when it is a name",
+        "fast_recovery": "drcheck rises after rise passes",
+        "helo_name": "drcheck sends no HELO: it reads the greeting",
     ]
+
+    /// The warning for a keepalived key drcheck ignores.
+    static func ignored(_ keyword: String) -> String {
+        "\(keyword) has no drcheck equivalent: ignored" + (instead[keyword].map { " (\($0))" } ?? "")
+    }
 
     /// The virtual_server and real_server blocks around the checker, outermost first: their delay_loop,
     /// connect_timeout, retry and virtualhost apply unless the checker sets its own.
@@ -87,9 +99,7 @@ struct CheckerTranslator {
             check.fields.timeout = check.fields.interval
         }
         for statement in checker.children ?? [] where !handled.contains(statement.keyword) {
-            let known = Self.cosmetic.contains(statement.keyword)
-            let text = "\(statement.keyword) has no drcheck equivalent: ignored"
-            check.note("", known ? text : collector.warn(statement.place, text))
+            check.note("", collector.warn(statement.place, Self.ignored(statement.keyword)))
         }
         return .check(check)
     }
@@ -158,7 +168,7 @@ struct CheckerTranslator {
                     "expect_status",
                     collector.warn(regex.place, "regex_no_match: drcheck cannot fail a page for matching; not checked"))
             } else {
-                check.fields.expectBody = regex.arguments.first
+                check.fields.expectBody = (regexFlags(url?.last("regex_options")) ?? "") + (regex.arguments.first ?? "")
                 check.note(
                     "expect_body", "keepalived's regex is PCRE2, drcheck's a Swift regular expression: check it")
             }
@@ -173,6 +183,22 @@ struct CheckerTranslator {
         let hosts =
             [url?.last("virtualhost"), checker.last("virtualhost")] + scopes.reversed().map { $0.last("virtualhost") }
         check.fields.host = hosts.compactMap { $0?.arguments.first }.first
+    }
+
+    /// keepalived's `regex_options` (PCRE2's) as the inline flags of a Swift regular expression: caseless `i`,
+    /// dotall `s`, extended `x`, ungreedy `U`; multiline is drcheck's own already; any other is a warning.
+    private func regexFlags(_ statement: KeepalivedBlock?) -> String? {
+        guard let statement else { return nil }
+        let known = ["caseless": "i", "dotall": "s", "extended": "x", "ungreedy": "U", "multiline": ""]
+        var flags = ""
+        for option in statement.arguments {
+            guard let flag = known[option] else {
+                _ = collector.warn(statement.place, "regex_options \(option): no drcheck equivalent, left out")
+                continue
+            }
+            flags += flag
+        }
+        return flags.isEmpty ? nil : "(?\(flags))"
     }
 
     /// MISC_CHECK's misc_path as an exec command; false without one.

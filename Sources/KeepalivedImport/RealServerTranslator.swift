@@ -13,8 +13,8 @@ struct RealServerTranslator {
 
     static let serverKeys: Set = [
         "weight", "lvs_method", "lb_kind", "inhibit_on_failure", "notify_up", "notify_down", "uthreshold",
-        "lthreshold", "smtp_alert", "snmp_name", "virtualhost", "alpha", "connect_timeout", "retry", "nb_get_retry",
-        "delay_before_retry", "warmup", "delay_loop",
+        "lthreshold", "snmp_name", "virtualhost", "connect_timeout", "retry", "nb_get_retry", "delay_before_retry",
+        "delay_loop",
     ]
 
     struct Translated {
@@ -110,8 +110,11 @@ struct RealServerTranslator {
         if up != nil || down != nil { result.notify = Notify(up: up, down: down) }
         for statement in block.children ?? []
         where !Self.serverKeys.contains(statement.keyword) && !CheckerTranslator.checkers.contains(statement.keyword) {
-            result.server.notes.append(
-                collector.warn(statement.place, "\(statement.keyword): no drcheck equivalent, ignored"))
+            let text =
+                statement.keyword == "alpha"
+                ? "alpha on one real server: drcheck's alpha is its service's (check: alpha), not carried over"
+                : CheckerTranslator.ignored(statement.keyword)
+            result.server.notes.append(collector.warn(statement.place, text))
         }
         return result
     }

@@ -11,9 +11,9 @@ struct VirtualServerTranslator {
     static let serviceKeys: Set = [
         "lb_algo", "lvs_sched", "lb_kind", "lvs_method", "persistence_timeout", "persistence_granularity",
         "protocol", "ops", "flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback", "mh-port", "mh-fallback",
-        "delay_loop", "connect_timeout", "retry", "nb_get_retry", "delay_before_retry", "warmup", "virtualhost",
-        "inhibit_on_failure", "smtp_alert", "snmp_name", "ip_family", "real_server", "sorry_server", "alpha",
-        "omega", "sorry_server_inhibit", "sorry_server_lvs_method",
+        "delay_loop", "connect_timeout", "retry", "nb_get_retry", "delay_before_retry", "virtualhost",
+        "inhibit_on_failure", "snmp_name", "ip_family", "real_server", "sorry_server", "alpha",
+        "sorry_server_inhibit", "sorry_server_lvs_method",
     ]
     static let schedulerFlags = ["flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback", "mh-port", "mh-fallback"]
 

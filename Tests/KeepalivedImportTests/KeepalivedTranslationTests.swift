@@ -441,3 +441,63 @@ struct KeepalivedOwnCheckTests {
         #expect(service.realServers[2].check == nil)
     }
 }
+
+/// What keepalived means that drcheck cannot carry over is said on stderr, never only in the YAML.
+struct KeepalivedNothingSilentTests {
+    let fixture: KeepalivedFixture
+
+    init() throws { fixture = try KeepalivedFixture() }
+
+    @Test func regexOptionsBecomeInlineFlags() throws {
+        let config = try fixture.importing(
+            """
+            virtual_server 198.51.100.33 80 {
+                real_server 203.0.113.21 80 {
+                    HTTP_GET {
+                        url {
+                            path /
+                            regex "status: ok"
+                            regex_options caseless dotall no_auto_capture
+                        }
+                    }
+                }
+            }
+            """)
+        #expect(try KeepalivedFixture.parsed(config).services.first?.check.expectBody == "(?is)status: ok")
+        #expect(
+            fixture.warnings(config) == [
+                "keepalived.conf:7: regex_options no_auto_capture: no drcheck equivalent, left out"
+            ])
+    }
+
+    @Test func everyKeyLeftOutIsAWarning() throws {
+        let config = try fixture.importing(
+            """
+            virtual_server 198.51.100.33 80 {
+                omega
+                warmup 5
+                real_server 203.0.113.21 80 {
+                    alpha
+                    smtp_alert
+                    TCP_CHECK {
+                        bindto 203.0.113.10
+                        warmup 3
+                    }
+                }
+            }
+            """)
+        #expect(
+            fixture.warnings(config) == [
+                "keepalived.conf:2: omega: no drcheck equivalent, ignored",
+                "keepalived.conf:3: warmup 5: no drcheck equivalent, ignored",
+                "keepalived.conf:8: bindto has no drcheck equivalent: ignored (drcheck probes from the director's own "
+                    + "address (dr mode) or the route's)",
+                "keepalived.conf:9: warmup has no drcheck equivalent: ignored (drcheck spreads its first probes over "
+                    + "the first interval instead)",
+                "keepalived.conf:5: alpha on one real server: drcheck's alpha is its service's (check: alpha), not "
+                    + "carried over",
+                "keepalived.conf:6: smtp_alert has no drcheck equivalent: ignored (drcheck sends no mail: an on_change "
+                    + "hook can)",
+            ])
+    }
+}
