@@ -94,19 +94,33 @@ extension AgentDaemon {
             let id = target.id
             if let old, old.labels != target.labels { metrics.removeServer(old.labels) }
             switch target.check {
-            case .network(let check):
+            case .network:
                 commandScheduler.remove(id)
-                scheduler.set(id, check: DRPathCheck(check, atRIP: target.ripCheck), interval: target.interval)
             case .command(let check):
                 scheduler.remove(id)
                 commandScheduler.set(id, check: check, interval: target.interval)
             }
         }
+        shareProbes()
         for (id, target) in targets.all {
             guard let destination = snapshot.destination(id) else { continue }
             metrics.updateKernelCounters(target.labels, DestinationCounters(destination))
         }
         directorFaults.retargeted(targets.all.values, interfaces: interfaces, policy: running.config.drSysctls)
+    }
+
+    /// Schedules one probe for each group of identical network checks (`ProbeSharing`): the others of a group
+    /// take its result and have no schedule of their own.
+    private func shareProbes() {
+        sharing = ProbeSharing(targets.all)
+        for (id, target) in targets.all {
+            guard case .network(let check) = target.check else { continue }
+            if sharing.leader[id] != nil {
+                scheduler.remove(id)
+            } else {
+                scheduler.set(id, check: DRPathCheck(check, atRIP: target.ripCheck), interval: target.interval)
+            }
+        }
     }
 
     private func buildTargets(_ interfaces: DirectorInterfaces) -> [ServerID: ProbeTarget] {

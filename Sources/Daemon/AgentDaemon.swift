@@ -57,6 +57,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     let budget: DescriptorBudget
     /// The drains file, read when it changed.
     let drains: DrainsReader
+    /// Targets whose identical checks share one probe.
+    var sharing = ProbeSharing()
     /// The director's limits and the faults they cause.
     let directorFaults: DirectorFaults
 
@@ -123,6 +125,9 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         guard let target = targets[record.key] else { return }
         noteStart(record, interval: target.interval)
         deliver(record.result, for: record.key, started: record.started)
+        for sharer in sharing.sharers[record.key] ?? [] {
+            deliver(record.result, for: sharer, started: record.started)
+        }
     }
 
     /// `started`: when the probe (its DR probe, in dr mode) began, for the loop's lateness since.

@@ -1,3 +1,4 @@
+import Agent
 import EventLoop
 import Probe
 
@@ -57,10 +58,15 @@ enum ProbeRound {
     }
 
     /// Each target's verdict as the daemon reaches it: the configured probe, and for a DR-path probe the RIP probe
-    /// that tells `dr_path` from a dead server.
-    static func verdicts<Key: Hashable>(_ targets: [Key: ProbeTarget], maxCommands: Int = 16) throws(StartupError)
-        -> [Key: ProbeResult]
+    /// that tells `dr_path` from a dead server; identical checks share one probe, as in the daemon (`ProbeSharing`).
+    static func verdicts(_ targets: [ServerID: ProbeTarget], maxCommands: Int = 16) throws(StartupError)
+        -> [ServerID: ProbeResult]
     {
-        try run(targets.mapValues(\.check), atRIP: targets.compactMapValues(\.ripCheck), maxCommands: maxCommands)
+        let sharing = ProbeSharing(targets)
+        let probed = targets.filter { sharing.leader[$0.key] == nil }
+        var results = try run(
+            probed.mapValues(\.check), atRIP: probed.compactMapValues(\.ripCheck), maxCommands: maxCommands)
+        for (sharer, leader) in sharing.leader { results[sharer] = results[leader] }
+        return results
     }
 }

@@ -151,10 +151,11 @@ struct TargetBuilder {
         _ settings: CheckSettings, address: IPAddress, port: UInt16, host: String?, mark: UInt32? = nil,
         source: IPAddress? = nil
     ) throws(TargetError) -> NetworkCheck {
+        // Only HTTP and gRPC ask by name: another check without a host is the same probe under any VIP.
+        let web = settings.type == .http || settings.type == .grpc
         do {
             return try NetworkCheck(
-                scheme: settings.type == .http || settings.type == .grpc ? settings.scheme : .tcp, address: address,
-                port: port, host: host,
+                scheme: web ? settings.scheme : .tcp, address: address, port: port, host: web ? host : nil,
                 path: settings.path, expectedStatus: settings.expectStatus,
                 expectedBody: try
                     (settings.type == .http ? settings.expectBody : settings.type == .tcp ? settings.expect : nil).map {

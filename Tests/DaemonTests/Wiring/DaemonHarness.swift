@@ -78,10 +78,11 @@ final class DaemonHarness {
 
     /// `check`: the YAML of the service's check; the kernel has the service with `servers` (last octets), by direct
     /// routing at `weight`; the director has 203.0.113.1/24 on eth1.
-    /// `top`: more top-level YAML; `realServers`: the service's `real_servers` entries.
+    /// `top`: more top-level YAML; `realServers`: the service's `real_servers` entries; `alsoAt`: more VIPs, each
+    /// a service of the same check and servers.
     init(
         check: String, servers: [Int], weight: Int32 = 5, logLevel: Logger.Level = .info, top: String = "",
-        realServers: String = ""
+        realServers: String = "", alsoAt: [Endpoint] = []
     ) throws {
         folder = NSTemporaryDirectory() + "drcheck-wiring-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -93,6 +94,7 @@ final class DaemonHarness {
               - vip: "198.51.100.10:80"
                 check: {\(check)}
                 real_servers: [\(realServers)]
+            \(alsoAt.map { "  - vip: \"\($0)\"\n    check: {\(check)}\n" }.joined())
 
             """
         try yaml.write(toFile: folder + "/drcheck.yaml", atomically: true, encoding: .utf8)
@@ -100,11 +102,12 @@ final class DaemonHarness {
         guard case .acquired(let lock) = try StateLock.acquire(forState: loaded.config.stateFile) else {
             throw StartupError.runtime("state lock held")
         }
-        ipvs = FakeIPVS([
-            Self.service: servers.map {
-                Destination(address: Self.server($0).address, port: 80, forwarding: .route, weight: weight)
-            }
-        ])
+        let destinations = servers.map {
+            Destination(address: Self.server($0).address, port: 80, forwarding: .route, weight: weight)
+        }
+        var table = [Self.service: destinations]
+        for vip in alsoAt { table[.virtual(vip, .tcp)] = destinations }
+        ipvs = FakeIPVS(table)
         let clock = clock
         loop = try EventLoop(clock: { clock.now })
         engine = FakeEngine(loop: loop)

@@ -361,4 +361,21 @@ import Testing
         #expect(servers.map(\.ownCheck) == [nil, "tcp port 8080 every 1s, fall 1", nil])
         #expect(servers.map(\.healthy) == [false, true, false])
     }
+
+    @Test func identicalChecksInTwoServicesShareOneProbeAndEachServiceDecides() throws {
+        let other = Endpoint("198.51.100.11:80")!
+        // A tcp check: an http one asks with its VIP as Host, a request of each service's own.
+        let lab = try Lab(check: "type: tcp, " + Self.alone, servers: [11, 12], alsoAt: [other])
+        try lab.firstRound()
+        // One probe a server for both services.
+        #expect(lab.engine.started.count == 2)
+        #expect(Set(lab.engine.started.map(\.description)) == ["rip 203.0.113.11", "rip 203.0.113.12"])
+        lab.engine.answer = { $0.address == IPAddress("203.0.113.11") ? Self.refused : Self.ok }
+        try lab.advance(by: .seconds(2))
+        #expect(lab.engine.started.count == 6)
+        let drained: Set<FakeIPVS.Write> = [
+            Self.write(11, 0), FakeIPVS.Write(service: .virtual(other, .tcp), server: Lab.server(11), weight: 0),
+        ]
+        #expect(Set(lab.ipvs.writes) == drained)
+    }
 }
