@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Every table `drcheck config import keepalived --ipvsadm` writes loads into the real IPVS kernel with `ipvsadm -R`
-# (which stops at its first bad line, so one bad rule loses the whole table): each sample Debian's keepalived ships,
-# and a director's config with what ipvsadm refuses when written naively (persistence_timeout 0, ops on TCP, TUN
-# type gue and gre, thresholds, an IPv6 granularity as a prefix length, an unknown lb_kind). The table read back
-# holds every service and destination the rules name, and `drcheck config check` accepts each YAML.
+# Every table `drcheck config import keepalived|ldirectord --ipvsadm` writes loads into the real IPVS kernel with
+# `ipvsadm -R` (which stops at its first bad line, so one bad rule loses the whole table): each sample Debian's
+# keepalived ships, a director's config with what ipvsadm refuses when written naively (persistence_timeout 0, ops on
+# TCP, TUN type gue and gre, thresholds, an IPv6 granularity as a prefix length, an unknown lb_kind), and an
+# ldirectord.cf (ranges, fallback, dns, ops). The table read back holds every service and destination the rules
+# name, and `drcheck config check` accepts each YAML.
 set -uo pipefail
 . "$(dirname "$0")/../lab/lib.sh"
 . "$(dirname "$0")/../lab/agent.sh"
@@ -91,6 +92,39 @@ for file in "$samples"/keepalived.conf.* "$dir/director.conf"; do
       "^drcheck: [^ ]*: services\[[0-9]+\]\.check\.command: [^ ]+: no such file or directory$" "$checked"
   fi
 done
+
+lab_step "ldirectord.cf"
+cat >"$dir/ldirectord.cf" <<'CONF'
+checktimeout=3
+checkinterval=5
+virtual=198.51.100.33:80
+	real=203.0.113.21:80 gate
+	real=203.0.113.22:80 gate 5
+	fallback=203.0.113.9:80 gate
+	service=http
+	request="index.html"
+	receive="Test Page"
+	scheduler=rr
+	persistent=600
+virtual=198.51.100.34:22
+	real=203.0.113.21->203.0.113.23:22 masq
+	checktype=connect
+virtual=198.51.100.35:53
+	real=203.0.113.21:53 gate
+	service=dns
+	request="example.com"
+	ops=yes
+CONF
+"$AGENT_BIN" config import ldirectord "$dir/ldirectord.cf" --ipvsadm "$dir/ldirectord.rules" >"$dir/ldirectord.yaml" \
+  2>"$dir/ldirectord.err"
+lab_expect_eq "imported without a warning" "0:" "$?:$(cat "$dir/ldirectord.err")"
+lab_in lvs ipvsadm -C
+loaded=$(lab_in lvs ipvsadm -R <"$dir/ldirectord.rules" 2>&1)
+lab_expect_eq "ipvsadm -R loads its rules" "0:" "$?:$loaded"
+lab_expect_eq "the table holds every service and destination" "$(grep -c . "$dir/ldirectord.rules")" \
+  "$(lab_in lvs ipvsadm -Sn | grep -c .)"
+lab_expect_eq "drcheck config check accepts the YAML" "0" \
+  "$("$AGENT_BIN" config check --config "$dir/ldirectord.yaml" >/dev/null 2>&1; echo $?)"
 
 lab_step "the director's config: what naive rules would get wrong"
 rules=$(cat "$dir/director.conf.rules")

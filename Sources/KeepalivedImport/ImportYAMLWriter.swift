@@ -6,9 +6,9 @@ import Primitives
 enum ImportYAMLWriter {
     static func text(_ config: ImportedConfig) -> String {
         var out = YAMLLines()
-        for line in header(config.source) { out.comment(0, line) }
+        for line in config.header ?? header(config.source) { out.comment(0, line) }
         for note in config.notes { out.comment(0, note) }
-        out.comment(0, "Only the services below: keepalived checked only what it was told to.")
+        out.comment(0, "Only the services below: the checker this comes from checked only what it was told to.")
         out.content(0, "discover: false")
         guard !config.services.isEmpty else {
             out.comment(0, "No virtual_server: nothing for drcheck to check.")

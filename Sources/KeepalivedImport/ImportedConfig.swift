@@ -5,6 +5,8 @@ import Primitives
 /// IPVS rules keepalived would build, and the warnings.
 public struct ImportedConfig {
     public var source: String
+    /// The file's first comments, when not the keepalived import's.
+    var header: [String]?
     /// Comments for the head of the file: what was read but belongs to no service (VRRP, skipped lines).
     var notes: [String] = []
     var services: [ImportedService] = []

@@ -54,13 +54,13 @@ struct ConfigCheckCommand: ParsableCommand {
     }
 }
 
-/// `drcheck config import keepalived FILE`: keepalived's checker configuration as drcheck's, and its IPVS table as
-/// ipvsadm rules; changes nothing on the director.
+/// `drcheck config import keepalived|ldirectord FILE`: keepalived's or ldirectord's checker configuration as
+/// drcheck's, and its IPVS table as ipvsadm rules; changes nothing on the director.
 struct ConfigImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Translate keepalived's configuration into drcheck's (printed; changes nothing).",
-        usage: "drcheck config import keepalived FILE [--ipvsadm OUTFILE] [--config-id ID]",
+        abstract: "Translate keepalived's or ldirectord's configuration into drcheck's (printed; changes nothing).",
+        usage: "drcheck config import keepalived|ldirectord FILE [--ipvsadm OUTFILE] [--config-id ID]",
         discussion: """
             Prints a drcheck configuration (discover: false, one entry per virtual_server, a comment where \
             keepalived meant something drcheck does differently) for FILE and the files it includes. HTTP_GET and \
@@ -79,27 +79,36 @@ struct ConfigImportCommand: ParsableCommand {
             drcheck config import keepalived /etc/keepalived/keepalived.conf --ipvsadm rules.txt \
             > /etc/drcheck/drcheck.yaml
 
+            ldirectord: ldirectord.cf's virtual sections as services, real= lines as real servers (gate, masq, \
+            ipip; IPv4 ranges expanded), checktype negotiate as an http, https, simpletcp or dns check by service \
+            (another service by connecting), connect tcp, external exec with ldirectord's four arguments; \
+            checkinterval, negotiatetimeout or checktimeout, failurecount, checkport, fallback as a sorry server; \
+            ping, on, off and service none cannot be judged: the service is written commented out.
+
             Exit status: 0 translated (warnings on stderr); 2 not a keepalived configuration (binary, unbalanced \
             braces, no virtual_server, vrrp_instance or global_defs block), unreadable, or OUTFILE not written, \
             with a one-line error.
             """
     )
 
-    @Argument(help: "The checker FILE configures: keepalived.") var checker: String
+    @Argument(help: "The checker FILE configures: keepalived or ldirectord.") var checker: String
     @Argument(help: "Its configuration, e.g. /etc/keepalived/keepalived.conf.") var file: String
     @Option(name: .customLong("ipvsadm"), help: "Write the ipvsadm-restore rules of keepalived's table here.")
     var ipvsadm: String?
     @Option(name: .customLong("config-id"), help: "keepalived's -i: which @ID lines to keep.") var configID: String?
 
     func run() throws {
-        guard checker == "keepalived" else {
-            printError("drcheck: config import: \(checker): unknown checker (known: keepalived)")
+        guard checker == "keepalived" || checker == "ldirectord" else {
+            printError("drcheck: config import: \(checker): unknown checker (known: keepalived, ldirectord)")
             throw ExitCode(2)
         }
         let imported: ImportedConfig
         let yaml: String
         do {
-            imported = try KeepalivedImporter.translate(file: file, configID: configID)
+            imported =
+                checker == "keepalived"
+                ? try KeepalivedImporter.translate(file: file, configID: configID)
+                : try LdirectordImporter.translate(file: file)
             yaml = try KeepalivedImporter.loadableYAML(imported)
         } catch {
             printError("drcheck: \(error)")
