@@ -136,13 +136,25 @@ struct LdirectordImportTests {
             ])
     }
 
-    @Test func aRealServersOwnRequestIsSaid() throws {
-        let config = try importing("virtual=198.51.100.33:80\n    real=203.0.113.21:80 gate 2 \"/a\", \"ok\"\n")
+    @Test func aRealServersOwnRequestIsItsOwnCheck() throws {
+        let config = try importing(
+            """
+            virtual=198.51.100.33:80
+                service=http
+                request="/health"
+                real=203.0.113.21:80 gate 2 "/alive", "ok"
+                real=203.0.113.22:80 gate
+                real=203.0.113.23:80 gate 1 "<l:10>"
+            """)
         #expect(
             fixture.warnings(config) == [
-                "ldirectord.cf:2: real=203.0.113.21:80: its own request, receive or thresholds (\"/a\", \"ok\") are "
-                    + "not carried over: give it a check of its own"
+                "ldirectord.cf:6: real=203.0.113.23:80: \"<l:10>\": connection thresholds are not carried over, left out"
             ])
-        #expect(try KeepalivedFixture.parsed(config).services[0].realServers[0].weight == 2)
+        let service = try KeepalivedFixture.parsed(config).services[0]
+        #expect(service.check.path == "/health")
+        #expect(service.realServers[0].weight == 2)
+        #expect(service.realServers[0].check?.path == "/alive")
+        #expect(service.realServers[0].check?.expectBody == "ok")
+        #expect(service.realServers[1].check == nil)
     }
 }

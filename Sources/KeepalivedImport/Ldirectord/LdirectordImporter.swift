@@ -82,11 +82,20 @@ struct LdirectordService {
             _ = collector.warn(setting.place, LdirectordImporter.ignored(setting))
         }
         var (check, judged) = self.check(key)
-        let reals = virtual.settings.filter { $0.key == "real" || $0.key == "real6" }.flatMap(realServers)
+        var reals = virtual.settings.filter { $0.key == "real" || $0.key == "real6" }.flatMap(realServers)
         let methods = Set(reals.map(\.method))
         if check.fields.type != .exec, !methods.contains("-g") {
             check.fields.ripMode = true
             check.note("mode", "not gate (direct routing): probed at the real server's own address")
+        }
+        // A real server's own "request", "receive" pair overrides the virtual's: its own check.
+        for index in reals.indices {
+            guard let (request, receive) = reals[index].request, check.fields.type == .http else { continue }
+            var own = check
+            own.notes = [:]
+            own.fields.path = request.hasPrefix("/") ? request : "/" + request
+            own.fields.expectBody = receive.isEmpty ? nil : receive
+            if own.fields != check.fields { reals[index].server.check = own }
         }
         if value("quiescent")?.lowercased() == "no" {
             check.note("", "quiescent = no: ldirectord removed a failing real server; drcheck sets its weight to 0")
@@ -253,6 +262,8 @@ struct LdirectordService {
         var rule: String
         var method: String
         var weight: Int
+        /// Its own `"request", "receive"` pair.
+        var request: (String, String)?
     }
 
     /// `real=RIP[->RIP2][:PORT] gate|masq|ipip [WEIGHT] ["request", "receive"]`.
@@ -264,11 +275,16 @@ struct LdirectordService {
         }
         let method = Self.method(words.dropFirst().first)
         let weight = words.dropFirst(2).first.flatMap { Int($0) } ?? 1
-        if words.count > 3 {
+        // After the weight: a quoted "request", "receive" pair, then connection thresholds.
+        let rest = words.dropFirst(3).joined(separator: " ")
+        let quoted = rest.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        let request = quoted.count >= 2 ? (quoted[0], quoted[1]) : nil
+        let unread = rest.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 0 }.map(\.element).joined().filter { $0 != "," && $0 != " " }
+        if !unread.isEmpty || (request == nil && !rest.isEmpty) {
             _ = collector.warn(
-                setting.place,
-                "real=\(first): its own request, receive or thresholds (\(words.dropFirst(3).joined(separator: " "))) "
-                    + "are not carried over: give it a check of its own")
+                setting.place, "real=\(first): \(rest): connection thresholds are not carried over, left out")
         }
         var (addresses, port) = Self.addresses(first)
         if addresses.isEmpty {
@@ -285,7 +301,7 @@ struct LdirectordService {
             } else {
                 server.notes.append("weight 0: an operator's drain to drcheck, left at 0 until someone sets a weight")
             }
-            return Real(server: server, rule: text, method: method, weight: weight)
+            return Real(server: server, rule: text, method: method, weight: weight, request: request)
         }
     }
 
