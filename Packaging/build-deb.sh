@@ -58,7 +58,7 @@ package_version() {
   fi
   # Untagged: the version the binary reports (DrcheckVersion.swift), then where in the history it was built.
   local upstream
-  upstream=$(sed -n 's/.*static let current = "\([0-9][^"]*\)".*/\1/p' "$source/Sources/Daemon/DrcheckVersion.swift")
+  upstream=$(sed -n 's/.*static let current = "\([0-9][^"]*\)".*/\1/p' "$source/Sources/Primitives/DrcheckVersion.swift")
   echo "${upstream:-0.0.0}+git$(git -C "$repo" rev-list --count HEAD).g$(git -C "$repo" rev-parse --short HEAD)$(dirty)"
 }
 

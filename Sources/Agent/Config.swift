@@ -165,6 +165,10 @@ public struct CheckSettings: Hashable, Sendable {
     public var dnsTransport = DNSTransport.udp
     /// grpc: the service asked about (grpc.health.v1.Health/Check); empty: the server as a whole.
     public var grpcService = ""
+    /// http: the request's method.
+    public var method = HTTPMethod.get
+    /// http: extra request headers, "Name: value" each, in the order given.
+    public var headers: [String] = []
     /// The health port when it differs from the service's (required for fwmark services).
     public var port: UInt16?
     public var scheme = ProbeScheme.http

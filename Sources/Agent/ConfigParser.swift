@@ -5,7 +5,7 @@ public enum ConfigParser {
     static let checkKeys = [
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
-        "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport",
+        "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport", "method", "headers",
     ]
     static let serviceCheckKeys =
         checkKeys + [
@@ -16,7 +16,9 @@ public enum ConfigParser {
     /// A real server's own check: how it is probed and judged, over its service's check.
     static let serverCheckKeys = serviceCheckKeys.filter { !serviceWideKeys.contains($0) }
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
-    static let httpKeys = ["path", "expect_status", "expect_body"]
+    static let httpKeys = ["path", "expect_status", "expect_body", "method", "headers"]
+    /// Headers drcheck writes itself, or that would change what the request is.
+    static let ownHeaders: Set = ["host", "content-length", "transfer-encoding", "connection", "expect"]
     static let execKeys = ["command", "dynamic_weight"]
     /// The keys of the other types, and the types they fit.
     static let typedKeys: [(key: String, types: [CheckType])] = [
@@ -101,6 +103,12 @@ public enum ConfigParser {
         if let f = map["query_type"] { check.queryType = try f.choice(DNSRecordType.self) }
         if let f = map["dns_transport"] { check.dnsTransport = try f.choice(DNSTransport.self) }
         if let f = map["grpc_service"] { check.grpcService = try requestText(f) }
+        if let f = map["method"] { check.method = try f.choice(HTTPMethod.self) }
+        if let f = map["headers"] { check.headers = try headers(f) }
+        if check.method == .head, check.expectBody != nil {
+            throw (map["method"] ?? map["expect_body"] ?? field).error(
+                "HEAD gets no body for expect_body to match: give one or the other")
+        }
         if let f = map["expect_rcode"] {
             check.expectRcode = try nonEmpty(f).map { i throws(ConfigError) in try i.choice(DNSRcode.self) }
         }
@@ -119,6 +127,31 @@ public enum ConfigParser {
                     + PrometheusDuration.format(check.interval))
         }
         return check
+    }
+
+    /// `headers: {Name: value, ...}` as request header lines: a name is an HTTP token, not one drcheck writes
+    /// itself (Host is `host`), a value one line.
+    private static func headers(_ field: YAMLField) throws(ConfigError) -> [String] {
+        var lines: [String] = []
+        for (name, value) in try field.entries() {
+            guard !name.isEmpty, name.utf8.allSatisfy(isNameByte) else {
+                throw value.error("is not a header name (letters, digits, - and _)")
+            }
+            guard !ownHeaders.contains(name.lowercased()) else {
+                throw value.error(name.lowercased() == "host" ? "give it as host" : "drcheck writes it itself")
+            }
+            let text = try value.string()
+            guard text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == 0x09 }) else {
+                throw value.error("must be one line of text")
+            }
+            lines.append("\(name): \(text)")
+        }
+        return lines
+    }
+
+    /// What header names are made of in practice (a subset of HTTP's token, and plain YAML keys too).
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7a) || byte == 0x2d || byte == 0x5f
     }
 
     /// The keys given here fit the check's type, and an exec check has its command.

@@ -57,6 +57,19 @@ public enum ConfigPrinter {
         return .map(pairs)
     }
 
+    /// Request headers as a mapping; a credential's value is never printed (the printed config goes to terminals
+    /// and logs).
+    private static func headers(_ lines: [String]) -> YAMLText {
+        .map(
+            lines.map { line in
+                let colon = line.firstIndex(of: ":") ?? line.endIndex
+                let name = String(line[..<colon])
+                let secret = ["authorization", "proxy-authorization", "cookie"].contains(name.lowercased())
+                let value = secret ? "(not shown)" : String(line[colon...].dropFirst().drop { $0 == " " })
+                return (name, .scalar(value, quoted: true))
+            })
+    }
+
     /// `serviceWide`: with the keys a real server's own check leaves to its service's.
     private static func check(_ check: CheckSettings, serviceKeys: Bool, serviceWide: Bool = true) -> YAMLText {
         var pairs: [(String, YAMLText)] = [
@@ -73,6 +86,8 @@ public enum ConfigPrinter {
         if http {
             pairs.append(("path", .scalar(check.path)))
             pairs.append(("expect_status", .scalar(check.expectStatus.description, quoted: true)))
+            if check.method != .get { pairs.append(("method", .scalar(check.method.rawValue))) }
+            if !check.headers.isEmpty { pairs.append(("headers", headers(check.headers))) }
         }
         pairs.append(("slow_start", duration(check.slowStart)))
         pairs.append(("keep_last", .scalar(String(check.keepLast))))

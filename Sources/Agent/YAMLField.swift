@@ -84,6 +84,15 @@ struct YAMLField {
         return YAMLMapping(owner: self, fields: fields)
     }
 
+    /// The entries of a mapping whose keys are the writer's own (header names), in the order written.
+    func entries() throws(ConfigError) -> [(name: String, value: YAMLField)] {
+        guard case .mapping(let mapping) = node.content else { throw error("must be a mapping of keys to values") }
+        return mapping.map { keyNode, value in
+            let name = keyNode.text ?? ""
+            return (name, YAMLField(node: value, key: key.isEmpty ? name : "\(key).\(name)", file: file))
+        }
+    }
+
     /// The items of a sequence, keyed `key[i]`.
     func sequence() throws(ConfigError) -> [YAMLField] {
         guard case .sequence(let sequence) = node.content else { throw error("must be a list") }

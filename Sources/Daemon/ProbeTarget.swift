@@ -164,7 +164,9 @@ struct TargetBuilder {
                 timeout: settings.timeout, tlsVerify: settings.tlsVerify, tlsCAFile: settings.tlsCAFile, mark: mark,
                 sourceAddress: source, tlsResume: settings.tlsResume,
                 send: settings.type == .tcp ? settings.payload : [],
-                datagram: try datagram(settings), grpcService: settings.type == .grpc ? settings.grpcService : nil)
+                datagram: try datagram(settings), grpcService: settings.type == .grpc ? settings.grpcService : nil,
+                method: settings.type == .http ? settings.method : .get,
+                headers: settings.type == .http ? settings.headers : [])
         } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {

@@ -27,6 +27,9 @@ public struct NetworkCheck: Sendable, Equatable {
         var send: [UInt8]
         var datagram: DatagramCheck?
         var grpcService: String?
+        var method: HTTPMethod
+        /// Extra request headers, "Name: value" each.
+        var headers: [String]
         var url = ""
         var connectTo: String?
         var interface: String?
@@ -120,6 +123,15 @@ public struct NetworkCheck: Sendable, Equatable {
     }
     /// A gRPC health check (grpc.health.v1.Health/Check) of this service name (empty: the server as a whole) over
     /// HTTP/2: cleartext with prior knowledge (http), or TLS with ALPN (https); nil: not gRPC.
+    public var method: HTTPMethod {
+        get { box.fields.method }
+        set { change { $0.method = newValue } }
+    }
+    /// Extra request headers, "Name: value" each.
+    public var headers: [String] {
+        get { box.fields.headers }
+        set { change { $0.headers = newValue } }
+    }
     public var grpcService: String? {
         get { box.fields.grpcService }
         set { change(spelling: true) { $0.grpcService = newValue } }
@@ -135,13 +147,13 @@ public struct NetworkCheck: Sendable, Equatable {
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
         sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero, send: [UInt8] = [],
-        datagram: DatagramCheck? = nil, grpcService: String? = nil
+        datagram: DatagramCheck? = nil, grpcService: String? = nil, method: HTTPMethod = .get, headers: [String] = []
     ) throws(InvalidError) {
         var fields = Fields(
             scheme: scheme, address: address, port: port, host: host, path: path, expectedStatus: expectedStatus,
             expectedBody: expectedBody, timeout: timeout, tlsVerify: tlsVerify, tlsCAFile: tlsCAFile, mark: mark,
             sourceAddress: sourceAddress, tlsResume: tlsResume, send: send, datagram: datagram,
-            grpcService: grpcService)
+            grpcService: grpcService, method: method, headers: headers)
         fields.spell()
         box = Box(fields)
         try validate()
@@ -176,6 +188,18 @@ public struct NetworkCheck: Sendable, Equatable {
             throw InvalidError(description: "query name \"\(query.name)\" is not a DNS name")
         }
         guard grpcService == nil || scheme != .tcp else { throw InvalidError(description: "gRPC needs http or https") }
+        guard method == .get && headers.isEmpty || scheme != .tcp && grpcService == nil else {
+            throw InvalidError(description: "method and headers apply only to http")
+        }
+        guard method != .head || expectedBody == nil else {
+            throw InvalidError(description: "a HEAD request gets no body for expect_body to match")
+        }
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":"), colon != header.startIndex,
+                header[..<colon].utf8.allSatisfy(Self.isTokenByte),
+                header.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == 0x09 })
+            else { throw InvalidError(description: "header \"\(header)\" is not NAME: VALUE on one line") }
+        }
         guard datagram?.overTCP != true || scheme == .tcp else {
             throw InvalidError(description: "a DNS query over TCP needs the tcp scheme")
         }
@@ -200,6 +224,16 @@ public struct NetworkCheck: Sendable, Equatable {
     var connectTo: String? { box.fields.connectTo }
     /// CURLOPT_INTERFACE for `sourceAddress`: bind to that address, never to an interface of the same name.
     var interface: String? { box.fields.interface }
+
+    /// A byte of an HTTP token (a header name, RFC 9110): letters, digits and !#$%&'*+-.^_`|~.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
 
     private static func isHostByte(_ byte: UInt8) -> Bool {
         switch byte {

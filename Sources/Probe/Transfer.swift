@@ -1,6 +1,7 @@
 import CCurl
 import EventLoop
 import Glibc
+import Primitives
 
 /// A libcurl easy handle kept for probe after probe (libcurl keeps a handle's options between transfers), and what
 /// the probe under way has received. The options every probe shares are set once; a probe sets only those in which
@@ -34,6 +35,8 @@ final class Transfer {
     private var grpcMessage: String?
     /// The gRPC request's headers, made at the handle's first gRPC probe.
     private var grpcHeaders: UnsafeMutablePointer<curl_slist>?
+    /// The check's own request headers, while its request has them.
+    private var headers: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     private var connectTo: UnsafeMutablePointer<curl_slist>?
 
@@ -61,6 +64,7 @@ final class Transfer {
         curl_easy_cleanup(easy)
         curl_slist_free_all(connectTo)
         curl_slist_free_all(grpcHeaders)
+        curl_slist_free_all(headers)
         errorBuffer.deallocate()
     }
 
@@ -81,7 +85,9 @@ final class Transfer {
         if fresh || check.scheme != last.scheme {
             try set(CURLOPT_CONNECT_ONLY, check.scheme == .tcp ? 1 : 0)
         }
-        if fresh || check.grpcService != last.grpcService || check.scheme != last.scheme {
+        if fresh || check.grpcService != last.grpcService || check.scheme != last.scheme || check.method != last.method
+            || check.headers != last.headers
+        {
             try setRequest(check)
         }
         if fresh || check.converses != last.converses {
@@ -124,10 +130,17 @@ final class Transfer {
     private func setRequest(_ check: NetworkCheck) throws(ProbeSetupError) {
         try set(CURLOPT_TCP_NODELAY, check.scheme == .http && check.grpcService == nil ? 0 : 1)
         guard let service = check.grpcService else {
+            // HTTPGET puts back GET and a body to read; HEAD asks for none, OPTIONS is named as it is.
             try set(CURLOPT_HTTPGET, 1)
+            try set(CURLOPT_CUSTOMREQUEST, pointer: nil)
+            if check.method == .head { try set(CURLOPT_NOBODY, 1) }
+            if check.method == .options { try set(CURLOPT_CUSTOMREQUEST, string: "OPTIONS") }
             try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_NONE))
-            return try set(CURLOPT_HTTPHEADER, pointer: nil)
+            curl_slist_free_all(headers)
+            headers = check.headers.reduce(nil) { curl_slist_append($0, $1) }
+            return try set(CURLOPT_HTTPHEADER, pointer: headers)
         }
+        try set(CURLOPT_CUSTOMREQUEST, pointer: nil)
         let version = check.scheme == .https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
         try set(CURLOPT_HTTP_VERSION, Int(version))
         let request = GRPCHealth.request(service: service)
@@ -169,7 +182,8 @@ final class Transfer {
         try set(CURLOPT_PRIVATE, pointer: context)
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try set(CURLOPT_PATH_AS_IS, 1)
-        try set(CURLOPT_USERAGENT, string: "drcheck")
+        // Real servers can leave probes out of their logs and rate limits by it; a check's own header wins.
+        try set(CURLOPT_USERAGENT, string: "drcheck/\(DrcheckVersion.current)")
         try set(CURLOPT_NOSIGNAL, 1)
         // A health answer fits in a few kilobytes; libcurl's default 16 KB receive buffer per probe in flight is most
         // of a probe's memory (hundreds run at once on a large director).

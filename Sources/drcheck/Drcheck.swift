@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Daemon
 import Logging
+import Primitives
 
 #if canImport(Glibc)
     import Glibc

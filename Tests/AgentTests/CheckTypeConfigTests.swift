@@ -330,3 +330,52 @@ struct CheckTypeConfigTests {
                 == #"drcheck.yaml:3: services[0].check.send_hex: must be pairs of hex digits, like "2a310d0a""#)
     }
 }
+
+/// An http check's method and extra request headers.
+struct RequestConfigTests {
+    func parse(_ check: String) throws(ConfigError) -> CheckSettings {
+        try ConfigParser.parse(
+            yaml: "services:\n  - vip: \"198.51.100.33:80\"\n    check: \(check)\n", file: "drcheck.yaml"
+        ).services[0].check
+    }
+
+    func error(_ check: String) -> String {
+        do {
+            _ = try parse(check)
+            return "no error"
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func methodAndHeadersAreReadInOrder() throws {
+        let check = try parse(#"{method: HEAD, headers: {X-Probe: lvs1, Authorization: "Bearer s3cret"}}"#)
+        #expect(check.method == .head)
+        #expect(check.headers == ["X-Probe: lvs1", "Authorization: Bearer s3cret"])
+        #expect(try parse("{}").method == .get)
+    }
+
+    @Test func badRequestsAreOneLine() {
+        #expect(error("{method: POST}").contains("must be one of GET, HEAD, OPTIONS"))
+        #expect(error("{method: HEAD, expect_body: ok}").contains("HEAD gets no body for expect_body to match"))
+        #expect(error("{headers: {Host: x}}").contains("give it as host"))
+        #expect(error("{headers: {Content-Length: 5}}").contains("drcheck writes it itself"))
+        #expect(error(#"{headers: {"X A": b}}"#).contains("is not a header name"))
+        #expect(error(#"{headers: {X-A: "b\nX-B: c"}}"#).contains("must be one line of text"))
+        #expect(error("{type: tcp, method: HEAD}").contains("applies only to an http check"))
+    }
+
+    @Test func aCredentialIsNeverPrinted() throws {
+        let config = try ConfigParser.parse(
+            yaml: """
+                services:
+                  - vip: "198.51.100.33:80"
+                    check: {method: OPTIONS, headers: {X-Probe: lvs1, Authorization: "Bearer s3cret"}}
+                """, file: "drcheck.yaml")
+        let printed = ConfigPrinter.yaml(config)
+        #expect(printed.contains("    method: OPTIONS\n"))
+        #expect(printed.contains("      X-Probe: \"lvs1\"\n"))
+        #expect(printed.contains("      Authorization: \"(not shown)\"\n"))
+        #expect(!printed.contains("s3cret"))
+    }
+}
