@@ -125,6 +125,8 @@ public enum DNSTransport: String, Hashable, Sendable, CaseIterable {
 public struct CheckSettings: Hashable, Sendable {
     public var type = CheckType.http
     public var interval: Duration = .seconds(2)
+    /// Each round moved by up to this percentage of the interval either way (0-25): pools and directors out of step.
+    public var intervalJitter: UInt8 = 0
     /// The whole probe: connect, request and response.
     public var timeout: Duration = .seconds(1)
     /// Consecutive successes for a down server to come back.

@@ -6,6 +6,7 @@ public enum ConfigParser {
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
         "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport", "method", "headers",
+        "interval_jitter",
     ]
     static let serviceCheckKeys =
         checkKeys + [
@@ -74,6 +75,7 @@ public enum ConfigParser {
         var check = base
         if let f = map["interval"] { check.interval = try positive(f) }
         if let f = map["timeout"] { check.timeout = try positive(f) }
+        if let f = map["interval_jitter"] { check.intervalJitter = try percent(f, in: 0...25) }
         if let f = map["rise"] { check.rise = try f.int(in: 1...1000) }
         if let f = map["fall"] { check.fall = try f.int(in: 1...1000) }
         if let f = map["mode"] { check.mode = try f.choice(ProbeMode.self) }
@@ -127,6 +129,18 @@ public enum ConfigParser {
                     + PrometheusDuration.format(check.interval))
         }
         return check
+    }
+
+    /// `10%` or `10`, within `range`.
+    private static func percent(_ field: YAMLField, in range: ClosedRange<Int>) throws(ConfigError) -> UInt8 {
+        let text = try field.scalar()
+        let digits = text.hasSuffix("%") ? String(text.dropLast()) : text
+        guard let value = Int(digits), range.contains(value) else {
+            throw field.error(
+                "must be a percentage from \(range.lowerBound)% to \(range.upperBound)% (got \(ConfigError.quoted(text)))"
+            )
+        }
+        return UInt8(value)
     }
 
     /// `headers: {Name: value, ...}` as request header lines: a name is an HTTP token, not one drcheck writes

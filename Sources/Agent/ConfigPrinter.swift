@@ -75,6 +75,7 @@ public enum ConfigPrinter {
         var pairs: [(String, YAMLText)] = [
             ("type", .scalar(check.type.rawValue)),
             ("interval", duration(check.interval)),
+            ("interval_jitter", .scalar("\(check.intervalJitter)%")),
             ("timeout", duration(check.timeout)),
             ("rise", .scalar(String(check.rise))),
             ("fall", .scalar(String(check.fall))),

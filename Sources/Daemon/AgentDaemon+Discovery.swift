@@ -98,7 +98,7 @@ extension AgentDaemon {
                 commandScheduler.remove(id)
             case .command(let check):
                 scheduler.remove(id)
-                commandScheduler.set(id, check: check, interval: target.interval)
+                commandScheduler.set(id, check: check, interval: target.interval, jitter: target.jitter)
             }
         }
         shareProbes()
@@ -118,7 +118,9 @@ extension AgentDaemon {
             if sharing.leader[id] != nil {
                 scheduler.remove(id)
             } else {
-                scheduler.set(id, check: DRPathCheck(check, atRIP: target.ripCheck), interval: target.interval)
+                scheduler.set(
+                    id, check: DRPathCheck(check, atRIP: target.ripCheck), interval: target.interval,
+                    jitter: target.jitter)
             }
         }
     }

@@ -9,6 +9,8 @@ struct ProbeTarget: Equatable {
     var id: ServerID
     var labels: ServerLabels
     var interval: Duration
+    /// `interval_jitter`: each round moved by up to this percentage of the interval.
+    var jitter: UInt8 = 0
     /// Failures in a row that drain the server (its check's `fall`); the director-fault guard asks as many.
     var fall: Int
     /// What the scheduler runs: through the DR path (VIP, probe mark, director source), to the RIP, or a command.
@@ -112,11 +114,10 @@ struct TargetBuilder {
             let command = CommandCheck(
                 argv: settings.command.map { CommandVariable.expand($0, values) }, environment: values,
                 timeout: settings.timeout, dynamicWeight: settings.dynamicWeight)
-            return (
-                ProbeTarget(
-                    id: id, labels: labels, interval: settings.interval, fall: settings.fall,
-                    check: .command(command)), nil
-            )
+            var target = ProbeTarget(
+                id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .command(command))
+            target.jitter = settings.intervalJitter
+            return (target, nil)
         }
         let rip = try check(
             settings, address: destination.address, port: port,
@@ -124,6 +125,7 @@ struct TargetBuilder {
         var target = ProbeTarget(
             id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip),
             learnsProtocol: learnsProtocol)
+        target.jitter = settings.intervalJitter
         // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (README.md).
         guard settings.mode == .dr, !drRefused, destination.forwarding == .route, let vip else {
             return (target, nil)

@@ -47,18 +47,25 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         var owed = false
         var lastStart: Monotonic?
         var skipped = 0
+        /// Each round moved by up to this percentage of the interval, either way (`interval_jitter`).
+        var jitter: UInt8 = 0
+        /// Mixed into the rounds' jitter: the scheduler's own, so that directors with one config differ.
+        let seed: UInt64
 
-        init(check: Runner.Check, interval: Duration, phase: UInt64, now: Monotonic) {
+        init(check: Runner.Check, interval: Duration, phase: UInt64, seed: UInt64, now: Monotonic) {
             self.check = check
             self.interval = interval
             self.phase = phase
+            self.seed = seed
             anchor = now + Target.offset(phase, in: interval)
         }
 
         var due: Monotonic {
             let exact = (anchor + interval * round).nanoseconds
+            let moved = roundJitter(seed ^ phase, round: round, interval: interval, percent: jitter).nanosecondsClamped
+            let jittered = moved < 0 ? exact - min(exact, UInt64(-moved)) : exact + UInt64(moved)
             let step = Target.grid(interval)
-            return Monotonic(nanoseconds: (exact + step - 1) / step * step)
+            return Monotonic(nanoseconds: (jittered + step - 1) / step * step)
         }
 
         func reanchor(_ interval: Duration, now: Monotonic) {
@@ -82,6 +89,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
     private let onResult: (Record) -> Void
     private var targets: [Key: Target] = [:]
     private var added: UInt64 = 0
+    private let seed = UInt64.random(in: .min ... .max)
     /// Targets whose due round waits for room, oldest first (`head` is the next one; entries of targets removed or
     /// already started are skipped).
     private var queue: [Key] = []
@@ -118,19 +126,24 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
 
     /// Adds a target or changes one. A changed check is used from the next round; a changed interval re-anchors the
     /// target's schedule at its phase of the new interval. A probe in flight finishes either way.
-    public func set(_ key: Key, check: Runner.Check, interval: Duration) {
+    /// `jitter`: each round moved by up to that percentage of the interval either way (at most 25), by a hash of
+    /// the round, so that the probes of a pool, and of directors probing the same servers, do not fall into step.
+    public func set(_ key: Key, check: Runner.Check, interval: Duration, jitter: UInt8 = 0) {
         precondition(interval > .zero, "a probe interval must be positive")
+        precondition(jitter <= 25, "a jitter of at most 25% keeps rounds in order")
         if let target = targets[key] {
             target.check = check
-            guard target.interval != interval else { return }
-            target.reanchor(interval, now: clock.now())
+            guard target.interval != interval || target.jitter != jitter else { return }
+            target.jitter = jitter
+            if target.interval != interval { target.reanchor(interval, now: clock.now()) }
             arm(key, target)
             return
         }
         // Golden-ratio (Weyl) sequence: each new phase falls in the largest gap left by the earlier ones.
         let phase = added &* 0x9E37_79B9_7F4A_7C15
         added += 1
-        let target = Target(check: check, interval: interval, phase: phase, now: clock.now())
+        let target = Target(check: check, interval: interval, phase: phase, seed: seed, now: clock.now())
+        target.jitter = jitter
         targets[key] = target
         arm(key, target)
     }
@@ -247,4 +260,17 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         target.skipped += rounds
         skipped += rounds
     }
+}
+
+/// How far round `round` of a target moves from its even schedule: up to `percent` of `interval` either way, by a
+/// hash of `key` and the round (SplitMix64's finaliser), spread evenly, so that over many rounds the schedule keeps
+/// its mean (no drift).
+func roundJitter(_ key: UInt64, round: Int, interval: Duration, percent: UInt8) -> Duration {
+    guard percent > 0 else { return .zero }
+    var z = key &+ UInt64(truncatingIfNeeded: round) &* 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    let fraction = Double(z >> 11) / Double(1 << 53) * 2 - 1
+    return .nanoseconds(Int64(Double(interval.nanosecondsClamped) * Double(percent) / 100 * fraction))
 }

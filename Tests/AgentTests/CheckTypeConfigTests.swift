@@ -378,4 +378,15 @@ struct RequestConfigTests {
         #expect(printed.contains("      Authorization: \"(not shown)\"\n"))
         #expect(!printed.contains("s3cret"))
     }
+
+    @Test func intervalJitterIsAPercentageUpToAQuarter() throws {
+        #expect(try parse("{interval_jitter: 10%}").intervalJitter == 10)
+        #expect(try parse("{interval_jitter: 25}").intervalJitter == 25)
+        #expect(try parse("{}").intervalJitter == 0)
+        #expect(error("{interval_jitter: 30%}").contains("must be a percentage from 0% to 25% (got \"30%\")"))
+        let config = try ConfigParser.parse(
+            yaml: "services:\n  - vip: \"198.51.100.33:80\"\n    check: {interval_jitter: 10%}\n", file: "drcheck.yaml")
+        #expect(ConfigPrinter.yaml(config).contains("    interval_jitter: \"10%\"\n"))
+        #expect(try ConfigParser.parse(yaml: ConfigPrinter.yaml(config), file: "printed.yaml") == config)
+    }
 }
