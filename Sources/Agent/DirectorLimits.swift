@@ -48,6 +48,14 @@ public struct DirectorLoad: Equatable, Sendable {
     public init() {}
 }
 
+extension DirectorLoad {
+    /// The conntrack entries the probes keep at once, each for `conntrackCloseSeconds` after its close.
+    public var conntrackProbeEntries: Int { Int((probesPerSecond * DirectorLimits.conntrackCloseSeconds).rounded(.up)) }
+
+    /// The local ports DR-path probes to one VIP and port hold at once, at worst each for its whole timeout.
+    public var localPortsHeld: Int { Int((drProbesPerSecondToOneVIP * longestTimeout).rounded(.up)) }
+}
+
 /// One limit the table outgrows or comes near: what, with the numbers, and the fix.
 public struct DirectorLimitFinding: Equatable, Sendable {
     public enum Severity: Equatable, Sendable {
@@ -72,7 +80,7 @@ extension DirectorLimits {
         var findings: [DirectorLimitFinding] = []
         findings += AddressFamily.allCases.compactMap { neighbourFinding($0, load) }
         if let conntrackMax {
-            let probes = Int((load.probesPerSecond * Self.conntrackCloseSeconds).rounded(.up))
+            let probes = load.conntrackProbeEntries
             let held = (conntrackCount ?? 0) + probes
             let text =
                 "conntrack: \(conntrackCount ?? 0) entries now and about \(probes) for the probes (\(Self.rate(load.probesPerSecond)) "
@@ -85,7 +93,7 @@ extension DirectorLimits {
             }
         }
         if let localPorts, load.drProbesPerSecondToOneVIP > 0 {
-            let held = Int((load.drProbesPerSecondToOneVIP * load.longestTimeout).rounded(.up))
+            let held = load.localPortsHeld
             let range = localPorts.count
             let text =
                 "local ports: at most \(held) held at once by DR-path probes to one VIP and port "
@@ -146,8 +154,8 @@ extension DirectorLimits {
 
     /// The command that gives conntrack room for what it holds now and the probes' entries, twice over.
     public func conntrackFix(_ load: DirectorLoad) -> String {
-        let probes = Int((load.probesPerSecond * Self.conntrackCloseSeconds).rounded(.up))
-        return "sysctl -w net.netfilter.nf_conntrack_max=\(Self.roundUp(((conntrackCount ?? 0) + probes) * 2))"
+        let held = (conntrackCount ?? 0) + load.conntrackProbeEntries
+        return "sysctl -w net.netfilter.nf_conntrack_max=\(Self.roundUp(held * 2))"
     }
 
     /// The command that gives `needed` on-link servers of `family` room in the neighbour table.

@@ -44,7 +44,7 @@ public struct DRSysctls {
 
     /// Sets one finding; the error names the key and the reason.
     public func apply(_ finding: Finding) throws(SysctlError) {
-        try write(finding.wanted, to: path(finding.interface, finding.name), key: finding.key)
+        try write(finding.wanted, to: "\(root)/\(relativePath(finding.interface, finding.name))", key: finding.key)
     }
 
     fileprivate func write(_ value: Int, to path: String, key: String) throws(SysctlError) {
@@ -55,12 +55,11 @@ public struct DRSysctls {
         guard Glibc.write(fd, text, text.count) == text.count else { throw SysctlError(key: key, errno: errno) }
     }
 
-    private func path(_ interface: String, _ name: String) -> String {
-        "\(root)/net/ipv4/conf/\(interface)/\(name)"
-    }
+    /// The sysctl's file under `root`.
+    private func relativePath(_ interface: String, _ name: String) -> String { "net/ipv4/conf/\(interface)/\(name)" }
 
     private func read(_ interface: String, _ name: String) -> Int? {
-        readSmallFile(path(interface, name)).flatMap { Int($0.filter { !$0.isWhitespace }) }
+        DirectorLimits.value(root, relativePath(interface, name))
     }
 }
 
@@ -111,12 +110,12 @@ extension DRSysctls {
         var set: [String] = []
         for (index, value) in [(3, wanted.hard), (2, wanted.soft), (1, wanted.keep)] {
             let name = "\(key).gc_thresh\(index)"
-            let path = "\(root)/\(key.replacingDots)/gc_thresh\(index)"
-            guard let current = readSmallFile(path).flatMap({ Int($0.filter { !$0.isWhitespace }) }) else {
+            let relative = "\(key.replacingDots)/gc_thresh\(index)"
+            guard let current = DirectorLimits.value(root, relative) else {
                 throw SysctlError(key: name, errno: ENOENT)
             }
             guard current < value else { continue }
-            try write(value, to: path, key: name)
+            try write(value, to: "\(root)/\(relative)", key: name)
             set.append("\(name)=\(value) (was \(current))")
         }
         return set

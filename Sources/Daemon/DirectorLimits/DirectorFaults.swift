@@ -33,7 +33,7 @@ final class DirectorFaults {
     /// ports (the descriptors' is process_open_fds against process_max_fds).
     func retargeted(_ targets: some Collection<ProbeTarget>, interfaces: DirectorInterfaces, policy: SysctlPolicy) {
         onLink = DirectorLoad.onLinkServers(targets, interfaces)
-        load = DirectorLoad(targets: targets, interfaces: interfaces, maxProbesInFlight: 0, configured: 0)
+        load = DirectorLoad(targets: targets, onLinkServers: onLink, maxProbesInFlight: 0, configured: 0)
         var limits = host.limits()
         if policy == .fix, raiseNeighbourThresholds(limits) { limits = host.limits() }
         metrics.setNeighbours(load.onLink, limits: limits.neighbours.mapValues { ($0.soft, $0.hard) })
@@ -51,9 +51,7 @@ final class DirectorFaults {
         var headroom: [String: (used: Int, limit: Int)] = [:]
         if let count = limits.conntrackCount, let max = limits.conntrackMax { headroom["conntrack"] = (count, max) }
         if let ports = limits.localPorts, load.drProbesPerSecondToOneVIP > 0 {
-            headroom["local_ports"] = (
-                Int((load.drProbesPerSecondToOneVIP * load.longestTimeout).rounded(.up)), ports.count
-            )
+            headroom["local_ports"] = (load.localPortsHeld, ports.count)
         }
         metrics.setDirectorHeadroom(headroom)
     }
@@ -104,9 +102,13 @@ final class DirectorFaults {
         // dr_path: the DR-path probe got nothing while the RIP answered.
         let noAnswer =
             result.answer == .none && [.timeout, .connectError, .drPath].contains(result.probeClass)
-        let resolved =
-            onLink.contains(server) ? entries[server.family]?[server].map(NeighbourTable.isResolved) ?? false : nil
-        return watch.blame(noAnswer: noAnswer, family: server.family, resolved: resolved)
+        return watch.blame(
+            noAnswer: noAnswer, family: server.family, resolved: onLink.contains(server) ? resolved(server) : nil)
+    }
+
+    /// The on-link `server` has a neighbour entry with its link-layer address, as last read (none read: no).
+    private func resolved(_ server: IPAddress) -> Bool {
+        entries[server.family]?[server].map(NeighbourTable.isResolved) ?? false
     }
 
     private static func condition(_ fault: DirectorFaultWatch.Fault) -> String { "director-fault \(fault)" }
@@ -123,9 +125,7 @@ final class DirectorFaults {
         switch fault {
         case .neighbourTableFull(let family):
             let family = family
-            let unresolved = onLink.filter {
-                $0.family == family && !(entries[family]?[$0].map(NeighbourTable.isResolved) ?? false)
-            }.count
+            let unresolved = onLink.filter { $0.family == family && !resolved($0) }.count
             let fix = host.limits().neighbourFix(family, needed: load.onLink[family] ?? 0)
             return "the director's fault: \(Self.title(fault)) (\(numbers)); \(unresolved) of its "
                 + "\(onLink.filter { $0.family == family }.count) on-link real server(s) have no resolved entry: "

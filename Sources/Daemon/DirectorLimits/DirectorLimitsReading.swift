@@ -34,6 +34,15 @@ extension DirectorLoad {
     /// What `targets` ask of the director: `interfaces` tells which real servers are on its own subnets.
     init(targets: some Collection<ProbeTarget>, interfaces: DirectorInterfaces, maxProbesInFlight: Int, configured: Int)
     {
+        self.init(
+            targets: targets, onLinkServers: Self.onLinkServers(targets, interfaces),
+            maxProbesInFlight: maxProbesInFlight, configured: configured)
+    }
+
+    /// What `targets` ask of the director, `onLinkServers` those of their real servers on its own subnets.
+    init(
+        targets: some Collection<ProbeTarget>, onLinkServers: Set<IPAddress>, maxProbesInFlight: Int, configured: Int
+    ) {
         self.init()
         longestTimeout = 0
         var toVIP: [Endpoint: Double] = [:]
@@ -45,7 +54,7 @@ extension DirectorLoad {
                 toVIP[Endpoint(address: check.address, port: check.port), default: 0] += rate
             }
         }
-        for server in Self.onLinkServers(targets, interfaces) { onLink[server.family, default: 0] += 1 }
+        for server in onLinkServers { onLink[server.family, default: 0] += 1 }
         drProbesPerSecondToOneVIP = toVIP.values.max() ?? 0
         self.maxProbesInFlight = maxProbesInFlight
         configuredProbesInFlight = configured
