@@ -155,7 +155,7 @@ public enum ConfigParser {
                 throw value.error(name.lowercased() == "host" ? "give it as host" : "drcheck writes it itself")
             }
             let text = try value.string()
-            guard text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == 0x09 }) else {
+            guard isHeaderText(text) else {
                 throw value.error("must be one line of text")
             }
             lines.append("\(name): \(text)")

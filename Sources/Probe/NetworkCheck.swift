@@ -197,7 +197,7 @@ public struct NetworkCheck: Sendable, Equatable {
         for header in headers {
             guard let colon = header.firstIndex(of: ":"), colon != header.startIndex,
                 header[..<colon].utf8.allSatisfy(Self.isTokenByte),
-                header.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f || $0 == 0x09 })
+                isHeaderText(header)
             else { throw InvalidError(description: "header \"\(header)\" is not NAME: VALUE on one line") }
         }
         guard datagram?.overTCP != true || scheme == .tcp else {

@@ -333,20 +333,14 @@ struct CheckTypeConfigTests {
 
 /// An http check's method and extra request headers.
 struct RequestConfigTests {
+    /// A config of one service with `check`.
+    static func yaml(_ check: String) -> String { "services:\n  - vip: \"198.51.100.33:80\"\n    check: \(check)\n" }
+
     func parse(_ check: String) throws(ConfigError) -> CheckSettings {
-        try ConfigParser.parse(
-            yaml: "services:\n  - vip: \"198.51.100.33:80\"\n    check: \(check)\n", file: "drcheck.yaml"
-        ).services[0].check
+        try ConfigTests().parse(Self.yaml(check)).services[0].check
     }
 
-    func error(_ check: String) -> String {
-        do {
-            _ = try parse(check)
-            return "no error"
-        } catch {
-            return error.description
-        }
-    }
+    func error(_ check: String) -> String { ConfigTests().error(Self.yaml(check)) }
 
     @Test func methodAndHeadersAreReadInOrder() throws {
         let check = try parse(#"{method: HEAD, headers: {X-Probe: lvs1, Authorization: "Bearer s3cret"}}"#)
@@ -384,8 +378,7 @@ struct RequestConfigTests {
         #expect(try parse("{interval_jitter: 25}").intervalJitter == 25)
         #expect(try parse("{}").intervalJitter == 0)
         #expect(error("{interval_jitter: 30%}").contains("must be a percentage from 0% to 25% (got \"30%\")"))
-        let config = try ConfigParser.parse(
-            yaml: "services:\n  - vip: \"198.51.100.33:80\"\n    check: {interval_jitter: 10%}\n", file: "drcheck.yaml")
+        let config = try ConfigTests().parse(Self.yaml("{interval_jitter: 10%}"))
         #expect(ConfigPrinter.yaml(config).contains("    interval_jitter: \"10%\"\n"))
         #expect(try ConfigParser.parse(yaml: ConfigPrinter.yaml(config), file: "printed.yaml") == config)
     }

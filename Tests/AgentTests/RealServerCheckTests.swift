@@ -19,18 +19,9 @@ struct RealServerCheckTests {
     static let first = ServerID(service: service, server: Endpoint("203.0.113.21:80")!)
     static let second = ServerID(service: service, server: Endpoint("203.0.113.22:80")!)
 
-    func parse(_ yaml: String) throws(ConfigError) -> Config {
-        try ConfigParser.parse(yaml: yaml, file: "drcheck.yaml")
-    }
+    func parse(_ yaml: String) throws(ConfigError) -> Config { try ConfigTests().parse(yaml) }
 
-    func error(_ yaml: String) -> String {
-        do {
-            _ = try parse(yaml)
-            return "no error"
-        } catch {
-            return error.description
-        }
-    }
+    func error(_ yaml: String) -> String { ConfigTests().error(yaml) }
 
     @Test func aServersOwnCheckOverridesItsServicesKeysOnlyForIt() throws {
         let config = try parse(Self.yaml)

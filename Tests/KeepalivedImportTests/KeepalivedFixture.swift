@@ -23,6 +23,13 @@ struct KeepalivedFixture {
         return path
     }
 
+    /// The statements of `text` as keepalived.conf, read and parsed (no translation).
+    func blocks(_ text: String, configID: String? = nil) throws -> [KeepalivedBlock] {
+        var reader = KeepalivedReader(configID: configID)
+        try reader.read(try write("keepalived.conf", text))
+        return try KeepalivedBlock.parse(reader.lines)
+    }
+
     func importing(_ text: String, configID: String? = nil) throws -> ImportedConfig {
         try KeepalivedImporter.translate(file: try write("keepalived.conf", text), configID: configID)
     }

@@ -11,9 +11,7 @@ struct KeepalivedReaderTests {
     init() throws { fixture = try KeepalivedFixture() }
 
     func blocks(_ text: String, configID: String? = nil) throws -> [KeepalivedBlock] {
-        var reader = KeepalivedReader(configID: configID)
-        try reader.read(try fixture.write("keepalived.conf", text))
-        return try KeepalivedBlock.parse(reader.lines)
+        try fixture.blocks(text, configID: configID)
     }
 
     @Test func commentsQuotesAndBracesOnEitherLine() throws {
@@ -142,9 +140,7 @@ struct KeepalivedDefinitionTests {
     init() throws { fixture = try KeepalivedFixture() }
 
     func blocks(_ text: String, configID: String? = nil) throws -> [KeepalivedBlock] {
-        var reader = KeepalivedReader(configID: configID)
-        try reader.read(try fixture.write("keepalived.conf", text))
-        return try KeepalivedBlock.parse(reader.lines)
+        try fixture.blocks(text, configID: configID)
     }
 
     @Test func pwdIsTheDirectoryOfTheFileThatNamesIt() throws {
