@@ -127,6 +127,10 @@ public struct CheckSettings: Hashable, Sendable {
     public var interval: Duration = .seconds(2)
     /// Each round moved by up to this percentage of the interval either way (0-25): pools and directors out of step.
     public var intervalJitter: UInt8 = 0
+    /// The interval while a server is in doubt (failing but still up, passing but still down); nil: `interval`.
+    public var fastInterval: Duration?
+    /// The interval while a server is down; nil: `interval`.
+    public var downInterval: Duration?
     /// The whole probe: connect, request and response.
     public var timeout: Duration = .seconds(1)
     /// Consecutive successes for a down server to come back.

@@ -16,11 +16,11 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     }
 
     /// The characters of a value or key an error shows at most: a unix socket path (107 bytes and `unix:`) still
-    /// whole, while a pasted blob is cut. With the file's and the message's own limits, no line is longer than
-    /// about 800 characters, whatever the file holds.
+    /// whole, while a pasted blob is cut; a message holds every key a check knows. With the file's and the message's
+    /// own limits, no line is longer than about 900 characters, whatever the file holds.
     static let quoteLimit = 120
     static let fileLimit = 256
-    static let messageLimit = 400
+    static let messageLimit = 512
 
     public var description: String {
         let place = Self.oneLine(file, limit: Self.fileLimit) + (line.map { ":\($0)" } ?? "")

@@ -6,7 +6,7 @@ public enum ConfigParser {
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
         "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport", "method", "headers",
-        "interval_jitter",
+        "interval_jitter", "fast_interval", "down_interval",
     ]
     static let serviceCheckKeys =
         checkKeys + [
@@ -76,6 +76,8 @@ public enum ConfigParser {
         if let f = map["interval"] { check.interval = try positive(f) }
         if let f = map["timeout"] { check.timeout = try positive(f) }
         if let f = map["interval_jitter"] { check.intervalJitter = try percent(f, in: 0...25) }
+        if let f = map["fast_interval"] { check.fastInterval = try positive(f) }
+        if let f = map["down_interval"] { check.downInterval = try positive(f) }
         if let f = map["rise"] { check.rise = try f.int(in: 1...1000) }
         if let f = map["fall"] { check.fall = try f.int(in: 1...1000) }
         if let f = map["mode"] { check.mode = try f.choice(ProbeMode.self) }
@@ -122,6 +124,11 @@ public enum ConfigParser {
         if let f = map["command"] { check.command = try CommandFile.argv(f) }
         if let f = map["dynamic_weight"] { check.dynamicWeight = try f.bool() }
         try vetType(check, map, field)
+        if let fast = check.fastInterval, fast > check.interval {
+            throw (map["fast_interval"] ?? map["interval"] ?? field).error(
+                "fast_interval \(PrometheusDuration.format(fast)) is longer than interval "
+                    + PrometheusDuration.format(check.interval))
+        }
         if check.timeout > check.interval {
             let culprit = map["timeout"] ?? map["interval"] ?? field
             throw culprit.error(

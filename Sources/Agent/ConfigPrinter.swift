@@ -99,6 +99,8 @@ public enum ConfigPrinter {
         }
         // Only when set, after the rest: the printed file reads as before for configs without them.
         var optional: [(String, YAMLText)] = check.alpha ? [("alpha", .scalar("true"))] : []
+        if let fast = check.fastInterval { optional.append(("fast_interval", duration(fast))) }
+        if let down = check.downInterval { optional.append(("down_interval", duration(down))) }
         if web, check.tlsResume > .zero { optional.append(("tls_resume", duration(check.tlsResume))) }
         if check.type == .udp, !check.requireReply { optional.append(("require_reply", .scalar("false"))) }
         if check.type == .dns {

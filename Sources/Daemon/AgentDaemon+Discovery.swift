@@ -98,7 +98,8 @@ extension AgentDaemon {
                 commandScheduler.remove(id)
             case .command(let check):
                 scheduler.remove(id)
-                commandScheduler.set(id, check: check, interval: target.interval, jitter: target.jitter)
+                commandScheduler.set(
+                    id, check: check, interval: pacedInterval(id) ?? target.interval, jitter: target.jitter)
             }
         }
         shareProbes()
@@ -119,8 +120,8 @@ extension AgentDaemon {
                 scheduler.remove(id)
             } else {
                 scheduler.set(
-                    id, check: DRPathCheck(check, atRIP: target.ripCheck), interval: target.interval,
-                    jitter: target.jitter)
+                    id, check: DRPathCheck(check, atRIP: target.ripCheck),
+                    interval: pacedInterval(id) ?? target.interval, jitter: target.jitter)
             }
         }
     }

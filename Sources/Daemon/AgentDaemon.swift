@@ -123,7 +123,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     private func probeFinished<Runner>(_ record: ProbeScheduler<ServerID, EventLoop, Runner>.Record) {
         metrics.observeProbeStartDelay(record.lateness)
         guard let target = targets[record.key] else { return }
-        noteStart(record, interval: target.interval)
+        noteStart(record)
         deliver(record.result, for: record.key, started: record.started)
         for sharer in sharing.sharers[record.key] ?? [] {
             deliver(record.result, for: sharer, started: record.started)
@@ -157,11 +157,11 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     }
 
     /// Feeds a probe start to the overload guard.
-    private func noteStart<Runner>(_ record: ProbeScheduler<ServerID, EventLoop, Runner>.Record, interval: Duration) {
+    private func noteStart<Runner>(_ record: ProbeScheduler<ServerID, EventLoop, Runner>.Record) {
         // Commands waiting for their cap is the cap at work: overload only when they start late for it.
         verdicts.started(
             lateness: record.lateness, waited: record.waited && Runner.self != CommandRunner.self,
-            sincePrevious: record.previousStart.map { record.started - $0 }, interval: interval)
+            sincePrevious: record.previousStart.map { record.started - $0 }, interval: record.interval)
     }
 
     func serviceMetadata(_ service: ServiceKey) -> Logger.Metadata { running.config.serviceMetadata(service) }
@@ -234,6 +234,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         if let next = ([decision.wakeAt] + (failed ? [now() + Reconciler.retryDelay] : [])).compactMap({ $0 }).min() {
             turns.wake(at: next)
         }
+        repace(decision.decided)
         // A turn of probe results (nearly every turn: one per loop turn with results) publishes only the servers it
         // decided: publishing all of them every turn cost O(servers) per probe, O(servers squared) a second.
         let probesOnly = events.allSatisfy { if case .probed = $0 { true } else { false } }

@@ -19,14 +19,14 @@ struct ProbeSharing: Equatable {
     init(_ targets: [ServerID: ProbeTarget]) {
         struct Bucket: Hashable {
             var server: Endpoint
-            var interval: Duration
+            var intervals: CheckIntervals
             var jitter: UInt8
         }
         var buckets: [Bucket: [(ServerID, DRPathCheck)]] = [:]
         for id in targets.keys.sorted() {
             guard let target = targets[id], case .network(let check) = target.check else { continue }
             let shared = DRPathCheck(check, atRIP: target.ripCheck)
-            let bucket = Bucket(server: id.server, interval: target.interval, jitter: target.jitter)
+            let bucket = Bucket(server: id.server, intervals: target.intervals, jitter: target.jitter)
             if let first = buckets[bucket]?.first(where: { $0.1 == shared }) {
                 leader[id] = first.0
                 sharers[first.0, default: []].append(id)

@@ -8,7 +8,8 @@ import Probe
 struct ProbeTarget: Equatable {
     var id: ServerID
     var labels: ServerLabels
-    var interval: Duration
+    /// `interval`, `fast_interval`, `down_interval`: how often it is probed at each pace.
+    var intervals: CheckIntervals
     /// `interval_jitter`: each round moved by up to this percentage of the interval.
     var jitter: UInt8 = 0
     /// Failures in a row that drain the server (its check's `fall`); the director-fault guard asks as many.
@@ -21,6 +22,9 @@ struct ProbeTarget: Equatable {
     /// A discovered service under the defaults' HTTP check (or the connect check that replaced it), whose results
     /// count only as `ServiceProtocols` reads them: a probe begun before the switch ends after it.
     var learnsProtocol = false
+
+    /// The steady interval.
+    var interval: Duration { intervals.steady }
 
     /// Probes the RIP instead of the DR path (no probe service for it).
     mutating func probeRIP() {
@@ -115,7 +119,7 @@ struct TargetBuilder {
                 argv: settings.command.map { CommandVariable.expand($0, values) }, environment: values,
                 timeout: settings.timeout, dynamicWeight: settings.dynamicWeight)
             var target = ProbeTarget(
-                id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .command(command))
+                id: id, labels: labels, intervals: settings.intervals, fall: settings.fall, check: .command(command))
             target.jitter = settings.intervalJitter
             return (target, nil)
         }
@@ -123,7 +127,7 @@ struct TargetBuilder {
             settings, address: destination.address, port: port,
             host: settings.host ?? vip?.address.description)
         var target = ProbeTarget(
-            id: id, labels: labels, interval: settings.interval, fall: settings.fall, check: .network(rip),
+            id: id, labels: labels, intervals: settings.intervals, fall: settings.fall, check: .network(rip),
             learnsProtocol: learnsProtocol)
         target.jitter = settings.intervalJitter
         // DR-path probes need a VIP to send to and a DR destination; others are probed at the RIP (README.md).

@@ -48,12 +48,6 @@ struct CheckerTranslator {
         check.fields.interval = timer("delay_loop", in: checker) ?? .seconds(60)
         check.fields.fall = 1 + (integer(inherited("retry", checker) ?? inherited("nb_get_retry", checker)) ?? 1)
         check.fields.alpha = scopes.first.map(Self.isSet("alpha")) ?? false
-        if let retryDelay = inherited("delay_before_retry", checker) {
-            check.note(
-                "fall",
-                "keepalived retried after delay_before_retry \(retryDelay.arguments.first ?? ""); drcheck probes again "
-                    + "at interval: fall is keepalived's retry + 1")
-        }
         switch kind {
         case "HTTP_GET", "SSL_GET":
             http(checker, into: &check)
@@ -91,6 +85,7 @@ struct CheckerTranslator {
             check.note(
                 "", collector.warn(checker.place, "connect_ip \(ip): drcheck probes the real server's own address"))
         }
+        retries(checker, into: &check)
         if check.fields.timeout > check.fields.interval {
             check.note(
                 "timeout",
@@ -228,6 +223,19 @@ struct CheckerTranslator {
             check.note("command", "keepalived ran it as \(user); drcheck runs it as its own user")
         }
         return true
+    }
+
+    /// keepalived retries a failing server's check `delay_before_retry` later (1 s by default) until `retry` fail in
+    /// a row: drcheck's fast_interval, while fall counts them.
+    private func retries(_ checker: KeepalivedBlock, into check: inout ImportedCheck) {
+        guard check.fields.fall > 1 else { return }
+        let delay = timer("delay_before_retry", in: checker) ?? .seconds(1)
+        check.fields.fastInterval = min(delay, check.fields.interval)
+        guard delay > check.fields.interval else { return }
+        check.note(
+            "fast_interval",
+            "keepalived's delay_before_retry \(PrometheusDuration.format(delay)) is longer than its delay_loop; "
+                + "drcheck's fast_interval may not exceed interval: clamped")
     }
 
     /// The checker's own `keyword`, else the real server's, else the virtual server's.

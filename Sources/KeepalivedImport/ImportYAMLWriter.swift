@@ -26,8 +26,9 @@ enum ImportYAMLWriter {
             "drcheck configuration imported from keepalived's \(source) (drcheck config import keepalived).",
             "keepalived built the IPVS table, drcheck only changes weights: load the table first (--ipvsadm rules,",
             "ipvsadm-restore). drcheck never removes a failing real server, it sets weight 0 (inhibit_on_failure).",
-            "rise: 1 and fall: retry + 1 count as keepalived did. keep_last (drcheck's default) keeps the last",
-            "serving real server of a service in when all fail; keepalived took them all out (keep_last: false).",
+            "rise: 1, fall: retry + 1 and fast_interval: delay_before_retry count as keepalived did. keep_last",
+            "(drcheck's default) keeps the last serving real server of a service in when all fail; keepalived took",
+            "them all out (keep_last: false).",
         ]
     }
 
@@ -80,6 +81,7 @@ enum ImportYAMLWriter {
             ("rise", "1"),
             ("fall", String(fields.fall)),
         ]
+        if let fast = fields.fastInterval { entries.append(("fast_interval", PrometheusDuration.format(fast))) }
         if fields.ripMode, fields.type != .exec { entries.append(("mode", "rip")) }
         if fields.type == .http {
             entries.append(("path", quoted(fields.path ?? "/")))

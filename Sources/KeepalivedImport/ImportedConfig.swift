@@ -42,6 +42,8 @@ struct CheckFields: Equatable {
     var interval: Duration = .seconds(60)
     var timeout: Duration = .seconds(5)
     var fall = 2
+    /// keepalived's delay_before_retry: how soon a failing server is probed again.
+    var fastInterval: Duration?
     var ripMode = false
     var path: String?
     var expectStatus: String?

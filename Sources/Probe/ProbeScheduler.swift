@@ -28,6 +28,8 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         public var previousStart: Monotonic?
         /// It waited for room under `maxInFlight` before it started.
         public var waited = false
+        /// The target's interval when it started.
+        public var interval: Duration
         public var lateness: Duration { started - due }
     }
 
@@ -160,7 +162,28 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
         }
     }
 
+    /// Changes a target's interval from its last probe on (the server's pace: `fast_interval`, `down_interval`):
+    /// its next round is due `interval` after that probe started, or now if that is past (when the probe still runs,
+    /// as soon as it ends), so that a server in doubt is probed again soon and a late round is not one started late.
+    /// A target not probed yet is re-anchored at its phase of the new interval, as `set` does.
+    public func pace(_ key: Key, interval: Duration) {
+        precondition(interval > .zero, "a probe interval must be positive")
+        guard let target = targets[key], target.interval != interval else { return }
+        let now = clock.now()
+        if let last = target.lastStart {
+            target.interval = interval
+            target.anchor = max(last, now + (.zero - interval))
+            target.round = 1
+        } else {
+            target.reanchor(interval, now: now)
+        }
+        // A round waiting for room keeps its place; its successor is armed when it starts.
+        if !target.waiting { arm(key, target) }
+    }
+
     public func nextDue(_ key: Key) -> Monotonic? { targets[key]?.due }
+
+    public func interval(_ key: Key) -> Duration? { targets[key]?.interval }
 
     public func skipped(_ key: Key) -> Int? { targets[key]?.skipped }
 
@@ -219,6 +242,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
 
     private func launch(_ key: Key, _ target: Target, due: Monotonic, now: Monotonic, waited: Bool = false) {
         let check = target.check
+        let interval = target.interval
         let previous = target.lastStart
         target.lastStart = now
         do {
@@ -230,7 +254,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
                 onResult(
                     Record(
                         key: key, check: check, result: result, due: due, started: now, previousStart: previous,
-                        waited: waited))
+                        waited: waited, interval: interval))
                 startOwed(key, target)
                 admit()
             }
@@ -240,7 +264,7 @@ public final class ProbeScheduler<Key: Hashable, Clock: ScheduleClock, Runner: P
             onResult(
                 Record(
                     key: key, check: check, result: result, due: due, started: now, previousStart: previous,
-                    waited: waited))
+                    waited: waited, interval: interval))
         }
     }
 

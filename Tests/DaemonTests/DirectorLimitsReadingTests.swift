@@ -38,7 +38,8 @@ struct DirectorLimitsReadingTests {
             let check = try NetworkCheck(
                 address: dr ? vip.address : id.server.address, port: id.server.port, timeout: .milliseconds(500))
             return ProbeTarget(
-                id: id, labels: ServerLabels(service: service, realServer: server), interval: interval, fall: 3,
+                id: id, labels: ServerLabels(service: service, realServer: server),
+                intervals: CheckIntervals(steady: interval), fall: 3,
                 check: .network(check),
                 drPath: dr ? DRPath(mark: 7, server: id.server.address, interface: "eth1") : nil)
         }

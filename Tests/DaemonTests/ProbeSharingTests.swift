@@ -18,7 +18,7 @@ struct ProbeSharingTests {
     ) throws -> ProbeTarget {
         try ProbeTarget(
             id: id, labels: ServerLabels(service: id.service.label, realServer: id.server.description),
-            interval: interval, fall: 3,
+            intervals: CheckIntervals(steady: interval), fall: 3,
             check: .network(
                 NetworkCheck(
                     address: address ?? id.server.address, port: id.server.port, path: path, mark: mark)))

@@ -73,7 +73,7 @@ struct ServiceProtocolsTests {
         for id in [rs1, rs2, mail1, mail2, listed] {
             targets[id] = try ProbeTarget(
                 id: id, labels: ServerLabels(service: id.service.label, realServer: id.server.description),
-                interval: .seconds(1), fall: 3,
+                intervals: CheckIntervals(steady: .seconds(1)), fall: 3,
                 check: .network(NetworkCheck(address: id.server.address, port: id.server.port)),
                 learnsProtocol: id != listed)
         }

@@ -17,7 +17,8 @@ import Testing
     static func target(_ last: Int, _ program: String = "/bin/true") -> ProbeTarget {
         ProbeTarget(
             id: id(last), labels: ServerLabels(service: "web", realServer: "203.0.113.\(last):80"),
-            interval: .seconds(1), fall: 3, check: .command(CommandCheck(argv: [program], timeout: .seconds(1))))
+            intervals: CheckIntervals(steady: .seconds(1)), fall: 3,
+            check: .command(CommandCheck(argv: [program], timeout: .seconds(1))))
     }
 
     static func targets(_ list: ProbeTarget...) -> [ServerID: ProbeTarget] {

@@ -46,11 +46,14 @@ struct KeepalivedSamplesTests {
 
     static func check(
         _ type: CheckType = .http, interval: Int = 6, timeout: Int = 3, fall: Int, path: String? = nil,
-        statuses: [ClosedRange<Int>] = [200...299], https: Bool = false, port: UInt16? = nil, host: String? = nil
+        statuses: [ClosedRange<Int>] = [200...299], https: Bool = false, port: UInt16? = nil, host: String? = nil,
+        retryDelay: Int = 3
     ) -> CheckSettings {
         var check = CheckSettings()
         check.type = type
         (check.interval, check.timeout) = (.seconds(interval), .seconds(timeout))
+        // keepalived's delay_before_retry (the samples' HTTP checks give 3 s; 1 s by default).
+        check.fastInterval = .seconds(retryDelay)
         (check.rise, check.fall, check.mode) = (1, fall, .rip)
         if let path { (check.path, check.expectStatus) = (path, StatusRanges(statuses)) }
         if https { (check.scheme, check.tlsVerify) = (.https, false) }
@@ -163,7 +166,8 @@ struct KeepalivedSamplesTests {
         #expect(
             services == [
                 Self.service(
-                    .fwmark(1, family: .ipv4), Self.check(.tcp, fall: 2, port: 80), "192.168.201.100", "192.168.201.101"
+                    .fwmark(1, family: .ipv4), Self.check(.tcp, fall: 2, port: 80, retryDelay: 1), "192.168.201.100",
+                    "192.168.201.101"
                 )
             ])
         #expect(config.warnings.isEmpty)
@@ -257,7 +261,7 @@ struct KeepalivedSamplesTests {
 
     @Test func ipv6WithAnSMTPCheckAsTheGreeting() throws {
         let (config, services) = try imported("keepalived.conf.IPv6")
-        var check = Self.check(.tcp, fall: 4)
+        var check = Self.check(.tcp, fall: 4, retryDelay: 1)
         check.expect = "^220 "
         #expect(services == [Self.service(Self.vip("[ae00::1]:80"), check, "[ae00::10]:25")])
         #expect(

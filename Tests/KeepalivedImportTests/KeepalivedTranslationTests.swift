@@ -15,6 +15,28 @@ struct KeepalivedTranslationTests {
         try fixture.importing("\(head) {\n\(body)\n}\n")
     }
 
+    @Test func delayBeforeRetryIsTheFastIntervalOfAFailingServer() throws {
+        func imported(_ checker: String) throws -> (CheckSettings, String) {
+            let config = try service(
+                "lb_kind DR\ndelay_loop 10\nreal_server 203.0.113.21 80 {\n\(checker)\n}")
+            return (try KeepalivedFixture.parsed(config).services[0].check, KeepalivedImporter.yaml(config))
+        }
+        let (retried, yaml) = try imported("TCP_CHECK {\nretry 2\ndelay_before_retry 2.5\n}")
+        #expect((retried.fall, retried.fastInterval, retried.interval) == (3, .milliseconds(2500), .seconds(10)))
+        #expect(yaml.contains("      fall: 3\n      fast_interval: 2s500ms\n"))
+        // Inherited from the real server, and 1 s when not given.
+        #expect(try imported("delay_before_retry 4\nHTTP_GET {\n}").0.fastInterval == .seconds(4))
+        #expect(try imported("TCP_CHECK {\n}").0.fastInterval == .seconds(1))
+        // No retry: nothing to hurry; longer than delay_loop: clamped, and said.
+        #expect(try imported("TCP_CHECK {\nretry 0\ndelay_before_retry 3\n}").0.fastInterval == nil)
+        let (clamped, said) = try imported("TCP_CHECK {\ndelay_before_retry 30\n}")
+        #expect(clamped.fastInterval == .seconds(10))
+        #expect(
+            said.contains(
+                "      # keepalived's delay_before_retry 30s is longer than its delay_loop; drcheck's fast_interval "
+                    + "may not exceed interval: clamped\n      fast_interval: 10s\n"))
+    }
+
     @Test func aDRServiceIsProbedThroughTheDRPathWithItsNotifyScriptAsAHook() throws {
         let config = try service(
             """
@@ -42,6 +64,8 @@ struct KeepalivedTranslationTests {
             "/health", StatusRanges([200...200, 204...204]), "ok|fine"
         )
         check.onChange = ["/bin/true"]
+        // keepalived's retries come delay_before_retry apart, 1 s unless given.
+        check.fastInterval = .seconds(1)
         #expect(
             parsed.services == [
                 ServiceConfig(

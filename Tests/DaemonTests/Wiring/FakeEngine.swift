@@ -15,6 +15,8 @@ final class FakeEngine: ProbeRunner {
     /// The result for a check; the test changes it between rounds.
     var answer: (NetworkCheck) -> ProbeResult = { _ in ProbeResult(.ok, duration: .milliseconds(10), status: 200) }
     var started: [Started] = []
+    /// When each of `started` began, on the loop's clock.
+    var startedAt: [Monotonic] = []
 
     init(loop: EventLoop) { self.loop = loop }
 
@@ -22,6 +24,7 @@ final class FakeEngine: ProbeRunner {
         -> EventLoop.TimerID
     {
         started.append(Started(address: check.address.description, mark: check.mark))
+        startedAt.append(loop.now())
         let result = answer(check)
         return loop.schedule(after: min(result.duration, check.timeout)) { completion(result) }
     }
