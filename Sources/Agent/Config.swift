@@ -131,6 +131,8 @@ public struct CheckSettings: Hashable, Sendable {
     public var fastInterval: Duration?
     /// The interval while a server is down; nil: `interval`.
     public var downInterval: Duration?
+    /// Holds a server that keeps changing state drained (`flap_damping`); nil: off.
+    public var flapDamping: FlapDamping?
     /// The whole probe: connect, request and response.
     public var timeout: Duration = .seconds(1)
     /// Consecutive successes for a down server to come back.

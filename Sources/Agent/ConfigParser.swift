@@ -6,7 +6,7 @@ public enum ConfigParser {
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
         "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport", "method", "headers",
-        "interval_jitter", "fast_interval", "down_interval",
+        "interval_jitter", "fast_interval", "down_interval", "flap_damping",
     ]
     static let serviceCheckKeys =
         checkKeys + [
@@ -78,6 +78,7 @@ public enum ConfigParser {
         if let f = map["interval_jitter"] { check.intervalJitter = try percent(f, in: 0...25) }
         if let f = map["fast_interval"] { check.fastInterval = try positive(f) }
         if let f = map["down_interval"] { check.downInterval = try positive(f) }
+        if let f = map["flap_damping"] { check.flapDamping = try FlapDampingParser.parse(f) }
         if let f = map["rise"] { check.rise = try f.int(in: 1...1000) }
         if let f = map["fall"] { check.fall = try f.int(in: 1...1000) }
         if let f = map["mode"] { check.mode = try f.choice(ProbeMode.self) }

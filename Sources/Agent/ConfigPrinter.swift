@@ -101,6 +101,13 @@ public enum ConfigPrinter {
         var optional: [(String, YAMLText)] = check.alpha ? [("alpha", .scalar("true"))] : []
         if let fast = check.fastInterval { optional.append(("fast_interval", duration(fast))) }
         if let down = check.downInterval { optional.append(("down_interval", duration(down))) }
+        if let damping = check.flapDamping {
+            let pairs: [(String, YAMLText)] = [
+                ("half_life", duration(damping.halfLife)), ("suppress", .scalar(number(damping.suppress))),
+                ("reuse", .scalar(number(damping.reuse))), ("max_suppress", duration(damping.maxSuppress)),
+            ]
+            optional.append(("flap_damping", .map(pairs)))
+        }
         if web, check.tlsResume > .zero { optional.append(("tls_resume", duration(check.tlsResume))) }
         if check.type == .udp, !check.requireReply { optional.append(("require_reply", .scalar("false"))) }
         if check.type == .dns {
@@ -137,6 +144,11 @@ public enum ConfigPrinter {
     }
 
     private static func duration(_ value: Duration) -> YAMLText { .scalar(PrometheusDuration.format(value)) }
+
+    /// `3`, not `3.0`; `1.5` as it is.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
 
     private static func hex(_ mark: UInt32) -> String { "0x" + String(mark, radix: 16) }
 }

@@ -108,12 +108,20 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
         /// The service's last weighted server is unhealthy but keeps its weight (`keep_last`).
         case panic
         case panicOver
+        /// `flap_damping`: a health change took the penalty above `suppress`; held drained for `holds`, unless it
+        /// flaps on.
+        case flapping(penalty: Double, suppress: Double, holds: Duration)
+        /// The penalty decayed below `reuse`: back to its checks.
+        case settled(reuse: Double)
     }
 
     /// The server concerned; `server` is nil for service-wide transitions (panic).
     public var service: ServiceKey
     public var server: Endpoint?
     public var kind: Kind
+
+    /// A penalty as the log shows it: two decimals at most.
+    static func rounded(_ value: Double) -> String { ConfigPrinter.number((value * 100).rounded() / 100) }
 
     public var description: String {
         let subject = server.map { "\(service) \($0)" } ?? "\(service)"
@@ -130,6 +138,12 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
         case .handedBack: return "\(subject): undrained, back to its checks (restored once they pass)"
         case .panic: return "\(subject): panic, the last server with weight is unhealthy and keeps it (keep_last)"
         case .panicOver: return "\(subject): panic over"
+        case .flapping(let penalty, let suppress, let holds):
+            return "\(subject): flapping, penalty \(Self.rounded(penalty)) above suppress \(Self.rounded(suppress)): "
+                + "held drained for \(PrometheusDuration.format(.milliseconds(Int64((holds / .milliseconds(1)).rounded())))) unless it flaps on"
+        case .settled(let reuse):
+            return "\(subject): no longer flapping, the penalty decayed below reuse \(Self.rounded(reuse)): back to "
+                + "its checks"
         }
     }
 }

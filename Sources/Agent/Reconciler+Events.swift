@@ -2,8 +2,10 @@ import Primitives
 
 /// How each event changes what the reconciler knows.
 extension Reconciler {
-    mutating func record(_ result: ProbeVerdict, for id: ServerID, into log: inout [Transition]) {
+    mutating func record(_ result: ProbeVerdict, for id: ServerID, at now: AgentTime, into log: inout [Transition]) {
         guard var record = state.servers[id], let check = config.check(for: id) else { return }
+        let up = record.up
+        defer { if record.up != up { flapped(id, check.flapDamping, at: now, into: &log) } }
         switch result {
         case .success, .reported:
             noteReported(result, for: id)
@@ -124,6 +126,8 @@ extension Reconciler {
             record.drainedBy = nil
             record.configured = weight
             record.configuredFrom = .adopted
+            // An operator's weight on a server held for flapping ends the hold: the most recent act wins.
+            flaps[id] = nil
             log.append(Transition(service: id.service, server: id.server, kind: .adopted(weight: weight)))
         }
         return record

@@ -48,6 +48,8 @@ public struct Reconciler: Sendable {
     var reweigh: Set<ServerID> = []
     /// The weights dynamic exec checks reported, which stand in for the configured weight while they last.
     var reported: [ServerID: Int] = [:]
+    /// The flap penalties of servers under `flap_damping` that changed state (dropped once negligible).
+    var flaps: [ServerID: FlapPenalty] = [:]
     /// Servers whose dynamic check reported a new weight (or the configured one again): set at the next decision.
     var rereported: Set<ServerID> = []
     /// The drains made with `drcheck drain`, as last read (also for servers not seen yet).
@@ -80,11 +82,13 @@ public struct Reconciler: Sendable {
         var touched: [ServiceKey: Set<Endpoint>] = [:]
         var whole: Set<ServiceKey> = firstTurn ? Set(members.keys) : []
         firstTurn = false
-        for id in Array(ramps.keys) + Array(retryAt.keys) { touched[id.service, default: []].insert(id.server) }
+        for id in Array(ramps.keys) + Array(retryAt.keys) + settleFlaps(at: now, into: &decision.transitions) {
+            touched[id.service, default: []].insert(id.server)
+        }
         for event in events {
             switch event {
             case .probed(let id, let result):
-                record(result, for: id, into: &decision.transitions)
+                record(result, for: id, at: now, into: &decision.transitions)
                 touched[id.service, default: []].insert(id.server)
             case .kernel(let service, let destinations):
                 observe(service, destinations, into: &decision.transitions)
@@ -100,7 +104,7 @@ public struct Reconciler: Sendable {
             decide(service, only: whole.contains(service) ? nil : touched[service], at: now, into: &decision)
         }
         panics.formIntersection(members.keys)
-        let wakes = ramps.values.compactMap { $0.time(of: $0.step(at: now) + 1) } + retryAt.values
+        let wakes = ramps.values.compactMap { $0.time(of: $0.step(at: now) + 1) } + retryAt.values + flapReuseTimes
         decision.wakeAt = wakes.min()
         decision.stateChanged = stateChanged
         stateChanged = false

@@ -51,9 +51,14 @@ extension AgentDaemon {
                         StatusDocument.Drain(
                             reason: $0.reason, by: $0.by, at: $0.at, empty: connections.map { $0 == (0, 0) } ?? true)
                     }
+                    let flap = reconciler.flap(of: status.id)
+                    let suppressedUntil = flap.flatMap { $0.penalty.reuseAt($0.damping) }.map {
+                        wall + ($0 - now()).seconds
+                    }
                     return StatusDocument.RealServer(
                         address: status.id.server.description,
-                        state: Self.healthState(status, record: records[status.id]),
+                        state: suppressedUntil != nil && status.drainedBy != .operator
+                            ? "suppressed" : Self.healthState(status, record: records[status.id]),
                         healthy: status.up, kernelWeight: destination.map { _ in status.weight },
                         configuredWeight: status.configured ?? 0, lastResult: probe?.result.probeClass.rawValue,
                         lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
@@ -61,7 +66,9 @@ extension AgentDaemon {
                         lastProbeAt: probe.map { wall - (monotonic - $0.at).seconds },
                         lastChangeAt: publisher.lastChange[status.id], activeConnections: connections?.0,
                         inactiveConnections: connections?.1, drain: drain,
-                        ownCheck: running.config.service(key)?.realServer(status.id.server)?.check?.summary)
+                        ownCheck: running.config.service(key)?.realServer(status.id.server)?.check?.summary,
+                        flapPenalty: flap.map { $0.penalty.value(at: now(), $0.damping) },
+                        suppressedUntil: suppressedUntil)
                 })
         }
         var configFile: String?

@@ -83,7 +83,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         if let warning { log.warning("\(warning)") }
         reconciler = Reconciler(config: running.config, state: state, dryRun: options.dryRun)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
-        publisher = Publisher(metrics: metrics, notifier: notifier)
+        metrics.clock = { [loop] in loop.now() }
+        publisher = Publisher(metrics: metrics, notifier: notifier, origin: origin)
         drKeeper = DRPathKeeper(
             marks: running.config.probeMarks, ipvs: ipvs, loop: loop, metrics: metrics, conditions: conditions,
             sysctls: host.sysctls)

@@ -1,4 +1,5 @@
 import Agent
+import EventLoop
 import Exporter
 import Primitives
 
@@ -9,6 +10,8 @@ import Primitives
 final class Publisher {
     let metrics: DrcheckMetrics
     let notifier: SystemdNotifier
+    /// Where the decision core's time starts on the loop's clock.
+    let origin: Monotonic
     /// When each server last changed state or weight (Unix time), for /status.
     private(set) var lastChange: [ServerID: Double] = [:]
     /// The services whose series are published, by label.
@@ -17,9 +20,10 @@ final class Publisher {
     /// The last STATUS= sent to systemd: sent again only when it changes.
     private var systemdStatus = ""
 
-    init(metrics: DrcheckMetrics, notifier: SystemdNotifier) {
+    init(metrics: DrcheckMetrics, notifier: SystemdNotifier, origin: Monotonic) {
         self.metrics = metrics
         self.notifier = notifier
+        self.origin = origin
     }
 
     func changed(_ id: ServerID, at wall: Double) { lastChange[id] = wall }
@@ -40,6 +44,10 @@ final class Publisher {
             metrics.updateServer(
                 labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0,
                 adminDrained: status.drainedBy == .operator)
+            let flap = reconciler.flap(of: status.id).map {
+                DecayingValue(value: $0.penalty.value, at: origin + $0.penalty.at, halfLife: $0.damping.halfLife)
+            }
+            metrics.setFlapPenalty(labels, flap)
         }
         if let servers {
             for id in servers { publish(reconciler.status(of: id)) }

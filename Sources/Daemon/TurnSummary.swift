@@ -36,6 +36,8 @@ enum TurnSummary {
         case .handedBack: "undrained"
         case .panic: "panic"
         case .panicOver: "panic over"
+        case .flapping: "flapping"
+        case .settled: "no longer flapping"
         }
     }
 

@@ -26,7 +26,9 @@ public enum StatusTable {
                     server.lastResult ?? "-",
                     server.latencySeconds.map(latency) ?? "-",
                     server.lastChangeAt.map { age(document.agent.generatedAt - $0) + " ago" } ?? "-",
-                    server.drain.map { drained($0, now: document.agent.generatedAt) } ?? server.lastDetail ?? "",
+                    server.drain.map { drained($0, now: document.agent.generatedAt) }
+                        ?? server.suppressedUntil.map { suppressed(server, until: $0, now: document.agent.generatedAt) }
+                        ?? server.lastDetail ?? "",
                 ])
             }
         }
@@ -67,6 +69,12 @@ public enum StatusTable {
     private static func drained(_ drain: StatusDocument.Drain, now: Double) -> String {
         "drained by \(drain.by) \(age(now - drain.at)) ago: \(drain.reason), "
             + (drain.empty ? "empty" : "connections left")
+    }
+
+    /// "flapping, penalty 3.29: held drained for 12s more unless it flaps on".
+    private static func suppressed(_ server: StatusDocument.RealServer, until: Double, now: Double) -> String {
+        let penalty = server.flapPenalty.map { ", penalty \(($0 * 100).rounded() / 100)" } ?? ""
+        return "flapping\(penalty): held drained for \(age(until - now)) more unless it flaps on"
     }
 
     /// `1.2ms` below 10 ms, `950ms` below a second, `1.25s` above.

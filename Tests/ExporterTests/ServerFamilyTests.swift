@@ -15,6 +15,8 @@ import Testing
         var probes: [(String, Duration)] = []
         var transitions: [(String, String)] = []
         var kernel: [DestinationCounters] = []
+        /// A flap penalty set at `Self.flapAt`: rendered 10 s later (one half-life), half of it.
+        var flap: Double?
 
         /// The labels as rendered, escaped.
         var rendered: String
@@ -41,7 +43,7 @@ import Testing
             rendered: #"service="we\"b\\1\nx",real_server="[2001:db8::1]:443""#),
         Server(
             labels: ServerLabels(service: "fwmark:7/ipv6", realServer: "198.51.100.2:80"), state: (false, 0, 100, true),
-            rendered: #"service="fwmark:7/ipv6",real_server="198.51.100.2:80""#),
+            flap: 3.25, rendered: #"service="fwmark:7/ipv6",real_server="198.51.100.2:80""#),
         Server(
             labels: ServerLabels(service: "web", realServer: "203.0.113.22:8000"),
             transitions: [("up", "admin_drained")],
@@ -56,8 +58,11 @@ import Testing
             rendered: #"service="web",real_server="203.0.113.22:8000""#),
     ]
 
+    static let flapAt = Monotonic(nanoseconds: 5_000_000_000)
+
     @Test func perServerFamiliesRenderAsSwiftPrometheusRendersThem() {
         let metrics = DrcheckMetrics(version: "1")
+        metrics.clock = { Self.flapAt + .seconds(10) }
         let reference = PrometheusCollectorRegistry()
         for server in Self.servers {
             Self.apply(server, to: metrics)
@@ -91,6 +96,9 @@ import Testing
         }
         for (from, to) in server.transitions { metrics.recordTransition(server.labels, from: from, to: to) }
         for counters in server.kernel { metrics.updateKernelCounters(server.labels, counters) }
+        if let flap = server.flap {
+            metrics.setFlapPenalty(server.labels, DecayingValue(value: flap, at: flapAt, halfLife: .seconds(10)))
+        }
         if let (up, weight, configured, drained) = server.state {
             metrics.updateServer(
                 server.labels, up: up, weight: weight, configuredWeight: configured, adminDrained: drained)
@@ -131,6 +139,9 @@ import Testing
                 counter.reset()
                 counter.increment(by: Int64(clamping: value))
             }
+        }
+        if let flap = server.flap {
+            registry.makeGauge(descriptor: MetricFamilies.flapPenalty, labels: labels).set(to: flap / 2)
         }
         if let (isUp, weightNow, configuredWeight, adminDrained) = server.state {
             up.set(to: isUp ? 1 : 0)

@@ -24,6 +24,8 @@ struct HookEvent: Equatable {
         case .handedBack: return HookEvent(name: "undrained", service: service, server: server)
         case .panic: return HookEvent(name: "panic", service: service)
         case .panicOver: return HookEvent(name: "panic_over", service: service)
+        case .flapping: return HookEvent(name: "flapping", service: service, server: server)
+        case .settled: return HookEvent(name: "flap_settled", service: service, server: server)
         case .appeared, .disappeared, .adopted: return nil
         }
     }

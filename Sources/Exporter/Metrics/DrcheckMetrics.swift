@@ -36,6 +36,8 @@ public final class DrcheckMetrics {
     /// packet and byte counters). With both off a large director's scrape is a fraction of the size; the values
     /// are kept either way, so turning one back on shows them at once.
     public var ipvsCounters = true
+    /// The clock values that decay with time (flap penalties) are rendered at: the daemon's loop's.
+    public var clock: () -> Monotonic = { .now() }
 
     public init(version: String) {
         store.registry(MetricFamilies.buildInfo)
@@ -77,7 +79,8 @@ public final class DrcheckMetrics {
         var leftOut: Set<ServerFamily> = probeDurations ? [] : [.probeDuration]
         if !ipvsCounters { leftOut.formUnion(ServerFamily.ipvsCounters) }
         return Rendering(
-            store: store, servers: Array(servers.values), leftOut: leftOut, capacity: lastSize + lastSize / 16)
+            store: store, servers: Array(servers.values), leftOut: leftOut, capacity: lastSize + lastSize / 16,
+            now: clock())
     }
 
     private func finish(_ rendering: Rendering) -> [UInt8] {
@@ -96,6 +99,11 @@ public final class DrcheckMetrics {
         record.weight = weight
         record.configuredWeight = configuredWeight
         record.adminDrained = adminDrained
+    }
+
+    /// Sets the server's flap penalty (nil: it has none, no series).
+    public func setFlapPenalty(_ server: ServerLabels, _ penalty: DecayingValue?) {
+        record(server).flap = penalty
     }
 
     /// Counts one finished probe under its result class (`ok` or the kind of failure) and records its duration.

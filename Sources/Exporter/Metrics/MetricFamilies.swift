@@ -18,6 +18,12 @@ enum MetricFamilies {
             "drcheck_real_server_admin_drained",
             "1 while an operator holds the real server at weight 0 (drcheck drain, or weight 0 set by hand), else 0.")
     }
+    static var flapPenalty: MetricNameDescriptor {
+        family(
+            "drcheck_real_server_flap_penalty",
+            "The real server's flap penalty now (flap_damping): 1 a health change, halved every half_life; a change "
+                + "above suppress holds it drained until it decays below reuse.")
+    }
     static var probeResults: MetricNameDescriptor {
         family(
             "drcheck_probe_results_total", "Health probes finished, by result class (ok or the kind of failure).")
@@ -178,7 +184,8 @@ enum MetricFamilies {
     /// Every family, in exposition order.
     static var all: [MetricNameDescriptor] {
         [
-            up, weight, configuredWeight, adminDrained, probeResults, probeDuration, probeStartDelay, transitions,
+            up, weight, configuredWeight, adminDrained, flapPenalty, probeResults, probeDuration, probeStartDelay,
+            transitions,
             servicePanic, serviceInfo, activeConnections,
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
             directorFault, directorLimitFault, directorNeighbours, directorNeighbourLimit, directorLimitUsed,

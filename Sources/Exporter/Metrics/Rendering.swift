@@ -1,3 +1,4 @@
+import EventLoop
 import Prometheus
 
 /// One rendering of the exposition, in units small enough to run between due probes: a shard of a family kept in
@@ -19,10 +20,13 @@ final class Rendering {
     private let units: [Unit]
     private(set) var buffer: [UInt8] = []
     private var familyStarted = false
+    /// When the rendering began: what decaying values are rendered at.
+    private let now: Monotonic
 
     /// - Parameter leftOut: per-server families the exposition goes without.
-    init(store: ShardedRegistry, servers: [ServerRecord], leftOut: Set<ServerFamily>, capacity: Int) {
+    init(store: ShardedRegistry, servers: [ServerRecord], leftOut: Set<ServerFamily>, capacity: Int, now: Monotonic) {
         self.store = store
+        self.now = now
         self.servers = servers
         buffer.reserveCapacity(capacity)
         var units: [Unit] = []
@@ -49,7 +53,7 @@ final class Rendering {
             store.emit(unit: unit, into: &buffer, familyStarted: &familyStarted)
         case .servers(let family, let range):
             if range.lowerBound == 0 { familyStarted = false }
-            family.emit(servers[range], into: &buffer, familyStarted: &familyStarted)
+            family.emit(servers[range], at: now, into: &buffer, familyStarted: &familyStarted)
         }
     }
 }

@@ -1,3 +1,4 @@
+import EventLoop
 import Prometheus
 
 /// The families with series per real server, which drcheck renders itself from `ServerRecord`s (see there why).
@@ -6,6 +7,7 @@ enum ServerFamily: CaseIterable {
     case weight
     case configuredWeight
     case adminDrained
+    case flapPenalty
     case probeResults
     case probeDuration
     case transitions
@@ -34,6 +36,7 @@ enum ServerFamily: CaseIterable {
         case .weight: MetricFamilies.weight
         case .configuredWeight: MetricFamilies.configuredWeight
         case .adminDrained: MetricFamilies.adminDrained
+        case .flapPenalty: MetricFamilies.flapPenalty
         case .probeResults: MetricFamilies.probeResults
         case .probeDuration: MetricFamilies.probeDuration
         case .transitions: MetricFamilies.transitions
@@ -49,14 +52,17 @@ enum ServerFamily: CaseIterable {
 
     private var type: String {
         switch self {
-        case .up, .weight, .configuredWeight, .adminDrained, .activeConnections, .inactiveConnections: "gauge"
+        case .up, .weight, .configuredWeight, .adminDrained, .flapPenalty, .activeConnections, .inactiveConnections:
+            "gauge"
         case .probeDuration: "histogram"
         case .probeResults, .transitions, .connections, .packetsIn, .packetsOut, .bytesIn, .bytesOut: "counter"
         }
     }
 
     /// Appends the family's series of `records`; the first series of the family brings its HELP and TYPE.
-    func emit(_ records: ArraySlice<ServerRecord>, into buffer: inout [UInt8], familyStarted: inout Bool) {
+    func emit(
+        _ records: ArraySlice<ServerRecord>, at now: Monotonic, into buffer: inout [UInt8], familyStarted: inout Bool
+    ) {
         let descriptor = descriptor
         let name = descriptor.name
         for record in records where hasSeries(record) {
@@ -64,13 +70,14 @@ enum ServerFamily: CaseIterable {
                 buffer.appendFamilyHeader(name: name, help: descriptor.helpText ?? "", type: type)
                 familyStarted = true
             }
-            emit(record, name: name, into: &buffer)
+            emit(record, name: name, at: now, into: &buffer)
         }
     }
 
     private func hasSeries(_ record: ServerRecord) -> Bool {
         switch self {
         case .up, .weight, .configuredWeight, .adminDrained: true
+        case .flapPenalty: record.flap != nil
         case .probeResults: !record.results.isEmpty
         case .probeDuration: record.durations != nil
         case .transitions: !record.transitions.isEmpty
@@ -80,7 +87,7 @@ enum ServerFamily: CaseIterable {
     }
 
     /// Gauges render as Double and counters as Int64, as swift-prometheus renders its Gauge and Counter.
-    private func emit(_ record: ServerRecord, name: String, into buffer: inout [UInt8]) {
+    private func emit(_ record: ServerRecord, name: String, at now: Monotonic, into buffer: inout [UInt8]) {
         let labels = record.escapedLabels
         func gauge(_ value: Double) {
             buffer.appendSeries(name, labels)
@@ -95,6 +102,7 @@ enum ServerFamily: CaseIterable {
         case .weight: gauge(Double(record.weight))
         case .configuredWeight: gauge(Double(record.configuredWeight))
         case .adminDrained: gauge(record.adminDrained ? 1 : 0)
+        case .flapPenalty: if let flap = record.flap { gauge(flap.value(at: now)) }
         case .probeResults:
             for result in record.results {
                 buffer.appendSeries(name, labels)

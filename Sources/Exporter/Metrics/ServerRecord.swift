@@ -1,3 +1,6 @@
+import EventLoop
+import Glibc
+
 /// What the metrics keep of one real server: plain values, which `ServerFamily` renders in the text format.
 ///
 /// Why not swift-prometheus series: each of those is an object with its own atomics, label array and pre-rendered
@@ -10,6 +13,8 @@ final class ServerRecord {
     var weight = 0
     var configuredWeight = 0
     var adminDrained = false
+    /// Its flap penalty under flap_damping, decayed to the time of each scrape; nil without.
+    var flap: DecayingValue?
     /// Probes finished, by result class, in the order the classes first came.
     private(set) var results: [(resultClass: String, count: Int)] = []
     /// Changes of health state, by old and new state.
@@ -57,4 +62,19 @@ struct DurationCounts {
         sum += seconds
         count += 1
     }
+}
+
+/// A value that halves every `halfLife` from `at` on (a flap penalty).
+public struct DecayingValue: Equatable, Sendable {
+    public var value: Double
+    public var at: Monotonic
+    public var halfLife: Duration
+
+    public init(value: Double, at: Monotonic, halfLife: Duration) {
+        self.value = value
+        self.at = at
+        self.halfLife = halfLife
+    }
+
+    func value(at now: Monotonic) -> Double { value * exp2(-((now - at) / halfLife)) }
 }

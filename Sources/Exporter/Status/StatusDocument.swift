@@ -84,7 +84,7 @@ public struct StatusDocument: Codable, Equatable, Sendable {
     public struct RealServer: Codable, Equatable, Sendable {
         /// `RIP:port` (the metrics' `real_server` label).
         public var address: String
-        /// The health state, e.g. `up`, `down`, `rising`, `falling`, `unknown`, `admin_drained`.
+        /// The health state, e.g. `up`, `down`, `rising`, `falling`, `unknown`, `admin_drained`, `suppressed`.
         public var state: String
         public var healthy: Bool
         /// The weight now in the kernel; nil when the destination was not found there.
@@ -104,14 +104,20 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var drain: Drain?
         /// Its own check (`real_servers[].check`) in words; nil when it has its service's.
         public var ownCheck: String?
+        /// Its flap penalty now (`flap_damping`); nil without one.
+        public var flapPenalty: Double?
+        /// While it is held drained for flapping: when that ends unless it flaps on (Unix time).
+        public var suppressedUntil: Double?
 
         public init(
             address: String, state: String, healthy: Bool, kernelWeight: Int?, configuredWeight: Int,
             lastResult: String?, lastDetail: String?, latencySeconds: Double?, lastProbeAt: Double?,
             lastChangeAt: Double?, activeConnections: Int? = nil, inactiveConnections: Int? = nil, drain: Drain? = nil,
-            ownCheck: String? = nil
+            ownCheck: String? = nil, flapPenalty: Double? = nil, suppressedUntil: Double? = nil
         ) {
             self.ownCheck = ownCheck
+            self.flapPenalty = flapPenalty
+            self.suppressedUntil = suppressedUntil
             self.activeConnections = activeConnections
             self.inactiveConnections = inactiveConnections
             self.drain = drain
