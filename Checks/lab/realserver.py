@@ -6,6 +6,7 @@ The mode file is re-read for every request (after the request head arrives); its
   error           500, body "NAME error\\n"
   status CODE     CODE, body "NAME\\n"
   body TEXT       200, body TEXT (the rest of the file, verbatim)
+  header LINE     200, body "NAME\\n", with the header line LINE (e.g. "X-Weight: 50%")
   hang            accept and read the request, never answer (until the client goes away)
   trickle         the ok response, one byte every 200 ms
   reset           read the request, then close with SO_LINGER 0 (the client sees a reset)
@@ -93,6 +94,9 @@ class Handler(socketserver.BaseRequestHandler):
             conn.sendall(response(int(arg), name + b"\n"))
         elif mode == "body":
             conn.sendall(response(200, arg.encode()))
+        elif mode == "header":
+            body = name + b"\n"
+            conn.sendall(head(200, len(body), arg.encode() + b"\r\n") + body)
         elif mode == "hang":
             conn.settimeout(None)
             while conn.recv(4096):

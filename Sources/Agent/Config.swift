@@ -177,6 +177,8 @@ public struct CheckSettings: Hashable, Sendable {
     public var method = HTTPMethod.get
     /// http: extra request headers, "Name: value" each, in the order given.
     public var headers: [String] = []
+    /// http: the response header in which a server tells its weight (`N%`, `drain`, `up`); nil: none.
+    public var weightHeader: String?
     /// The health port when it differs from the service's (required for fwmark services).
     public var port: UInt16?
     public var scheme = ProbeScheme.http

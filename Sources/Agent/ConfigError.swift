@@ -29,10 +29,10 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     }
 
     /// A value or path as a message shows it: on one line, cut at `quoteLimit` characters.
-    static func shown(_ text: some StringProtocol) -> String { oneLine(text, limit: quoteLimit) }
+    public static func shown(_ text: some StringProtocol) -> String { oneLine(text, limit: quoteLimit) }
 
     /// `shown(text)` in double quotes.
-    static func quoted(_ text: some StringProtocol) -> String { "\"\(shown(text))\"" }
+    public static func quoted(_ text: some StringProtocol) -> String { "\"\(shown(text))\"" }
 
     /// The line breaks Character.isNewline knows, one scalar each.
     private static let lineBreaks: Set<UInt32> = [0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029]

@@ -6,7 +6,7 @@ public enum ConfigParser {
         "interval", "timeout", "rise", "fall", "mode", "path", "expect_status", "slow_start", "keep_last",
         "tls_ca_file", "tls_resume", "type", "command", "dynamic_weight", "alpha", "on_change", "require_reply",
         "query_name", "query_type", "expect_rcode", "expect_address", "dns_transport", "method", "headers",
-        "interval_jitter", "fast_interval", "down_interval", "flap_damping",
+        "interval_jitter", "fast_interval", "down_interval", "flap_damping", "weight_header",
     ]
     static let serviceCheckKeys =
         checkKeys + [
@@ -17,7 +17,7 @@ public enum ConfigParser {
     /// A real server's own check: how it is probed and judged, over its service's check.
     static let serverCheckKeys = serviceCheckKeys.filter { !serviceWideKeys.contains($0) }
     /// What only an HTTP check uses: given with another type, it is a mistake worth saying.
-    static let httpKeys = ["path", "expect_status", "expect_body", "method", "headers"]
+    static let httpKeys = ["path", "expect_status", "expect_body", "method", "headers", "weight_header"]
     /// Headers drcheck writes itself, or that would change what the request is.
     static let ownHeaders: Set = ["host", "content-length", "transfer-encoding", "connection", "expect"]
     static let execKeys = ["command", "dynamic_weight"]
@@ -110,6 +110,7 @@ public enum ConfigParser {
         if let f = map["grpc_service"] { check.grpcService = try requestText(f) }
         if let f = map["method"] { check.method = try f.choice(HTTPMethod.self) }
         if let f = map["headers"] { check.headers = try headers(f) }
+        if let f = map["weight_header"] { check.weightHeader = try headerName(f) }
         if check.method == .head, check.expectBody != nil {
             throw (map["method"] ?? map["expect_body"] ?? field).error(
                 "HEAD gets no body for expect_body to match: give one or the other")
@@ -169,6 +170,15 @@ public enum ConfigParser {
             lines.append("\(name): \(text)")
         }
         return lines
+    }
+
+    /// A response header's name, as `weight_header` gives it.
+    private static func headerName(_ field: YAMLField) throws(ConfigError) -> String {
+        let name = try field.string()
+        guard !name.isEmpty, name.utf8.allSatisfy(isNameByte) else {
+            throw field.error("is not a header name (letters, digits, - and _)")
+        }
+        return name
     }
 
     /// What header names are made of in practice (a subset of HTTP's token, and plain YAML keys too).

@@ -89,6 +89,7 @@ public enum ConfigPrinter {
             pairs.append(("expect_status", .scalar(check.expectStatus.description, quoted: true)))
             if check.method != .get { pairs.append(("method", .scalar(check.method.rawValue))) }
             if !check.headers.isEmpty { pairs.append(("headers", headers(check.headers))) }
+            if let name = check.weightHeader { pairs.append(("weight_header", .scalar(name, quoted: true))) }
         }
         pairs.append(("slow_start", duration(check.slowStart)))
         pairs.append(("keep_last", .scalar(String(check.keepLast))))

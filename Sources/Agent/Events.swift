@@ -8,6 +8,8 @@ public enum ProbeVerdict: Hashable, Sendable {
     case success
     /// Passed, and the server reported the weight it should have now (a dynamic exec check).
     case reported(weight: Int)
+    /// Passed, and the server asked for this share of its configured weight (`weight_header`).
+    case scaled(percent: Int)
     case failure(String)
     /// A failure that is not the server's fault (the director-fault guard): counts neither way, drains nothing.
     case inconclusive(String)
@@ -15,7 +17,7 @@ public enum ProbeVerdict: Hashable, Sendable {
     /// Passed, with or without a reported weight.
     public var passed: Bool {
         switch self {
-        case .success, .reported: true
+        case .success, .reported, .scaled: true
         case .failure, .inconclusive: false
         }
     }
@@ -28,7 +30,7 @@ public enum ProbeVerdict: Hashable, Sendable {
 
     public var probeClass: String {
         switch self {
-        case .success, .reported: "ok"
+        case .success, .reported, .scaled: "ok"
         case .failure(let name), .inconclusive(let name): name
         }
     }

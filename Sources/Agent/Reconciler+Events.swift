@@ -7,7 +7,7 @@ extension Reconciler {
         let up = record.up
         defer { if record.up != up { flapped(id, check.flapDamping, at: now, into: &log) } }
         switch result {
-        case .success, .reported:
+        case .success, .reported, .scaled:
             noteReported(result, for: id)
             record.failures = 0
             record.successes = min(record.successes + 1, check.rise)
@@ -30,10 +30,17 @@ extension Reconciler {
         if record != state.servers[id] { state.servers[id] = record }
     }
 
-    /// A dynamic check's weight, kept until the check says otherwise (exit 0: the configured weight again); a
-    /// change is written at the next decision.
+    /// A dynamic check's weight, or the share of the configured weight a server's header asks for, kept until the
+    /// server says otherwise (exit 0, or no header: the configured weight again); a change is written at the next
+    /// decision.
     mutating func noteReported(_ result: ProbeVerdict, for id: ServerID) {
-        let weight: Int? = if case .reported(let weight) = result { weight } else { nil }
+        let weight: Int? =
+            switch result {
+            case .reported(let weight): weight
+            case .scaled(let percent):
+                state.servers[id]?.configured.map { WeightFeedback.scale($0, percent: percent) }
+            default: nil
+            }
         guard reported[id] != weight else { return }
         reported[id] = weight
         rereported.insert(id)

@@ -131,7 +131,7 @@ public struct Reconciler: Sendable {
     public func confirms(_ result: ProbeVerdict, for id: ServerID) -> Bool {
         guard let record = state.servers[id] else { return true }
         switch result {
-        case .success, .reported: return record.up && record.failures == 0
+        case .success, .reported, .scaled: return record.up && record.failures == 0
         case .failure: return !record.up && record.successes == 0
         case .inconclusive: return true
         }

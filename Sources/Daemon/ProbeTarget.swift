@@ -172,7 +172,8 @@ struct TargetBuilder {
                 send: settings.type == .tcp ? settings.payload : [],
                 datagram: try datagram(settings), grpcService: settings.type == .grpc ? settings.grpcService : nil,
                 method: settings.type == .http ? settings.method : .get,
-                headers: settings.type == .http ? settings.headers : [])
+                headers: settings.type == .http ? settings.headers : [],
+                weightHeader: settings.type == .http ? settings.weightHeader : nil)
         } catch let error as NetworkCheck.InvalidError {
             throw TargetError(description: error.description)
         } catch {

@@ -113,7 +113,33 @@ final class VerdictPipeline {
         if conditions.message(of: "local-error") != nil {
             conditions.clear("local-error", "probes can be made again")
         }
-        return ProbeVerdict(result)
+        guard result.isOK, case .network(let check) = target.check, let header = check.weightHeader else {
+            return ProbeVerdict(result)
+        }
+        return feedback(result.feedback, header: header, for: id)
+    }
+
+    /// A passing probe's verdict under `weight_header`: the share, drain or up the server's header says; absent, the
+    /// configured weight; anything else the configured weight too, counted and logged once until it is understood.
+    private func feedback(_ value: String?, header: String, for id: ServerID) -> ProbeVerdict {
+        let condition = "feedback \(id)"
+        guard let value else {
+            conditions.clear(condition, "\(id): no \(header) header now: its configured weight")
+            return .success
+        }
+        let feedback = WeightFeedback(header: value)
+        guard feedback == .invalid else {
+            conditions.clear(condition, "\(id): \(header) understood again")
+            return feedback.verdict
+        }
+        metrics.recordInvalidFeedback()
+        if conditions.message(of: condition) == nil {
+            conditions.raise(
+                condition, .warning,
+                "\(id): \(header) \(ConfigError.quoted(value)) is none of N%, drain or up: ignored, its configured "
+                    + "weight kept")
+        }
+        return .success
     }
 
     /// Whether a timeout of a probe of `timeout` that began at `started` is evidence (`OverloadGuard.trusts`): the

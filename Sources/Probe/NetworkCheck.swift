@@ -30,6 +30,8 @@ public struct NetworkCheck: Sendable, Equatable {
         var method: HTTPMethod
         /// Extra request headers, "Name: value" each.
         var headers: [String]
+        /// The response header whose value a passing probe reports (`weight_header`), as given; nil: none.
+        var weightHeader: String?
         var url = ""
         var connectTo: String?
         var interface: String?
@@ -132,6 +134,11 @@ public struct NetworkCheck: Sendable, Equatable {
         get { box.fields.headers }
         set { change { $0.headers = newValue } }
     }
+    /// The response header whose value a passing probe reports (`weight_header`), as given; nil: none.
+    public var weightHeader: String? {
+        get { box.fields.weightHeader }
+        set { change { $0.weightHeader = newValue } }
+    }
     public var grpcService: String? {
         get { box.fields.grpcService }
         set { change(spelling: true) { $0.grpcService = newValue } }
@@ -147,13 +154,14 @@ public struct NetworkCheck: Sendable, Equatable {
         expectedStatus: StatusRanges = StatusRanges([200...399]), expectedBody: BodyPattern? = nil,
         timeout: Duration = .seconds(1), tlsVerify: Bool = true, tlsCAFile: String? = nil, mark: UInt32? = nil,
         sourceAddress: IPAddress? = nil, tlsResume: Duration = .zero, send: [UInt8] = [],
-        datagram: DatagramCheck? = nil, grpcService: String? = nil, method: HTTPMethod = .get, headers: [String] = []
+        datagram: DatagramCheck? = nil, grpcService: String? = nil, method: HTTPMethod = .get, headers: [String] = [],
+        weightHeader: String? = nil
     ) throws(InvalidError) {
         var fields = Fields(
             scheme: scheme, address: address, port: port, host: host, path: path, expectedStatus: expectedStatus,
             expectedBody: expectedBody, timeout: timeout, tlsVerify: tlsVerify, tlsCAFile: tlsCAFile, mark: mark,
             sourceAddress: sourceAddress, tlsResume: tlsResume, send: send, datagram: datagram,
-            grpcService: grpcService, method: method, headers: headers)
+            grpcService: grpcService, method: method, headers: headers, weightHeader: weightHeader)
         fields.spell()
         box = Box(fields)
         try validate()
@@ -188,8 +196,8 @@ public struct NetworkCheck: Sendable, Equatable {
             throw InvalidError(description: "query name \"\(query.name)\" is not a DNS name")
         }
         guard grpcService == nil || scheme != .tcp else { throw InvalidError(description: "gRPC needs http or https") }
-        guard method == .get && headers.isEmpty || scheme != .tcp && grpcService == nil else {
-            throw InvalidError(description: "method and headers apply only to http")
+        guard method == .get && headers.isEmpty && weightHeader == nil || scheme != .tcp && grpcService == nil else {
+            throw InvalidError(description: "method, headers and weight_header apply only to http")
         }
         guard method != .head || expectedBody == nil else {
             throw InvalidError(description: "a HEAD request gets no body for expect_body to match")

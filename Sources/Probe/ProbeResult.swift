@@ -56,6 +56,8 @@ public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
     public var cpuWait: Duration?
     /// What the probe saw of the server's protocol.
     public var answer: ProbeAnswer
+    /// The value of the response header the check's `weight_header` names, when the answer had it.
+    public var feedback: String?
 
     public init(
         _ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "", weight: Int? = nil,

@@ -19,6 +19,8 @@ final class Transfer {
     /// Kept with its capacity: a body pattern's prefix is read into the same memory probe after probe.
     private var body: [UInt8] = []
     private var headBytes = 0
+    /// The value of the header the check's `weight_header` names, in the last head received.
+    private var feedback: String?
     /// Set when a callback ended the transfer on purpose (libcurl then reports CURLE_WRITE_ERROR).
     private var stop: Stop?
     private var markErrno: Int32 = 0
@@ -121,6 +123,7 @@ final class Transfer {
         connected = false
         errorBuffer.pointee = 0
         grpcStatus = nil
+        feedback = nil
         grpcMessage = nil
     }
 
@@ -249,6 +252,7 @@ final class Transfer {
         }
         guard line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) else {
             if check.grpcService != nil { noteGRPC(line) }
+            if let name = check.weightHeader { noteFeedback(line, name: name) }
             return line.count
         }
         // A gRPC answer's status comes in its trailers, after the body.
@@ -274,6 +278,19 @@ final class Transfer {
         case "grpc-message": grpcMessage = String(value.prefix(200))
         default: break
         }
+    }
+
+    /// Keeps the value of the header `name` (in any case) of the final head: a status line starts a head afresh (an
+    /// interim 1xx one comes first). At most 64 characters of it: a server's word, not a document.
+    private func noteFeedback(_ line: UnsafeRawBufferPointer, name: String) {
+        let text = String(decoding: line, as: UTF8.self)
+        if text.hasPrefix("HTTP/") {
+            feedback = nil
+            return
+        }
+        guard let colon = text.firstIndex(of: ":"), text[..<colon].lowercased() == name.lowercased() else { return }
+        let value = text[text.index(after: colon)...].trimmingPrefix(while: \.isWhitespace).prefix { !$0.isNewline }
+        feedback = String(value.reversed().drop(while: \.isWhitespace).reversed().prefix(64))
     }
 
     /// Keeps at most `ProbeEngine.bodyLimit` bytes for the body pattern; past that the transfer stops as answered.
@@ -311,6 +328,7 @@ final class Transfer {
     func result(_ code: CURLcode) -> ProbeResult {
         var result = judge(code)
         result.answer = answer(code, result: result)
+        result.feedback = feedback
         return result
     }
 

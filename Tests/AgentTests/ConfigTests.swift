@@ -321,7 +321,7 @@ import Testing
                 == "drcheck.yaml:4: services[0].check.hosts: unknown key (known here: interval, timeout, rise, fall, "
                 + "mode, path, expect_status, slow_start, keep_last, tls_ca_file, tls_resume, type, command, dynamic_weight, alpha, "
                 + "on_change, require_reply, query_name, query_type, expect_rcode, expect_address, dns_transport, method, "
-                + "headers, interval_jitter, fast_interval, down_interval, flap_damping, host, "
+                + "headers, interval_jitter, fast_interval, down_interval, flap_damping, weight_header, host, "
                 + "expect_body, port, "
                 + "scheme, tls_verify, send, send_hex, expect, grpc_service)")
         #expect(error("defaults:\n  host: a\n").hasPrefix("drcheck.yaml:2: defaults.host: unknown key (known here: "))

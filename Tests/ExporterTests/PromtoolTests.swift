@@ -1,3 +1,4 @@
+import EventLoop
 import Exporter
 import Foundation
 import Testing
@@ -10,7 +11,7 @@ import Testing
     /// With every family, and with the per-server histograms and kernel counters left out (`metrics:`).
     @Test(
         .enabled(if: promtool != nil, "promtool is not on PATH (Debian package prometheus)"),
-        arguments: [(true, 28), (false, 20)])
+        arguments: [(true, 30), (false, 22)])
     func everyFamilyPassesPromtool(allFamilies: Bool, families: Int) throws {
         let metrics = DrcheckMetrics(version: "0.1.0")
         metrics.probeDurations = allFamilies
@@ -29,6 +30,8 @@ import Testing
         metrics.setOverload(true, achievedInterval: .milliseconds(3_400))
         metrics.recordDiscounted(.overload)
         metrics.recordDescriptorsExhausted()
+        metrics.recordInvalidFeedback()
+        metrics.setFlapPenalty(server, DecayingValue(value: 2.5, at: .now(), halfLife: .seconds(60)))
         let exposition = metrics.render()
         #expect(Exposition(exposition).types.count == families)
 

@@ -27,6 +27,7 @@ public final class DrcheckMetrics {
     private var discounted: [DiscountReason: Counter] = [:]
     private var hookRuns: [HookResult: Counter] = [:]
     private let descriptorsExhausted: Counter
+    private let feedbackInvalid: Counter
     /// The last exposition's size, which the next rendering reserves at once (with a little to spare): grown from
     /// empty by doubling, its buffer held up to three times the exposition at the last copy and twice it after.
     private var lastSize = 0
@@ -57,6 +58,8 @@ public final class DrcheckMetrics {
             .makeGauge(descriptor: MetricFamilies.achievedInterval)
         descriptorsExhausted = store.registry(MetricFamilies.descriptorsExhausted)
             .makeCounter(descriptor: MetricFamilies.descriptorsExhausted)
+        feedbackInvalid = store.registry(MetricFamilies.feedbackInvalid)
+            .makeCounter(descriptor: MetricFamilies.feedbackInvalid)
     }
 
     /// The exposition, Prometheus text format 0.0.4, rendered at once.
@@ -289,6 +292,11 @@ public final class DrcheckMetrics {
     /// Counts a connection to the metrics listener accepted on its spare descriptor, drcheck having no other.
     public func recordDescriptorsExhausted() {
         descriptorsExhausted.increment()
+    }
+
+    /// Counts a passing probe whose weight_header value was not understood.
+    public func recordInvalidFeedback() {
+        feedbackInvalid.increment()
     }
 
     // MARK: IPVS and configuration

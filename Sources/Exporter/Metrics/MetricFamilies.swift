@@ -174,6 +174,12 @@ enum MetricFamilies {
             "Connections to /metrics, /status and /healthz accepted on the descriptor kept aside for them, drcheck "
                 + "having no other free (one at a time; probes fail as local_error meanwhile).")
     }
+    static var feedbackInvalid: MetricNameDescriptor {
+        family(
+            "drcheck_feedback_invalid_total",
+            "Passing probes whose weight_header value was none of N%, drain or up: ignored, the configured weight "
+                + "kept.")
+    }
     static var buildInfo: MetricNameDescriptor {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
@@ -190,7 +196,7 @@ enum MetricFamilies {
             inactiveConnections, connections, packetsIn, packetsOut, bytesIn, bytesOut, ipvsUpdates, ipvsErrors,
             directorFault, directorLimitFault, directorNeighbours, directorNeighbourLimit, directorLimitUsed,
             directorLimit, arpConflict, overloaded, achievedInterval,
-            discounted, descriptorsExhausted, hookRuns,
+            discounted, descriptorsExhausted, feedbackInvalid, hookRuns,
             shadowDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,
         ]
     }
