@@ -113,24 +113,21 @@ final class VerdictPipeline {
         if conditions.message(of: "local-error") != nil {
             conditions.clear("local-error", "probes can be made again")
         }
-        guard result.isOK, case .network(let check) = target.check, let header = check.weightHeader else {
-            return ProbeVerdict(result)
+        if result.isOK, case .network(let check) = target.check, let header = check.weightHeader {
+            noteFeedback(result.feedback, header: header, for: id)
         }
-        return feedback(result.feedback, header: header, for: id)
+        return ProbeVerdict(result)
     }
 
-    /// A passing probe's verdict under `weight_header`: the share, drain or up the server's header says; absent, the
-    /// configured weight; anything else the configured weight too, counted and logged once until it is understood.
-    private func feedback(_ value: String?, header: String, for id: ServerID) -> ProbeVerdict {
+    /// `weight_header`: a value not understood (the configured weight, as `ProbeVerdict` reads it) is counted, and
+    /// logged once until the header is understood again or gone.
+    private func noteFeedback(_ value: String?, header: String, for id: ServerID) {
         let condition = "feedback \(id)"
         guard let value else {
-            conditions.clear(condition, "\(id): no \(header) header now: its configured weight")
-            return .success
+            return conditions.clear(condition, "\(id): no \(header) header now: its configured weight")
         }
-        let feedback = WeightFeedback(header: value)
-        guard feedback == .invalid else {
-            conditions.clear(condition, "\(id): \(header) understood again")
-            return feedback.verdict
+        guard WeightFeedback(header: value) == .invalid else {
+            return conditions.clear(condition, "\(id): \(header) understood again")
         }
         metrics.recordInvalidFeedback()
         if conditions.message(of: condition) == nil {
@@ -139,7 +136,6 @@ final class VerdictPipeline {
                 "\(id): \(header) \(ConfigError.quoted(value)) is none of N%, drain or up: ignored, its configured "
                     + "weight kept")
         }
-        return .success
     }
 
     /// Whether a timeout of a probe of `timeout` that began at `started` is evidence (`OverloadGuard.trusts`): the

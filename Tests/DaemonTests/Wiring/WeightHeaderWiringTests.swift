@@ -1,3 +1,4 @@
+import Agent
 import Primitives
 import Probe
 import Testing
@@ -46,5 +47,17 @@ import Testing
                 "<5>service=198.51.100.10:80 198.51.100.10:80/tcp: panic, the last server with weight is unhealthy and "
                     + "keeps it (keep_last)",
             ])
+    }
+
+    /// The verdict `--once` takes too: the header of a passing probe, never of a failing one.
+    @Test func aPassingProbesHeaderIsItsVerdict() {
+        #expect(ProbeVerdict(Self.answer("50%")) == .scaled(percent: 50))
+        #expect(ProbeVerdict(Self.answer("drain")) == .reported(weight: 0))
+        #expect(ProbeVerdict(Self.answer("up")) == .success)
+        #expect(ProbeVerdict(Self.answer("garbage")) == .success)
+        #expect(ProbeVerdict(Self.answer(nil)) == .success)
+        var failing = ProbeResult(.httpStatus, duration: .milliseconds(1), status: 503)
+        failing.feedback = "50%"
+        #expect(ProbeVerdict(failing) == .failure("http_status"))
     }
 }
