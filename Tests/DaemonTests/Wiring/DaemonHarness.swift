@@ -79,26 +79,20 @@ final class DaemonHarness {
     /// `check`: the YAML of the service's check; the kernel has the service with `servers` (last octets), by direct
     /// routing at `weight`; the director has 203.0.113.1/24 on eth1.
     /// `top`: more top-level YAML; `realServers`: the service's `real_servers` entries; `alsoAt`: more VIPs, each
-    /// a service of the same check and servers.
+    /// a service of the same check and servers; `dryRun`: `--dry-run`.
     init(
         check: String, servers: [Int], weight: Int32 = 5, logLevel: Logger.Level = .info, top: String = "",
-        realServers: String = "", alsoAt: [Endpoint] = []
+        realServers: String = "", alsoAt: [Endpoint] = [], dryRun: Bool = false
     ) throws {
         folder = NSTemporaryDirectory() + "drcheck-wiring-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let yaml = """
-            state_file: \(folder)/state.json
-            arp_watch: 0s
-            \(top)
-            services:
-              - vip: "198.51.100.10:80"
-                check: {\(check)}
-                real_servers: [\(realServers)]
-            \(alsoAt.map { "  - vip: \"\($0)\"\n    check: {\(check)}\n" }.joined())
-
-            """
-        try yaml.write(toFile: folder + "/drcheck.yaml", atomically: true, encoding: .utf8)
+        try Self.writeConfig(
+            folder + "/drcheck.yaml", state: folder + "/state.json", check: check, top: top, realServers: realServers,
+            alsoAt: alsoAt)
         let loaded = try ConfigLoader.load(path: folder + "/drcheck.yaml")
+        // The config read again on a reload (SIGHUP).
+        let options = DaemonOptions(
+            configPath: folder + "/drcheck.yaml", listen: nil, statePath: nil, dryRun: dryRun, json: false)
         guard case .acquired(let lock) = try StateLock.acquire(forState: loaded.config.stateFile) else {
             throw StartupError.runtime("state lock held")
         }
@@ -122,10 +116,35 @@ final class DaemonHarness {
                 faultReading: { [faults] in faults.reading },
                 neighbourEntries: { [faults] in faults.entries[$0] }
             ),
-            options: DaemonOptions(configPath: nil, listen: nil, statePath: nil, dryRun: false, json: false),
-            loaded: loaded, lock: lock, log: logger, environment: [:])
+            options: options, loaded: loaded, lock: lock, log: logger, environment: [:])
         try daemon.launch(listen: try ListenAddress(parsing: "127.0.0.1:0"), environment: [:])
         try loop.runOnce(timeout: 0)
+    }
+
+    /// The config file: the service 198.51.100.10:80 with `check` and `realServers`, one more of the same check at
+    /// each of `alsoAt`, `top` above.
+    static func writeConfig(
+        _ path: String, state: String, check: String, top: String = "", realServers: String = "",
+        alsoAt: [Endpoint] = []
+    ) throws {
+        let yaml = """
+            state_file: \(state)
+            arp_watch: 0s
+            \(top)
+            services:
+              - vip: "198.51.100.10:80"
+                check: {\(check)}
+                real_servers: [\(realServers)]
+            \(alsoAt.map { "  - vip: \"\($0)\"\n    check: {\(check)}\n" }.joined())
+
+            """
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Writes a new config for a reload.
+    func rewriteConfig(check: String, top: String = "", realServers: String = "") throws {
+        try Self.writeConfig(
+            configPath, state: folder + "/state.json", check: check, top: top, realServers: realServers)
     }
 
     deinit {
