@@ -82,10 +82,14 @@ let package = Package(
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "FuzzSupport"]),
         .testTarget(name: "IPVSTests", dependencies: ["CNetlink", "IPVS", "Primitives", "FuzzSupport"]),
         .testTarget(name: "ProbeTests", dependencies: ["CCurl", "Probe", "EventLoop", "Primitives"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "Storage", "FuzzSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Primitives", "FuzzSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Agent", "Primitives"]),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe", "Storage"]),
+            dependencies: [
+                "Agent", "Daemon", "EventLoop", "Exporter", "IPVS", "Primitives", "Probe", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "PresentationTests", dependencies: ["IPVS", "Presentation", "Primitives"]),
         .testTarget(name: "KeepalivedImportTests", dependencies: ["KeepalivedImport", "Agent", "Primitives"]),
         // swift-prometheus renders what drcheck renders itself too, for the tests to compare.

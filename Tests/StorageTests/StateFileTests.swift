@@ -25,7 +25,7 @@ import Testing
         var manual = ServerRecord(weight: 0, up: true)
         manual.drainedBy = .operator
         manual.failures = 2
-        state.servers[ReconcilerFixture.rs1] = drained
+        state.servers[Servers.rs1] = drained
         state.servers[ServerID(service: .fwmark(5, family: .ipv6), server: Endpoint("[2001:db8::7]:80")!)] = manual
         state.servers[
             ServerID(service: .fwmark(5, family: .ipv4), server: Endpoint("203.0.113.21:0", allowPortZero: true)!)] =
@@ -152,7 +152,7 @@ import Testing
         let temporary = "\(file.path).tmp.\(getpid())"
         var large = AgentState()
         for port in 1...100 {
-            large.servers[ServerID(service: ReconcilerFixture.rs1.service, server: Endpoint("203.0.113.21:\(port)")!)] =
+            large.servers[ServerID(service: Servers.rs1.service, server: Endpoint("203.0.113.21:\(port)")!)] =
                 ServerRecord(weight: 1, up: true)
         }
         #expect(throws: StateFile.SaveError(path: file.path, step: "create \(temporary)", errno: EISDIR)) {

@@ -8,8 +8,8 @@ import Testing
 /// The drains file: beside the state file, read back as written, a missing file is no drain, a damaged one an error
 /// (never read as "no drains", which would hand every drained server back).
 struct DrainsFileTests {
-    static let rs1 = ReconcilerFixture.rs1
-    static let rs2 = ReconcilerFixture.rs2
+    static let rs1 = Servers.rs1
+    static let rs2 = Servers.rs2
 
     func folder() -> String {
         var template = Array("/tmp/drcheck-drains-XXXXXX".utf8CString)
