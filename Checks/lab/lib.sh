@@ -80,6 +80,10 @@ lab_modprobe() {
 # lab_sysctl NS KEY=VALUE...: sets sysctls inside namespace NS.
 lab_sysctl() { local ns=$1; shift; lab_in "$ns" sysctl -q -w "$@" >/dev/null; }
 
+# lab_topology_or_exit N: lab_topology N, or the scenario ends at once with "FAIL - topology" (nothing else can hold
+# without it).
+lab_topology_or_exit() { lab_topology "$1" || { echo "FAIL - topology"; exit 1; }; }
+
 # lab_topology N: builds the seed's DR topology with N real servers, the IPVS service (rr) with every real server
 # at weight 1 (-g), and starts realserver.py on each rsI:8000 answering "rsI"; returns when every server listens.
 # Every fork and exec costs a good part of a second in UML, so one `ip -batch` makes the namespaces and links and one

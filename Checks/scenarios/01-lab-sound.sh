@@ -2,11 +2,10 @@
 # The lab is sound: the seed's DR pool with 3 real servers balances round robin through the VIP, a weight of 0
 # drains a server, a real server without the VIP on lo fails through the VIP while its RIP still answers (the
 # seed's warning, reproduced), and every mode of realserver.py gives the client-side outcome probes will see.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 
 lab_step "topology: client, director lvs, rs1..rs3 (ipvsadm is the oracle)"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE"
 lab_expect_eq "3 DR destinations at weight 1" 3 "$(lab_in lvs ipvsadm -Ln -t "$LAB_SERVICE" | grep -c 'Route *1 ')"
 lab_expect_eq "the director's lvs-rs accept_local is left at 0 (drcheck's DR probe sets it)" 0 \

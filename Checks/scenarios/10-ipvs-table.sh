@@ -6,8 +6,7 @@
 # ipvsadm -Ln --exact (with --stats, --rate, --thresholds, --persistent-conn, --tun-info) as read just before
 # or just after drcheck (counters and rates move at the kernel's 2 s tick), and `drcheck ipvs` prints what
 # `ipvsadm -Ln` prints, line for line.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "a mixed IPVS table of 1,235 destinations, loaded with ipvsadm -R"

@@ -3,8 +3,7 @@
 # shows, and nothing else about that destination changes: its whole ipvsadm line in every view (forwarding,
 # tunnel type/port/checksum, thresholds, persistent connections, the saved rule) is as before but for the weight.
 # The GUE destination keeps its tunnel settings. For contrast, `ipvsadm -e` given only the weight resets them.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "services with DR, NAT-with-thresholds, GUE, GRE and IPIP destinations"

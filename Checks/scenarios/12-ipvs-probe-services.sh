@@ -4,8 +4,7 @@
 # direct routing at weight 1. They appear in ipvsadm exactly, creating again changes nothing, creating repairs what
 # someone changed, IPv6 works, and deleting makes them vanish (deleting again is no error). Other services are never
 # touched.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 ipvs_lab=$(lab_exe ipvs-lab) || exit 1
 
 lab_modprobe ip_vs ip_vs_rr || exit 1

@@ -2,8 +2,7 @@
 # An update from a stale read: drcheck reads a destination, then ipvsadm deletes the destination (or its whole
 # service) before drcheck writes. The write fails with the typed error and its one-line message (ENOENT:
 # destination gone; ESRCH: service gone), nothing is created, and the process exits normally (no crash).
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 drcheck=$(lab_exe drcheck) || exit 1
 ipvs_lab=$(lab_exe ipvs-lab) || exit 1
 

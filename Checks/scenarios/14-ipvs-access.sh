@@ -3,8 +3,7 @@
 # refused with the permission message and exit status 3; before the ip_vs module is loaded, the availability
 # message and exit status 3 (the same as on a development machine's kernel without IPVS). A client that stays
 # open (the daemon's) says IPVS is not available while ip_vs is unloaded and reads the table again once it is back.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 drcheck=$(lab_exe drcheck) || exit 1
 ipvs_lab=$(lab_exe ipvs-lab) || exit 1
 

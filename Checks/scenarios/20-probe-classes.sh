@@ -7,12 +7,11 @@
 # decides and the probe stops after the head; with --expect-body it reads only the 64 KiB it matches),
 # stopped -> connect_refused; the director out of descriptors (ulimit -n 6: the process's own six are taken, the
 # probe's socket is not) -> local_error, which the daemon counts against no server. Exit status 0 only for ok.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "topology: director lvs, rs1 and rs2"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 rip1="http://$(lab_rip 1):$LAB_PORT/"
 
 # probe ARG...: runs drcheck probe from the director; prints "class status duration exit=N".

@@ -4,12 +4,11 @@
 # drcheck's IPVS API by `drcheck probe --dr-server`). It sees what a probe of the RIP cannot: with the VIP removed
 # from rs1's lo, rs1's DR probe fails while its RIP probe passes; rs2 passes both; with the VIP back, rs1's DR
 # probe passes again. It needs accept_local=1 on the director's interface toward the real servers.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 drcheck=$(lab_exe drcheck) || exit 1
 
 lab_step "topology: director lvs, rs1 and rs2"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 
 # probe ARG...: drcheck probe from the director; prints "class status exit=N".
 probe() {

@@ -5,10 +5,7 @@
 # (Host, SNI and the certificate check follow --host / the check's host): rs1 passes with the CA file and fails as
 # tls_error with the unrelated CA, the system bundle or no host name; rs2 fails with the CA file. `drcheck --once`
 # with tls_ca_file in defaults finds the same, and a relative or missing tls_ca_file is a config error (exit 2).
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 TLS_PORT=8443
 TLS=$LAB_STATE/tls
@@ -36,7 +33,7 @@ probe() {
 }
 
 lab_step "topology; a CA and an unrelated one; rs1 (certificate from the CA) and rs2 (from the other) on :$TLS_PORT"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 mkdir -p "$TLS"
 certificate ca lab-ca && certificate ca other-ca && certificate server rs1 lab-ca && certificate server rs2 other-ca
 ipvs="-A -t $LAB_VIP:$TLS_PORT -s rr"

@@ -3,13 +3,10 @@
 # `fall` failed probes; it recovers and gets its configured weight 7 back (from the config, not the 1 IPVS had);
 # rs2's configured weight 4 comes from first sight and survives a kill -9 while rs2 is drained (state file). Probe
 # services exist while the daemon runs, go on SIGTERM, and stale ones from a killed run are pruned at start.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1 and rs2 at weight 1; rs2 set to 4 by the operator before drcheck starts"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 lab_weight 2 4
 # This scenario's own timing: the detection latency figure prints the bound it gives.
 interval_ms=500 timeout_ms=300 fall=3

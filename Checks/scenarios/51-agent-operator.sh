@@ -3,14 +3,11 @@
 # weight (a later drain/restore cycle restores it, not the old one); a weight 0 set by hand on a healthy server is
 # an administrative drain that drcheck leaves alone, across probes, a fail/recover cycle and a restart; a new
 # non-zero weight ends it.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 rs2=$(lab_rip 2):$LAB_PORT
 lab_step "topology: rs1 and rs2 at weight 1, no configured weights; discovery every 1s"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 {
   echo "discovery_interval: 1s"
   agent_web_config "fall: 2"
@@ -64,7 +61,7 @@ lab_expect_eq "no weight written to rs2 through it" "weight 0 -> 5, restore" \
 lab_step "drcheck restarts"
 agent_stop TERM
 agent_start || agent_finish
-sleep 2
+agent_wait_ready
 lab_expect_eq "rs2 stays at 0 after a restart (the state file knows who drained it)" "0" "$(agent_weight 2)"
 lab_expect_eq "/status says admin_drained" "admin_drained" "$(agent_status_field 2 state)"
 

@@ -3,10 +3,7 @@
 # weight and the service is in panic (/status `panic: true`, drcheck_service_panic 1, one log line). A drained
 # server that recovers ends the panic and the kept one, still failing, is drained then. With `keep_last: false` every
 # failing server is drained and there is no panic.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 # the panic line says what is kept after the comma; "panic over" has none
 panic_line="$LAB_SERVICE/tcp: panic,"
@@ -28,13 +25,13 @@ zeros() { local w n=0; for w in $(agent_weights); do [ "${w#*=}" != 0 ] || n=$((
 wait_zeros() { lab_wait "$2" lab_prints "$1" zeros; }
 
 lab_step "topology: rs1..rs3 at their configured weights 3, 4, 5; keep_last left at its default (true)"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 lab_weight 1 3
 lab_weight 2 4
 lab_weight 3 5
 write_config
 agent_start || agent_finish
-sleep 1
+agent_wait_ready
 lab_expect_eq "no panic while all are healthy" "false 0.0" "$(agent_service_field panic) $(agent_metric "$panic_metric")"
 
 lab_step "every server fails"

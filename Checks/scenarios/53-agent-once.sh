@@ -5,10 +5,7 @@
 # file:line:key line and leaves IPVS byte-for-byte as it was; with a daemon running, --once probes and reports but
 # changes nothing; an operator's weight set while a pass probes is not overwritten. The daemon keeps its running
 # config when a broken file comes on SIGHUP and takes a good one, whose new weight a healthy server gets at once.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 ONCE_CONFIG=$AGENT_DIR/once.yaml
 BROKEN=$AGENT_DIR/broken.yaml
@@ -40,7 +37,7 @@ lab_expect_eq "with one line that says what to do" \
   'drcheck: IPVS is not available in this kernel: load it with `modprobe ip_vs`' "$err"
 
 lab_step "topology: rs1 and rs2 at weight 1; config: rise 2, fall 2, rs1 configured at 7"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 once
 lab_expect_eq "all healthy: exit 0" "0" "$ONCE_STATUS"
 lab_expect_eq "weights unchanged" "rs1=1 rs2=1" "$(agent_weights)"

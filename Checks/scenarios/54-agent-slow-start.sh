@@ -3,10 +3,7 @@
 # ipvsadm shows it (sampled as fast as the lab allows): strictly increasing, more than 2 steps, ending at the
 # configured weight no earlier than about slow_start after the first step. A restart in the middle of a ramp finishes
 # it at once (the state file says a ramp was under way).
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 rs1=$(lab_rip 1):$LAB_PORT
 TRACE=$AGENT_DIR/trace
@@ -21,7 +18,7 @@ watch_in_background() {
 }
 
 lab_step "topology: rs1 at its configured weight 10, rs2 at 1; slow_start 4s, interval 1s"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 lab_weight 1 10
 agent_web_config "fall: 2" "slow_start: 4s" -- "$(lab_rip 1) 10" | agent_config
 agent_start || agent_finish

@@ -4,10 +4,7 @@
 # period (series in /metrics, entry in /status, a DR probe service); one deleted is forgotten without a warning or
 # error (series, entry and probe service gone). A whole service added with ipvsadm is discovered, and forgotten when
 # deleted.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 SERVICE2=$LAB_VIP:8001
 rs3=$(lab_rip 3):$LAB_PORT
@@ -31,7 +28,7 @@ probe_services() { agent_probe_services | awk '{print $2}' | sort | paste -sd' '
 warnings() { grep -cE '^[^ ]+ (warning|error|critical) ' "$AGENT_LOG"; }
 
 lab_step "topology: rs1..rs3 serve, only rs1 and rs2 in the service"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 lab_in lvs ipvsadm -d -t "$LAB_SERVICE" -r "$rs3"
 
 lab_step "zero-config --once: no config file at the default path"

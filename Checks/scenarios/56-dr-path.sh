@@ -3,18 +3,15 @@
 # its class is dr_path, it is drained after `fall` and restored after `rise`, the others untouched. A director that
 # cannot probe through the DR path (accept_local reset to 0 behind drcheck's back) drains nothing and says why;
 # with `dr_sysctls: check` drcheck changes no sysctl, refuses dr mode with the exact command, and changes no weight.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1, rs2, rs3; drcheck in dr mode"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 # write_config DR_SYSCTLS: the lab's service with fall 3, and dr_sysctls DR_SYSCTLS.
 write_config() { { echo "dr_sysctls: $1"; agent_web_config "fall: 3"; } | agent_config; }
 write_config fix
 agent_start || lab_finish
-sleep 1.5
+agent_wait_ready
 
 lab_step "the VIP removed from rs1's lo"
 lab_vip_del 1
@@ -69,7 +66,7 @@ lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=0
 : >"$AGENT_LOG"
 write_config check
 agent_start || lab_finish
-sleep 3
+agent_wait_ready
 lab_expect_eq "accept_local left at 0" "0" "$(lab_in lvs sysctl -n net.ipv4.conf.lvs-rs.accept_local)"
 lab_expect_match "dr mode refused with the exact command" \
   "dr mode refused \(dr_sysctls: check\): .*sysctl -w net.ipv4.conf.lvs-rs.accept_local=1" "$(cat "$AGENT_LOG")"

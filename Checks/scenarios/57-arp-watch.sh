@@ -3,13 +3,10 @@
 # duplicate-address-detection probe for the VIP (the seed's "VIP conflict"). drcheck names it within one watch
 # period, logs once when it starts and once when it ends, changes no weight with `on_arp_conflict: report`, and
 # drains it with `drain`.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1, rs2; drcheck with arp_watch 1s"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 # write_config ON_ARP_CONFLICT: the lab's service with fall 3, an ARP watch every 1s and on_arp_conflict ON_ARP_CONFLICT.
 write_config() { { printf 'arp_watch: 1s\non_arp_conflict: %s\n' "$1"; agent_web_config "fall: 3"; } | agent_config; }
 write_config report

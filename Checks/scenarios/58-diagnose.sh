@@ -3,13 +3,10 @@
 # table); each DR fault makes it exit 1 and name the fault and the server: a VIP missing on a real server's lo,
 # accept_local=0 on the director, a real server answering ARP for the VIP, a dead real server. It changes no weight
 # and no sysctl, and leaves no probe service behind.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1, rs2; accept_local=1 on the director"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 lab_sysctl lvs net.ipv4.conf.lvs-rs.accept_local=1
 # A 500ms probe timeout of its own: diagnose shows it where the DR-path probe times out (0.5 s).
 { echo "arp_watch: 1s"; agent_web_config "timeout: 500ms"; } | agent_config

@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
 # --dry-run, daemon and --once: drcheck decides and logs, but never changes a weight or its state file;
 # SIGINT stops the daemon as cleanly as SIGTERM.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1, rs2; the daemon with --dry-run"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 agent_web_config "fall: 2" | agent_config
 agent_start --dry-run || lab_finish
-sleep 1.5
+agent_wait_ready
 lab_expect_eq "/status says dry run" "true" "$(agent_status_agent dry_run)"
 
 lab_step "rs1 stops"

@@ -5,10 +5,7 @@
 # says so in one line (exit 3) when no daemon listens; the daemon serves on a unix socket too. A reload with the
 # metrics block's two switches off drops exactly the duration histogram and the kernel counters (promtool still
 # passes), and one back to the default shows them again with their counts kept.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 PROM_DIR=$LAB_STATE/prometheus
 PROM_LISTEN=127.0.0.1:9090
 PROM_PID=
@@ -30,7 +27,7 @@ finish() {
 }
 
 lab_step "topology: rs1..rs3 at weight 1; rs3 set to 5 by the operator before drcheck starts"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 lab_weight 3 5
 agent_web_config "fall: 3" | agent_config
 agent_start || finish

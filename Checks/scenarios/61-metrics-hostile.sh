@@ -7,8 +7,7 @@
 # logs), the daemon's own probe start delays, and its memory. Needs a .deb in Packaging/out (lab_unpack_deb).
 # The real servers are nginx (LAB_RS_SERVER=nginx): inside UML's one CPU, ten python servers could not answer 200
 # requests a second without timing probes out. HOSTILE_SERVERS x HOSTILE_SERVICES checks, default 10 x 20.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 # The binary that ships (a release build): the debug build spends several times the CPU per probe, which UML's one
 # CPU, shared with ten nginx and the attackers, does not have.
 deb=$(lab_unpack_deb /tmp/pkg) || exit 1
@@ -20,7 +19,7 @@ services=${HOSTILE_SERVICES:-20}
 LAB_RS_SERVER=nginx
 
 lab_step "$deb; topology: $servers real servers; $services services VIP:8000.. over all of them: $((servers * services)) checks"
-lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit "$servers"
 agent_many_services "$servers" "$services"
 # At the packaged unit's log level: a debug line per probe result is not what a director runs with.
 AGENT_LOG_LEVEL=info agent_start || agent_finish

@@ -10,10 +10,7 @@
 # `ipvsadm -a -f 5 -6 -r [::1]:8101 -m`); a fwmark service has no VIP, so both families are probed at the real
 # server (rip mode), the IPv6 ones at their destination ports. The IPv4 service is listed in the config
 # (`family: ipv4`, check.port 8000); the IPv6 one, whose two servers need two ports, is found by `discover: true`.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 rs1=$(lab_rip 1):$LAB_PORT
 rs2=$(lab_rip 2):$LAB_PORT
@@ -66,7 +63,7 @@ up_line() { printf 'drcheck_real_server_up{service="%s",real_server="%s"} %s' "$
 all_up="v4 $rs1=1 v4 $rs2=1 v6 [::1]:8101=1 v6 [::1]:8102=1"
 
 lab_step "topology: rs1, rs2 in IPv4 fwmark 5 (DR); v1, v2 on [::1]:8101/8102 in IPv6 fwmark 5 (masq)"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 v6_start 1 && v6_start 2 || { echo "FAIL - IPv6 real servers"; exit 1; }
 lab_in lvs ipvsadm -R <<EOF2
 -D -t $LAB_SERVICE

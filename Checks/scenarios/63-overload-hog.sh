@@ -5,8 +5,7 @@
 # in drcheck_probes_discounted_total{reason="overload"}), no weight changes, the log says "overloaded" once and
 # "overload over" once the hog is gone, and drcheck_overloaded is 1 as the hog ends and 0 after.
 # Uses the shipped (release) binary from Packaging/out's .deb, or $DRCHECK.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 if [ -z "${DRCHECK:-}" ]; then
   deb=$(lab_unpack_deb /tmp/pkg) || exit 1
   DRCHECK=/tmp/pkg/usr/sbin/drcheck
@@ -22,7 +21,7 @@ LAB_RS_SERVER=nginx
 weights_not_one() { lab_in lvs ipvsadm -Ln | awk '$1 == "->" && $2 ~ /^203/ && $4 != 1 { n++ } END { print n + 0 }'; }
 
 lab_step "topology: $servers nginx real servers, $services services over all of them: $checks checks, dr mode, fall 1"
-lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit "$servers"
 agent_many_services "$servers" "$services" dr
 sed -i 's/timeout: 900ms}/timeout: 900ms, rise: 1, fall: 1}/' "$AGENT_CONFIG"
 AGENT_LOG_LEVEL=info agent_start || agent_finish

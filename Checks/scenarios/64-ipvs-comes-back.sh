@@ -8,10 +8,7 @@
 # to rs1: drcheck notices (a probe whose verdict would change a server reads its service first), makes both again
 # naming where they led, counts none of those probes, and rs2 stays at 0. rs2 is restored only once its web server
 # answers through its own probe service.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 # probe_services: drcheck's DR probe services (agent_probe_services) joined by "|".
 probe_services() { agent_probe_services | paste -sd'|'; }
@@ -27,11 +24,11 @@ sample_rs2() {
 }
 
 lab_step "topology: rs1, rs2, rs3 at weight 7; drcheck in dr mode"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 for i in 1 2 3; do echo "-e -t $LAB_SERVICE -r $(lab_rip "$i"):$LAB_PORT -g -w 7"; done | lab_in lvs ipvsadm -R
 agent_web_config "fall: 2" | agent_config
 agent_start || lab_finish
-sleep 1.5
+agent_wait_ready
 mark1=$AGENT_PROBE_MARK_FIRST mark2=$((AGENT_PROBE_MARK_FIRST + 1)) mark3=$((AGENT_PROBE_MARK_FIRST + 2))
 wanted="$mark1 203.0.113.21:0 Route 1|$mark2 203.0.113.22:0 Route 1|$mark3 203.0.113.23:0 Route 1"
 lab_expect_eq "one DR probe service per real server" "$wanted" "$(probe_services)"

@@ -4,10 +4,7 @@
 # a config listing it with an HTTP check is refused; an exec check (dig, no shell, the server in ${DRCHECK_RIP})
 # drains a stopped resolver and restores it; a hanging command is killed at its timeout (exec_timeout, no zombie);
 # a dynamic check's exit status sets the weight; a TCP check on the non-HTTP DNS port catches a missing VIP on lo.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 DNS=$LAB_VIP:53
 rip1=$(lab_rip 1)
@@ -37,7 +34,7 @@ weights_seen() {
 }
 
 lab_step "topology: web (tcp 8000) and DNS (udp 53) over rs1 and rs2, every destination at weight 5"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 lab_weight 1 5
 lab_weight 2 5
 lab_in lvs ipvsadm -R <<IPVS

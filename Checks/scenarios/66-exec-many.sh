@@ -4,15 +4,12 @@
 # real director, so the cap holds the commands back: that must show as drift (start delay, the interval achieved),
 # never as a drained server; no zombie is left, the daemon never runs more commands than the cap, and once the exec
 # checks are gone again the daemon's descriptors are back to what they were. Prints the rate and the CPU it cost.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 SERVICES=${SERVICES:-250}
 SECONDS_RUN=${SECONDS_RUN:-30}
 lab_step "topology: rs1 and rs2; $SERVICES UDP services over both ($((SERVICES * 2)) destinations, weight 1)"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 for ((s = 0; s < SERVICES; s++)); do
   echo "-A -u $LAB_VIP:$((10000 + s)) -s rr"
   for i in 1 2; do echo "-a -u $LAB_VIP:$((10000 + s)) -r $(lab_rip "$i"):$((10000 + s)) -g -w 1"; done

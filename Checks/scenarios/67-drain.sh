@@ -3,15 +3,12 @@
 # when; --wait follows a client's connections through the VIP (exit 1 at the timeout while they are held, 0 once
 # they close); the drain holds through a failure and recovery of the server, a daemon restart, a kill -9 and a run
 # without the daemon; `drcheck undrain` hands the server back to its checks; bad input is one line and exit 2.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 rs1=$(lab_rip 1):$LAB_PORT
 OTHER=$LAB_VIP:8001
 lab_step "topology: web over rs1 and rs2; a second service (8001) over rs2 only"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 lab_in lvs ipvsadm -R <<IPVS
 -A -t $OTHER -s rr
 -a -t $OTHER -r $(lab_rip 2):8001 -g -w 1
@@ -21,7 +18,7 @@ IPVS
   printf '  - name: other\n    vip: "%s"\n    check: {port: %s, interval: 1s, timeout: 900ms}\n' "$OTHER" "$LAB_PORT"
 } | agent_config
 agent_start || agent_finish
-sleep 2
+agent_wait_ready
 # drcheck_cmd ARG...: the drcheck command line in the director, with the scenario's config and state.
 drcheck_cmd() { lab_in lvs "$AGENT_BIN" "$@" --config "$AGENT_CONFIG" --state "$AGENT_STATE"; }
 

@@ -3,14 +3,11 @@
 # weight 0: when both real servers stop, rs3 is raised (client requests through the VIP answered by it) and lowered
 # as soon as one returns. With alpha, rs4 added at weight 0 is brought in by its checks (not a drain by hand), and
 # added at weight 3 while it does not answer starts at 0 and gets 3 once it does; drcheck's start drains nothing.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 rip4=$(lab_rip 4):$LAB_PORT
 lab_step "topology: rs1, rs2 serving; rs3 the sorry server at 0; rs4 not in the service"
-lab_topology 4 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 4
 lab_weight 3 0
 lab_in lvs ipvsadm -d -t "$LAB_SERVICE" -r "$rip4"
 {

@@ -2,16 +2,13 @@
 # Change hooks on the real IPVS kernel: a server that fails and recovers, a drcheck drain and undrain each run the
 # configured on_change command with the right variables, in order; a hook that hangs is killed at on_change_timeout
 # while probes keep their schedule and the next weight change is made at once.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 rs1=$(lab_rip 1):$LAB_PORT
 hook=$LAB_STATE/hook.sh
 events=$LAB_STATE/events
 lab_step "topology: rs1 and rs2; a hook that writes each event's variables to a file (and hangs while told to)"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 cat >"$hook" <<HOOK
 #!/bin/sh
 [ -e $LAB_STATE/hang ] && exec sleep 30
@@ -24,7 +21,7 @@ chmod +x "$hook"
   agent_web_config "fall: 1" "rise: 1"
 } | agent_config
 agent_start || agent_finish
-sleep 2
+agent_wait_ready
 lab_expect_eq "no event at start" "" "$(cat "$events")"
 
 lab_step "rs1 stops, then starts again"

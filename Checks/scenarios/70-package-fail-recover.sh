@@ -3,8 +3,7 @@
 # pool healthy: as the daemon (a real server fails and recovers, asserted with ipvsadm), then from "cron" (--once
 # runs, the fall/rise counts carried in the state file, the exit statuses the cron file documents).
 # Needs a .deb in Packaging/out (see lab_unpack_deb in lib.sh); takes the newest.
-set -uo pipefail
-source "$(dirname "$0")/../lab/lib.sh"
+. "$(dirname "$0")/../lab/scenario.sh"
 
 pkg=/tmp/pkg
 deb=$(lab_unpack_deb "$pkg") || exit 1
@@ -22,7 +21,7 @@ once() {
 }
 
 lab_step "the package: $(basename "$deb")"
-lab_topology 2
+lab_topology_or_exit 2
 echo "lvs# drcheck (the daemon, shipped config: $(grep -vE '^(#|$)' "$AGENT_CONFIG"))"
 agent_start || lab_finish
 lab_in lvs "$AGENT_BIN" status

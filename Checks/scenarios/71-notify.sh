@@ -2,13 +2,10 @@
 # sd_notify without libsystemd: a unix datagram socket of the scenario's own as NOTIFY_SOCKET sees READY=1
 # only after the first probe round, WATCHDOG=1 at half of WATCHDOG_USEC, RELOADING=1 then READY=1 around a SIGHUP,
 # and STOPPING=1 on SIGTERM; STATUS= with the servers' tally once ready, and not again while it stays the same.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1, rs2; a datagram socket records what drcheck notifies, with the time"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 agent_web_config | agent_config
 socket=$AGENT_DIR/notify.sock
 record=$AGENT_DIR/notify.txt

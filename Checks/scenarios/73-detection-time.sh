@@ -6,13 +6,10 @@
 # a RIP probe after the DR probe's timeout (the RIP probe runs beside it within the same deadline), and a round that
 # comes due while a probe still runs starts when it ends instead of being skipped. rs2, healthy, costs one request a
 # second in dr mode: no RIP probe beside a DR probe that answers.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1 and rs2 at weight 1"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 
 # measure MODE FALL: one daemon run from a fresh state; rs1 hangs and is drained; prints the figures, asserts the bound
 # with a margin of 1 s for UML's scheduling.

@@ -4,13 +4,10 @@
 # the descriptor the listener keeps aside and taken back when the scrape ends; probes fail as local_error and count
 # against no server, so no weight changes; drcheck_descriptors_exhausted_total counts the scrapes that found none.
 # With the limit raised again, probes pass and the log says so.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1 and rs2 at weight 1; the daemon in dr mode"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 agent_web_config | agent_config
 agent_start || lab_finish
 agent_wait_log "every server probed once" 1 10

@@ -4,10 +4,7 @@
 # temporary file), so it is rewritten in place within the room it keeps, and records drcheck's drain. After a kill -9
 # and a restart (the disk still full) the kernel's 0 is drcheck's drain, not an operator's: rs1, back, is restored
 # to 7 after rise.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 # state_field FIELD: rs1's FIELD in the state file.
 state_field() {
@@ -20,7 +17,7 @@ for entry in json.load(open(sys.argv[1]))["servers"]:
 }
 
 lab_step "topology: rs1 (configured 7) and rs2; the state directory a 256 KiB tmpfs"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 full=$LAB_STATE/full
 mkdir -p "$full"
 mount -t tmpfs -o size=256k tmpfs "$full"

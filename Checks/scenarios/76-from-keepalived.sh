@@ -4,10 +4,7 @@
 # (--dry-run) beside it agrees through a server failure and recovery, and disagrees (correctly) when a real server
 # loses the VIP on lo, which keepalived's check cannot see; then keepalived stops with its table kept
 # (--dont-release-ipvs), drcheck takes over without changing a weight, and drains the next failure itself.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 kdir=$LAB_STATE/keepalived
 rs2=$(lab_rip 2):$LAB_PORT
@@ -15,7 +12,7 @@ rs2=$(lab_rip 2):$LAB_PORT
 weights() { echo "$(agent_weight 1) $(agent_weight 2) $(agent_weight 3)"; }
 
 lab_step "keepalived builds the table from its config and checks it (HTTP_GET every 1 s, inhibit_on_failure)"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 lab_in lvs ipvsadm -C
 mkdir -p "$kdir"
 {
@@ -42,7 +39,7 @@ lab_expect_eq "drcheck accepts the translation" "0" \
 
 lab_step "shadow mode: drcheck --dry-run beside keepalived"
 agent_start --dry-run || agent_finish
-sleep 3
+agent_wait_ready
 lab_rs_stop 1
 lab_wait 15 lab_prints "0 5 5" weights
 lab_expect_eq "keepalived inhibits rs1" "0 5 5" "$(weights)"

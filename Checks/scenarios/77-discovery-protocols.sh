@@ -5,10 +5,7 @@
 # answers in another protocol, says so once per service, and checks those services by connecting from then on. That
 # connect check still drains a stopped server and one without the VIP on lo (dr_path), and the web service is still
 # judged by HTTP.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 PORTS="2525 3306 6379 8000"
 declare -A KIND=([2525]=smtp [3306]=mysql [6379]=redis)
@@ -40,7 +37,7 @@ print(" ".join(s["address"] for s in json.load(sys.stdin)["services"] if s.get("
 }
 
 lab_step "topology: web (8000) and SMTP (2525), MySQL (3306), Redis (6379) on rs1 and rs2, each at weight 4"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 lab_weight 1 4
 lab_weight 2 4
 for port in 2525 3306 6379; do

@@ -8,16 +8,13 @@
 #   getsockname x4, getpeername x2, sendto, recvfrom, close; epoll_wait shared by the probes of a turn);
 # - clock reads: 55 (48.9 measured: libcurl reads the monotonic clock some 46 times a transfer and time() 3 times;
 #   in UML, without a vDSO, each is a system call; on a real kernel the vDSO serves them without one).
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 servers=4
 services=25
 LAB_RS_SERVER=nginx
 
 lab_step "topology: $servers nginx real servers, $services services: $((servers * services)) DR-path checks at 1 s"
-lab_topology "$servers" || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit "$servers"
 agent_many_services "$servers" "$services" dr
 AGENT_LOG_LEVEL=notice agent_start || agent_finish
 agent_wait_ready

@@ -5,10 +5,7 @@
 # and restored when it answers PONG again; a stopped SMTP server is drained (connect_refused); a server without the
 # VIP on lo is drained as dr_path in both; `drcheck probe tcp://...` gives the same verdicts by hand; the daemon keeps
 # no socket of a conversation that ended.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 weights() { lab_port_weights 2525 6379; }
 
@@ -19,7 +16,7 @@ down() { agent_log_count "$LAB_VIP:$1/tcp $(lab_rip "$2"):$1: down ($3)"; }
 last_detail() { agent_last_detail redis "$(lab_rip "$1"):6379"; }
 
 lab_step "topology: SMTP (2525) and Redis (6379) on rs1 and rs2, each at weight 4"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 for i in 1 2; do
   lab_proto_start "$i" smtp 2525
   lab_proto_start "$i" redis 6379

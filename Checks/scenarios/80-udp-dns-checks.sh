@@ -7,10 +7,7 @@
 # the VIP on lo is drained as dr_path in both services (the fwmark probe service carries UDP as it carries TCP, one
 # packet at a time, so the probes leave no entry in IPVS's connection table); the daemon keeps no socket of a probe
 # that ended.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 # weights: "dns:W1,W2 status:W1,W2" from the VIP's UDP services on ports 53 and 7000.
 weights() { lab_port_weights -u 53 7000 | sed 's/^53:/dns:/; s/ 7000:/ status:/'; }
@@ -26,7 +23,7 @@ last_detail() {
 }
 
 lab_step "topology: DNS (53/udp, dnsmasq) and a status service (7000/udp) on rs1 and rs2, weight 4"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 lab_dns_start 1 198.51.100.41 && lab_dns_start 2 198.51.100.42 || { echo "FAIL - dnsmasq did not answer"; exit 1; }
 lab_proto_start 1 udp-status 7000
 lab_proto_start 2 udp-status 7000

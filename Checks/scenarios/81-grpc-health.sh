@@ -5,10 +5,7 @@
 # server without the health service (UNIMPLEMENTED) are drained as body_mismatch with what they said in /status, and
 # restored when they serve again; a stopped server is drained as connect_refused; a server without the VIP on lo as
 # dr_path; an HTTP/1 server asked by gRPC is a protocol_error (or a reset, when it closes first).
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 PORT=50051
 weights() { lab_port_weights "$PORT"; }
@@ -36,7 +33,7 @@ down() { agent_log_count "$LAB_VIP:$PORT/tcp $(lab_rip "$1"):$PORT: down ($2)"; 
 last_detail() { agent_last_detail greeter "$(lab_rip "$1"):$PORT"; }
 
 lab_step "topology: a gRPC service ($PORT) on rs1 and rs2, weight 4"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 grpc_start 1
 grpc_start 2
 printf -- '-A -t %s:%s -s rr\n-a -t %s:%s -r %s:%s -g -w 4\n-a -t %s:%s -r %s:%s -g -w 4\n' \

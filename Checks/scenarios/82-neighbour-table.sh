@@ -9,10 +9,7 @@
 #   the servers the table left unresolved as neighbour_table_full, blames no server for a timeout, sets no sysctl;
 #   reloaded with dr_sysctls: fix it raises the thresholds, the fault ends, and every server is back at its weight;
 #   `drcheck --once` with fix raises them as well.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 lab_require_uml
 
 n=1200

@@ -5,13 +5,10 @@
 # the daemon names the fault once as the director's with the fix (drcheck_director_fault{reason="conntrack_full"}),
 # judges no server by a probe that got no answer (counted in drcheck_probes_discounted_total), drains nothing, and
 # says when it is over.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1..rs3; conntrack tracks the director's connections"
-lab_topology 3 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 3
 lab_modprobe nf_conntrack ip_tables iptable_filter xt_conntrack || exit 1
 lab_modprobe iptable_raw xt_CT xt_tcpudp || exit 1
 # The daemon's metrics port left untracked (the advice the fault line gives, here for the scrapes), the rest tracked.

@@ -5,10 +5,7 @@
 # TCP, TUN type gue and gre, thresholds, an IPv6 granularity as a prefix length, an unknown lb_kind), and an
 # ldirectord.cf (ranges, fallback, dns, ops). The table read back holds every service and destination the rules
 # name, and `drcheck config check` accepts each YAML.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 lab_require_uml
 
 dir=$LAB_STATE/import

@@ -4,13 +4,10 @@
 # without fast_interval takes 3 x 5 s. While drained (answering 500) it is probed every down_interval (2 s); once it
 # passes, its second success comes one fast interval after the first (rise 2) and restores it; back up, it is probed
 # every 5 s again. Each run prints its figures.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1 and rs2 at weight 1"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 
 # seconds A B: B - A in milliseconds.
 millis() { python3 -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) * 1000))' "$1" "$2"; }

@@ -3,13 +3,10 @@
 # held at weight 0 from the change that takes its penalty above suppress until the penalty decays below reuse after
 # it settles, at the time /status computed (no weight in between, whatever its checks say); rs2 fails once (down and
 # up: penalty 2, below suppress 3) and is restored at once, never held. Prints the penalty, the hold and the times.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1 and rs2 at weight 1; interval 500ms, rise 1, fall 1, half_life 4s, suppress 3, reuse 1.5"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 agent_web_config "interval: 500ms" "timeout: 400ms" "rise: 1" "fall: 1" "keep_last: false" \
   "flap_damping: {half_life: 4s, suppress: 3, reuse: 1.5, max_suppress: 16s}" | agent_config
 agent_start || lab_finish

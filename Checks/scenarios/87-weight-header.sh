@@ -2,13 +2,10 @@
 # weight_header on the real kernel, through the DR path: rs1 tells its weight in X-Weight on each passing probe's
 # answer. 50% of its configured 4 is 2; drain holds it at 0 while it stays up; up ramps it back to 4 under slow_start
 # (1 first); a value not understood leaves 4, is counted and logged once; no header at all is the configured weight.
-set -uo pipefail
-. "$(dirname "$0")/../lab/lib.sh"
-. "$(dirname "$0")/../lab/agent.sh"
-agent_require
+. "$(dirname "$0")/../lab/scenario.sh" agent
 
 lab_step "topology: rs1 and rs2 configured at weight 4; interval 500ms, weight_header X-Weight, slow_start 2s"
-lab_topology 2 || { echo "FAIL - topology"; exit 1; }
+lab_topology_or_exit 2
 agent_web_config "interval: 500ms" "timeout: 400ms" "weight_header: X-Weight" "slow_start: 2s" \
   -- "$(lab_rip 1) 4" "$(lab_rip 2) 4" | agent_config
 lab_weight 1 4
