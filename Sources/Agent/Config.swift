@@ -31,6 +31,8 @@ public struct Config: Hashable, Sendable {
     public var metrics = MetricsSettings()
     /// How the daemon logs; `--log-format` overrides it.
     public var logFormat = LogFormat.auto
+    /// Other directors' drchecks (their listen addresses), whose verdicts this one reads and compares; none: off.
+    public var peers: [Endpoint] = []
     public var services: [ServiceConfig] = []
 
     public init() {}

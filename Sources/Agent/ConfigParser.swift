@@ -32,7 +32,7 @@ public enum ConfigParser {
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
         "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "on_change_timeout",
-        "max_hooks_in_flight", "metrics", "log_format", "services",
+        "max_hooks_in_flight", "metrics", "log_format", "peers", "services",
     ]
     static let metricsKeys = ["probe_durations", "ipvs_counters"]
 
@@ -60,6 +60,7 @@ public enum ConfigParser {
         if let field = top["max_hooks_in_flight"] { config.maxHooksInFlight = try field.int(in: 1...64) }
         if let field = top["metrics"] { config.metrics = try metrics(field) }
         if let field = top["log_format"] { config.logFormat = try field.choice(LogFormat.self) }
+        if let field = top["peers"] { config.peers = try peers(field) }
         if let field = top["services"] {
             config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
                 .parse(field)
@@ -253,6 +254,21 @@ public enum ConfigParser {
             throw field.error("must be pairs of hex digits, like \"2a310d0a\"")
         }
         return bytes
+    }
+
+    /// Other directors' listen addresses, `IP:port` each, no two alike.
+    static func peers(_ field: YAMLField) throws(ConfigError) -> [Endpoint] {
+        var peers: [Endpoint] = []
+        for item in try field.sequence() {
+            let text = try item.string()
+            guard let peer = Endpoint(text) else {
+                throw item.error(
+                    "not an IP:port (another director's drcheck listen address): \(ConfigError.quoted(text))")
+            }
+            guard !peers.contains(peer) else { throw item.error("\(peer) given twice") }
+            peers.append(peer)
+        }
+        return peers
     }
 
     /// A list of at least one item.

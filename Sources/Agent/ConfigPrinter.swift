@@ -25,9 +25,11 @@ public enum ConfigPrinter {
                 ])
             ),
             ("log_format", .scalar(config.logFormat.rawValue)),
-            ("services", .list(config.services.map(service))),
         ]
-        return YAMLText.map(top).document
+        // Only when set: the printed file reads as before without them.
+        let peers: [(String, YAMLText)] =
+            config.peers.isEmpty ? [] : [("peers", .list(config.peers.map { .scalar($0.description, quoted: true) }))]
+        return YAMLText.map(top + peers + [("services", .list(config.services.map(service)))]).document
     }
 
     private static func service(_ service: ServiceConfig) -> YAMLText {

@@ -43,6 +43,7 @@ extension AgentDaemon {
         limitProbesInFlight()
         log.notice("reloaded \(describe(fresh.source))")
         arp.start(running.config)
+        peers.configure(config.peers)
         discover()
     }
 

@@ -8,10 +8,17 @@ import Primitives
 extension AgentDaemon {
     var endpoints: MetricsEndpoints {
         // The DrcheckMetrics form renders /metrics in slices between due probes.
-        MetricsEndpoints(
+        var endpoints = MetricsEndpoints(
             metrics: metrics, process: true,
             status: { [unowned self] in statusDocument() },
             ready: { [unowned self] in targets.ready })
+        endpoints.verdicts = { [unowned self] in
+            PeerVerdicts.text(
+                reconciler.state.servers.sorted { $0.key < $1.key }.map {
+                    (PeerVerdicts.Server(service: $0.key.service, server: $0.key.server), $0.value.up)
+                })
+        }
+        return endpoints
     }
 
     /// The families /metrics carries, as the config's `metrics` says (at start and on each reload).
@@ -68,7 +75,7 @@ extension AgentDaemon {
                         inactiveConnections: connections?.1, drain: drain,
                         ownCheck: running.config.service(key)?.realServer(status.id.server)?.check?.summary,
                         flapPenalty: flap.map { $0.penalty.value(at: now(), $0.damping) },
-                        suppressedUntil: suppressedUntil)
+                        suppressedUntil: suppressedUntil, peerVerdicts: peers.verdicts(of: status.id))
                 })
         }
         var configFile: String?

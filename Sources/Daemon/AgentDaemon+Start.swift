@@ -62,6 +62,7 @@ extension AgentDaemon {
             "drcheck \(DrcheckVersion.current) started: \(describe(running.loaded.source)), listening on \(listen)\(dryRun)"
         )
         arp.start(running.config)
+        peers.configure(running.config.peers)
         discoverPeriodically()
         watchDirectorFaults()
         if let period = SystemdNotifier.watchdogInterval(environment: environment) {

@@ -61,6 +61,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     var sharing = ProbeSharing()
     /// The director's limits and the faults they cause.
     let directorFaults: DirectorFaults
+    /// Other directors' verdicts, compared with this one's (`peers`).
+    let peers: PeerWatch
 
     init(
         loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
@@ -96,6 +98,13 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         shadow = ShadowMode(log: log, metrics: metrics)
         drains = DrainsReader(DrainsFile(forState: loaded.config.stateFile), conditions: conditions)
         arp = ARPConflicts(loop: loop, log: log, metrics: metrics, conditions: conditions)
+        peers = PeerWatch(loop: loop, origin: origin, metrics: metrics, conditions: conditions) { check, done in
+            do {
+                _ = try engine.start(check, completion: done)
+            } catch {
+                done(ProbeResult(.localError, duration: .zero, detail: "\(error)"))
+            }
+        }
         metrics.recordConfigLoad(succeeded: true, at: running.loadedAt)
         commands = CommandRunner(loop: loop)
         let runner = DRPathRunner(clock: loop, engine: engine, judge: verdicts.classify)
@@ -105,6 +114,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         commandScheduler = ProbeScheduler(clock: loop, runner: commands) { [unowned self] record in
             probeFinished(record)
         }
+        peers.ours = { [unowned self] in reconciler.state.servers.mapValues(\.up) }
+        peers.labels = { [unowned self] in targets[$0]?.labels }
         hooks = HookRunner(loop: loop) { [unowned self] result, job, detail in hookEnded(result, job, detail) }
         verdicts.onDirectorFault = { [unowned self] in fireHook(.directorFault($0)) }
         turns.onTurn = { [unowned self] in turn($0) }

@@ -5,6 +5,8 @@ public struct MetricsEndpoints {
     let renderMetrics: (EventLoop, @escaping ([UInt8]) -> Void) -> Void
     let status: () -> StatusDocument
     let ready: () -> Bool
+    /// `/verdicts`: each real server's health as this director judges it, for its peers (`PeerVerdicts`).
+    public var verdicts: () -> [UInt8] = { Array(PeerVerdicts.header.utf8) }
 
     /// Serves `metrics` rendered in slices (see `DrcheckMetrics.render(on:slice:_:)`), so that a scrape of many
     /// servers does not delay a probe that is due; with `process`, then the standard `process_*` series of this
@@ -46,6 +48,7 @@ final class Router {
     static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     private let ready: () -> Bool
+    private let verdicts: () -> [UInt8]
     private let metrics: CachedBody
     /// The exposition gzipped, for scrapers that ask (Prometheus does): kept beside the plain one, which it is
     /// made from.
@@ -54,6 +57,7 @@ final class Router {
 
     init(_ endpoints: MetricsEndpoints, loop: EventLoop, cacheAge: Duration) {
         ready = endpoints.ready
+        verdicts = endpoints.verdicts
         let metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
         self.metrics = metrics
         gzippedMetrics = CachedBody(loop: loop, maxAge: cacheAge) { done in
@@ -85,6 +89,10 @@ final class Router {
             route = { done in
                 self.status.get { done(HTTPResponse(status: .ok, contentType: "application/json", body: $0)) }
             }
+        case "/verdicts":
+            route = { done in
+                done(HTTPResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: self.verdicts()))
+            }
         case "/healthz":
             route = { done in
                 done(
@@ -93,7 +101,7 @@ final class Router {
                         : .plain(.serviceUnavailable, "not ready: not every real server has been probed yet"))
             }
         default:
-            return done(.plain(.notFound, "not found: try /metrics, /status or /healthz"))
+            return done(.plain(.notFound, "not found: try /metrics, /status, /verdicts or /healthz"))
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             var response = HTTPResponse.plain(.methodNotAllowed, "method not allowed: use GET or HEAD")

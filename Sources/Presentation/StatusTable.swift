@@ -5,18 +5,19 @@ import Primitives
 public enum StatusTable {
     public static func render(_ document: StatusDocument) -> String {
         var lines = [summary(document.agent)]
+        // With peers: each peer's verdict beside this director's, before the detail.
+        let peers = document.services.contains { $0.realServers.contains { $0.peerVerdicts != nil } }
         var rows = [
             [
                 "SERVICE", "REAL SERVER", "STATE", "WEIGHT", "CONFIGURED", "CONNS", "RESULT", "LATENCY", "CHANGED",
-                "DETAIL",
-            ]
+            ] + (peers ? ["PEERS"] : []) + ["DETAIL"]
         ]
         for service in document.services {
             let name = service.panic ? "\(service.name) [panic]" : service.name
             if service.notChecked != nil { continue }
             if service.realServers.isEmpty { rows.append([name, "(no real servers)"]) }
             for (index, server) in service.realServers.enumerated() {
-                rows.append([
+                var row: [String] = [
                     index == 0 ? name : "",
                     server.address,
                     server.state,
@@ -26,10 +27,13 @@ public enum StatusTable {
                     server.lastResult ?? "-",
                     server.latencySeconds.map(latency) ?? "-",
                     server.lastChangeAt.map { age(document.agent.generatedAt - $0) + " ago" } ?? "-",
+                ]
+                if peers { row.append(peerColumn(server.peerVerdicts)) }
+                let detail: String? =
                     server.drain.map { drained($0, now: document.agent.generatedAt) }
-                        ?? server.suppressedUntil.map { suppressed(server, until: $0, now: document.agent.generatedAt) }
-                        ?? server.lastDetail ?? "",
-                ])
+                    ?? server.suppressedUntil.map { suppressed(server, until: $0, now: document.agent.generatedAt) }
+                row.append(detail ?? server.lastDetail ?? "")
+                rows.append(row)
             }
         }
         if document.services.isEmpty { rows.append(["(no services)"]) }
@@ -69,6 +73,12 @@ public enum StatusTable {
     private static func drained(_ drain: StatusDocument.Drain, now: Double) -> String {
         "drained by \(drain.by) \(age(now - drain.at)) ago: \(drain.reason), "
             + (drain.empty ? "empty" : "connections left")
+    }
+
+    /// "198.51.100.4:9469 up, 198.51.100.5:9469 down", or "-" where no peer has a verdict.
+    private static func peerColumn(_ verdicts: [String: String]?) -> String {
+        let shown = (verdicts ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        return shown.isEmpty ? "-" : shown.joined(separator: ", ")
     }
 
     /// "flapping, penalty 3.29: held drained for 12s more unless it flaps on".

@@ -32,6 +32,9 @@ public struct NetworkCheck: Sendable, Equatable {
         var headers: [String]
         /// The response header whose value a passing probe reports (`weight_header`), as given; nil: none.
         var weightHeader: String?
+        /// Keep the whole body of an answer with an expected status, up to this many bytes, in the result (a
+        /// document fetched, not a probe); nil: the body is read only for `expectedBody`.
+        var bodyKept: Int?
         var url = ""
         var connectTo: String?
         var interface: String?
@@ -138,6 +141,12 @@ public struct NetworkCheck: Sendable, Equatable {
     public var weightHeader: String? {
         get { box.fields.weightHeader }
         set { change { $0.weightHeader = newValue } }
+    }
+    /// Keep the whole body of an answer with an expected status, up to this many bytes, in the result's `body` (a
+    /// document fetched, as a peer's verdicts); nil: the body is read only for `expectedBody`.
+    public var bodyKept: Int? {
+        get { box.fields.bodyKept }
+        set { change { $0.bodyKept = newValue } }
     }
     public var grpcService: String? {
         get { box.fields.grpcService }

@@ -58,6 +58,8 @@ public struct ProbeResult: Sendable, Equatable, CustomStringConvertible {
     public var answer: ProbeAnswer
     /// The value of the response header the check's `weight_header` names, when the answer had it.
     public var feedback: String?
+    /// The answer's body, when the check keeps it (`NetworkCheck.bodyKept`).
+    public var body: [UInt8]?
 
     public init(
         _ probeClass: ProbeClass, duration: Duration, status: Int? = nil, detail: String = "", weight: Int? = nil,

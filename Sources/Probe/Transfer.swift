@@ -240,6 +240,8 @@ final class Transfer {
         case answered
         /// The head grew past `ProbeEngine.headerLimit`.
         case headTooLong
+        /// A kept body grew past `NetworkCheck.bodyKept`.
+        case bodyTooLong
     }
 
     /// Counts one line of the head (libcurl passes them whole); at the blank line that ends the final head, stops
@@ -260,7 +262,8 @@ final class Transfer {
         var status = 0
         _ = drcheck_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         // An interim 1xx head comes before the real one.
-        guard status >= 200, check.expectedBody == nil || !check.expectedStatus.contains(status) else {
+        let bodyNeeded = check.expectedBody != nil || check.bodyKept != nil
+        guard status >= 200, !bodyNeeded || !check.expectedStatus.contains(status) else {
             return line.count
         }
         stop = .answered
@@ -295,10 +298,10 @@ final class Transfer {
 
     /// Keeps at most `ProbeEngine.bodyLimit` bytes for the body pattern; past that the transfer stops as answered.
     private func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let room = ProbeEngine.bodyLimit - body.count
+        let room = (check.bodyKept ?? ProbeEngine.bodyLimit) - body.count
         body.append(contentsOf: bytes.prefix(room))
         guard bytes.count <= room else {
-            stop = .answered
+            stop = check.bodyKept == nil ? .answered : .bodyTooLong
             return 0
         }
         return bytes.count
@@ -329,6 +332,7 @@ final class Transfer {
         var result = judge(code)
         result.answer = answer(code, result: result)
         result.feedback = feedback
+        if check.bodyKept != nil, result.isOK { result.body = body }
         return result
     }
 
@@ -392,11 +396,14 @@ final class Transfer {
         return result.probeClass == .tlsError || result.probeClass == .reset ? .connected : .none
     }
 
-    /// A head past drcheck's limit, or one line of it past libcurl's (100 KB; libcurl 7.88 reports that as out of
+    /// A head past drcheck's limit (or a kept body past its own), or one line of it past libcurl's (100 KB; libcurl 7.88 reports that as out of
     /// memory, and only once the answer has begun is it the server's doing).
     private func oversizedHead(_ code: CURLcode) -> String? {
         if code == CURLE_WRITE_ERROR, stop == .headTooLong {
             return "a response head longer than \(ProbeEngine.headerLimit) bytes"
+        }
+        if code == CURLE_WRITE_ERROR, stop == .bodyTooLong {
+            return "a body longer than \(check.bodyKept ?? 0) bytes"
         }
         guard code == CURLE_OUT_OF_MEMORY else { return nil }
         var firstByte: curl_off_t = 0

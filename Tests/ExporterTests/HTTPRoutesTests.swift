@@ -58,7 +58,7 @@ import Testing
         client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
         let response = try #require(client.response())
         #expect(response.statusLine == "HTTP/1.1 404 Not Found")
-        #expect(response.body == "not found: try /metrics, /status or /healthz\n")
+        #expect(response.body == "not found: try /metrics, /status, /verdicts or /healthz\n")
     }
 
     @Test(arguments: ["DELETE", "PUT", "OPTIONS"])

@@ -22,6 +22,8 @@ public final class DrcheckMetrics {
     private var limitFaults: [String: Gauge] = [:]
     private var headroom: [String: (used: Gauge, limit: Gauge)] = [:]
     private var shadowDisagreements: [ShadowLabels: Gauge] = [:]
+    private var peersUp: [String: Gauge] = [:]
+    private var peerDisagreements: [PeerLabels: Gauge] = [:]
     private let overloaded: Gauge
     private let achievedInterval: Gauge
     private var discounted: [DiscountReason: Counter] = [:]
@@ -188,6 +190,24 @@ public final class DrcheckMetrics {
     public func setShadowDisagreements(_ disagreements: Set<ShadowLabels>) {
         setPresent(disagreements, in: &shadowDisagreements, family: MetricFamilies.shadowDisagreement) {
             [("service", $0.server.service), ("real_server", $0.server.realServer), ("drcheck", $0.drcheck)]
+        }
+    }
+
+    /// Makes the peers' series exactly `up` (each peer's last poll) and `disagreements`.
+    public func setPeers(up: [String: Bool], disagreements: Set<PeerLabels>) {
+        let registry = store.registry(MetricFamilies.peerUp)
+        for (peer, gauge) in peersUp where up[peer] == nil {
+            registry.unregisterGauge(gauge)
+            peersUp[peer] = nil
+        }
+        for (peer, isUp) in up {
+            let gauge =
+                peersUp[peer] ?? registry.makeGauge(descriptor: MetricFamilies.peerUp, labels: [("peer", peer)])
+            peersUp[peer] = gauge
+            gauge.set(to: isUp ? 1 : 0)
+        }
+        setPresent(disagreements, in: &peerDisagreements, family: MetricFamilies.peerDisagreement) {
+            [("service", $0.server.service), ("real_server", $0.server.realServer), ("peer", $0.peer)]
         }
     }
 

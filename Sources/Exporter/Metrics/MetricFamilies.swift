@@ -180,6 +180,18 @@ enum MetricFamilies {
             "Passing probes whose weight_header value was none of N%, drain or up: ignored, the configured weight "
                 + "kept.")
     }
+    static var peerUp: MetricNameDescriptor {
+        family(
+            "drcheck_peer_up",
+            "1 while the peer's (another director's drcheck) verdicts were read at its last poll, 0 when they were not."
+        )
+    }
+    static var peerDisagreement: MetricNameDescriptor {
+        family(
+            "drcheck_peer_disagreement",
+            "1 for each real server the peer has judged otherwise than this director for 10 s or more (one fails from "
+                + "one director only: that director's path, or the server behind it).")
+    }
     static var buildInfo: MetricNameDescriptor {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
@@ -197,7 +209,7 @@ enum MetricFamilies {
             directorFault, directorLimitFault, directorNeighbours, directorNeighbourLimit, directorLimitUsed,
             directorLimit, arpConflict, overloaded, achievedInterval,
             discounted, descriptorsExhausted, feedbackInvalid, hookRuns,
-            shadowDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,
+            shadowDisagreement, peerUp, peerDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,
         ]
     }
 

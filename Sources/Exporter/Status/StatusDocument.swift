@@ -108,13 +108,17 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var flapPenalty: Double?
         /// While it is held drained for flapping: when that ends unless it flaps on (Unix time).
         public var suppressedUntil: Double?
+        /// Each peer's verdict on it (`up` or `down`), by the peer's address, as last read; nil without peers.
+        public var peerVerdicts: [String: String]?
 
         public init(
             address: String, state: String, healthy: Bool, kernelWeight: Int?, configuredWeight: Int,
             lastResult: String?, lastDetail: String?, latencySeconds: Double?, lastProbeAt: Double?,
             lastChangeAt: Double?, activeConnections: Int? = nil, inactiveConnections: Int? = nil, drain: Drain? = nil,
-            ownCheck: String? = nil, flapPenalty: Double? = nil, suppressedUntil: Double? = nil
+            ownCheck: String? = nil, flapPenalty: Double? = nil, suppressedUntil: Double? = nil,
+            peerVerdicts: [String: String]? = nil
         ) {
+            self.peerVerdicts = peerVerdicts
             self.ownCheck = ownCheck
             self.flapPenalty = flapPenalty
             self.suppressedUntil = suppressedUntil
