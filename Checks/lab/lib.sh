@@ -142,6 +142,26 @@ link set rs$i-lvs up"
   lab_wait_port lvs "$LAB_PORT" "${rips[@]}"
 }
 
+# lab_second_director NAME CLIENT-SIDE-IP DIRECTOR-IP: one more director beside lvs, after lab_topology: namespace
+# NAME on br_e (CLIENT-SIDE-IP/24) and br_lvs (DIRECTOR-IP/24, its interface NAME-rs), with its own IPVS table holding
+# the same service and real servers (rr, -g, weight 1). Its drcheck probes them through its own DR path.
+lab_second_director() {
+  local name=$1 outside=$2 inside=$3 i ipvs="-A -t $LAB_SERVICE -s rr"
+  ip -batch - <<<"netns add $name
+link add $name-e-br type veth peer name $name-e netns $name
+link set $name-e-br master br_e up
+link add $name-rs-br type veth peer name $name-rs netns $name
+link set $name-rs-br master br_lvs up"
+  ip -n "$name" -batch - <<<"link set lo up
+addr add $outside/24 dev $name-e
+link set $name-e up
+addr add $inside/24 dev $name-rs
+link set $name-rs up"
+  for ((i = 1; i <= LAB_SERVERS; i++)); do ipvs+="
+-a -t $LAB_SERVICE -r $(lab_rip "$i"):$LAB_PORT -g -w 1"; done
+  lab_in "$name" ipvsadm -R <<<"$ipvs"
+}
+
 # lab_vip_add I: puts the VIP on rsI's lo as /32 (the seed's real-server setup).
 lab_vip_add() { ip -n "rs$1" addr add "$LAB_VIP/32" dev lo; }
 

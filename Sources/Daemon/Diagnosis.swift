@@ -79,6 +79,7 @@ public struct Diagnosis {
                 "every DR-path probe fails while every real server answers on its RIP: the fault is the director's",
                 fix: "check the route to the VIP, firewall marks and the probe services (ipvsadm -Ln)")
         }
+        let peers = try peerViews(into: &report)
         for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
             let label = config.label(of: key)
             report.heading("service \(label) (\(key))")
@@ -95,11 +96,55 @@ public struct Diagnosis {
                 examine(
                     id, destination: destination, vip: viaVIP[id].map { ($0, vipVerdicts[id]) },
                     rip: atRIP[id].map { ($0, ripVerdicts[id]) }, into: &report)
+                let failedHere = [vipVerdicts[id], ripVerdicts[id]].contains { $0?.failed == true }
+                compare(id, failedHere: failedHere, with: peers, into: &report)
             }
         }
         for note in notes where note.contains("not probed") { report.fail(note, fix: nil) }
         report.summary()
         return report
+    }
+
+    /// `peers`: each peer's verdicts now (a peer that cannot be read is said in the report and left out).
+    private func peerViews(into report: inout DiagnosisReport) throws(StartupError) -> [String: [ServerID: Bool]] {
+        guard !config.peers.isEmpty else { return [:] }
+        var requests: [String: TargetCheck] = [:]
+        for peer in config.peers { requests[peer.description] = PeerWatch.request(peer).map(TargetCheck.network) }
+        let answers = try ProbeRound.run(requests)
+        report.heading("peers")
+        var views: [String: [ServerID: Bool]] = [:]
+        for peer in config.peers.map(\.description) {
+            guard let answer = answers[peer] else { continue }
+            do {
+                let view = try PeerWatch.verdicts(answer)
+                views[peer] = view
+                report.pass("peer \(peer): \(view.count) verdict(s) read")
+            } catch {
+                let why = answer.isOK ? "\(error)" : "\(answer)"
+                report.note("peer \(peer): its verdicts cannot be read (\(why)); not compared")
+            }
+        }
+        return views
+    }
+
+    /// Where a failure is seen: here only (this director's path, with what it checked above) or at every director
+    /// read (the server); and a server this director passes that a peer fails.
+    private func compare(
+        _ id: ServerID, failedHere: Bool, with peers: [String: [ServerID: Bool]], into report: inout DiagnosisReport
+    ) {
+        let seen = peers.compactMap { peer, view in view[id].map { (peer, $0) } }.sorted { $0.0 < $1.0 }
+        let upThere = seen.filter(\.1).map(\.0).joined(separator: ", ")
+        let downThere = seen.filter { !$0.1 }.map(\.0).joined(separator: ", ")
+        if failedHere, !upThere.isEmpty {
+            report.fail(
+                "fails from this director only (up at peer \(upThere)): this director's path to it, as the probes "
+                    + "above show",
+                fix: "look at this director's route, neighbour entry and firewall toward \(id.server.address)")
+        } else if failedHere, !downThere.isEmpty {
+            report.note("fails from every director read (down at peer \(downThere) too): the server")
+        } else if !failedHere, !downThere.isEmpty {
+            report.note("passes here, fails at peer \(downThere): that director's path to it (drcheck diagnose there)")
+        }
     }
 
     /// The director's own limits against what the table asks of them (OPERATIONS.md "The director's limits").

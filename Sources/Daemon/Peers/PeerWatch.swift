@@ -76,13 +76,7 @@ final class PeerWatch {
         timer = loop.schedule(after: Self.interval) { [weak self] in self?.poll() }
         for peer in peers where !reading.contains(peer.description) {
             let name = peer.description
-            guard
-                var check = try? NetworkCheck(
-                    address: peer.address, port: peer.port, path: "/verdicts",
-                    expectedStatus: StatusRanges([200...200]),
-                    timeout: Self.timeout)
-            else { continue }
-            check.bodyKept = Self.bodyLimit
+            guard let check = Self.request(peer) else { continue }
             reading.insert(name)
             fetch(check) { [weak self] result in self?.read(name, result) }
         }
@@ -93,13 +87,7 @@ final class PeerWatch {
         guard peers.contains(where: { $0.description == peer }) else { return }
         let now = loop.now() - origin
         do {
-            guard result.isOK, let body = result.body else {
-                throw PeerVerdicts.ParseError.notVerdicts
-            }
-            let verdicts = try PeerVerdicts.parse(body)
-            views[peer] = Dictionary(
-                verdicts.map { (ServerID(service: $0.key.service, server: $0.key.server), $0.value) },
-                uniquingKeysWith: { first, _ in first })
+            views[peer] = try Self.verdicts(result)
             up[peer] = true
             conditions.clear("peer \(peer)", "peer \(peer) read again")
         } catch {
@@ -120,6 +108,23 @@ final class PeerWatch {
         }
         for disagreement in ended { self.ended(disagreement) }
         publish()
+    }
+
+    /// The request for `peer`'s verdicts.
+    static func request(_ peer: Endpoint) -> NetworkCheck? {
+        var check = try? NetworkCheck(
+            address: peer.address, port: peer.port, path: "/verdicts", expectedStatus: StatusRanges([200...200]),
+            timeout: timeout)
+        check?.bodyKept = bodyLimit
+        return check
+    }
+
+    /// A peer's verdicts from the answer to `request`.
+    static func verdicts(_ result: ProbeResult) throws(PeerVerdicts.ParseError) -> [ServerID: Bool] {
+        guard result.isOK, let body = result.body else { throw .notVerdicts }
+        return Dictionary(
+            try PeerVerdicts.parse(body).map { (ServerID(service: $0.key.service, server: $0.key.server), $0.value) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     private func ended(_ disagreement: PeerComparison.Disagreement) {
