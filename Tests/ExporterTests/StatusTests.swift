@@ -61,6 +61,28 @@ import Testing
                 #""drain":{"at":1764071000,"by":"bob","empty":true,"reason":"disk"}"#))
     }
 
+    @Test func peersVerdictsStandBesideThisDirectorsAndAFlappingServerSaysForHowLong() throws {
+        var document = StatusFixtures.document
+        document.services[0].realServers[0].peerVerdicts = ["198.51.100.4:9469": "down", "198.51.100.5:9469": "up"]
+        document.services[0].realServers[1].peerVerdicts = [:]
+        document.services[0].realServers[1].state = "suppressed"
+        document.services[0].realServers[1].flapPenalty = 4.2137
+        document.services[0].realServers[1].suppressedUntil = document.agent.generatedAt + 58.5
+        let lines = StatusTable.render(document).split(separator: "\n")
+        #expect(lines[1].contains("CHANGED    PEERS"))
+        #expect(lines[2].contains("9m50s ago  198.51.100.4:9469 down, 198.51.100.5:9469 up"))
+        #expect(lines[3].contains("suppressed"))
+        // The PEERS column (45 wide) shows "-" for a server no peer has a verdict on.
+        #expect(
+            lines[3].hasSuffix(
+                " -" + String(repeating: " ", count: 45)
+                    + "flapping, penalty 4.21: held drained for 58s more unless it flaps on"))
+        let json = String(decoding: document.json(), as: UTF8.self)
+        #expect(json.contains(#""peer_verdicts":{"198.51.100.4:9469":"down","198.51.100.5:9469":"up"}"#))
+        #expect(json.contains(#""flap_penalty":4.2137"#))
+        #expect(try StatusDocument(json: document.json()) == document)
+    }
+
     @Test func durationsAndLatenciesReadLikePrometheus() {
         #expect(StatusTable.age(0.4) == "0s")
         #expect(StatusTable.age(45) == "45s")
