@@ -35,14 +35,30 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
+# The import tests' second corpus: ldirectord's own example configuration, from its Debian package, unpacked but not
+# installed (the Perl daemon itself is not needed). Tests and scenario 84 read it from here.
+corpus=/var/cache/drcheck/corpus
+ldirectord_example=$corpus/ldirectord/usr/share/doc/ldirectord/examples/ldirectord.cf
+
+if [ "${#missing[@]}" -eq 0 ] && [ -f "$ldirectord_example" ]; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+  echo "install-deps: missing packages: ${missing[*]} (or $ldirectord_example); run this script as root" >&2
   exit 1
 fi
-echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ! -f "$ldirectord_example" ]; then
+  echo "install-deps: unpacking ldirectord's example configuration into $corpus" >&2
+  download=$(mktemp -d)
+  chmod 755 "$download"
+  (cd "$download" && apt-get download -qq ldirectord >/dev/null)
+  mkdir -p "$corpus/ldirectord"
+  dpkg-deb -x "$download"/ldirectord_*.deb "$corpus/ldirectord"
+  rm -rf "$download"
+fi

@@ -4,7 +4,8 @@
 # keepalived ships, a director's config with what ipvsadm refuses when written naively (persistence_timeout 0, ops on
 # TCP, TUN type gue and gre, thresholds, an IPv6 granularity as a prefix length, an unknown lb_kind), and an
 # ldirectord.cf (ranges, fallback, dns, ops). The table read back holds every service and destination the rules
-# name, and `drcheck config check` accepts each YAML.
+# name, and `drcheck config check` accepts each YAML. Then ldirectord's own example, as shipped and with every
+# example section in it uncommented.
 . "$(dirname "$0")/../lab/scenario.sh" agent
 lab_require_uml
 
@@ -122,6 +123,29 @@ lab_expect_eq "the table holds every service and destination" "$(grep -c . "$dir
   "$(lab_in lvs ipvsadm -Sn | grep -c .)"
 lab_expect_eq "drcheck config check accepts the YAML" "0" \
   "$("$AGENT_BIN" config check --config "$dir/ldirectord.yaml" >/dev/null 2>&1; echo $?)"
+
+# ldirectord's own example (its Debian package's, unpacked by Packaging/install-deps.sh), as shipped and with every
+# example section in it uncommented (twenty virtual services; one a duplicate address, made once).
+example=/var/cache/drcheck/corpus/ldirectord/usr/share/doc/ldirectord/examples/ldirectord.cf
+[ -f "$example" ] || { echo "FAIL - $example missing (Packaging/install-deps.sh unpacks it)"; exit 1; }
+cp "$example" "$dir/ldirectord-example.cf"
+sed -E 's/^#(virtual|\t)/\1/' "$example" >"$dir/ldirectord-example-all.cf"
+for name in ldirectord-example.cf ldirectord-example-all.cf; do
+  lab_step "$name"
+  "$AGENT_BIN" config import ldirectord "$dir/$name" --ipvsadm "$dir/$name.rules" >"$dir/$name.yaml" \
+    2>"$dir/$name.err"
+  lab_expect_eq "imported, every warning naming its line" "0 0" \
+    "$? $(grep -vc "^drcheck: warning: $dir/$name:[0-9]*: " "$dir/$name.err")"
+  lab_in lvs ipvsadm -C
+  loaded=$(lab_in lvs ipvsadm -R <"$dir/$name.rules" 2>&1)
+  lab_expect_eq "ipvsadm -R loads its $(grep -c . "$dir/$name.rules") rules" "0:" "$?:$loaded"
+  lab_expect_eq "the table holds every service and destination" "$(grep -c . "$dir/$name.rules")" \
+    "$(lab_in lvs ipvsadm -Sn | grep -c .)"
+  lab_expect_eq "drcheck config check accepts the YAML" "" \
+    "$("$AGENT_BIN" config check --config "$dir/$name.yaml" 2>&1 >/dev/null)"
+done
+lab_expect_eq "the example's twenty sections make nineteen services" "19" \
+  "$(grep -c '^-A' "$dir/ldirectord-example-all.cf.rules")"
 
 lab_step "the director's config: what naive rules would get wrong"
 rules=$(cat "$dir/director.conf.rules")

@@ -13,6 +13,21 @@ public struct ImportedConfig {
     public internal(set) var warnings: [ImportWarning] = []
 }
 
+extension ImportedConfig {
+    /// A service two sections make (a keepalived group and a plain virtual_server, two ldirectord virtuals of one
+    /// address) is listed once, the first: drcheck refuses duplicates, and ipvsadm -R makes a service once.
+    mutating func leaveOutDuplicates() {
+        var listed: Set<ServiceKey> = []
+        for index in services.indices where services[index].listed {
+            let key = services[index].key
+            if !listed.insert(key).inserted {
+                services[index].listed = false
+                services[index].notes.append("\(key) is already listed above: left out")
+            }
+        }
+    }
+}
+
 /// One IPVS service as drcheck lists it (or, when drcheck cannot judge it, as it would, commented out).
 struct ImportedService {
     /// The keepalived statement it comes from, e.g. `virtual_server 10.10.10.2 1358 (keepalived.conf:25)`.

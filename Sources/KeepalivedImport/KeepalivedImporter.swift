@@ -40,7 +40,7 @@ public enum KeepalivedImporter {
                 config.notes.append("\(block.place): " + collector.warn(block.place, text))
             }
         }
-        leaveOutDuplicates(&config, collector)
+        config.leaveOutDuplicates()
         config.warnings = reader.warnings + collector.warnings
         return config
     }
@@ -64,16 +64,4 @@ public enum KeepalivedImporter {
 
     /// `ipvsadm -R` input for the table keepalived builds.
     public static func ipvsadmRules(_ config: ImportedConfig) -> String { IPVSRules.text(config) }
-
-    /// A service two virtual_servers make (a group and a plain one) is listed once: drcheck refuses duplicates.
-    private static func leaveOutDuplicates(_ config: inout ImportedConfig, _ collector: WarningCollector) {
-        var listed: Set<String> = []
-        for index in config.services.indices where config.services[index].listed {
-            let key = config.services[index].key
-            if !listed.insert(key.description).inserted {
-                config.services[index].listed = false
-                config.services[index].notes.append("\(key) is already listed above: left out")
-            }
-        }
-    }
 }

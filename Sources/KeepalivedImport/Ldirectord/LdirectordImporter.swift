@@ -10,11 +10,11 @@ public enum LdirectordImporter {
     static let virtualKeys: Set = [
         "real", "real6", "service", "checktype", "request", "receive", "virtualhost", "checkport", "checkinterval",
         "checktimeout", "negotiatetimeout", "failurecount", "quiescent", "fallback", "scheduler", "persistent",
-        "netmask", "protocol", "checkcommand", "httpmethod", "ops", "servicename", "comment",
+        "netmask", "protocol", "checkcommand", "httpmethod", "ops", "servicename", "comment", "fallback6",
     ]
     /// Global keys read here; others are warnings too.
     static let globalKeys: Set = [
-        "checkinterval", "checktimeout", "negotiatetimeout", "failurecount", "quiescent", "fallback",
+        "checkinterval", "checktimeout", "negotiatetimeout", "failurecount", "quiescent", "fallback", "fallback6",
     ]
 
     public static func translate(file: String) throws(ImportError) -> ImportedConfig {
@@ -45,6 +45,7 @@ public enum LdirectordImporter {
                     collector.warn(virtual.place, "virtual=\(virtual.address): \(reason): not translated"))
             }
         }
+        config.leaveOutDuplicates()
         config.warnings = collector.warnings
         return config
     }
@@ -106,11 +107,21 @@ struct LdirectordService {
             rules: ServiceRules(service: IPVSRules.serviceOption(key), scheduling: scheduling(key)))
         service.listed = judged
         for real in reals { service.rules.destinations.append((real.rule, real.method, real.weight)) }
-        if let fallback = value("fallback") {
+        // ldirectord's fallback serves an IPv4 virtual service, fallback6 an IPv6 one.
+        let fallbackKey = key.family == .ipv6 ? "fallback6" : "fallback"
+        if let fallback = value(fallbackKey) {
             let words = fallback.split(separator: " ").map(String.init)
             if let endpoint = words.first.flatMap({ Self.endpoint($0, defaultPort: key.vip?.port) }) {
-                service.sorryServer = ImportedRealServer(address: endpoint)
-                service.rules.destinations.append((endpoint, Self.method(words.dropFirst().first), 0))
+                // One destination cannot be both: it stays a real server, checked like the others.
+                if reals.contains(where: { $0.rule == endpoint }) {
+                    let place = virtual.settings.last { $0.key == fallbackKey }?.place ?? virtual.place
+                    service.notes.append(
+                        collector.warn(
+                            place, "\(fallbackKey) \(endpoint) is also a real server: kept as one, no sorry server"))
+                } else {
+                    service.sorryServer = ImportedRealServer(address: endpoint)
+                    service.rules.destinations.append((endpoint, Self.method(words.dropFirst().first), 0))
+                }
             }
         }
         if reals.isEmpty { service.notes.append("no real server: nothing for drcheck to check") }
