@@ -138,7 +138,7 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
             return
                 "\(subject): drained by \(note.by) with drcheck drain (\(note.reason)), held at 0 until drcheck undrain"
         case .handedBack: return "\(subject): undrained, back to its checks (restored once they pass)"
-        case .panic: return "\(subject): panic, the last server with weight is unhealthy and keeps it (keep_last)"
+        case .panic: return "\(subject): panic, the last server with weight is to be drained and keeps it (keep_last)"
         case .panicOver: return "\(subject): panic over"
         case .flapping(let penalty, let suppress, let holds):
             return "\(subject): flapping, penalty \(Self.rounded(penalty)) above suppress \(Self.rounded(suppress)): "

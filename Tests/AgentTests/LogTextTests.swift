@@ -16,7 +16,7 @@ import Testing
                 == "198.51.100.33:8000/tcp 203.0.113.21:8000: weight 5 set by someone else, adopted as configured")
         #expect(
             Transition(service: .fwmark(5, family: .ipv4), server: nil, kind: .panic).description
-                == "fwmark:5: panic, the last server with weight is unhealthy and keeps it (keep_last)")
+                == "fwmark:5: panic, the last server with weight is to be drained and keeps it (keep_last)")
     }
 
     @Test func weightChanges() {
