@@ -48,7 +48,8 @@ final class Router {
     static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     private let ready: () -> Bool
-    private let verdicts: () -> [UInt8]
+    /// Several peers polling cost one rendering a cache period.
+    private let verdicts: CachedBody
     private let metrics: CachedBody
     /// The exposition gzipped, for scrapers that ask (Prometheus does): kept beside the plain one, which it is
     /// made from.
@@ -57,7 +58,7 @@ final class Router {
 
     init(_ endpoints: MetricsEndpoints, loop: EventLoop, cacheAge: Duration) {
         ready = endpoints.ready
-        verdicts = endpoints.verdicts
+        verdicts = CachedBody(loop: loop, maxAge: cacheAge) { done in done(endpoints.verdicts()) }
         let metrics = CachedBody(loop: loop, maxAge: cacheAge) { done in endpoints.renderMetrics(loop, done) }
         self.metrics = metrics
         gzippedMetrics = CachedBody(loop: loop, maxAge: cacheAge) { done in
@@ -91,7 +92,9 @@ final class Router {
             }
         case "/verdicts":
             route = { done in
-                done(HTTPResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: self.verdicts()))
+                self.verdicts.get {
+                    done(HTTPResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: $0))
+                }
             }
         case "/healthz":
             route = { done in
