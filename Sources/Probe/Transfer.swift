@@ -272,27 +272,30 @@ final class Transfer {
 
     /// Keeps a gRPC answer's `grpc-status` and `grpc-message` (headers of a trailers-only answer, or trailers).
     private func noteGRPC(_ line: UnsafeRawBufferPointer) {
-        let text = String(decoding: line, as: UTF8.self)
-        guard let colon = text.firstIndex(of: ":") else { return }
-        let value = text[text.index(after: colon)...].trimmingPrefix(while: \.isWhitespace)
-            .prefix { !$0.isNewline }
-        switch text[..<colon].lowercased() {
+        guard let (name, value) = Self.field(line) else { return }
+        switch name {
         case "grpc-status": grpcStatus = Int(value)
         case "grpc-message": grpcMessage = String(value.prefix(200))
         default: break
         }
     }
 
+    /// A head line's `Name: value`: the name lowercased, the value from its first character to the end of the line.
+    private static func field(_ line: UnsafeRawBufferPointer) -> (name: String, value: Substring)? {
+        let text = String(decoding: line, as: UTF8.self)
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let value = text[text.index(after: colon)...].trimmingPrefix(while: \.isWhitespace).prefix { !$0.isNewline }
+        return (text[..<colon].lowercased(), Substring(value))
+    }
+
     /// Keeps the value of the header `name` (in any case) of the final head: a status line starts a head afresh (an
     /// interim 1xx one comes first). At most 64 characters of it: a server's word, not a document.
     private func noteFeedback(_ line: UnsafeRawBufferPointer, name: String) {
-        let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
+        if line.starts(with: "HTTP/".utf8) {
             feedback = nil
             return
         }
-        guard let colon = text.firstIndex(of: ":"), text[..<colon].lowercased() == name.lowercased() else { return }
-        let value = text[text.index(after: colon)...].trimmingPrefix(while: \.isWhitespace).prefix { !$0.isNewline }
+        guard let (field, value) = Self.field(line), field == name.lowercased() else { return }
         feedback = String(value.reversed().drop(while: \.isWhitespace).reversed().prefix(64))
     }
 
