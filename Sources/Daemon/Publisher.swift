@@ -41,13 +41,12 @@ final class Publisher {
     ) {
         func publish(_ status: ServerStatus?) {
             guard let status, let labels = targets[status.id]?.labels else { return }
-            metrics.updateServer(
-                labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0,
-                adminDrained: status.drainedBy == .operator)
             let flap = reconciler.flap(of: status.id).map {
                 DecayingValue(value: $0.penalty.value, at: origin + $0.penalty.at, halfLife: $0.damping.halfLife)
             }
-            metrics.setFlapPenalty(labels, flap)
+            metrics.updateServer(
+                labels, up: status.up, weight: status.weight, configuredWeight: status.configured ?? 0,
+                adminDrained: status.drainedBy == .operator, flapPenalty: flap)
         }
         if let servers {
             for id in servers { publish(reconciler.status(of: id)) }

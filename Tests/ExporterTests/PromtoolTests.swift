@@ -31,7 +31,9 @@ import Testing
         metrics.recordDiscounted(.overload)
         metrics.recordDescriptorsExhausted()
         metrics.recordInvalidFeedback()
-        metrics.setFlapPenalty(server, DecayingValue(value: 2.5, at: .now(), halfLife: .seconds(60)))
+        metrics.updateServer(
+            server, up: true, weight: 1, configuredWeight: 1,
+            flapPenalty: DecayingValue(value: 2.5, at: .now(), halfLife: .seconds(60)))
         let exposition = metrics.render()
         #expect(Exposition(exposition).types.count == families)
 

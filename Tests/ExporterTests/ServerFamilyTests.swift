@@ -15,7 +15,7 @@ import Testing
         var probes: [(String, Duration)] = []
         var transitions: [(String, String)] = []
         var kernel: [DestinationCounters] = []
-        /// A flap penalty set at `Self.flapAt`: rendered 10 s later (one half-life), half of it.
+        /// A flap penalty set with the state, as at `Self.flapAt`: rendered 10 s later (one half-life), half of it.
         var flap: Double?
 
         /// The labels as rendered, escaped.
@@ -96,12 +96,10 @@ import Testing
         }
         for (from, to) in server.transitions { metrics.recordTransition(server.labels, from: from, to: to) }
         for counters in server.kernel { metrics.updateKernelCounters(server.labels, counters) }
-        if let flap = server.flap {
-            metrics.setFlapPenalty(server.labels, DecayingValue(value: flap, at: flapAt, halfLife: .seconds(10)))
-        }
         if let (up, weight, configured, drained) = server.state {
             metrics.updateServer(
-                server.labels, up: up, weight: weight, configuredWeight: configured, adminDrained: drained)
+                server.labels, up: up, weight: weight, configuredWeight: configured, adminDrained: drained,
+                flapPenalty: server.flap.map { DecayingValue(value: $0, at: flapAt, halfLife: .seconds(10)) })
         }
     }
 

@@ -96,19 +96,17 @@ public final class DrcheckMetrics {
     // MARK: real servers
 
     /// Sets the three fixed series of a real server (creating them the first time).
+    /// `flapPenalty`: its penalty under flap_damping (nil: none, no series).
     public func updateServer(
-        _ server: ServerLabels, up: Bool, weight: Int, configuredWeight: Int, adminDrained: Bool = false
+        _ server: ServerLabels, up: Bool, weight: Int, configuredWeight: Int, adminDrained: Bool = false,
+        flapPenalty: DecayingValue? = nil
     ) {
         let record = self.record(server)
         record.up = up
         record.weight = weight
         record.configuredWeight = configuredWeight
         record.adminDrained = adminDrained
-    }
-
-    /// Sets the server's flap penalty (nil: it has none, no series).
-    public func setFlapPenalty(_ server: ServerLabels, _ penalty: DecayingValue?) {
-        record(server).flap = penalty
+        record.flap = flapPenalty
     }
 
     /// Counts one finished probe under its result class (`ok` or the kind of failure) and records its duration.
