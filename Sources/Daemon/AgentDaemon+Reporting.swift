@@ -64,8 +64,8 @@ extension AgentDaemon {
                     }
                     return StatusDocument.RealServer(
                         address: status.id.server.description,
-                        state: suppressedUntil != nil && status.drainedBy != .operator
-                            ? "suppressed" : Self.healthState(status, record: records[status.id]),
+                        state: Self.healthState(
+                            status, record: records[status.id], suppressed: suppressedUntil != nil),
                         healthy: status.up, kernelWeight: destination.map { _ in status.weight },
                         configuredWeight: status.configured ?? 0, lastResult: probe?.result.probeClass.rawValue,
                         lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
@@ -91,9 +91,11 @@ extension AgentDaemon {
             services: checked + unchecked)
     }
 
-    /// `up`, `down`, `falling` (up, failing), `rising` (down, passing) or `admin_drained`.
-    static func healthState(_ status: ServerStatus, record: ServerRecord?) -> String {
+    /// `up`, `down`, `falling` (up, failing), `rising` (down, passing), `admin_drained`, or `suppressed` (held
+    /// drained for flapping).
+    static func healthState(_ status: ServerStatus, record: ServerRecord?, suppressed: Bool) -> String {
         if status.drainedBy == .operator { return "admin_drained" }
+        if suppressed { return "suppressed" }
         if status.up { return (record?.failures ?? 0) > 0 ? "falling" : "up" }
         return (record?.successes ?? 0) > 0 ? "rising" : "down"
     }
