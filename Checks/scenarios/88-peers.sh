@@ -43,6 +43,8 @@ series="drcheck_peer_disagreement{service=\"web\",real_server=\"$(lab_rip 1):$LA
 lab_wait 20 lab_prints 1.0 agent_metric "$series\"$lvs2\"}"
 reported=$(python3 -c 'import sys, time; print(round((time.time() - float(sys.argv[1])) * 1000))' "$broke")
 echo "figure: the disagreement reported ${reported} ms after the path broke (drain after fall 2, then 10 s)"
+# Each side reports it 10 s after its own first reading of it: lvs2's polls of lvs fall up to 2 s apart from lvs's.
+lab_wait 5 lab_prints 1.0 metric2 "$series\"$AGENT_LISTEN\"}"
 lab_expect_eq "both drchecks export the disagreement" "1.0 1.0" \
   "$(agent_metric "$series\"$lvs2\"}") $(metric2 "$series\"$AGENT_LISTEN\"}")"
 lab_expect_match "lvs logs it: up here, down at lvs2" \
