@@ -22,6 +22,8 @@ packages=(
   iptables
   # the lab's peer: the checker Checks/bench/vs-keepalived.sh compares drcheck against
   keepalived
+  # the fleet: etcd, for the gateway's unit test and the lab's fleet of directors
+  etcd-server
   # metrics checks: promtool and a real Prometheus server
   prometheus
   # packaging

@@ -33,6 +33,8 @@ public struct Config: Hashable, Sendable {
     public var logFormat = LogFormat.auto
     /// Other directors' drchecks (their listen addresses), whose verdicts this one reads and compares; none: off.
     public var peers: [Endpoint] = []
+    /// Directors that agree on health through etcd; nil: off.
+    public var fleet: FleetSettings?
     public var services: [ServiceConfig] = []
 
     public init() {}

@@ -32,7 +32,7 @@ public enum ConfigParser {
     static let topKeys = [
         "listen", "state_file", "discover", "discovery_interval", "defaults", "dr_sysctls", "arp_watch",
         "on_arp_conflict", "probe_marks", "max_probes_in_flight", "max_commands_in_flight", "on_change_timeout",
-        "max_hooks_in_flight", "metrics", "log_format", "peers", "services",
+        "max_hooks_in_flight", "metrics", "log_format", "peers", "fleet", "services",
     ]
     static let metricsKeys = ["probe_durations", "ipvs_counters"]
 
@@ -60,7 +60,10 @@ public enum ConfigParser {
         if let field = top["max_hooks_in_flight"] { config.maxHooksInFlight = try field.int(in: 1...64) }
         if let field = top["metrics"] { config.metrics = try metrics(field) }
         if let field = top["log_format"] { config.logFormat = try field.choice(LogFormat.self) }
-        if let field = top["peers"] { config.peers = try peers(field) }
+        if let field = top["peers"] {
+            config.peers = try endpoints(field, of: "another director's drcheck listen address")
+        }
+        if let field = top["fleet"] { config.fleet = try FleetSettingsParser.parse(field) }
         if let field = top["services"] {
             config.services = try ServiceParser(defaults: config.defaults, probeMarks: config.probeMarks)
                 .parse(field)
@@ -256,19 +259,18 @@ public enum ConfigParser {
         return bytes
     }
 
-    /// Other directors' listen addresses, `IP:port` each, no two alike.
-    static func peers(_ field: YAMLField) throws(ConfigError) -> [Endpoint] {
-        var peers: [Endpoint] = []
+    /// Addresses of `what`, `IP:port` each, no two alike.
+    static func endpoints(_ field: YAMLField, of what: String) throws(ConfigError) -> [Endpoint] {
+        var endpoints: [Endpoint] = []
         for item in try field.sequence() {
             let text = try item.string()
-            guard let peer = Endpoint(text) else {
-                throw item.error(
-                    "not an IP:port (another director's drcheck listen address): \(ConfigError.quoted(text))")
+            guard let endpoint = Endpoint(text) else {
+                throw item.error("not an IP:port (\(what)): \(ConfigError.quoted(text))")
             }
-            guard !peers.contains(peer) else { throw item.error("\(peer) given twice") }
-            peers.append(peer)
+            guard !endpoints.contains(endpoint) else { throw item.error("\(endpoint) given twice") }
+            endpoints.append(endpoint)
         }
-        return peers
+        return endpoints
     }
 
     /// A list of at least one item.

@@ -29,7 +29,17 @@ public enum ConfigPrinter {
         // Only when set: the printed file reads as before without them.
         let peers: [(String, YAMLText)] =
             config.peers.isEmpty ? [] : [("peers", .list(config.peers.map { .scalar($0.description, quoted: true) }))]
-        return YAMLText.map(top + peers + [("services", .list(config.services.map(service)))]).document
+        let fleet: [(String, YAMLText)] = config.fleet.map { [("fleet", Self.fleet($0))] } ?? []
+        return YAMLText.map(top + peers + fleet + [("services", .list(config.services.map(service)))]).document
+    }
+
+    private static func fleet(_ fleet: FleetSettings) -> YAMLText {
+        .map(
+            [("etcd", .list(fleet.etcd.map { .scalar($0.description, quoted: true) }))]
+                + (fleet.name.map { [("name", .scalar($0, quoted: true))] } ?? []) + [
+                    ("quorum", .scalar(String(fleet.quorum))), ("lease", duration(fleet.lease)),
+                    ("prefix", .scalar(fleet.prefix, quoted: true)),
+                ])
     }
 
     private static func service(_ service: ServiceConfig) -> YAMLText {

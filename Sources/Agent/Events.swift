@@ -47,6 +47,9 @@ public enum AgentEvent: Hashable, Sendable {
     /// Every drain made with `drcheck drain` now (the drains file): a server listed is held at 0, one no longer
     /// listed is handed back to its checks.
     case drains([ServerID: DrainNote])
+    /// The servers a quorum of the fleet's other directors sees failing, with how many do (`fleet`); empty when
+    /// the fleet's verdicts cannot be read.
+    case fleet([ServerID: Int])
     case configChanged(Config)
 }
 
@@ -115,6 +118,10 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
         case flapping(penalty: Double, suppress: Double, holds: Duration)
         /// The penalty decayed below `reuse`: back to its checks.
         case settled(reuse: Double)
+        /// `directors` other directors of the fleet (at least `quorum`) see it failing: drained here too.
+        case fleetDown(directors: Int, quorum: Int)
+        /// No longer seen failing by a quorum of the fleet (or the fleet is not read): back to its own checks.
+        case fleetAgain
     }
 
     /// The server concerned; `server` is nil for service-wide transitions (panic).
@@ -146,6 +153,12 @@ public struct Transition: Hashable, Sendable, CustomStringConvertible {
         case .settled(let reuse):
             return "\(subject): no longer flapping, the penalty decayed below reuse \(Self.rounded(reuse)): back to "
                 + "its checks"
+        case .fleetDown(let directors, let quorum):
+            return
+                "\(subject): failing at \(directors) other directors of the fleet (quorum \(quorum)): drained here too"
+        case .fleetAgain:
+            return
+                "\(subject): no longer failing at a quorum of the fleet, or the fleet not read: back to its own checks"
         }
     }
 }

@@ -99,6 +99,10 @@ extension Reconciler {
             ramps[id] = nil
             return current > 0 ? (0, .drain("flapping")) : nil
         }
+        guard !drainedByFleet(id) else {
+            ramps[id] = nil
+            return current > 0 ? (0, .drain("fleet")) : nil
+        }
         guard let target = reported[id] ?? record.configured else { return nil }
         if reconfigured || rereported, ramps[id] == nil, current > 0, target != current {
             return (target, rereported ? .reported : .reconfigured)
@@ -149,6 +153,6 @@ extension Reconciler {
         guard let record = state.servers[id], record.drainedBy != .operator, (weight(of: id) ?? 0) > 0 else {
             return false
         }
-        return !record.up || reported[id] == 0 || suppressed(id)
+        return !record.up || reported[id] == 0 || suppressed(id) || drainedByFleet(id)
     }
 }

@@ -48,6 +48,8 @@ public struct Reconciler: Sendable {
     var reweigh: Set<ServerID> = []
     /// The weights dynamic exec checks reported, which stand in for the configured weight while they last.
     var reported: [ServerID: Int] = [:]
+    /// The servers a quorum of the other directors of the fleet sees failing, with how many do (`fleet`).
+    var fleetDown: [ServerID: Int] = [:]
     /// The flap penalties of servers under `flap_damping` that changed state (dropped once negligible).
     var flaps: [ServerID: FlapPenalty] = [:]
     /// Servers whose dynamic check reported a new weight (or the configured one again): set at the next decision.
@@ -95,6 +97,10 @@ public struct Reconciler: Sendable {
                 whole.insert(service)
             case .serviceGone(let service): vanish { $0.service == service }
             case .drains(let notes): whole.formUnion(applyDrains(notes, into: &decision.transitions))
+            case .fleet(let down):
+                for id in agree(down, into: &decision.transitions) {
+                    touched[id.service, default: []].insert(id.server)
+                }
             case .configChanged(let config):
                 reconfigure(config, into: &decision.transitions)
                 whole.formUnion(members.keys)

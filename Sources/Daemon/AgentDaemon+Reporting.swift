@@ -12,13 +12,16 @@ extension AgentDaemon {
             metrics: metrics, process: true,
             status: { [unowned self] in statusDocument() },
             ready: { [unowned self] in targets.ready })
-        endpoints.verdicts = { [unowned self] in
-            PeerVerdicts.text(
-                reconciler.state.servers.sorted { $0.key < $1.key }.map {
-                    (PeerVerdicts.Server(service: $0.key.service, server: $0.key.server), $0.value.up)
-                })
-        }
+        endpoints.verdicts = { [unowned self] in verdictsText() }
         return endpoints
+    }
+
+    /// This director's verdicts as its peers and the fleet read them (`PeerVerdicts`).
+    func verdictsText() -> [UInt8] {
+        PeerVerdicts.text(
+            reconciler.state.servers.sorted { $0.key < $1.key }.map {
+                (PeerVerdicts.Server(service: $0.key.service, server: $0.key.server), $0.value.up)
+            })
     }
 
     /// The families /metrics carries, as the config's `metrics` says (at start and on each reload).
@@ -65,7 +68,8 @@ extension AgentDaemon {
                     return StatusDocument.RealServer(
                         address: status.id.server.description,
                         state: Self.healthState(
-                            status, record: records[status.id], suppressed: suppressedUntil != nil),
+                            status, record: records[status.id], suppressed: suppressedUntil != nil,
+                            fleetDown: reconciler.drainedByFleet(status.id)),
                         healthy: status.up, kernelWeight: destination.map { _ in status.weight },
                         configuredWeight: status.configured ?? 0, lastResult: probe?.result.probeClass.rawValue,
                         lastDetail: probe.flatMap { $0.result.detail.isEmpty ? nil : $0.result.detail },
@@ -75,7 +79,8 @@ extension AgentDaemon {
                         inactiveConnections: connections?.1, drain: drain,
                         ownCheck: running.config.service(key)?.realServer(status.id.server)?.check?.summary,
                         flapPenalty: flap.map { $0.penalty.value(at: now(), $0.damping) },
-                        suppressedUntil: suppressedUntil, peerVerdicts: peers.verdicts(of: status.id))
+                        suppressedUntil: suppressedUntil, peerVerdicts: peers.verdicts(of: status.id),
+                        fleetDown: fleet.agreement.down[status.id])
                 })
         }
         var configFile: String?
@@ -91,11 +96,14 @@ extension AgentDaemon {
             services: checked + unchecked)
     }
 
-    /// `up`, `down`, `falling` (up, failing), `rising` (down, passing), `admin_drained`, or `suppressed` (held
-    /// drained for flapping).
-    static func healthState(_ status: ServerStatus, record: ServerRecord?, suppressed: Bool) -> String {
+    /// `up`, `down`, `falling` (up, failing), `rising` (down, passing), `admin_drained`, `suppressed` (held
+    /// drained for flapping), or `fleet_down` (up here, drained for a quorum of the fleet sees it failing).
+    static func healthState(_ status: ServerStatus, record: ServerRecord?, suppressed: Bool, fleetDown: Bool = false)
+        -> String
+    {
         if status.drainedBy == .operator { return "admin_drained" }
         if suppressed { return "suppressed" }
+        if fleetDown, status.up { return "fleet_down" }
         if status.up { return (record?.failures ?? 0) > 0 ? "falling" : "up" }
         return (record?.successes ?? 0) > 0 ? "rising" : "down"
     }

@@ -63,6 +63,8 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
     let directorFaults: DirectorFaults
     /// Other directors' verdicts, compared with this one's (`peers`).
     let peers: PeerWatch
+    /// The fleet's verdicts through etcd (`fleet`).
+    let fleet: FleetWatch
 
     init(
         loop: EventLoop, ipvs: IPVSControl, engine: Engine, host: DirectorHost, options: DaemonOptions,
@@ -98,13 +100,16 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         shadow = ShadowMode(log: log, metrics: metrics)
         drains = DrainsReader(DrainsFile(forState: loaded.config.stateFile), conditions: conditions)
         arp = ARPConflicts(loop: loop, log: log, metrics: metrics, conditions: conditions)
-        peers = PeerWatch(loop: loop, origin: origin, metrics: metrics, conditions: conditions) { check, done in
+        // Peers and the fleet's store are read through the probe engine, beside the probes.
+        let fetch = { (check: NetworkCheck, done: @escaping (ProbeResult) -> Void) in
             do {
                 _ = try engine.start(check, completion: done)
             } catch {
                 done(ProbeResult(.localError, duration: .zero, detail: "\(error)"))
             }
         }
+        peers = PeerWatch(loop: loop, origin: origin, metrics: metrics, conditions: conditions, fetch: fetch)
+        fleet = FleetWatch(loop: loop, metrics: metrics, conditions: conditions, fetch: fetch)
         metrics.recordConfigLoad(succeeded: true, at: running.loadedAt)
         commands = CommandRunner(loop: loop)
         let runner = DRPathRunner(clock: loop, engine: engine, judge: verdicts.classify)
@@ -116,6 +121,10 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         }
         peers.ours = { [unowned self] in reconciler.state.servers.mapValues(\.up) }
         peers.labels = { [unowned self] in targets[$0]?.labels }
+        fleet.ours = peers.ours
+        fleet.text = { [unowned self] in verdictsText() }
+        fleet.deliver = { [unowned self] in turns.enqueue($0) }
+        fleet.labels = peers.labels
         hooks = HookRunner(loop: loop) { [unowned self] result, job, detail in hookEnded(result, job, detail) }
         verdicts.onDirectorFault = { [unowned self] in fireHook(.directorFault($0)) }
         turns.onTurn = { [unowned self] in turn($0) }

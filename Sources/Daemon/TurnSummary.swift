@@ -38,6 +38,8 @@ enum TurnSummary {
         case .panicOver: "panic over"
         case .flapping: "flapping"
         case .settled: "no longer flapping"
+        case .fleetDown: "failing at the fleet"
+        case .fleetAgain: "fleet agrees again"
         }
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import Primitives
 
 /// keepalived's parameter definitions (keepalived.conf(5) "Parameter substitution"): `$NAME=value` on one line, or
 /// on several, each ending in `\` but the last (a multiline definition, expanded into lines of their own), and the
@@ -37,7 +38,7 @@ struct KeepalivedDefinitions {
             return Expansion(value: .line(absolute ?? directory))
         case "_INSTANCE":
             if let configID { return Expansion(value: .line(configID)) }
-            let host = Self.hostName
+            let host = HostName.current
             return Expansion(
                 value: .line(host),
                 note: "${_INSTANCE} is this machine's host name (\(host)) as keepalived -i would default it: "
@@ -58,11 +59,5 @@ struct KeepalivedDefinitions {
         case "_BANG": return Expansion(value: .line("!"))
         default: return nil
         }
-    }
-
-    private static var hostName: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(cString: buffer)
     }
 }

@@ -35,6 +35,8 @@ public struct NetworkCheck: Sendable, Equatable {
         /// Keep the whole body of an answer with an expected status, up to this many bytes, in the result (a
         /// document fetched, not a probe); nil: the body is read only for `expectedBody`.
         var bodyKept: Int?
+        /// A POST of these bytes instead of the method's request.
+        var requestBody: [UInt8]?
         var url = ""
         var connectTo: String?
         var interface: String?
@@ -148,6 +150,11 @@ public struct NetworkCheck: Sendable, Equatable {
         get { box.fields.bodyKept }
         set { change { $0.bodyKept = newValue } }
     }
+    /// A POST of these bytes instead of the method's request (a document sent, as to etcd's JSON gateway); nil: none.
+    public var requestBody: [UInt8]? {
+        get { box.fields.requestBody }
+        set { change { $0.requestBody = newValue } }
+    }
     public var grpcService: String? {
         get { box.fields.grpcService }
         set { change(spelling: true) { $0.grpcService = newValue } }
@@ -207,6 +214,9 @@ public struct NetworkCheck: Sendable, Equatable {
         guard grpcService == nil || scheme != .tcp else { throw InvalidError(description: "gRPC needs http or https") }
         guard method == .get && headers.isEmpty && weightHeader == nil || scheme != .tcp && grpcService == nil else {
             throw InvalidError(description: "method, headers and weight_header apply only to http")
+        }
+        guard requestBody == nil || method == .get && scheme != .tcp && grpcService == nil else {
+            throw InvalidError(description: "a request body applies only to an http GET, which it makes a POST")
         }
         guard method != .head || expectedBody == nil else {
             throw InvalidError(description: "a HEAD request gets no body for expect_body to match")

@@ -88,7 +88,7 @@ final class Transfer {
             try set(CURLOPT_CONNECT_ONLY, check.scheme == .tcp ? 1 : 0)
         }
         if fresh || check.grpcService != last.grpcService || check.scheme != last.scheme || check.method != last.method
-            || check.headers != last.headers
+            || check.headers != last.headers || check.requestBody != last.requestBody
         {
             try setRequest(check)
         }
@@ -139,6 +139,7 @@ final class Transfer {
             if check.method == .head { try set(CURLOPT_NOBODY, 1) }
             if check.method == .options { try set(CURLOPT_CUSTOMREQUEST, string: "OPTIONS") }
             try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_NONE))
+            if let body = check.requestBody { try post(body) }
             curl_slist_free_all(headers)
             headers = check.headers.reduce(nil) { curl_slist_append($0, $1) }
             return try set(CURLOPT_HTTPHEADER, pointer: headers)
@@ -146,15 +147,18 @@ final class Transfer {
         try set(CURLOPT_CUSTOMREQUEST, pointer: nil)
         let version = check.scheme == .https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
         try set(CURLOPT_HTTP_VERSION, Int(version))
-        let request = GRPCHealth.request(service: service)
-        try set(CURLOPT_POSTFIELDSIZE, request.count)
-        // libcurl keeps its own copy: the request need not outlive this call.
-        let copied = request.withUnsafeBytes { drcheck_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
-        try require(CURLOPT_COPYPOSTFIELDS, copied)
+        try post(GRPCHealth.request(service: service))
         if grpcHeaders == nil {
             grpcHeaders = curl_slist_append(curl_slist_append(nil, "Content-Type: application/grpc"), "TE: trailers")
         }
         try set(CURLOPT_HTTPHEADER, pointer: grpcHeaders)
+    }
+
+    /// Makes the request a POST of `body`; libcurl keeps its own copy, so `body` need not outlive this call.
+    private func post(_ body: [UInt8]) throws(ProbeSetupError) {
+        try set(CURLOPT_POSTFIELDSIZE, body.count)
+        let copied = body.withUnsafeBytes { drcheck_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
+        try require(CURLOPT_COPYPOSTFIELDS, copied)
     }
 
     /// Lets go of the probe's completion (and what it holds) once the probe has ended.

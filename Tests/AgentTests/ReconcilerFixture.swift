@@ -12,13 +12,17 @@ struct ReconcilerFixture {
     var now: AgentTime = .seconds(100)
 
     /// `check` is the YAML of the service's check block; `servers` its real_servers entries.
-    init(check: String = "", servers: String = "", state: AgentState = AgentState(), dryRun: Bool = false) {
-        let yaml = """
-            services:
-              - vip: "198.51.100.33:8000"
-                check: {\(check)}
-                real_servers: [\(servers)]
-            """
+    init(
+        check: String = "", servers: String = "", state: AgentState = AgentState(), dryRun: Bool = false,
+        fleet: String = ""
+    ) {
+        let yaml =
+            fleet + """
+                services:
+                  - vip: "198.51.100.33:8000"
+                    check: {\(check)}
+                    real_servers: [\(servers)]
+                """
         let config = try! ConfigParser.parse(yaml: yaml, file: "test.yaml")
         reconciler = Reconciler(config: config, state: state, dryRun: dryRun)
     }

@@ -26,6 +26,8 @@ struct HookEvent: Equatable {
         case .panicOver: return HookEvent(name: "panic_over", service: service)
         case .flapping: return HookEvent(name: "flapping", service: service, server: server)
         case .settled: return HookEvent(name: "flap_settled", service: service, server: server)
+        case .fleetDown: return HookEvent(name: "fleet_down", service: service, server: server)
+        case .fleetAgain: return HookEvent(name: "fleet_again", service: service, server: server)
         case .appeared, .disappeared, .adopted: return nil
         }
     }

@@ -24,6 +24,10 @@ public final class DrcheckMetrics {
     private var shadowDisagreements: [ShadowLabels: Gauge] = [:]
     private var peersUp: [String: Gauge] = [:]
     private var peerDisagreements: [PeerLabels: Gauge] = [:]
+    /// `fleet`'s store and directors, while a fleet is configured.
+    private var fleet: (storeUp: Gauge, directors: Gauge)?
+    private var fleetDown: [ServerLabels: Gauge] = [:]
+    private var fleetDownHereOnly: [ServerLabels: Gauge] = [:]
     private let overloaded: Gauge
     private let achievedInterval: Gauge
     private var discounted: [DiscountReason: Counter] = [:]
@@ -206,6 +210,33 @@ public final class DrcheckMetrics {
         }
         setPresent(disagreements, in: &peerDisagreements, family: MetricFamilies.peerDisagreement) {
             [("service", $0.server.service), ("real_server", $0.server.realServer), ("peer", $0.peer)]
+        }
+    }
+
+    /// Sets the fleet's series: none unless `configured`; `directors` nil while the store is not read.
+    public func setFleet(
+        configured: Bool, directors: Int?, down: Set<ServerLabels>, downHereOnly: Set<ServerLabels>
+    ) {
+        if !configured, let fleet {
+            store.registry(MetricFamilies.fleetStoreUp).unregisterGauge(fleet.storeUp)
+            store.registry(MetricFamilies.fleetDirectors).unregisterGauge(fleet.directors)
+            self.fleet = nil
+        }
+        if configured {
+            let gauges =
+                fleet ?? (
+                    store.registry(MetricFamilies.fleetStoreUp).makeGauge(descriptor: MetricFamilies.fleetStoreUp),
+                    store.registry(MetricFamilies.fleetDirectors).makeGauge(descriptor: MetricFamilies.fleetDirectors)
+                )
+            fleet = gauges
+            gauges.storeUp.set(to: directors == nil ? 0 : 1)
+            gauges.directors.set(to: Double(directors ?? 0))
+        }
+        setPresent(down, in: &fleetDown, family: MetricFamilies.fleetDown) {
+            [("service", $0.service), ("real_server", $0.realServer)]
+        }
+        setPresent(downHereOnly, in: &fleetDownHereOnly, family: MetricFamilies.fleetDownHereOnly) {
+            [("service", $0.service), ("real_server", $0.realServer)]
         }
     }
 

@@ -192,6 +192,30 @@ enum MetricFamilies {
             "1 for each real server the peer has judged otherwise than this director for 10 s or more (one fails from "
                 + "one director only: that director's path, or the server behind it).")
     }
+    static var fleetStoreUp: MetricNameDescriptor {
+        family(
+            "drcheck_fleet_store_up",
+            "With fleet: 1 while this director holds its lease in etcd and read the fleet's verdicts at its last poll; "
+                + "0 while it goes on its own verdicts.")
+    }
+    static var fleetDirectors: MetricNameDescriptor {
+        family(
+            "drcheck_fleet_directors",
+            "With fleet: the live directors whose verdicts were read at the last poll, this one included (0 while "
+                + "the store is not read).")
+    }
+    static var fleetDown: MetricNameDescriptor {
+        family(
+            "drcheck_fleet_down",
+            "1 for each real server a quorum of the fleet's other directors sees failing: drained on this director "
+                + "too.")
+    }
+    static var fleetDownHereOnly: MetricNameDescriptor {
+        family(
+            "drcheck_fleet_down_here_only",
+            "1 for each real server this director sees failing while a quorum of the fleet's other directors sees it "
+                + "healthy: kept drained here, this director's path to it.")
+    }
     static var buildInfo: MetricNameDescriptor {
         family("drcheck_build_info", "Always 1; the version label says which drcheck runs.")
     }
@@ -209,7 +233,8 @@ enum MetricFamilies {
             directorFault, directorLimitFault, directorNeighbours, directorNeighbourLimit, directorLimitUsed,
             directorLimit, arpConflict, overloaded, achievedInterval,
             discounted, descriptorsExhausted, feedbackInvalid, hookRuns,
-            shadowDisagreement, peerUp, peerDisagreement, reloadSuccessful, reloadTimestamp, buildInfo,
+            shadowDisagreement, peerUp, peerDisagreement, fleetStoreUp, fleetDirectors, fleetDown, fleetDownHereOnly,
+            reloadSuccessful, reloadTimestamp, buildInfo,
         ]
     }
 

@@ -110,15 +110,19 @@ public struct StatusDocument: Codable, Equatable, Sendable {
         public var suppressedUntil: Double?
         /// Each peer's verdict on it (`up` or `down`), by the peer's address, as last read; nil without peers.
         public var peerVerdicts: [String: String]?
+        /// How many of the fleet's other directors see it failing, while a quorum does (it is drained here too); nil
+        /// otherwise.
+        public var fleetDown: Int?
 
         public init(
             address: String, state: String, healthy: Bool, kernelWeight: Int?, configuredWeight: Int,
             lastResult: String?, lastDetail: String?, latencySeconds: Double?, lastProbeAt: Double?,
             lastChangeAt: Double?, activeConnections: Int? = nil, inactiveConnections: Int? = nil, drain: Drain? = nil,
             ownCheck: String? = nil, flapPenalty: Double? = nil, suppressedUntil: Double? = nil,
-            peerVerdicts: [String: String]? = nil
+            peerVerdicts: [String: String]? = nil, fleetDown: Int? = nil
         ) {
             self.peerVerdicts = peerVerdicts
+            self.fleetDown = fleetDown
             self.ownCheck = ownCheck
             self.flapPenalty = flapPenalty
             self.suppressedUntil = suppressedUntil

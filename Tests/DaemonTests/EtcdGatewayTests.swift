@@ -1,0 +1,74 @@
+import EventLoop
+import Foundation
+import Primitives
+import Probe
+import Testing
+
+@testable import Daemon
+
+/// `EtcdGateway` against a real etcd (Debian's etcd-server, on loopback, its own data in a temporary folder), through
+/// the real probe engine: a lease granted and kept alive, a put under it, a range of a prefix, and the store's errors.
+@Suite(.serialized) struct EtcdGatewayTests {
+    static let etcd = "/usr/bin/etcd"
+
+    @Test func aLeaseAPutAndARangeThroughEtcdsGateway() throws {
+        let port = UInt16(20_000 + getpid() % 20_000)
+        let folder = NSTemporaryDirectory() + "drcheck-etcd-\(UUID().uuidString)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.etcd)
+        process.arguments = [
+            "--data-dir", folder, "--listen-client-urls", "http://127.0.0.1:\(port)",
+            "--advertise-client-urls", "http://127.0.0.1:\(port)", "--listen-peer-urls",
+            "http://127.0.0.1:\(port + 1)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(port + 1)",
+            "--initial-cluster", "default=http://127.0.0.1:\(port + 1)",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let loop = try EventLoop()
+        let engine = try ProbeEngine(loop: loop)
+        let endpoint = Endpoint("127.0.0.1:\(port)")!
+        func call(_ check: NetworkCheck?) throws -> ProbeResult {
+            var result: ProbeResult?
+            try engine.start(try #require(check)) {
+                result = $0
+                loop.stop()
+            }
+            try loop.run()
+            return try #require(result)
+        }
+        // etcd takes a moment to serve.
+        var entries: [EtcdGateway.Entry]?
+        for _ in 0..<100 where entries == nil {
+            entries = try? EtcdGateway.entries(try call(EtcdGateway.range(endpoint, prefix: "/drcheck/fleet/")))
+            if entries == nil { usleep(100_000) }
+        }
+        #expect(entries == [])
+
+        let lease = try EtcdGateway.granted(try call(EtcdGateway.grant(endpoint, ttl: .seconds(5))))
+        #expect(Int(lease) != nil)
+        try EtcdGateway.stored(
+            try call(EtcdGateway.put(endpoint, key: "/drcheck/fleet/lvs1", value: Array("up\n".utf8), lease: lease)))
+        try EtcdGateway.stored(
+            try call(EtcdGateway.put(endpoint, key: "/drcheck/fleetX", value: Array("not ours".utf8), lease: lease)))
+        #expect(
+            try EtcdGateway.entries(try call(EtcdGateway.range(endpoint, prefix: "/drcheck/fleet/")))
+                == [EtcdGateway.Entry(key: "/drcheck/fleet/lvs1", value: Array("up\n".utf8), lease: lease)])
+        #expect(try EtcdGateway.keptAlive(try call(EtcdGateway.keepAlive(endpoint, lease: lease))))
+        #expect(try !EtcdGateway.keptAlive(try call(EtcdGateway.keepAlive(endpoint, lease: "12345"))))
+        #expect(throws: EtcdGateway.Failure(description: "etcd: etcdserver: requested lease not found")) {
+            try EtcdGateway.stored(
+                try call(EtcdGateway.put(endpoint, key: "/drcheck/fleet/lvs2", value: [], lease: "12345")))
+        }
+        // Nothing listens on the next port but one: the call's failure, classified.
+        let refused = #expect(throws: EtcdGateway.Failure.self) {
+            try EtcdGateway.granted(try call(EtcdGateway.grant(Endpoint("127.0.0.1:\(port + 2)")!, ttl: .seconds(5))))
+        }
+        #expect(refused?.description.hasPrefix("connect_refused ") == true)
+    }
+}
