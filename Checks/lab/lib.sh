@@ -162,6 +162,44 @@ link set $name-rs up"
   lab_in "$name" ipvsadm -R <<<"$ipvs"
 }
 
+# lab_director_weight NS I: prints rsI's weight in the VIP service of director NS's IPVS table, as ipvsadm shows it.
+lab_director_weight() {
+  lab_in "$1" ipvsadm -Ln -t "$LAB_SERVICE" | awk -v r="$(lab_rip "$2"):$LAB_PORT" '$2 == r {print $4}'
+}
+
+# lab_drcheck_get NS LISTEN PATH: the answer of the drcheck listening at LISTEN in namespace NS to GET PATH.
+lab_drcheck_get() { lab_in "$1" curl -s --max-time 2 "http://$2$3"; }
+
+# lab_drcheck_metric NS LISTEN QUERY: the value of the first /metrics line of that drcheck starting with QUERY.
+lab_drcheck_metric() { lab_drcheck_get "$1" "$2" /metrics | awk -v q="$3" 'index($0, q) == 1 {print $NF; exit}'; }
+
+# lab_etcd_start IP: starts etcd (Debian's etcd-server) in namespace `store` on br_e, serving its clients at IP:2379,
+# its data under $LAB_STATE/etcd (kept across a stop and start, as a restarted member keeps its own); returns when it
+# answers. The namespace is made at the first start.
+lab_etcd_start() {
+  local ip=$1
+  if [ ! -e /run/netns/store ]; then
+    ip -batch - <<<"netns add store
+link add store-e-br type veth peer name store-e netns store
+link set store-e-br master br_e up"
+    ip -n store -batch - <<<"link set lo up
+addr add $ip/24 dev store-e
+link set store-e up"
+  fi
+  ip netns exec store etcd --data-dir "$LAB_STATE/etcd" --listen-client-urls "http://$ip:2379" \
+    --advertise-client-urls "http://$ip:2379" --listen-peer-urls http://127.0.0.1:2380 >>"$LAB_STATE/etcd.log" 2>&1 &
+  echo $! >"$LAB_STATE/etcd.pid"
+  lab_wait 30 lab_in store curl -sf --max-time 1 -o /dev/null -X POST -d '{}' "http://$ip:2379/v3/maintenance/status"
+}
+
+# lab_etcd_stop: stops the etcd lab_etcd_start started (SIGTERM, as its unit would).
+lab_etcd_stop() {
+  local pid
+  read -r pid <"$LAB_STATE/etcd.pid"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 # lab_vip_add I: puts the VIP on rsI's lo as /32 (the seed's real-server setup).
 lab_vip_add() { ip -n "rs$1" addr add "$LAB_VIP/32" dev lo; }
 

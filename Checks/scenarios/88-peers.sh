@@ -25,9 +25,9 @@ pid2=$!
 agent_wait_ready
 lab_wait 30 lab_prints 200 lab_in lvs2 curl -s -o /dev/null -w '%{http_code}' "http://$lvs2/healthz"
 # get2 PATH: lvs2's drcheck's answer to GET PATH.
-get2() { lab_in lvs2 curl -s --max-time 2 "http://$lvs2$1"; }
-metric2() { get2 /metrics | awk -v q="$1" 'index($0, q) == 1 {print $NF; exit}'; }
-weight2() { lab_in lvs2 ipvsadm -Ln -t "$LAB_SERVICE" | awk -v r="$(lab_rip "$1"):$LAB_PORT" '$2 == r {print $4}'; }
+get2() { lab_drcheck_get lvs2 "$lvs2" "$1"; }
+metric2() { lab_drcheck_metric lvs2 "$lvs2" "$1"; }
+weight2() { lab_director_weight lvs2 "$1"; }
 lab_wait 10 lab_prints 1.0 agent_metric "drcheck_peer_up{peer=\"$lvs2\"}"
 lab_expect_eq "lvs reads lvs2's verdicts, lvs2 reads lvs's" "1.0 1.0" \
   "$(agent_metric "drcheck_peer_up{peer=\"$lvs2\"}") $(metric2 "drcheck_peer_up{peer=\"$AGENT_LISTEN\"}")"

@@ -56,9 +56,13 @@ import Testing
             try call(EtcdGateway.put(endpoint, key: "/drcheck/fleet/lvs1", value: Array("up\n".utf8), lease: lease)))
         try EtcdGateway.stored(
             try call(EtcdGateway.put(endpoint, key: "/drcheck/fleetX", value: Array("not ours".utf8), lease: lease)))
+        let read = try EtcdGateway.entries(try call(EtcdGateway.range(endpoint, prefix: "/drcheck/fleet/")))
         #expect(
-            try EtcdGateway.entries(try call(EtcdGateway.range(endpoint, prefix: "/drcheck/fleet/")))
-                == [EtcdGateway.Entry(key: "/drcheck/fleet/lvs1", value: Array("up\n".utf8), lease: lease)])
+            read.map { [$0.key, String(decoding: $0.value, as: UTF8.self), $0.lease] } == [
+                ["/drcheck/fleet/lvs1", "up\n", lease]
+            ])
+        // The first put was the store's second revision (its first is its creation).
+        #expect(read.map(\.revision) == ["2"])
         #expect(try EtcdGateway.keptAlive(try call(EtcdGateway.keepAlive(endpoint, lease: lease))))
         #expect(try !EtcdGateway.keptAlive(try call(EtcdGateway.keepAlive(endpoint, lease: "12345"))))
         #expect(throws: EtcdGateway.Failure(description: "etcd: etcdserver: requested lease not found")) {

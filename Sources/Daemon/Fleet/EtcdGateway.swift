@@ -16,11 +16,12 @@ enum EtcdGateway {
         var description: String
     }
 
-    /// A key and its value, with the lease it lives under ("0": none).
+    /// A key and its value, with the lease it lives under ("0": none) and the store's revision of its last change.
     struct Entry: Equatable {
         var key: String
         var value: [UInt8]
         var lease: String
+        var revision: String
     }
 
     static func grant(_ endpoint: Endpoint, ttl: Duration) -> NetworkCheck? {
@@ -68,7 +69,9 @@ enum EtcdGateway {
             guard let key = Data(base64Encoded: kv.key), let value = Data(base64Encoded: kv.value ?? "") else {
                 throw Failure(description: "a key or value not in base64")
             }
-            return Entry(key: String(decoding: key, as: UTF8.self), value: Array(value), lease: kv.lease ?? "0")
+            return Entry(
+                key: String(decoding: key, as: UTF8.self), value: Array(value), lease: kv.lease ?? "0",
+                revision: kv.revision ?? "")
         }
     }
 
@@ -119,6 +122,8 @@ enum EtcdGateway {
             var key: String
             var value: String?
             var lease: String?
+            var revision: String?
+            enum CodingKeys: String, CodingKey { case key, value, lease, revision = "mod_revision" }
         }
         var kvs: [KV]?
     }

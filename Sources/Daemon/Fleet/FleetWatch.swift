@@ -18,7 +18,8 @@ final class FleetWatch {
     private let conditions: ConditionLog
     /// Starts a request and hands its result to the completion (the daemon's probe engine).
     private let fetch: (NetworkCheck, @escaping (ProbeResult) -> Void) -> Void
-    /// This director's verdicts now, and their text as published.
+    /// This director's verdicts now, and their text as published (made only when they changed: at 10,000 servers
+    /// the text is 600 KB).
     var ours: () -> [ServerID: Bool] = { [:] }
     var text: () -> [UInt8] = { [] }
     /// Hands the decision core the fleet's verdicts.
@@ -32,8 +33,11 @@ final class FleetWatch {
     private var endpoint = 0
     private var lease: String?
     private var renewed = Monotonic(nanoseconds: 0)
-    /// The text put under the lease last.
-    private var published: [UInt8]?
+    /// The verdicts put under the lease last.
+    private var published: [ServerID: Bool]?
+    /// Each director's verdicts as read, by key, with the revision they were read at: unchanged ones are not parsed
+    /// again.
+    private var parsed: [String: (revision: String, verdicts: [ServerID: Bool]?)] = [:]
     private var busy = false
     /// Bumped at each configure: the answers to calls made before are dropped.
     private var generation = 0
@@ -106,9 +110,9 @@ final class FleetWatch {
                 renewed = loop.now()
             }
         }
-        let text = text()
-        if text != published {
-            return call(EtcdGateway.put(at, key: settings.prefix + name, value: text, lease: lease), at: at) {
+        let verdicts = ours()
+        if verdicts != published {
+            return call(EtcdGateway.put(at, key: settings.prefix + name, value: text(), lease: lease), at: at) {
                 [unowned self] result throws(EtcdGateway.Failure) in
                 do throws(EtcdGateway.Failure) {
                     try EtcdGateway.stored(result)
@@ -117,7 +121,7 @@ final class FleetWatch {
                     if error.description.contains("lease not found") { self.lease = nil }
                     throw error
                 }
-                published = text
+                published = verdicts
             }
         }
         guard let request = EtcdGateway.range(at, prefix: settings.prefix) else { return failed(Self.refused(at)) }
@@ -170,12 +174,12 @@ final class FleetWatch {
                 }
                 continue
             }
-            others[director] = (try? PeerVerdicts.parse(entry.value)).map { verdicts in
-                Dictionary(
-                    verdicts.map { (ServerID(service: $0.key.service, server: $0.key.server), $0.value) },
-                    uniquingKeysWith: { first, _ in first })
+            if parsed[entry.key]?.revision != entry.revision {
+                parsed[entry.key] = (entry.revision, try? PeerWatch.verdicts(entry.value))
             }
+            others[director] = parsed[entry.key]?.verdicts
         }
+        parsed = parsed.filter { key, _ in entries.contains { $0.key == key } }
         conditions.clear("fleet", "fleet: read again through etcd \(settings.etcd[endpoint % settings.etcd.count])")
         directors = others.count + 1
         agreement = FleetAgreement(others: others.compactMapValues { $0 }, ours: ours(), quorum: settings.quorum)

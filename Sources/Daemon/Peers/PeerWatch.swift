@@ -122,7 +122,12 @@ final class PeerWatch {
     /// A peer's verdicts from the answer to `request`.
     static func verdicts(_ result: ProbeResult) throws(PeerVerdicts.ParseError) -> [ServerID: Bool] {
         guard result.isOK, let body = result.body else { throw .notVerdicts }
-        return Dictionary(
+        return try verdicts(body)
+    }
+
+    /// A director's verdicts from their text (`PeerVerdicts`).
+    static func verdicts(_ body: [UInt8]) throws(PeerVerdicts.ParseError) -> [ServerID: Bool] {
+        Dictionary(
             try PeerVerdicts.parse(body).map { (ServerID(service: $0.key.service, server: $0.key.server), $0.value) },
             uniquingKeysWith: { first, _ in first })
     }

@@ -9,13 +9,19 @@ final class FakeEtcd {
     var up = true
     /// Each lease's expiry, by ID.
     private(set) var leases: [String: Monotonic] = [:]
-    private(set) var values: [String: (value: [UInt8], lease: String)] = [:]
+    private(set) var values: [String: (value: [UInt8], lease: String, revision: Int)] = [:]
+    private var revision = 1
     private var nextLease = 7_587_899_424_644_641_797
 
     init(loop: EventLoop) { self.loop = loop }
 
     /// Puts `value` at `key` under a lease that never expires (another director's).
-    func set(_ key: String, _ value: [UInt8]) { values[key] = (value, "1") }
+    func set(_ key: String, _ value: [UInt8]) { put(key, value, lease: "1") }
+
+    private func put(_ key: String, _ value: [UInt8], lease: String) {
+        revision += 1
+        values[key] = (value, lease, revision)
+    }
 
     func remove(_ key: String) { values[key] = nil }
 
@@ -47,14 +53,15 @@ final class FakeEtcd {
             guard leases[lease] != nil else {
                 return Self.json(#"{"error":"etcdserver: requested lease not found","code":5}"#, status: 404)
             }
-            values[Self.decoded(body["key"])] = (Array(Data(base64Encoded: body["value"] ?? "") ?? Data()), lease)
+            put(Self.decoded(body["key"]), Array(Data(base64Encoded: body["value"] ?? "") ?? Data()), lease: lease)
             return Self.json("{}")
         case "/v3/kv/range":
             let (from, end) = (Self.decoded(body["key"]), Self.decoded(body["range_end"]))
             let kvs = values.keys.sorted().filter { $0 >= from && $0 < end }.map { key in
-                let (value, lease) = values[key]!
+                let entry = values[key]!
+                let (name, value) = (Data(key.utf8).base64EncodedString(), Data(entry.value).base64EncodedString())
                 return
-                    #"{"key":"\#(Data(key.utf8).base64EncodedString())","value":"\#(Data(value).base64EncodedString())","lease":"\#(lease)"}"#
+                    #"{"key":"\#(name)","value":"\#(value)","lease":"\#(entry.lease)","mod_revision":"\#(entry.revision)"}"#
             }
             return Self.json(kvs.isEmpty ? "{}" : #"{"kvs":[\#(kvs.joined(separator: ","))]}"#)
         default:
