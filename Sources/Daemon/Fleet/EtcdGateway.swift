@@ -123,7 +123,10 @@ enum EtcdGateway {
             var value: String?
             var lease: String?
             var revision: String?
-            enum CodingKeys: String, CodingKey { case key, value, lease, revision = "mod_revision" }
+            enum CodingKeys: String, CodingKey {
+                case key, value, lease
+                case revision = "mod_revision"
+            }
         }
         var kvs: [KV]?
     }
