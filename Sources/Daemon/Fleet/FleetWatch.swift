@@ -41,7 +41,9 @@ final class FleetWatch {
     private var busy = false
     /// Bumped at each configure: the answers to calls made before are dropped.
     private var generation = 0
-    /// The servers said to fail from this director only.
+    /// Since when each server has failed from this director only; those it lasted `PeerComparison.lasting` for are
+    /// said and exported (the director that sees a stopped server first is not its path).
+    private var hereOnlySince: [ServerID: Monotonic] = [:]
     private var hereOnly: Set<ServerID> = []
     private var timer: EventLoop.TimerID?
     /// The last set given to the decision core.
@@ -183,12 +185,6 @@ final class FleetWatch {
         conditions.clear("fleet", "fleet: read again through etcd \(settings.etcd[endpoint % settings.etcd.count])")
         directors = others.count + 1
         agreement = FleetAgreement(others: others.compactMapValues { $0 }, ours: ours(), quorum: settings.quorum)
-        for (id, up) in agreement.downHereOnly.sorted(by: { $0.key < $1.key }) where !hereOnly.contains(id) {
-            conditions.raise(
-                "fleet here only \(id)", .warning,
-                "\(id): failing from this director only (up at \(up) others of the fleet): kept drained here; this "
-                    + "director's path to it (drcheck diagnose)")
-        }
         give(agreement.down)
     }
 
@@ -212,10 +208,20 @@ final class FleetWatch {
     }
 
     private func give(_ down: [ServerID: Int]) {
-        for id in hereOnly where agreement.downHereOnly[id] == nil {
+        let now = loop.now()
+        hereOnlySince = agreement.downHereOnly.keys.reduce(into: [:]) { $0[$1] = hereOnlySince[$1] ?? now }
+        let lasting = Set(hereOnlySince.filter { now - $0.value >= PeerComparison.lasting }.keys)
+        for id in hereOnly.subtracting(lasting) {
             conditions.clear("fleet here only \(id)", "\(id): no longer failing from this director only")
         }
-        hereOnly = Set(agreement.downHereOnly.keys)
+        for id in lasting.subtracting(hereOnly).sorted() {
+            conditions.raise(
+                "fleet here only \(id)", .warning,
+                "\(id): failing from this director only (up at \(agreement.downHereOnly[id] ?? 0) others of the fleet) "
+                    + "for \(PrometheusDuration.format(PeerComparison.lasting)): kept drained here; this director's path "
+                    + "to it (drcheck diagnose)")
+        }
+        hereOnly = lasting
         publish()
         guard down != delivered else { return }
         delivered = down
@@ -226,6 +232,6 @@ final class FleetWatch {
         metrics.setFleet(
             configured: settings != nil, directors: directors,
             down: Set(agreement.down.keys.compactMap(labels)),
-            downHereOnly: Set(agreement.downHereOnly.keys.compactMap(labels)))
+            downHereOnly: Set(hereOnly.compactMap(labels)))
     }
 }
