@@ -45,7 +45,7 @@ import Testing
         // etcd takes a moment to serve.
         var entries: [EtcdGateway.Entry]?
         for _ in 0..<100 where entries == nil {
-            entries = try? EtcdGateway.entries(try call(EtcdGateway.range(endpoint, prefix: "/drcheck/fleet/")))
+            entries = try? EtcdGateway.entries(try call(EtcdGateway.keys(endpoint, prefix: "/drcheck/fleet/")))
             if entries == nil { usleep(100_000) }
         }
         #expect(entries == [])
@@ -56,13 +56,16 @@ import Testing
             try call(EtcdGateway.put(endpoint, key: "/drcheck/fleet/lvs1", value: Array("up\n".utf8), lease: lease)))
         try EtcdGateway.stored(
             try call(EtcdGateway.put(endpoint, key: "/drcheck/fleetX", value: Array("not ours".utf8), lease: lease)))
-        let read = try EtcdGateway.entries(try call(EtcdGateway.range(endpoint, prefix: "/drcheck/fleet/")))
+        // The keys of the prefix without their values (not /drcheck/fleetX), then one with its value.
+        let listed = try EtcdGateway.entries(try call(EtcdGateway.keys(endpoint, prefix: "/drcheck/fleet/")))
         #expect(
-            read.map { [$0.key, String(decoding: $0.value, as: UTF8.self), $0.lease] } == [
-                ["/drcheck/fleet/lvs1", "up\n", lease]
+            listed.map { [$0.key, String(decoding: $0.value, as: UTF8.self), $0.lease] } == [
+                ["/drcheck/fleet/lvs1", "", lease]
             ])
         // The first put was the store's second revision (its first is its creation).
-        #expect(read.map(\.revision) == ["2"])
+        #expect(listed.map(\.revision) == ["2"])
+        let read = try EtcdGateway.entries(try call(EtcdGateway.get(endpoint, key: "/drcheck/fleet/lvs1")))
+        #expect(read.map { String(decoding: $0.value, as: UTF8.self) } == ["up\n"])
         #expect(try EtcdGateway.keptAlive(try call(EtcdGateway.keepAlive(endpoint, lease: lease))))
         #expect(try !EtcdGateway.keptAlive(try call(EtcdGateway.keepAlive(endpoint, lease: "12345"))))
         #expect(throws: EtcdGateway.Failure(description: "etcd: etcdserver: requested lease not found")) {
@@ -73,6 +76,6 @@ import Testing
         let refused = #expect(throws: EtcdGateway.Failure.self) {
             try EtcdGateway.granted(try call(EtcdGateway.grant(Endpoint("127.0.0.1:\(port + 2)")!, ttl: .seconds(5))))
         }
-        #expect(refused?.description.hasPrefix("connect_refused ") == true)
+        #expect(refused?.description == "connect_refused")
     }
 }

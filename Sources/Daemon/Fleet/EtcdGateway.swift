@@ -38,12 +38,18 @@ enum EtcdGateway {
             #"{"key":"\#(base64(Array(key.utf8)))","value":"\#(base64(value))","lease":"\#(lease)"}"#)
     }
 
-    /// Every key that begins with `prefix`.
-    static func range(_ endpoint: Endpoint, prefix: String) -> NetworkCheck? {
+    /// Every key that begins with `prefix`, with its lease and revision but without its value.
+    static func keys(_ endpoint: Endpoint, prefix: String) -> NetworkCheck? {
         var end = Array(prefix.utf8)
         end[end.count - 1] += 1
         return call(
-            endpoint, "/v3/kv/range", #"{"key":"\#(base64(Array(prefix.utf8)))","range_end":"\#(base64(end))"}"#)
+            endpoint, "/v3/kv/range",
+            #"{"key":"\#(base64(Array(prefix.utf8)))","range_end":"\#(base64(end))","keys_only":true}"#)
+    }
+
+    /// One key, with its value.
+    static func get(_ endpoint: Endpoint, key: String) -> NetworkCheck? {
+        call(endpoint, "/v3/kv/range", #"{"key":"\#(base64(Array(key.utf8)))"}"#)
     }
 
     /// The lease a grant made.
@@ -89,8 +95,8 @@ enum EtcdGateway {
     /// The answer's document, or the store's error in it, or why there is none.
     private static func decode<T: Decodable>(_ type: T.Type, _ result: ProbeResult) throws(Failure) -> T {
         guard result.isOK, let body = result.body else {
-            let detail = result.detail.isEmpty ? "" : " \(result.detail)"
-            throw Failure(description: "\(result.probeClass.rawValue)\(detail)")
+            // The class alone: libcurl's words carry timings ("after 2 ms"), which would make each failure a new one.
+            throw Failure(description: result.probeClass.rawValue)
         }
         let decoder = JSONDecoder()
         if let error = try? decoder.decode(StoreError.self, from: Data(body)), let message = error.error {

@@ -93,7 +93,8 @@ final class PeerWatch {
         } catch {
             views[peer] = nil
             up[peer] = false
-            let why = result.isOK ? "\(error)" : "\(result.probeClass.rawValue) \(result.detail)"
+            // The class alone: libcurl's words carry timings ("after 2 ms"), which would make each failure a new one.
+            let why = result.isOK ? "\(error)" : result.probeClass.rawValue
             conditions.raise(
                 "peer \(peer)", .warning,
                 "peer \(peer): its verdicts cannot be read (\(why)); compared with nothing until they can, and no "

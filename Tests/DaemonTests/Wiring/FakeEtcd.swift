@@ -11,6 +11,9 @@ final class FakeEtcd {
     private(set) var leases: [String: Monotonic] = [:]
     private(set) var values: [String: (value: [UInt8], lease: String, revision: Int)] = [:]
     private var revision = 1
+    private var refusals = 0
+    /// The values read one key at a time.
+    private(set) var valuesRead: [String] = []
     private var nextLease = 7_587_899_424_644_641_797
 
     init(loop: EventLoop) { self.loop = loop }
@@ -34,10 +37,15 @@ final class FakeEtcd {
     func text(_ key: String) -> String? { values[key].map { String(decoding: $0.value, as: UTF8.self) } }
 
     func answer(_ check: NetworkCheck) -> ProbeResult {
-        guard up else { return ProbeResult(.connectRefused, duration: .milliseconds(1), detail: "refused") }
+        refusals += up ? 0 : 1
+        // libcurl's words for it carry a timing, different each time.
+        guard up else {
+            return ProbeResult(.connectRefused, duration: .milliseconds(1), detail: "refused after \(refusals) ms")
+        }
         expire()
-        let request = (try? JSONSerialization.jsonObject(with: Data(check.requestBody ?? []))) as? [String: String]
-        let body = request ?? [:]
+        let request = (try? JSONSerialization.jsonObject(with: Data(check.requestBody ?? []))) as? [String: Any]
+        let body = (request ?? [:]).compactMapValues { $0 as? String }
+        let keysOnly = request?["keys_only"] as? Bool == true
         switch check.path {
         case "/v3/lease/grant":
             nextLease += 1
@@ -56,12 +64,16 @@ final class FakeEtcd {
             put(Self.decoded(body["key"]), Array(Data(base64Encoded: body["value"] ?? "") ?? Data()), lease: lease)
             return Self.json("{}")
         case "/v3/kv/range":
-            let (from, end) = (Self.decoded(body["key"]), Self.decoded(body["range_end"]))
-            let kvs = values.keys.sorted().filter { $0 >= from && $0 < end }.map { key in
+            // A range of keys, or the one key without range_end.
+            let from = Self.decoded(body["key"])
+            let end = body["range_end"].map { Self.decoded($0) }
+            if end == nil { valuesRead.append(from) }
+            let kvs = values.keys.sorted().filter { key in end.map { key >= from && key < $0 } ?? (key == from) }.map {
+                key in
                 let entry = values[key]!
                 let (name, value) = (Data(key.utf8).base64EncodedString(), Data(entry.value).base64EncodedString())
-                return
-                    #"{"key":"\#(name)","value":"\#(value)","lease":"\#(entry.lease)","mod_revision":"\#(entry.revision)"}"#
+                let valued = keysOnly ? "" : #","value":"\#(value)""#
+                return #"{"key":"\#(name)"\#(valued),"lease":"\#(entry.lease)","mod_revision":"\#(entry.revision)"}"#
             }
             return Self.json(kvs.isEmpty ? "{}" : #"{"kvs":[\#(kvs.joined(separator: ","))]}"#)
         default:

@@ -58,7 +58,7 @@ import Testing
         let lines = lab.log.take()
         #expect(
             lines.contains(
-                "<4>peer \(Self.peer): its verdicts cannot be read (connect_refused refused); compared with nothing "
+                "<4>peer \(Self.peer): its verdicts cannot be read (connect_refused); compared with nothing "
                     + "until they can, and no weight depends on them"))
         #expect(lines.filter { $0.contains("cannot be read") }.count == 1)
         #expect(lab.ipvs.writes.map(\.weight) == [0])
