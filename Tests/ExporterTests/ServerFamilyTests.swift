@@ -106,40 +106,43 @@ import Testing
     /// The server's series in swift-prometheus: made on first use and set as `DrcheckMetrics` sets its values.
     private static func apply(_ server: Server, to registry: PrometheusCollectorRegistry) {
         let labels = [("service", server.labels.service), ("real_server", server.labels.realServer)]
-        let up = registry.makeGauge(descriptor: MetricFamilies.up, labels: labels)
-        let weight = registry.makeGauge(descriptor: MetricFamilies.weight, labels: labels)
-        let configured = registry.makeGauge(descriptor: MetricFamilies.configuredWeight, labels: labels)
-        let drained = registry.makeGauge(descriptor: MetricFamilies.adminDrained, labels: labels)
+        let up = registry.makeGauge(descriptor: MetricFamilies.up.reference, labels: labels)
+        let weight = registry.makeGauge(descriptor: MetricFamilies.weight.reference, labels: labels)
+        let configured = registry.makeGauge(descriptor: MetricFamilies.configuredWeight.reference, labels: labels)
+        let drained = registry.makeGauge(descriptor: MetricFamilies.adminDrained.reference, labels: labels)
         for (resultClass, duration) in server.probes {
             registry.makeValueHistogram(
-                descriptor: MetricFamilies.probeDuration, labels: labels, buckets: MetricFamilies.durationBuckets
+                descriptor: MetricFamilies.probeDuration.reference, labels: labels,
+                buckets: MetricFamilies.durationBuckets
             ).record(max(0, duration.seconds))
-            registry.makeCounter(descriptor: MetricFamilies.probeResults, labels: labels + [("class", resultClass)])
-                .increment()
+            registry.makeCounter(
+                descriptor: MetricFamilies.probeResults.reference, labels: labels + [("class", resultClass)]
+            )
+            .increment()
         }
         for (from, to) in server.transitions {
             registry.makeCounter(
-                descriptor: MetricFamilies.transitions, labels: labels + [("from", from), ("to", to)]
+                descriptor: MetricFamilies.transitions.reference, labels: labels + [("from", from), ("to", to)]
             ).increment()
         }
         for counters in server.kernel {
-            registry.makeGauge(descriptor: MetricFamilies.activeConnections, labels: labels)
+            registry.makeGauge(descriptor: MetricFamilies.activeConnections.reference, labels: labels)
                 .set(to: Double(counters.activeConnections))
-            registry.makeGauge(descriptor: MetricFamilies.inactiveConnections, labels: labels)
+            registry.makeGauge(descriptor: MetricFamilies.inactiveConnections.reference, labels: labels)
                 .set(to: Double(counters.inactiveConnections))
-            let figures: [(MetricNameDescriptor, UInt64)] = [
+            let figures: [(MetricFamily, UInt64)] = [
                 (MetricFamilies.connections, counters.connections), (MetricFamilies.packetsIn, counters.packetsIn),
                 (MetricFamilies.packetsOut, counters.packetsOut), (MetricFamilies.bytesIn, counters.bytesIn),
                 (MetricFamilies.bytesOut, counters.bytesOut),
             ]
             for (family, value) in figures {
-                let counter = registry.makeCounter(descriptor: family, labels: labels)
+                let counter = registry.makeCounter(descriptor: family.reference, labels: labels)
                 counter.reset()
                 counter.increment(by: Int64(clamping: value))
             }
         }
         if let flap = server.flap {
-            registry.makeGauge(descriptor: MetricFamilies.flapPenalty, labels: labels).set(to: flap / 2)
+            registry.makeGauge(descriptor: MetricFamilies.flapPenalty.reference, labels: labels).set(to: flap / 2)
         }
         if let (isUp, weightNow, configuredWeight, adminDrained) = server.state {
             up.set(to: isUp ? 1 : 0)

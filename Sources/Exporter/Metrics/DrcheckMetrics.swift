@@ -1,9 +1,8 @@
 import EventLoop
 import Primitives
-import Prometheus
 
 /// drcheck's metrics, rendered in the text format on each scrape: the per-server families from plain `ServerRecord`s,
-/// the others kept in swift-prometheus registries. The daemon calls the methods on its loop; a series appears with
+/// the others series by series (`Series`, in a `ShardedRegistry`). The daemon calls the methods on its loop; a series appears with
 /// the first value set for it and disappears with `removeServer` or `removeService`.
 public final class DrcheckMetrics {
     private let store = ShardedRegistry(MetricFamilies.registered)
@@ -242,7 +241,7 @@ public final class DrcheckMetrics {
 
     /// Makes the series of `family` exactly one per key of `present`, at 1: those of keys gone are removed.
     private func setPresent<Key: Hashable>(
-        _ present: Set<Key>, in gauges: inout [Key: Gauge], family: MetricNameDescriptor,
+        _ present: Set<Key>, in gauges: inout [Key: Gauge], family: MetricFamily,
         labels: (Key) -> [(String, String)]
     ) {
         let registry = store.registry(family)
@@ -374,13 +373,13 @@ public final class DrcheckMetrics {
     }
 
     /// The shard of a per-service family that holds `service`'s series.
-    private func registry(_ family: MetricNameDescriptor, of service: String) -> PrometheusCollectorRegistry {
+    private func registry(_ family: MetricFamily, of service: String) -> SeriesSet {
         store.registry(family, shard: ShardedRegistry.shard(for: service))
     }
 
     /// The counter of `family` whose one label `label` is `key`, made the first time it is asked for.
     private func counter<Key: RawRepresentable & Hashable>(
-        _ key: Key, label: String, in counters: inout [Key: Counter], family: MetricNameDescriptor
+        _ key: Key, label: String, in counters: inout [Key: Counter], family: MetricFamily
     ) -> Counter where Key.RawValue == String {
         if let counter = counters[key] { return counter }
         let counter = store.registry(family).makeCounter(descriptor: family, labels: [(label, key.rawValue)])

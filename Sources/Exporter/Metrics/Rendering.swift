@@ -1,8 +1,7 @@
 import EventLoop
-import Prometheus
 
-/// One rendering of the exposition, in units small enough to run between due probes: a shard of a family kept in
-/// swift-prometheus registries, or a run of servers of a per-server family. Families come in `MetricFamilies.all`'s
+/// One rendering of the exposition, in units small enough to run between due probes: a shard of a family kept series
+/// by series, or a run of servers of a per-server family. Families come in `MetricFamilies.all`'s
 /// order, each rendered contiguously with one HELP and TYPE.
 final class Rendering {
     private enum Unit {

@@ -1,5 +1,4 @@
 import EventLoop
-import Prometheus
 
 /// The families with series per real server, which drcheck renders itself from `ServerRecord`s (see there why).
 enum ServerFamily: CaseIterable {
@@ -24,13 +23,13 @@ enum ServerFamily: CaseIterable {
         .activeConnections, .inactiveConnections, .connections, .packetsIn, .packetsOut, .bytesIn, .bytesOut,
     ]
 
-    /// The per-server family of `descriptor`, nil for a family kept in swift-prometheus registries.
-    init?(_ descriptor: MetricNameDescriptor) {
+    /// The per-server family of `descriptor`, nil for a family kept series by series.
+    init?(_ descriptor: MetricFamily) {
         guard let family = Self.allCases.first(where: { $0.descriptor.name == descriptor.name }) else { return nil }
         self = family
     }
 
-    var descriptor: MetricNameDescriptor {
+    var descriptor: MetricFamily {
         switch self {
         case .up: MetricFamilies.up
         case .weight: MetricFamilies.weight
@@ -67,7 +66,7 @@ enum ServerFamily: CaseIterable {
         let name = descriptor.name
         for record in records where hasSeries(record) {
             if !familyStarted {
-                buffer.appendFamilyHeader(name: name, help: descriptor.helpText ?? "", type: type)
+                buffer.appendFamilyHeader(name: name, help: descriptor.help, type: type)
                 familyStarted = true
             }
             emit(record, name: name, at: now, into: &buffer)

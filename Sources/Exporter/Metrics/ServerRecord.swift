@@ -3,9 +3,8 @@ import Glibc
 
 /// What the metrics keep of one real server: plain values, which `ServerFamily` renders in the text format.
 ///
-/// Why not swift-prometheus series: each of those is an object with its own atomics, label array and pre-rendered
-/// line, over 300 bytes with its registry's dictionary entry, and a server has 13 or more of them. These values take
-/// a tenth of that, and drcheck sets and renders them on one thread, so they need no atomics.
+/// Why not a `Series` each: a series is an object with its label text and its family's dictionary entry, and a server
+/// has 13 or more of them (as swift-prometheus series, over 300 bytes each). These values take a tenth of that.
 final class ServerRecord {
     /// The labels' values escaped, as they are rendered in every series of the server.
     let escapedLabels: ServerLabels

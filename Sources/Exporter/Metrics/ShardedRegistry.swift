@@ -1,23 +1,15 @@
-import Prometheus
-
-/// The series of the families kept in swift-prometheus (all but the per-server ones), spread over one registry per
-/// family and shard.
-///
-/// Why: swift-prometheus copies a family's whole label-set dictionary to add or remove one series, so one registry
-/// of a family with a series per service costs time quadratic in the services to set up, and renders in one piece.
-/// Shards keep each family small, and each (family, shard) is a unit the exposition can be rendered in, yielding to
-/// the loop in between. Every family is still rendered contiguously, with one HELP and TYPE.
+/// The series of the families drcheck keeps one by one (all but the per-server ones), spread over one `SeriesSet`
+/// per family and shard: each (family, shard) is a unit the exposition can be rendered in, yielding to the loop in
+/// between; a family is still rendered contiguously, with one HELP and TYPE.
 final class ShardedRegistry {
     static let shardCount = 16
 
-    /// Family names in exposition order, each with its shards.
-    private let families: [(name: String, shards: [PrometheusCollectorRegistry])]
+    /// The families in exposition order, each with its shards.
+    private let families: [(family: MetricFamily, shards: [SeriesSet])]
     private let index: [String: Int]
 
-    init(_ descriptors: [MetricNameDescriptor]) {
-        families = descriptors.map { descriptor in
-            (descriptor.name, (0..<Self.shardCount).map { _ in PrometheusCollectorRegistry() })
-        }
+    init(_ families: [MetricFamily]) {
+        self.families = families.map { family in (family, (0..<Self.shardCount).map { _ in SeriesSet() }) }
         index = Dictionary(uniqueKeysWithValues: families.enumerated().map { ($0.element.name, $0.offset) })
     }
 
@@ -26,29 +18,22 @@ final class ShardedRegistry {
         Int(UInt(bitPattern: key.hashValue) % UInt(shardCount))
     }
 
-    func registry(_ family: MetricNameDescriptor, shard: Int = 0) -> PrometheusCollectorRegistry {
+    func registry(_ family: MetricFamily, shard: Int = 0) -> SeriesSet {
         families[index[family.name]!].shards[shard]
     }
 
-    /// Appends shard `unit % shardCount` of family `unit / shardCount` (in the order given to `init`); shards after a
-    /// family's first non-empty one drop their HELP and TYPE lines.
+    /// Appends shard `unit % shardCount` of family `unit / shardCount` (in the order given to `init`), after the
+    /// family's HELP and TYPE when it is the family's first shard with series.
     func emit(unit: Int, into buffer: inout [UInt8], familyStarted: inout Bool) {
         let (family, shard) = unit.quotientAndRemainder(dividingBy: Self.shardCount)
         if shard == 0 { familyStarted = false }
-        var part: [UInt8] = []
-        families[family].shards[shard].emit(into: &part)
-        guard !part.isEmpty else { return }
-        if familyStarted {
-            // A shard holds one family, which swift-prometheus starts with exactly a HELP and a TYPE line.
-            guard let help = part.firstIndex(of: newline),
-                let type = part[(help + 1)...].firstIndex(of: newline)
-            else { return }
-            buffer.append(contentsOf: part[(type + 1)...])
-        } else {
-            buffer.append(contentsOf: part)
+        let series = families[family].shards[shard]
+        guard let type = series.type else { return }
+        if !familyStarted {
+            buffer.appendFamilyHeader(
+                name: families[family].family.name, help: families[family].family.help, type: type)
             familyStarted = true
         }
+        series.emit(into: &buffer)
     }
-
-    private let newline = UInt8(ascii: "\n")
 }
