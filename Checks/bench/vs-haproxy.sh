@@ -2,7 +2,8 @@
 # drcheck's probe engine against HAProxy's health checks and a minimal C checker, on this host's own kernel (prints
 # figures, asserts nothing; see README.md for the figures and what they mean). Each checker in turn, alone, probes the
 # same N targets (default 2,000) every 1 s, timeout 1 s, for a window of S seconds (default 30) after a warm-up of
-# 5 s, against one nginx (1 worker, no keep-alive) on 127.0.0.1..10:28080, each target its own path /check/I:
+# 5 s, against one nginx (1 worker, no keep-alive) listening on :28080, each target at its own loopback address
+# (127.1.0.1, 127.1.0.2, ...: a director's real servers each have their own) and its own path /check/I:
 #   C floor  Checks/bench/min-checker.c: one thread, epoll; connect, one write, read the status line, close
 #   HAProxy  Debian's haproxy, nbthread 1, one backend of N servers, option httpchk, inter 1s; no traffic but checks
 #   drcheck  `drcheck probe --bench`: the daemon's scheduler and probe engine (libcurl multi on one epoll loop)
@@ -30,7 +31,6 @@ seconds=${2:-30}
 warmup=${WARMUP:-5}
 port=28080
 tls_port=28443
-addresses=10
 status_url=http://127.0.0.20:28081/nginx_status
 haproxy_stats=127.0.0.20:28082
 [[ $targets =~ ^[1-9][0-9]*$ && $seconds =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ ]] || {
@@ -80,9 +80,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=bench.test -keyout "
   echo "  fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;"
   echo "  log_format tls '\$msec \$ssl_session_reused \$ssl_protocol';"
   echo "  server {"
-  for ((a = 1; a <= addresses; a++)); do
-    echo "    listen 127.0.0.$a:$port; listen 127.0.0.$a:$tls_port ssl;"
-  done
+  echo "    listen $port; listen $tls_port ssl;"
   # TLS 1.3 as well: nginx 1.22 leaves it out by default (1.23.4 adds it), and servers today speak it.
   echo "    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
   echo "    access_log $work/tls.log tls if=\$https;"
@@ -100,16 +98,15 @@ done
 [ "$tries" -gt 0 ] || { echo "vs-haproxy: nginx did not start:" >&2; cat "$work/error.log" >&2; exit 1; }
 nginx_worker=$(awk -v master="$nginx_pid" '$4 == master { print $1 }' /proc/[0-9]*/stat 2>/dev/null || true)
 
-# urls WITH-TLS: the targets, one URL a line; with "tls" every tenth group of ten (one target in ten, spread over
-# the addresses) is https.
+# urls WITH-TLS: the targets, one URL a line, each at its own address; with "tls" every tenth is https.
 urls() {
   local i a
   for ((i = 0; i < targets; i++)); do
-    a=$((i % addresses + 1))
-    if [ "$1" = tls ] && [ $((i / addresses % 10)) -eq 9 ]; then
-      echo "https://127.0.0.$a:$tls_port/check/$i"
+    a=127.1.$((i / 250)).$((i % 250 + 1))
+    if [ "$1" = tls ] && [ $((i % 10)) -eq 9 ]; then
+      echo "https://$a:$tls_port/check/$i"
     else
-      echo "http://127.0.0.$a:$port/check/$i"
+      echo "http://$a:$port/check/$i"
     fi
   done
 }
