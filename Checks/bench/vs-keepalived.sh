@@ -74,9 +74,11 @@ keepalived_conf() {
   echo "}"
 }
 
-# probed_since T AGENT: prints how many distinct destinations requests with AGENT reached since UNIX time T.
+# probed_since T AGENT: prints how many distinct destinations requests whose user agent begins with AGENT (drcheck's
+# is "drcheck/VERSION") reached since UNIX time T.
 probed_since() {
-  awk -v t="$1" -v ua="\"$2\"" '$1 >= t && $3 == ua && !($2 in seen) { seen[$2]; k++ } END { print k + 0 }' "$access"
+  awk -v t="$1" -v ua="\"$2" '$1 >= t && index($3, ua) == 1 && !($2 in seen) { seen[$2]; k++ } END { print k + 0 }' \
+    "$access"
 }
 
 # measure NAME PID RSS-PID AGENT LOG: the window: SECONDS from now, sampling weight-0 destinations every 0.5 s; prints
@@ -154,7 +156,7 @@ drained_max = max(drained_max, drained_end)
 per_dest = {}
 for line in open(access):
     f = line.split(" ", 2)
-    if t0 <= float(f[0]) < t1 and f[2].strip() == '"%s"' % agent:
+    if t0 <= float(f[0]) < t1 and f[2].strip().startswith('"%s' % agent):
         per_dest[f[1]] = per_dest.get(f[1], 0) + 1
 window, probes, cpu = t1 - t0, sum(per_dest.values()), (c1 - c0) / tick
 idle = 100 * (s1[0] - s0[0]) / max(1, s1[1] - s0[1])
@@ -221,7 +223,7 @@ drcheck_run() {
     >"$dir/drcheck.yaml"
   ip netns exec lvs "$drcheck" --config "$dir/drcheck.yaml" --state "$dir/state.json" --listen 127.0.0.1:9469 \
     --log-level info 2>"$dir/drcheck.log" >/dev/null &
-  run drcheck "$!" "$!" drcheck "$dir/drcheck.log"
+  run drcheck "$!" "$!" drcheck/ "$dir/drcheck.log"
 }
 
 mkdir -p "$dir"
