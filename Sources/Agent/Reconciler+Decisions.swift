@@ -103,6 +103,7 @@ extension Reconciler {
             ramps[id] = nil
             return current > 0 ? (0, .drain("fleet")) : nil
         }
+        if fleetAwaited, current == 0 { return nil }
         guard let target = reported[id] ?? record.configured else { return nil }
         if reconfigured || rereported, ramps[id] == nil, current > 0, target != current {
             return (target, rereported ? .reported : .reconfigured)

@@ -9,7 +9,9 @@ extension Reconciler {
     /// The fleet's verdicts now: returns the servers whose fleet drain began or ended.
     mutating func agree(_ down: [ServerID: Int], into log: inout [Transition]) -> [ServerID] {
         let quorum = config.fleet?.quorum ?? 0
-        var changed: [ServerID] = []
+        // The first word from the fleet: the restores held until now are decided.
+        var changed = fleetAwaited ? state.servers.keys.filter { state.servers[$0]?.weight == 0 } : []
+        fleetAwaited = false
         for (id, directors) in down.sorted(by: { $0.key < $1.key }) where fleetDown[id] == nil {
             changed.append(id)
             guard state.servers[id] != nil else { continue }

@@ -50,6 +50,9 @@ public struct Reconciler: Sendable {
     var reported: [ServerID: Int] = [:]
     /// The servers a quorum of the other directors of the fleet sees failing, with how many do (`fleet`).
     var fleetDown: [ServerID: Int] = [:]
+    /// Started with a fleet and not yet told what it agrees on: no server at weight 0 is restored meanwhile (one the
+    /// fleet had drained before a restart would otherwise get its weight back for the moment it takes to read it).
+    var fleetAwaited = false
     /// The flap penalties of servers under `flap_damping` that changed state (dropped once negligible).
     var flaps: [ServerID: FlapPenalty] = [:]
     /// Servers whose dynamic check reported a new weight (or the configured one again): set at the next decision.
@@ -66,10 +69,12 @@ public struct Reconciler: Sendable {
     var firstTurn = true
 
     /// `state` as saved by an earlier run; the config may have changed since (weights it names, services it drops).
-    public init(config: Config, state: AgentState, dryRun: Bool = false) {
+    /// `awaitsFleet`: the daemon reads the config's fleet, and holds restores until its first `.fleet` event.
+    public init(config: Config, state: AgentState, dryRun: Bool = false, awaitsFleet: Bool = false) {
         self.config = config
         self.state = state
         self.dryRun = dryRun
+        fleetAwaited = awaitsFleet && config.fleet != nil
         for id in state.servers.keys { members[id.service, default: []].insert(id.server) }
         var unlogged: [Transition] = []
         reconfigure(config, into: &unlogged)

@@ -85,7 +85,7 @@ public final class AgentDaemon<Engine: ProbeRunner> where Engine.Check == Networ
         stateFile = StateFile(path: running.config.stateFile)
         let (state, warning) = stateFile.load()
         if let warning { log.warning("\(warning)") }
-        reconciler = Reconciler(config: running.config, state: state, dryRun: options.dryRun)
+        reconciler = Reconciler(config: running.config, state: state, dryRun: options.dryRun, awaitsFleet: true)
         metrics = DrcheckMetrics(version: DrcheckVersion.current)
         metrics.clock = { [loop] in loop.now() }
         publisher = Publisher(metrics: metrics, notifier: notifier, origin: origin)

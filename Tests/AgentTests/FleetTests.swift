@@ -100,6 +100,33 @@ struct FleetTests {
         #expect(f.reconciler.weight(of: F.rs1) == 0)
     }
 
+    @Test func aDaemonStartedWithAFleetRestoresNothingUntilItHearsFromTheFleet() {
+        // The state of a director that the fleet had made drain rs1, up from here.
+        var state = AgentState()
+        for id in [F.rs1, F.rs2] {
+            var record = ServerRecord(weight: id == F.rs1 ? 0 : 5, up: true)
+            record.configured = 5
+            record.drainedBy = id == F.rs1 ? .drcheck : nil
+            state.servers[id] = record
+        }
+        let servers = #"{address: "203.0.113.21:8000", weight: 5}, {address: "203.0.113.22:8000", weight: 5}"#
+        var f = F(check: "fall: 2, rise: 1", servers: servers, state: state, fleet: Self.fleet)
+        f.reconciler = Reconciler(config: f.reconciler.config, state: state, awaitsFleet: true)
+        #expect(f.kernel([F.rs1: 0, F.rs2: 5]).changes == [])
+        #expect(f.probe(F.rs1, .success).changes == [])
+        // The fleet still sees it failing: it stays at 0; had it not, it would be restored then.
+        #expect(f.turn([.fleet([F.rs1: 2])]).changes == [])
+        #expect(f.turn([.fleet([:])]).changes == [.restore(F.rs1, to: 5)])
+        // The fleet not read at all (etcd down at the start) is an empty set: restored at that first word.
+        var g = F(check: "fall: 2, rise: 1", servers: servers, state: state, fleet: Self.fleet)
+        g.reconciler = Reconciler(config: g.reconciler.config, state: state, awaitsFleet: true)
+        #expect(g.kernel([F.rs1: 0, F.rs2: 5]).changes == [])
+        #expect(g.turn([.fleet([:])]).changes == [.restore(F.rs1, to: 5)])
+        // Without awaiting (`--once`, which takes no part in the fleet), restored at once.
+        var h = F(check: "fall: 2, rise: 1", servers: servers, state: state, fleet: Self.fleet)
+        #expect(h.kernel([F.rs1: 0, F.rs2: 5]).changes == [.restore(F.rs1, to: 5)])
+    }
+
     /// Two servers at weight 5, fall 2, rise 1, keep_last, in a fleet of quorum 2.
     private func fixture() -> F {
         var f = F(

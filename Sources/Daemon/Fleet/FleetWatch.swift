@@ -48,8 +48,9 @@ final class FleetWatch {
     private var hereOnlySince: [ServerID: Monotonic] = [:]
     private var hereOnly: Set<ServerID> = []
     private var timer: EventLoop.TimerID?
-    /// The last set given to the decision core.
-    private var delivered: [ServerID: Int] = [:]
+    /// The last set given to the decision core; nil before the first (which is given even when empty: the decision
+    /// core holds restores until it hears from the fleet).
+    private var delivered: [ServerID: Int]?
     private(set) var agreement = FleetAgreement()
     /// The live directors read last, this one included; nil while the store is not read.
     private(set) var directors: Int?
@@ -76,8 +77,13 @@ final class FleetWatch {
         endpoint = 0
         busy = false
         generation += 1
-        fallBack(nil)
-        guard settings != nil else { return conditions.clear("fleet", "fleet: no longer configured") }
+        guard settings != nil else {
+            // No fleet: its drains lifted.
+            fallBack(nil)
+            return conditions.clear("fleet", "fleet: no longer configured")
+        }
+        // Its next reading (or failure) is given whatever it is.
+        delivered = nil
         tick()
     }
 
