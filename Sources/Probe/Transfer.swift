@@ -202,8 +202,8 @@ final class Transfer {
         try set(CURLOPT_FRESH_CONNECT, 1)
         // libcurl caches each host:port it connects to (drcheck gives only addresses, which need no resolving) and,
         // at the end of every transfer, walks the whole cache for entries past this timeout: at 10,000 servers that
-        // walk was two thirds of a probe's CPU (README.md "The probe engine on the host"). At 0 the cache holds only
-        // the probes in flight.
+        // walk was two thirds of a probe's CPU (README.md "The probe engine on the host, against HAProxy"). At 0 the
+        // cache holds only the probes in flight.
         try set(CURLOPT_DNS_CACHE_TIMEOUT, 0)
         // A pooled handle serves probe after probe of any server, and keeps no TLS session: a probe of a server that
         // the handle met before would resume it, unverified against the CA file of now. Only a handle kept for one
