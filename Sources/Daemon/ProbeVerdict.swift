@@ -4,7 +4,8 @@ import Probe
 extension ProbeVerdict {
     /// The decision core's view of a probe: passed (with the weight the server reported, by a dynamic check's exit
     /// status or in its `weight_header`, if any), or failed with its class.
-    init(_ result: ProbeResult) {
+    /// `feedback`: the result's `weight_header` value read already, when the caller has read it.
+    init(_ result: ProbeResult, feedback: WeightFeedback? = nil) {
         guard result.isOK else {
             self = .failure(result.probeClass.rawValue)
             return
@@ -12,7 +13,7 @@ extension ProbeVerdict {
         if let weight = result.weight {
             self = .reported(weight: weight)
         } else {
-            self = result.feedback.map { WeightFeedback(header: $0).verdict } ?? .success
+            self = (feedback ?? result.feedback.map { WeightFeedback(header: $0) })?.verdict ?? .success
         }
     }
 }

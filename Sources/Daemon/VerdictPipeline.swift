@@ -113,20 +113,22 @@ final class VerdictPipeline {
         if conditions.message(of: "local-error") != nil {
             conditions.clear("local-error", "probes can be made again")
         }
+        // Read once, for the log and the verdict.
+        let feedback = result.isOK ? result.feedback.map { WeightFeedback(header: $0) } : nil
         if result.isOK, case .network(let check) = target.check, let header = check.weightHeader {
-            noteFeedback(result.feedback, header: header, for: id)
+            noteFeedback(result.feedback, read: feedback, header: header, for: id)
         }
-        return ProbeVerdict(result)
+        return ProbeVerdict(result, feedback: feedback)
     }
 
     /// `weight_header`: a value not understood (the configured weight, as `ProbeVerdict` reads it) is counted, and
     /// logged once until the header is understood again or gone.
-    private func noteFeedback(_ value: String?, header: String, for id: ServerID) {
+    private func noteFeedback(_ value: String?, read: WeightFeedback?, header: String, for id: ServerID) {
         let condition = "feedback \(id)"
         guard let value else {
             return conditions.clear(condition, "\(id): no \(header) header now: its configured weight")
         }
-        guard WeightFeedback(header: value) == .invalid else {
+        guard read == .invalid else {
             return conditions.clear(condition, "\(id): \(header) understood again")
         }
         metrics.recordInvalidFeedback()
