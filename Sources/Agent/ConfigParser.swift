@@ -186,7 +186,7 @@ public enum ConfigParser {
     }
 
     /// What header names are made of in practice (a subset of HTTP's token, and plain YAML keys too).
-    private static func isNameByte(_ byte: UInt8) -> Bool {
+    static func isNameByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7a) || byte == 0x2d || byte == 0x5f
     }
 

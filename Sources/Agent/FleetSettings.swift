@@ -36,7 +36,9 @@ enum FleetSettingsParser {
             quorum: try quorum.int(in: 2...64))
         if let f = map["name"] {
             let name = try f.string()
-            guard (1...64).contains(name.utf8.count), name.utf8.allSatisfy(isNameByte) else {
+            guard (1...64).contains(name.utf8.count),
+                name.utf8.allSatisfy({ ConfigParser.isNameByte($0) || $0 == UInt8(ascii: ".") })
+            else {
                 throw f.error("must be 1-64 letters, digits, '.', '-' or '_' (got \(ConfigError.quoted(name)))")
             }
             fleet.name = name
@@ -54,14 +56,5 @@ enum FleetSettingsParser {
             fleet.prefix = prefix
         }
         return fleet
-    }
-
-    private static func isNameByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
-            true
-        default: false
-        }
     }
 }

@@ -1,7 +1,6 @@
 import Agent
 import FoundationEssentials
 import Glibc
-import Primitives
 
 extension AgentDaemon {
     func handleSignals() throws(StartupError) {
@@ -45,7 +44,7 @@ extension AgentDaemon {
         log.notice("reloaded \(describe(fresh.source))")
         arp.start(running.config)
         peers.configure(config.peers)
-        fleet.configure(config.fleet, name: config.fleet?.name ?? HostName.current)
+        fleet.configure(config.fleet)
         discover()
     }
 

@@ -63,7 +63,7 @@ extension AgentDaemon {
         )
         arp.start(running.config)
         peers.configure(running.config.peers)
-        fleet.configure(running.config.fleet, name: running.config.fleet?.name ?? HostName.current)
+        fleet.configure(running.config.fleet)
         discoverPeriodically()
         watchDirectorFaults()
         if let period = SystemdNotifier.watchdogInterval(environment: environment) {

@@ -65,8 +65,10 @@ final class FleetWatch {
         self.fetch = fetch
     }
 
-    /// The fleet of the config (at start and at each reload), this director known as `name`; nil stops it.
-    func configure(_ settings: FleetSettings?, name: String) {
+    /// The fleet of the config (at start and at each reload), this director known by its `name` there, else by its
+    /// host's; nil stops it.
+    func configure(_ settings: FleetSettings?) {
+        let name = settings.map { $0.name ?? HostName.current } ?? ""
         guard settings != self.settings || name != self.name else { return }
         if let timer { loop.cancel(timer) }
         timer = nil
@@ -195,7 +197,7 @@ final class FleetWatch {
         parsed = parsed.filter { key, _ in entries.contains { $0.key == key } }
         conditions.clear("fleet", "fleet: read again through etcd \(settings.etcd[endpoint % settings.etcd.count])")
         directors = others.count + 1
-        agreement = FleetAgreement(others: others.compactMapValues { $0 }, ours: ours(), quorum: settings.quorum)
+        agreement = FleetAgreement(others: others, ours: ours(), quorum: settings.quorum)
         give(agreement.down)
     }
 
@@ -228,9 +230,9 @@ final class FleetWatch {
         for id in lasting.subtracting(hereOnly).sorted() {
             conditions.raise(
                 "fleet here only \(id)", .warning,
-                "\(id): failing from this director only (up at \(agreement.downHereOnly[id] ?? 0) others of the fleet) "
-                    + "for \(PrometheusDuration.format(PeerComparison.lasting)): kept drained here; this director's path "
-                    + "to it (drcheck diagnose)")
+                "\(id): failing from this director only (up at \(agreement.downHereOnly[id] ?? 0) others of the "
+                    + "fleet) for \(PrometheusDuration.format(PeerComparison.lasting)): kept drained here; this "
+                    + "director's path to it (drcheck diagnose)")
         }
         hereOnly = lasting
         publish()

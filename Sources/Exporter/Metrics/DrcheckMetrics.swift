@@ -2,8 +2,8 @@ import EventLoop
 import Primitives
 
 /// drcheck's metrics, rendered in the text format on each scrape: the per-server families from plain `ServerRecord`s,
-/// the others series by series (`Series`, in a `ShardedRegistry`). The daemon calls the methods on its loop; a series appears with
-/// the first value set for it and disappears with `removeServer` or `removeService`.
+/// the others series by series (`Series`, in a `ShardedRegistry`). The daemon calls the methods on its loop; a series
+/// appears with the first value set for it and disappears with `removeServer` or `removeService`.
 public final class DrcheckMetrics {
     private let store = ShardedRegistry(MetricFamilies.registered)
     private var servers: [ServerLabels: ServerRecord] = [:]
@@ -190,7 +190,7 @@ public final class DrcheckMetrics {
     /// Makes the shadow-mode series exactly `disagreements`: a series per server and drcheck's verdict on it.
     public func setShadowDisagreements(_ disagreements: Set<ShadowLabels>) {
         setPresent(disagreements, in: &shadowDisagreements, family: MetricFamilies.shadowDisagreement) {
-            [("service", $0.server.service), ("real_server", $0.server.realServer), ("drcheck", $0.drcheck)]
+            $0.server.pairs + [("drcheck", $0.drcheck)]
         }
     }
 
@@ -208,7 +208,7 @@ public final class DrcheckMetrics {
             gauge.set(to: isUp ? 1 : 0)
         }
         setPresent(disagreements, in: &peerDisagreements, family: MetricFamilies.peerDisagreement) {
-            [("service", $0.server.service), ("real_server", $0.server.realServer), ("peer", $0.peer)]
+            $0.server.pairs + [("peer", $0.peer)]
         }
     }
 
@@ -231,12 +231,8 @@ public final class DrcheckMetrics {
             gauges.storeUp.set(to: directors == nil ? 0 : 1)
             gauges.directors.set(to: Double(directors ?? 0))
         }
-        setPresent(down, in: &fleetDown, family: MetricFamilies.fleetDown) {
-            [("service", $0.service), ("real_server", $0.realServer)]
-        }
-        setPresent(downHereOnly, in: &fleetDownHereOnly, family: MetricFamilies.fleetDownHereOnly) {
-            [("service", $0.service), ("real_server", $0.realServer)]
-        }
+        setPresent(down, in: &fleetDown, family: MetricFamilies.fleetDown, labels: \.pairs)
+        setPresent(downHereOnly, in: &fleetDownHereOnly, family: MetricFamilies.fleetDownHereOnly, labels: \.pairs)
     }
 
     /// Makes the series of `family` exactly one per key of `present`, at 1: those of keys gone are removed.

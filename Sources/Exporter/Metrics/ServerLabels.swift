@@ -9,4 +9,7 @@ public struct ServerLabels: Hashable, Sendable {
         self.service = service
         self.realServer = realServer
     }
+
+    /// The labels of a series of this server: `service` and `real_server`.
+    var pairs: [(String, String)] { [("service", service), ("real_server", realServer)] }
 }
